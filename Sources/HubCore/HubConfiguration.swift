@@ -1,0 +1,162 @@
+import Configuration
+import Foundation
+
+/// Every setting of a hub, read once at start-up from flags, environment and `.env` (in that
+/// order of precedence, which the `ConfigReader`'s provider order expresses) and validated here, so
+/// a bad value stops the hub with one line naming the setting instead of failing later.
+///
+/// The names are DESIGN.md's; a setting's config key is its environment name in lowercase with
+/// dots (`HUB_DATA_DIR` ↔ `hub.data.dir`), which is how `EnvironmentVariablesProvider` maps them.
+public struct HubConfiguration: Sendable {
+    public enum StorageBackend: String, Sendable { case local, s3 }
+
+    public struct S3Settings: Sendable {
+        public var bucket: String
+        public var region: String
+        public var accessKey: String?
+        public var secretKey: String?
+        public var endpoint: String?
+    }
+
+    public struct PeerSettings: Sendable {
+        public var enabled: Bool
+        public var port: Int
+        public var nodeName: String
+        public var seeds: [String]
+        public var secret: String?
+    }
+
+    public var storageBackend: StorageBackend
+    public var uploadDirectory: String
+    public var s3: S3Settings?
+    public var notepadStoragePath: String
+    public var peers: PeerSettings
+    public var host: String
+    public var port: Int
+    public var dataDirectory: String
+    public var databaseURL: String?
+    public var secretKey: String?
+    public var maxUploadBytes: Int64
+    public var cacheDirectory: String?
+    public var cacheMaxBytes: Int64?
+    public var streamRedirect: String?
+    /// How long an unfinished tus upload is kept after its last write (tus expiration extension).
+    public var uploadExpirySeconds: Int
+    public var logLevel: String
+
+    public static let defaultMaxUploadBytes: Int64 = 21_474_836_480
+
+    public init(reader: ConfigReader) throws(ConfigurationError) {
+        let settings = Settings(reader: reader)
+        let backend = settings.string("storage.backend") ?? "local"
+        guard let storageBackend = StorageBackend(rawValue: backend.lowercased()) else {
+            throw ConfigurationError(setting: "STORAGE_BACKEND", problem: "must be 'local' or 's3', got '\(backend)'")
+        }
+        self.storageBackend = storageBackend
+        self.uploadDirectory = settings.string("upload.dir") ?? "./uploads"
+        if storageBackend == .s3 {
+            guard let bucket = settings.string("aws.s3.bucket") else {
+                throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required when STORAGE_BACKEND=s3")
+            }
+            self.s3 = S3Settings(
+                bucket: bucket,
+                region: settings.string("aws.region") ?? "us-east-1",
+                accessKey: settings.string("aws.access.key") ?? settings.string("aws.access.key.id"),
+                secretKey: settings.string("aws.secret.key", secret: true)
+                    ?? settings.string("aws.secret.access.key", secret: true),
+                endpoint: settings.string("aws.s3.endpoint")
+            )
+        } else {
+            self.s3 = nil
+        }
+        self.notepadStoragePath = settings.string("notepad.storage.path") ?? "./community_notes"
+        let hostname = ProcessInfo.processInfo.hostName
+        self.peers = PeerSettings(
+            enabled: try settings.bool("p2p.enabled", env: "P2P_ENABLED") ?? false,
+            port: try settings.port("p2p.port", env: "P2P_PORT") ?? 6881,
+            nodeName: settings.string("p2p.node.name") ?? "stream-hub-\(hostname)",
+            seeds: (settings.string("p2p.peers") ?? "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            secret: settings.string("p2p.secret", secret: true)
+        )
+        self.host = settings.string("hub.host") ?? "127.0.0.1"
+        self.port = try settings.port("hub.port", env: "HUB_PORT") ?? 8080
+        self.dataDirectory = settings.string("hub.data.dir") ?? "./data"
+        self.databaseURL = settings.string("database.url")
+        if let url = databaseURL, !url.hasPrefix("sqlite:") {
+            throw ConfigurationError(
+                setting: "DATABASE_URL",
+                problem: "'\(url.split(separator: ":").first ?? "")' databases are not supported yet; leave it unset for SQLite in HUB_DATA_DIR")
+        }
+        self.secretKey = settings.string("hub.secret.key", secret: true)
+        self.maxUploadBytes = try settings.byteCount("max.upload.bytes", env: "MAX_UPLOAD_BYTES") ?? Self.defaultMaxUploadBytes
+        self.cacheDirectory = settings.string("cache.dir")
+        self.cacheMaxBytes = try settings.byteCount("cache.max.bytes", env: "CACHE_MAX_BYTES")
+        self.streamRedirect = settings.string("stream.redirect")
+        if let redirect = streamRedirect, redirect != "presigned" {
+            throw ConfigurationError(setting: "STREAM_REDIRECT", problem: "must be 'presigned' or unset, got '\(redirect)'")
+        }
+        let expiry = try settings.integer("upload.expiry.seconds", env: "UPLOAD_EXPIRY_SECONDS") ?? 86_400
+        guard expiry > 0 else {
+            throw ConfigurationError(setting: "UPLOAD_EXPIRY_SECONDS", problem: "must be a positive number of seconds")
+        }
+        self.uploadExpirySeconds = Int(expiry)
+        self.logLevel = settings.string("log.level") ?? "info"
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw ConfigurationError(setting: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    /// The SQLite database file used when `DATABASE_URL` is unset.
+    public var sqlitePath: String {
+        if let url = databaseURL, url.hasPrefix("sqlite:") {
+            return String(url.dropFirst("sqlite:".count))
+        }
+        return (dataDirectory as NSString).appendingPathComponent("streamhub.sqlite")
+    }
+}
+
+/// Reads raw strings and turns them into typed values with errors that name the setting. Parsing
+/// here rather than through `ConfigReader.int(forKey:)` is deliberate: that returns nil for
+/// "abc", and a typo must not silently become the default.
+private struct Settings {
+    let reader: ConfigReader
+
+    func string(_ key: String, secret: Bool = false) -> String? {
+        guard let value = reader.string(forKey: ConfigKey(key), isSecret: secret)?
+            .trimmingCharacters(in: .whitespaces), !value.isEmpty
+        else { return nil }
+        return value
+    }
+
+    func integer(_ key: String, env: String) throws(ConfigurationError) -> Int64? {
+        guard let raw = string(key) else { return nil }
+        guard let value = Int64(raw) else {
+            throw ConfigurationError(setting: env, problem: "must be a whole number, got '\(raw)'")
+        }
+        return value
+    }
+
+    func port(_ key: String, env: String) throws(ConfigurationError) -> Int? {
+        guard let raw = string(key) else { return nil }
+        guard let value = Int(raw), (0...65_535).contains(value) else {
+            throw ConfigurationError(setting: env, problem: "must be a port number (0-65535), got '\(raw)'")
+        }
+        return value
+    }
+
+    func byteCount(_ key: String, env: String) throws(ConfigurationError) -> Int64? {
+        guard let value = try integer(key, env: env) else { return nil }
+        guard value > 0 else { throw ConfigurationError(setting: env, problem: "must be a positive number of bytes") }
+        return value
+    }
+
+    func bool(_ key: String, env: String) throws(ConfigurationError) -> Bool? {
+        guard let raw = string(key) else { return nil }
+        switch raw.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw ConfigurationError(setting: env, problem: "must be true or false, got '\(raw)'")
+        }
+    }
+}

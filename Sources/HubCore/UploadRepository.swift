@@ -1,0 +1,61 @@
+import Foundation
+
+/// Identifies a resumable upload; appears in its tus URL.
+public struct UploadID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init() {
+        // 128 random bits in hex: unguessable, and safe as a file name and URL segment.
+        var generator = SystemRandomNumberGenerator()
+        self.rawValue = (0..<2).map { _ in
+            let n = generator.next() as UInt64
+            let hex = String(n, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    public init?(_ rawValue: String) {
+        guard rawValue.count == 32, rawValue.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    public var description: String { rawValue }
+}
+
+/// The durable state of one tus upload. `offset` is only advanced after the bytes below it are
+/// fsynced, so after a crash or restart the server never reports bytes it could lose.
+public struct UploadRecord: Sendable, Equatable {
+    public var id: UploadID
+    public var length: Int64
+    public var offset: Int64
+    /// The client's `Upload-Metadata`, decoded (filename, title, description, tags…).
+    public var metadata: [String: String]
+    public var createdAt: Date
+    public var expiresAt: Date
+    /// Set once the upload became a video, so a client that lost the final response can learn it.
+    public var videoID: VideoID?
+
+    public init(
+        id: UploadID, length: Int64, offset: Int64, metadata: [String: String], createdAt: Date,
+        expiresAt: Date, videoID: VideoID? = nil
+    ) {
+        self.id = id
+        self.length = length
+        self.offset = offset
+        self.metadata = metadata
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.videoID = videoID
+    }
+
+    public var isComplete: Bool { offset == length }
+}
+
+public protocol UploadRepository: Sendable {
+    func insert(_ upload: UploadRecord) async throws
+    func find(_ id: UploadID) async throws -> UploadRecord?
+    func save(_ upload: UploadRecord) async throws
+    func delete(_ id: UploadID) async throws
+    /// Unfinished uploads whose expiry has passed.
+    func expired(before date: Date) async throws -> [UploadRecord]
+}

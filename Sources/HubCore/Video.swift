@@ -1,0 +1,118 @@
+import Foundation
+
+/// Identifies a video. Random (UUID v4) so ids reveal nothing about order or volume and can be
+/// minted on any instance or peer without coordination.
+public struct VideoID: Hashable, Sendable, Codable, CustomStringConvertible, LosslessStringConvertible {
+    public let rawValue: String
+
+    public init() { self.rawValue = UUID().uuidString.lowercased() }
+
+    /// Accepts only the canonical lowercase UUID form, so an id from a URL can be used in a
+    /// storage key without further escaping.
+    public init?(_ description: String) {
+        guard description.count == 36, let uuid = UUID(uuidString: description),
+            uuid.uuidString.lowercased() == description
+        else { return nil }
+        self.rawValue = description
+    }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let string = try decoder.singleValueContainer().decode(String.self)
+        guard let id = VideoID(string) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a video id"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// What ffprobe found in a video. Every field is optional: without ffprobe installed, or for a
+/// container it cannot read, the video still exists and streams.
+public struct MediaInfo: Sendable, Equatable, Codable {
+    public var durationSeconds: Double?
+    public var width: Int?
+    public var height: Int?
+    public var videoCodec: String?
+    public var audioCodec: String?
+
+    public init(
+        durationSeconds: Double? = nil, width: Int? = nil, height: Int? = nil,
+        videoCodec: String? = nil, audioCodec: String? = nil
+    ) {
+        self.durationSeconds = durationSeconds
+        self.width = width
+        self.height = height
+        self.videoCodec = videoCodec
+        self.audioCodec = audioCodec
+    }
+}
+
+/// A stored, complete video: only uploads whose every byte arrived (and whose checksum matched)
+/// become one.
+public struct Video: Sendable, Equatable, Codable, Identifiable {
+    public var id: VideoID
+    public var title: String
+    public var description: String
+    public var tags: [String]
+    /// The name the uploader's file had, kept for display and downloads; never used as a path.
+    public var originalFilename: String
+    /// Sniffed from the bytes, never taken from the client.
+    public var contentType: String
+    public var sizeBytes: Int64
+    /// Lowercase hex SHA-256 of the stored bytes; also the stream's strong ETag.
+    public var sha256: String
+    public var storageKey: String
+    public var thumbnailKey: String?
+    public var media: MediaInfo
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: VideoID, title: String, description: String, tags: [String], originalFilename: String,
+        contentType: String, sizeBytes: Int64, sha256: String, storageKey: String,
+        thumbnailKey: String?, media: MediaInfo, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.tags = tags
+        self.originalFilename = originalFilename
+        self.contentType = contentType
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.storageKey = storageKey
+        self.thumbnailKey = thumbnailKey
+        self.media = media
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// The user-editable part of a video (PATCH). `nil` leaves a field as it is.
+public struct VideoChanges: Sendable, Equatable, Codable {
+    public var title: String?
+    public var description: String?
+    public var tags: [String]?
+
+    public init(title: String? = nil, description: String? = nil, tags: [String]? = nil) {
+        self.title = title
+        self.description = description
+        self.tags = tags
+    }
+}
+
+/// Text limits shared by every entry point (API, form, command line), so a title accepted by one
+/// is accepted by all.
+public enum VideoLimits {
+    public static let titleLength = 200
+    public static let descriptionLength = 5_000
+    public static let tagCount = 32
+    public static let tagLength = 40
+    public static let filenameLength = 255
+}

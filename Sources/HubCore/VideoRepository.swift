@@ -1,0 +1,30 @@
+import Foundation
+
+/// One page of a listing, newest first.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var total: Int
+    public var offset: Int
+    public var limit: Int
+
+    public init(items: [Item], total: Int, offset: Int, limit: Int) {
+        self.items = items
+        self.total = total
+        self.offset = offset
+        self.limit = limit
+    }
+}
+
+/// Where video metadata lives (SQLite now, PostgreSQL later). The bytes live in an `ObjectStore`.
+public protocol VideoRepository: Sendable {
+    func insert(_ video: Video) async throws
+    func find(_ id: VideoID) async throws -> Video?
+    /// Newest first. `query` matches title, description and tags by word prefix; any text is safe.
+    func list(query: String?, offset: Int, limit: Int) async throws -> Page<Video>
+    /// Applies `changes` and returns the updated video, or nil when there is no such video.
+    func update(_ id: VideoID, changes: VideoChanges, at date: Date) async throws -> Video?
+    /// Returns the deleted video so its objects can be removed, or nil when there was none.
+    func delete(_ id: VideoID) async throws -> Video?
+    /// A cheap round trip, for readiness checks.
+    func ping() async throws
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import HubCore
+
+/// The hub's metadata database: SQLite through GRDB, in WAL mode so streams and listings read
+/// while uploads write. Owns the schema; the repositories in this module are views onto it.
+public struct HubDatabase: Sendable {
+    public let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    public static func open(path: String) throws -> HubDatabase {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        return try HubDatabase(writer: pool)
+    }
+
+    /// An in-memory database, for tests.
+    public static func inMemory() throws -> HubDatabase {
+        try HubDatabase(writer: DatabaseQueue())
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    public var videos: SQLiteVideoRepository { SQLiteVideoRepository(writer: writer) }
+    public var uploads: SQLiteUploadRepository { SQLiteUploadRepository(writer: writer) }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: videos and uploads") { db in
+            try db.create(table: "video") { t in
+                t.primaryKey("id", .text)
+                t.column("title", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("tags", .text).notNull()
+                t.column("originalFilename", .text).notNull()
+                t.column("contentType", .text).notNull()
+                t.column("sizeBytes", .integer).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("storageKey", .text).notNull()
+                t.column("thumbnailKey", .text)
+                t.column("durationSeconds", .double)
+                t.column("width", .integer)
+                t.column("height", .integer)
+                t.column("videoCodec", .text)
+                t.column("audioCodec", .text)
+                t.column("createdAt", .datetime).notNull().indexed()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            // Full-text index over what `?q=` searches, kept in step with `video` by triggers.
+            try db.create(virtualTable: "videoSearch", using: FTS5()) { t in
+                t.synchronize(withTable: "video")
+                t.tokenizer = .unicode61()
+                t.column("title")
+                t.column("description")
+                t.column("tags")
+            }
+            try db.create(table: "upload") { t in
+                t.primaryKey("id", .text)
+                t.column("length", .integer).notNull()
+                t.column("offset", .integer).notNull()
+                t.column("metadata", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime).notNull().indexed()
+                t.column("videoID", .text)
+            }
+        }
+        return migrator
+    }
+
+    public func ping() async throws {
+        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import HubCore
+
+/// `VideoRepository` on the hub's SQLite database.
+public struct SQLiteVideoRepository: VideoRepository {
+    let writer: any DatabaseWriter
+
+    public func insert(_ video: Video) async throws {
+        try await writer.write { db in try VideoRow(video).insert(db) }
+    }
+
+    public func find(_ id: VideoID) async throws -> Video? {
+        try await writer.read { db in try VideoRow.fetchOne(db, key: id.rawValue)?.video }
+    }
+
+    public func list(query: String?, offset: Int, limit: Int) async throws -> Page<Video> {
+        try await writer.read { db in
+            // FTS5Pattern builds the MATCH expression from words only, so quotes, operators
+            // and SQL in the query are searched for as text, never interpreted.
+            if let query, !query.trimmingCharacters(in: .whitespaces).isEmpty {
+                guard let pattern = FTS5Pattern(matchingAllPrefixesIn: query) else {
+                    return Page(items: [], total: 0, offset: offset, limit: limit)
+                }
+                let matching = "SELECT rowid FROM videoSearch WHERE videoSearch MATCH ?"
+                let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(matching))", arguments: [pattern]) ?? 0
+                let rows = try VideoRow.fetchAll(
+                    db,
+                    sql: "SELECT * FROM video WHERE rowid IN (\(matching)) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?",
+                    arguments: [pattern, limit, offset])
+                return Page(items: rows.map(\.video), total: total, offset: offset, limit: limit)
+            }
+            let total = try VideoRow.fetchCount(db)
+            let rows = try VideoRow.order(Column("createdAt").desc, Column("id")).limit(limit, offset: offset).fetchAll(db)
+            return Page(items: rows.map(\.video), total: total, offset: offset, limit: limit)
+        }
+    }
+
+    public func update(_ id: VideoID, changes: VideoChanges, at date: Date) async throws -> Video? {
+        try await writer.write { db in
+            guard var video = try VideoRow.fetchOne(db, key: id.rawValue)?.video else { return nil }
+            if let title = changes.title { video.title = title }
+            if let description = changes.description { video.description = description }
+            if let tags = changes.tags { video.tags = tags }
+            video.updatedAt = date
+            try VideoRow(video).update(db)
+            return video
+        }
+    }
+
+    public func delete(_ id: VideoID) async throws -> Video? {
+        try await writer.write { db in
+            guard let row = try VideoRow.fetchOne(db, key: id.rawValue) else { return nil }
+            try row.delete(db)
+            return row.video
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+/// The `video` table's row. Kept apart from the domain `Video` so the schema can change without
+/// touching HubCore.
+struct VideoRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "video"
+
+    var id: String
+    var title: String
+    var description: String
+    var tags: String
+    var originalFilename: String
+    var contentType: String
+    var sizeBytes: Int64
+    var sha256: String
+    var storageKey: String
+    var thumbnailKey: String?
+    var durationSeconds: Double?
+    var width: Int?
+    var height: Int?
+    var videoCodec: String?
+    var audioCodec: String?
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ video: Video) {
+        id = video.id.rawValue
+        title = video.title
+        description = video.description
+        tags = (try? String(decoding: JSONEncoder().encode(video.tags), as: UTF8.self)) ?? "[]"
+        originalFilename = video.originalFilename
+        contentType = video.contentType
+        sizeBytes = video.sizeBytes
+        sha256 = video.sha256
+        storageKey = video.storageKey
+        thumbnailKey = video.thumbnailKey
+        durationSeconds = video.media.durationSeconds
+        width = video.media.width
+        height = video.media.height
+        videoCodec = video.media.videoCodec
+        audioCodec = video.media.audioCodec
+        createdAt = video.createdAt
+        updatedAt = video.updatedAt
+    }
+
+    var video: Video {
+        Video(
+            id: VideoID(id) ?? VideoID(),
+            title: title, description: description,
+            tags: (try? JSONDecoder().decode([String].self, from: Data(tags.utf8))) ?? [],
+            originalFilename: originalFilename, contentType: contentType, sizeBytes: sizeBytes,
+            sha256: sha256, storageKey: storageKey, thumbnailKey: thumbnailKey,
+            media: MediaInfo(
+                durationSeconds: durationSeconds, width: width, height: height,
+                videoCodec: videoCodec, audioCodec: audioCodec),
+            createdAt: createdAt, updatedAt: updatedAt)
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import HubCore
+import Subprocess
+import SystemPackage
+
+/// `MediaProcessor` on Debian's ffprobe and ffmpeg, run as subprocesses with a time limit each
+/// so a hostile file cannot hold an upload's finalisation forever.
+public struct FFmpegMediaProcessor: MediaProcessor {
+    let ffprobePath: String
+    let ffmpegPath: String
+    let timeLimit: Duration
+
+    public init(ffprobePath: String, ffmpegPath: String, timeLimit: Duration = .seconds(120)) {
+        self.ffprobePath = ffprobePath
+        self.ffmpegPath = ffmpegPath
+        self.timeLimit = timeLimit
+    }
+
+    public func probe(_ path: String) async -> MediaInfo {
+        let arguments = ["-v", "error", "-show_format", "-show_streams", "-print_format", "json", "--", path]
+        guard let output = await runTool(ffprobePath, arguments, captureOutput: true),
+            let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(output.utf8))
+        else { return MediaInfo() }
+        let video = report.streams?.first { $0.codec_type == "video" }
+        let audio = report.streams?.first { $0.codec_type == "audio" }
+        return MediaInfo(
+            durationSeconds: report.format?.duration.flatMap(Double.init),
+            width: video?.width, height: video?.height,
+            videoCodec: video?.codec_name, audioCodec: audio?.codec_name)
+    }
+
+    public func thumbnail(of path: String, atSeconds seconds: Double, to output: String) async -> Bool {
+        let arguments = [
+            "-nostdin", "-v", "error", "-y", "-ss", String(format: "%.3f", seconds), "-i", path,
+            "-frames:v", "1", "-vf", "scale=320:-2", "-q:v", "3", "-f", "image2", output,
+        ]
+        return await runTool(ffmpegPath, arguments, captureOutput: false) != nil && FileManager.default.fileExists(atPath: output)
+    }
+
+    public func remuxFaststart(_ input: String, to output: String) async -> Bool {
+        let arguments = [
+            "-nostdin", "-v", "error", "-y", "-i", input, "-map", "0", "-c", "copy",
+            "-movflags", "+faststart", "-f", "mp4", output,
+        ]
+        return await runTool(ffmpegPath, arguments, captureOutput: false) != nil
+    }
+
+    /// Runs a tool; its standard output when it succeeded in time, nil otherwise.
+    private func runTool(_ executable: String, _ arguments: [String], captureOutput: Bool) async -> String? {
+        let limit = timeLimit
+        return await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                do {
+                    let result = try await run(
+                        .path(FilePath(executable)), arguments: Arguments(arguments),
+                        output: .string(limit: 4 << 20), error: .discarded)
+                    guard result.terminationStatus.isSuccess else { return nil }
+                    return captureOutput ? result.standardOutput : ""
+                } catch {
+                    return nil
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+/// The parts of ffprobe's JSON report the hub uses.
+private struct ProbeReport: Decodable {
+    struct Format: Decodable { var duration: String? }
+    struct Stream: Decodable {
+        var codec_type: String?
+        var codec_name: String?
+        var width: Int?
+        var height: Int?
+    }
+    var format: Format?
+    var streams: [Stream]?
+}

@@ -1,0 +1,41 @@
+import Foundation
+import HubCore
+
+/// The optional media tools: probing, thumbnails and faststart remuxing. Behind a protocol so the
+/// hub runs (without those extras) where ffmpeg is not installed, and tests can choose.
+public protocol MediaProcessor: Sendable {
+    /// Duration, resolution and codecs, or an empty `MediaInfo` when the file cannot be probed.
+    func probe(_ path: String) async -> MediaInfo
+    /// Writes a JPEG thumbnail of the frame at `seconds` to `output`; false when none was made.
+    func thumbnail(of path: String, atSeconds seconds: Double, to output: String) async -> Bool
+    /// Copies `input` to `output` with the index moved to the front, without re-encoding.
+    func remuxFaststart(_ input: String, to output: String) async -> Bool
+}
+
+/// Used when ffmpeg/ffprobe are not installed: videos still upload and stream.
+public struct NoMediaProcessor: MediaProcessor {
+    public init() {}
+    public func probe(_ path: String) async -> MediaInfo { MediaInfo() }
+    public func thumbnail(of path: String, atSeconds seconds: Double, to output: String) async -> Bool { false }
+    public func remuxFaststart(_ input: String, to output: String) async -> Bool { false }
+}
+
+extension MediaProcessor where Self == NoMediaProcessor {
+    public static var none: NoMediaProcessor { NoMediaProcessor() }
+}
+
+/// Finds the tools a hub can use on this machine.
+public enum MediaTools {
+    /// `FFmpegMediaProcessor` when both ffmpeg and ffprobe are on `PATH`, else `NoMediaProcessor`.
+    public static func detect(environment: [String: String] = ProcessInfo.processInfo.environment) -> any MediaProcessor {
+        guard let ffprobe = executable(named: "ffprobe", environment: environment),
+            let ffmpeg = executable(named: "ffmpeg", environment: environment)
+        else { return NoMediaProcessor() }
+        return FFmpegMediaProcessor(ffprobePath: ffprobe, ffmpegPath: ffmpeg)
+    }
+
+    static func executable(named name: String, environment: [String: String]) -> String? {
+        let directories = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}

@@ -1,0 +1,221 @@
+import Crypto
+import Foundation
+import HubCore
+import Logging
+import NIOCore
+
+/// The tus 1.0.0 resumable upload protocol's server side (core, creation, creation-with-upload,
+/// termination, checksum, expiration), independent of the HTTP framework: HubWeb translates
+/// headers to these calls and results back to headers.
+///
+/// Durability rule: an upload's recorded offset only moves after the bytes below it are fsynced,
+/// and `HEAD` reports that recorded offset. A client resuming after a dropped connection or a
+/// server restart therefore never skips bytes the server could have lost.
+public struct TusUploadService: Sendable {
+    public struct Settings: Sendable {
+        public var maxUploadBytes: Int64
+        public var expiry: Duration
+
+        public init(maxUploadBytes: Int64, expiry: Duration) {
+            self.maxUploadBytes = maxUploadBytes
+            self.expiry = expiry
+        }
+    }
+
+    /// The state of an upload after a request, for the response headers.
+    public struct Progress: Sendable {
+        public var upload: UploadRecord
+        /// Set once the upload became a video.
+        public var videoID: VideoID?
+
+        public init(upload: UploadRecord, videoID: VideoID?) {
+            self.upload = upload
+            self.videoID = videoID
+        }
+    }
+
+    let uploads: any UploadRepository
+    let ingestor: VideoIngestor
+    let staging: UploadStaging
+    let clock: any WallClock
+    let settings: Settings
+    let logger: Logger
+    private let sessions = UploadSessions()
+
+    public init(
+        uploads: any UploadRepository, ingestor: VideoIngestor, staging: UploadStaging, clock: any WallClock,
+        settings: Settings, logger: Logger
+    ) {
+        self.uploads = uploads
+        self.ingestor = ingestor
+        self.staging = staging
+        self.clock = clock
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// tus creation: registers an upload of `length` bytes.
+    public func create(length: Int64, metadata: [String: String]) async throws -> UploadRecord {
+        guard length >= 0 else { throw HubError.badRequest("Upload-Length must be a non-negative integer", code: "invalid_upload_length") }
+        guard length <= settings.maxUploadBytes else { throw HubError.payloadTooLarge(limit: settings.maxUploadBytes) }
+        let now = clock.now()
+        let record = UploadRecord(
+            id: UploadID(), length: length, offset: 0, metadata: metadata, createdAt: now,
+            expiresAt: now.addingTimeInterval(settings.expiry.seconds))
+        _ = try await staging.openPartial(record.id, at: 0)
+        try await uploads.insert(record)
+        logger.info("upload created", metadata: ["upload.id": "\(record.id)", "upload.length": "\(length)"])
+        return record
+    }
+
+    /// tus HEAD: the durable offset. Expired uploads are gone (410) even before the sweeper runs.
+    public func status(_ id: UploadID) async throws -> Progress {
+        let record = try await liveRecord(id)
+        return Progress(upload: record, videoID: record.videoID)
+    }
+
+    /// tus PATCH: appends `body` at `offset`. A body that ends early (client gone) keeps what
+    /// arrived, unless a checksum was given — then an incomplete chunk cannot be verified and is
+    /// discarded, as the checksum extension requires.
+    public func append(
+        _ id: UploadID, at offset: Int64, declaredLength: Int64?, checksum: UploadChecksum?,
+        body: some AsyncSequence<ByteBuffer, any Error>
+    ) async throws -> Progress {
+        try await exclusively(id) {
+            try await appendClaimed(id, at: offset, declaredLength: declaredLength, checksum: checksum, body: body)
+        }
+    }
+
+    /// Runs `body` while holding `id`'s write claim; a second concurrent request gets 423, which
+    /// tus clients retry.
+    private func exclusively<T: Sendable>(_ id: UploadID, _ body: () async throws -> T) async throws -> T {
+        guard await sessions.claim(id) else {
+            throw HubError(status: 423, code: "upload_locked", message: "another request is writing to this upload; retry after it ends")
+        }
+        do {
+            let result = try await body()
+            await sessions.release(id)
+            return result
+        } catch {
+            await sessions.release(id)
+            throw error
+        }
+    }
+
+    private func appendClaimed(
+        _ id: UploadID, at offset: Int64, declaredLength: Int64?, checksum: UploadChecksum?,
+        body: some AsyncSequence<ByteBuffer, any Error>
+    ) async throws -> Progress {
+        var record = try await liveRecord(id)
+        guard offset == record.offset else {
+            throw HubError(status: 409, code: "offset_mismatch", message: "Upload-Offset is \(offset) but the upload is at \(record.offset)")
+        }
+        let remaining = record.length - record.offset
+        if let declaredLength, declaredLength > remaining {
+            throw HubError(status: 413, code: "exceeds_upload_length", message: "the body (\(declaredLength) bytes) goes past Upload-Length (\(remaining) bytes remain)")
+        }
+        if record.isComplete {
+            // Nothing to write; a retry after a lost final response, or after a failed ingest.
+            return try await finish(&record)
+        }
+        let file = try await staging.openPartial(id, at: record.offset)
+        var writer = StagedFileWriter(
+            file: file, position: record.offset, contentHash: await sessions.hash(for: id, at: record.offset),
+            requestDigest: checksum.map { ChunkDigest($0.algorithm) })
+        var interruption: (any Error)?
+        do {
+            for try await chunk in body {
+                guard writer.end + Int64(chunk.readableBytes) <= record.length else {
+                    throw HubError(status: 413, code: "exceeds_upload_length", message: "the body goes past Upload-Length (\(record.length) bytes)")
+                }
+                try await writer.append(chunk)
+            }
+        } catch let error as HubError {
+            _ = try? await staging.openPartial(id, at: record.offset)
+            throw error
+        } catch {
+            interruption = error  // the client went away mid-body
+        }
+        if let checksum {
+            try await writer.flush()
+            let digest = writer.requestDigest?.finalize()
+            guard interruption == nil, digest == checksum.expected else {
+                _ = try await staging.openPartial(id, at: record.offset)
+                if let interruption { throw interruption }
+                throw HubError(status: 460, code: "checksum_mismatch", message: "the \(checksum.algorithm.rawValue) checksum of the body does not match Upload-Checksum; the chunk was discarded")
+            }
+        }
+        try await writer.sync()
+        record.offset = writer.position
+        record.expiresAt = clock.now().addingTimeInterval(settings.expiry.seconds)
+        try await uploads.save(record)
+        await sessions.record(writer.contentHash, for: id, at: record.offset)
+        if let interruption {
+            logger.info("upload interrupted; resumable", metadata: ["upload.id": "\(id)", "upload.offset": "\(record.offset)"])
+            throw interruption
+        }
+        if record.isComplete { return try await finish(&record) }
+        return Progress(upload: record, videoID: nil)
+    }
+
+    /// Turns a complete upload into a video, once.
+    private func finish(_ record: inout UploadRecord) async throws -> Progress {
+        if let videoID = record.videoID { return Progress(upload: record, videoID: videoID) }
+        let hash = await sessions.hash(for: record.id, at: record.offset)?.finalize().hex
+        do {
+            let video = try await ingestor.ingest(
+                fileAt: staging.partialPath(for: record.id), sha256: hash,
+                described: UploadDescription(metadata: record.metadata))
+            record.videoID = video.id
+            try await uploads.save(record)
+            await sessions.forget(record.id)
+            return Progress(upload: record, videoID: video.id)
+        } catch let error as HubError where error.status == 415 {
+            // Not a video: nothing the client can resume into one.
+            try? await uploads.delete(record.id)
+            await sessions.forget(record.id)
+            throw error
+        }
+    }
+
+    /// tus termination.
+    public func terminate(_ id: UploadID) async throws {
+        try await exclusively(id) {
+            guard try await uploads.find(id) != nil else { throw HubError.notFound("upload \(id)") }
+            try await discard(id)
+        }
+    }
+
+    /// Removes unfinished uploads whose expiry has passed; returns how many.
+    public func sweepExpired() async throws -> Int {
+        var removed = 0
+        for record in try await uploads.expired(before: clock.now()) where await sessions.claim(record.id) {
+            try await discard(record.id)
+            await sessions.release(record.id)
+            removed += 1
+        }
+        if removed > 0 { logger.info("expired uploads removed", metadata: ["count": "\(removed)"]) }
+        return removed
+    }
+
+    private func discard(_ id: UploadID) async throws {
+        await staging.remove(staging.partialPath(for: id))
+        try await uploads.delete(id)
+        await sessions.forget(id)
+    }
+
+    private func liveRecord(_ id: UploadID) async throws -> UploadRecord {
+        guard let record = try await uploads.find(id) else { throw HubError.notFound("upload \(id)") }
+        if record.videoID == nil, record.expiresAt <= clock.now() {
+            throw HubError(status: 410, code: "upload_expired", message: "upload \(id) expired; start a new one")
+        }
+        return record
+    }
+}
+
+extension Duration {
+    var seconds: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HubCore
+
+/// tus `Upload-Metadata`: comma-separated `key base64value` pairs (tus 1.0.0 §Creation).
+public enum UploadMetadata {
+    public static let maximumHeaderLength = 16 * 1024
+
+    public static func parse(_ header: String?) throws(HubError) -> [String: String] {
+        guard let header, !header.isEmpty else { return [:] }
+        guard header.utf8.count <= maximumHeaderLength else {
+            throw HubError(status: 400, code: "invalid_metadata", message: "Upload-Metadata is longer than \(maximumHeaderLength) bytes")
+        }
+        var result: [String: String] = [:]
+        for pair in header.split(separator: ",") {
+            let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true)
+            guard let key = parts.first, parts.count <= 2,
+                key.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "," })
+            else {
+                throw HubError(status: 400, code: "invalid_metadata", message: "Upload-Metadata must be 'key base64value' pairs separated by commas")
+            }
+            var value = ""
+            if parts.count == 2 {
+                guard let data = Data(base64Encoded: String(parts[1])), let text = String(data: data, encoding: .utf8) else {
+                    throw HubError(status: 400, code: "invalid_metadata", message: "the Upload-Metadata value of '\(key)' is not base64-encoded UTF-8")
+                }
+                value = text
+            }
+            result[String(key)] = value
+        }
+        return result
+    }
+
+    public static func encode(_ metadata: [String: String]) -> String {
+        metadata.sorted { $0.key < $1.key }.map { "\($0.key) \(Data($0.value.utf8).base64EncodedString())" }.joined(separator: ",")
+    }
+}
+
+/// Cleans what a client says about its file so it is safe to store and show.
+public enum UploadNaming {
+    /// The last path component, without control characters, at most 255 bytes of UTF-8 — so a
+    /// path-like or 10 kB name becomes a plain, bounded file name instead of an error.
+    public static func sanitizedFilename(_ raw: String?) -> String {
+        guard let raw else { return "video" }
+        let lastComponent = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        var cleaned = String(String.UnicodeScalarView(lastComponent.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+        cleaned = cleaned.trimmingCharacters(in: .whitespaces)
+        if cleaned.isEmpty || cleaned == "." || cleaned == ".." { return "video" }
+        return truncated(cleaned, toUTF8Bytes: VideoLimits.filenameLength)
+    }
+
+    public static func defaultTitle(forFilename filename: String) -> String {
+        let stem = (filename as NSString).deletingPathExtension
+        return truncated(stem.isEmpty ? filename : stem, toUTF8Bytes: VideoLimits.titleLength)
+    }
+
+    /// Tags from a comma-separated list, trimmed, deduplicated, bounded.
+    public static func tags(fromList list: String?) -> [String] {
+        guard let list else { return [] }
+        var seen = Set<String>()
+        return list.split(separator: ",")
+            .map { truncated($0.trimmingCharacters(in: .whitespacesAndNewlines), toUTF8Bytes: VideoLimits.tagLength) }
+            .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+            .prefix(VideoLimits.tagCount).map { $0 }
+    }
+
+    /// Cuts at a character boundary so the result is valid UTF-8 of at most `limit` bytes.
+    public static func truncated(_ text: String, toUTF8Bytes limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var result = ""
+        var used = 0
+        for character in text {
+            let size = character.utf8.count
+            if used + size > limit { break }
+            result.append(character)
+            used += size
+        }
+        return result
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import HubCore
+import Logging
+
+/// What the uploader told us about a file (all of it advisory).
+public struct UploadDescription: Sendable {
+    public var filename: String
+    public var title: String
+    public var description: String
+    public var tags: [String]
+
+    public init(filename: String?, title: String?, description: String?, tags: [String]) {
+        let filename = UploadNaming.sanitizedFilename(filename)
+        self.filename = filename
+        let title = title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        self.title = title.isEmpty ? UploadNaming.defaultTitle(forFilename: filename) : UploadNaming.truncated(title, toUTF8Bytes: VideoLimits.titleLength)
+        self.description = UploadNaming.truncated(description ?? "", toUTF8Bytes: VideoLimits.descriptionLength)
+        self.tags = tags
+    }
+
+    /// From tus `Upload-Metadata` (tus-js-client and tuspy send `filename`; the hub's own page
+    /// and command line also send `title`, `description` and `tags`).
+    public init(metadata: [String: String]) {
+        self.init(
+            filename: metadata["filename"] ?? metadata["name"], title: metadata["title"],
+            description: metadata["description"], tags: UploadNaming.tags(fromList: metadata["tags"]))
+    }
+}
+
+/// Turns a completely received file into a video: checks it is one (by its bytes), moves its
+/// index to the front when needed, probes it, makes a thumbnail, stores it and records it — the
+/// one path every upload (tus, form, command line) goes through, so "only complete, verified
+/// video bytes become a video" holds in one place.
+public struct VideoIngestor: Sendable {
+    let store: any ObjectStore
+    let videos: any VideoRepository
+    let media: any MediaProcessor
+    let staging: UploadStaging
+    let clock: any WallClock
+    let logger: Logger
+
+    public init(
+        store: any ObjectStore, videos: any VideoRepository, media: any MediaProcessor,
+        staging: UploadStaging, clock: any WallClock, logger: Logger
+    ) {
+        self.store = store
+        self.videos = videos
+        self.media = media
+        self.staging = staging
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Ingests the file at `path`, which is consumed: moved into the store on success, deleted
+    /// on failure. `sha256` is the running hash of the file when the caller has it.
+    public func ingest(fileAt path: String, sha256 knownHash: String?, described description: UploadDescription) async throws -> Video {
+        var path = path
+        var knownHash = knownHash
+        var storedKeys: [ObjectKey] = []
+        do {
+            let prefix = try await staging.prefix(of: path, count: ContentSniffer.prefixLength)
+            guard let contentType = ContentSniffer.videoType(of: prefix) else {
+                throw HubError.unsupportedMediaType("the uploaded file is not a video container the hub recognises (MP4, MOV, WebM, Matroska, Ogg, AVI, MPEG)")
+            }
+            if contentType == "video/mp4" || contentType == "video/quicktime",
+                let remuxed = await moveIndexToFront(path)
+            {
+                await staging.remove(path)
+                path = remuxed
+                knownHash = nil
+            }
+            let (sha256, size): (String, Int64)
+            if let knownHash {
+                (sha256, size) = (knownHash, try fileSize(path))
+            } else {
+                (sha256, size) = try await staging.sha256(of: path)
+            }
+            let info = await media.probe(path)
+            let id = VideoID()
+            let shard = String(id.rawValue.prefix(2))
+            let videoKey = try ObjectKey("videos/\(shard)/\(id.rawValue)/source")
+            var thumbnailKey: ObjectKey?
+            let thumbnailPath = staging.temporaryPath(suffix: ".jpg")
+            let offset = min(2.0, (info.durationSeconds ?? 0) / 2)
+            if await media.thumbnail(of: path, atSeconds: offset, to: thumbnailPath) {
+                let key = try ObjectKey("videos/\(shard)/\(id.rawValue)/thumbnail.jpg")
+                _ = try await store.put(key, movingFileAt: thumbnailPath)
+                storedKeys.append(key)
+                thumbnailKey = key
+            } else {
+                await staging.remove(thumbnailPath)
+            }
+            _ = try await store.put(videoKey, movingFileAt: path)
+            storedKeys.append(videoKey)
+            let now = clock.now()
+            let video = Video(
+                id: id, title: description.title, description: description.description, tags: description.tags,
+                originalFilename: description.filename, contentType: contentType, sizeBytes: size, sha256: sha256,
+                storageKey: videoKey.rawValue, thumbnailKey: thumbnailKey?.rawValue, media: info,
+                createdAt: now, updatedAt: now)
+            try await videos.insert(video)
+            logger.info("video stored", metadata: ["video.id": "\(id)", "video.size": "\(size)", "video.type": "\(contentType)"])
+            return video
+        } catch {
+            await staging.remove(path)
+            for key in storedKeys { try? await store.delete(key) }
+            throw error
+        }
+    }
+
+    /// A faststart copy of an MP4 whose index sits after its media data, or nil when the file
+    /// needs none or ffmpeg is not available.
+    private func moveIndexToFront(_ path: String) async -> String? {
+        guard (try? MP4Layout.indexIsAtEnd(of: PosixFile(path: path, mode: .read))) == true else { return nil }
+        let output = staging.temporaryPath(suffix: ".mp4")
+        if await media.remuxFaststart(path, to: output) {
+            logger.info("moved MP4 index to the front (faststart)")
+            return output
+        }
+        await staging.remove(output)
+        return nil
+    }
+
+    private func fileSize(_ path: String) throws -> Int64 {
+        try PosixFile(path: path, mode: .read).status().size
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import HubCore
+import Hummingbird
+
+/// `GET /healthz` (the process answers) and `GET /readyz` (database and storage reachable).
+struct HealthController<Context: RequestContext>: Sendable {
+    let environment: HubEnvironment
+
+    struct Status: ResponseEncodable {
+        var status: String
+        var checks: [String: String]?
+    }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("healthz") { _, _ in Status(status: "ok") }
+        router.get("readyz", use: ready)
+    }
+
+    @Sendable func ready(_ request: Request, context: Context) async throws -> Response {
+        var checks: [String: String] = [:]
+        do {
+            try await environment.videos.ping()
+            checks["database"] = "ok"
+        } catch {
+            checks["database"] = "\(error)"
+        }
+        do {
+            try await environment.store.checkHealth()
+            checks["storage"] = "ok"
+        } catch {
+            checks["storage"] = "\(error)"
+        }
+        let ready = checks.values.allSatisfy { $0 == "ok" }
+        var response = try Status(status: ready ? "ready" : "unavailable", checks: checks).response(from: request, context: context)
+        response.status = ready ? .ok : .serviceUnavailable
+        return response
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import HubCore
+import HubMedia
+import Hummingbird
+
+/// The library API: list, get, edit and delete videos, and the one-request multipart upload.
+struct VideoController<Context: RequestContext>: Sendable {
+    let environment: HubEnvironment
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("videos", use: list)
+        group.post("videos", use: create)
+        group.get("videos/:id", use: get)
+        group.patch("videos/:id", use: update)
+        group.delete("videos/:id", use: delete)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> VideoListResource {
+        let query = request.uri.queryParameters
+        let limit = try Self.integer(query["limit"], name: "limit", default: 24, range: 1...100)
+        let offset = try Self.integer(query["offset"], name: "offset", default: 0, range: 0...Int(Int32.max))
+        let text = query["q"].map(String.init)
+        let page = try await environment.videos.list(query: text, offset: offset, limit: limit)
+        return VideoListResource(items: page.items.map(VideoResource.init), total: page.total, offset: offset, limit: limit)
+    }
+
+    @Sendable func get(_ request: Request, context: Context) async throws -> VideoResource {
+        VideoResource(try await environment.video(context.parameters.get("id")))
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> VideoResource {
+        let video = try await environment.video(context.parameters.get("id"))
+        let changes = try Self.validate(try await request.decode(as: VideoChanges.self, context: context))
+        guard let updated = try await environment.videos.update(video.id, changes: changes, at: environment.clock.now()) else {
+            throw HubError.notFound("video \(video.id)")
+        }
+        return VideoResource(updated)
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
+        let video = try await environment.video(context.parameters.get("id"))
+        try await environment.deleteVideo(video)
+        return Response(status: .noContent)
+    }
+
+    /// `POST /api/v1/videos` with multipart/form-data: the file streams to the staging area as it
+    /// arrives, then goes through the same ingest as a tus upload.
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let limit = environment.configuration.maxUploadBytes
+        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > limit + MultipartUpload.formOverhead {
+            throw HubError.payloadTooLarge(limit: limit)
+        }
+        let upload = try await MultipartUpload.receive(
+            request, staging: environment.staging, maxFileBytes: limit)
+        let video = try await environment.ingestor.ingest(
+            fileAt: upload.path, sha256: upload.sha256, described: upload.description)
+        let resource = VideoResource(video)
+        var response = try resource.response(from: request, context: context)
+        response.status = .created
+        response.headers[.location] = "/api/v1/videos/\(video.id)"
+        return response
+    }
+
+    static func integer(_ value: Substring?, name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let value else { return defaultValue }
+        guard let number = Int(value), range.contains(number) else {
+            throw HubError.badRequest("'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)", code: "invalid_parameter")
+        }
+        return number
+    }
+
+    static func validate(_ changes: VideoChanges) throws -> VideoChanges {
+        var changes = changes
+        if let title = changes.title?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            guard !title.isEmpty, title.utf8.count <= VideoLimits.titleLength else {
+                throw HubError.badRequest("title must be 1 to \(VideoLimits.titleLength) bytes", code: "invalid_title")
+            }
+            changes.title = title
+        }
+        if let description = changes.description, description.utf8.count > VideoLimits.descriptionLength {
+            throw HubError.badRequest("description must be at most \(VideoLimits.descriptionLength) bytes", code: "invalid_description")
+        }
+        if let tags = changes.tags {
+            let cleaned = UploadNaming.tags(fromList: tags.joined(separator: ","))
+            guard tags.count <= VideoLimits.tagCount, tags.allSatisfy({ $0.utf8.count <= VideoLimits.tagLength }) else {
+                throw HubError.badRequest("at most \(VideoLimits.tagCount) tags of at most \(VideoLimits.tagLength) bytes each", code: "invalid_tags")
+            }
+            changes.tags = cleaned
+        }
+        return changes
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HubCore
+import HubDatabase
+import HubMedia
+import HubStorage
+import Logging
+
+/// Every dependency of the hub, built once at start-up (or by a test with its own choices) and
+/// handed to the routes and services. The one place that knows which implementation backs
+/// which protocol.
+public struct HubEnvironment: Sendable {
+    public let configuration: HubConfiguration
+    public let database: HubDatabase
+    public let videos: any VideoRepository
+    public let store: any ObjectStore
+    public let staging: UploadStaging
+    public let ingestor: VideoIngestor
+    public let uploads: TusUploadService
+    public let clock: any WallClock
+    public let logger: Logger
+
+    public init(
+        configuration: HubConfiguration, media: any MediaProcessor, clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        do {
+            try PosixPath.createDirectories(configuration.dataDirectory)
+        } catch {
+            throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "cannot be created: \(error)")
+        }
+        do {
+            database = try HubDatabase.open(path: configuration.sqlitePath)
+        } catch {
+            throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
+        }
+        videos = database.videos
+        switch configuration.storageBackend {
+        case .local:
+            store = LocalObjectStore(baseDirectory: configuration.uploadDirectory)
+        case .s3:
+            throw ConfigurationError(setting: "STORAGE_BACKEND", problem: "'s3' is not available in this version yet; use 'local'")
+        }
+        staging = UploadStaging(directory: "\(configuration.uploadDirectory)/.incoming")
+        do {
+            try staging.prepare()
+        } catch {
+            throw ConfigurationError(setting: "UPLOAD_DIR", problem: "is not writable: \(error)")
+        }
+        ingestor = VideoIngestor(store: store, videos: videos, media: media, staging: staging, clock: clock, logger: logger)
+        uploads = TusUploadService(
+            uploads: database.uploads, ingestor: ingestor, staging: staging, clock: clock,
+            settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
+            logger: logger)
+    }
+
+    /// The video named by a route's `:id`, or 404 (also for ids that are not ids).
+    func video(_ rawID: String?) async throws -> Video {
+        guard let rawID, let id = VideoID(rawID), let video = try await videos.find(id) else {
+            throw HubError.notFound("video \(rawID ?? "")")
+        }
+        return video
+    }
+
+    /// Removes the metadata first, so the video disappears from the library at once, then the
+    /// bytes; streams already open keep reading until they finish.
+    func deleteVideo(_ video: Video) async throws {
+        guard try await videos.delete(video.id) != nil else { throw HubError.notFound("video \(video.id)") }
+        for key in [video.storageKey, video.thumbnailKey].compactMap({ $0 }) {
+            do {
+                try await store.delete(ObjectKey(key))
+            } catch {
+                logger.warning("could not delete a deleted video's object", metadata: ["key": "\(key)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Crypto
+import HubCore
+import HubMedia
+import Hummingbird
+import MultipartKit
+import NIOCore
+import NIOPosix
+
+/// Receives a `multipart/form-data` upload (field `file`, plus `title`, `description`, `tags`)
+/// in constant memory: the parser sees one network buffer at a time and the file part goes
+/// straight to a staging file, hashed as it is written.
+struct MultipartUpload {
+    var path: String
+    var sha256: String
+    var description: UploadDescription
+
+    /// Room for the form's other fields and boundaries on top of the file itself.
+    static let formOverhead: Int64 = 1 << 20
+    static let maximumFieldBytes = 64 * 1024
+
+    private enum Event {
+        case header(name: String, value: String)
+        case body(ByteBuffer)
+        case partComplete
+    }
+
+    static func receive(_ request: Request, staging: UploadStaging, maxFileBytes: Int64) async throws -> MultipartUpload {
+        guard let contentType = request.headers[.contentType], let mediaType = MediaType(from: contentType),
+            mediaType.isType(.multipartForm)
+        else {
+            throw HubError.unsupportedMediaType("send the video as multipart/form-data with a 'file' field, or use the tus endpoint /api/v1/uploads")
+        }
+        guard let boundary = mediaType.parameter?.value, mediaType.parameter?.name == "boundary", !boundary.isEmpty,
+            boundary.utf8.count <= 70
+        else {
+            throw HubError.badRequest("the multipart/form-data Content-Type has no valid boundary", code: "invalid_multipart")
+        }
+
+        // The parser's callbacks are synchronous; they queue events that the loop below then
+        // handles with async file writes, one network buffer's worth at a time.
+        let parser = MultipartParser(boundary: boundary)
+        var events: [Event] = []
+        parser.onHeader = { events.append(.header(name: $0, value: $1)) }
+        parser.onBody = { events.append(.body($0)) }
+        parser.onPartComplete = { events.append(.partComplete) }
+
+        let path = staging.temporaryPath(suffix: ".upload")
+        var writer: StagedFileWriter?
+        var fields: [String: String] = [:]
+        var currentField: (name: String, filename: String?)?
+        var fieldValue = ByteBuffer()
+        var filename: String?
+        var sawEnd = false
+        do {
+            for try await buffer in request.body {
+                do {
+                    try parser.execute(buffer)
+                } catch {
+                    throw HubError.badRequest("the multipart/form-data body is malformed", code: "invalid_multipart")
+                }
+                for event in events {
+                    switch event {
+                    case .header(let name, let value):
+                        guard name.lowercased() == "content-disposition" else { continue }
+                        currentField = Self.parseDisposition(value)
+                        if currentField?.name == "file" {
+                            guard writer == nil else { throw HubError.badRequest("only one 'file' field is accepted", code: "invalid_multipart") }
+                            filename = currentField?.filename
+                            let file = try await PosixFile.create(path)
+                            writer = StagedFileWriter(file: file, position: 0, contentHash: SHA256(), requestDigest: nil)
+                        }
+                    case .body(var bytes):
+                        if currentField?.name == "file", var fileWriter = writer {
+                            guard fileWriter.end + Int64(bytes.readableBytes) <= maxFileBytes else { throw HubError.payloadTooLarge(limit: maxFileBytes) }
+                            try await fileWriter.append(bytes)
+                            writer = fileWriter
+                        } else if currentField != nil {
+                            guard fieldValue.readableBytes + bytes.readableBytes <= maximumFieldBytes else {
+                                throw HubError(status: 413, code: "field_too_large", message: "form fields other than 'file' are limited to \(maximumFieldBytes) bytes")
+                            }
+                            fieldValue.writeBuffer(&bytes)
+                        }
+                    case .partComplete:
+                        if let field = currentField, field.name != "file" {
+                            fields[field.name] = fieldValue.readString(length: fieldValue.readableBytes)
+                        }
+                        fieldValue.clear()
+                        currentField = nil
+                        sawEnd = true
+                    }
+                }
+                events.removeAll(keepingCapacity: true)
+            }
+            guard var fileWriter = writer else {
+                throw HubError.badRequest("the form has no 'file' field", code: "missing_file")
+            }
+            guard sawEnd, currentField == nil else {
+                throw HubError.badRequest("the multipart body ended before its closing boundary", code: "invalid_multipart")
+            }
+            try await fileWriter.sync()
+            guard let hash = fileWriter.contentHash?.finalize().hex else { throw HubError.badRequest("empty upload") }
+            let description = UploadDescription(
+                filename: filename, title: fields["title"], description: fields["description"],
+                tags: UploadNaming.tags(fromList: fields["tags"]))
+            return MultipartUpload(path: path, sha256: hash, description: description)
+        } catch {
+            await staging.remove(path)
+            throw error
+        }
+    }
+
+    /// `form-data; name="file"; filename="clip.mp4"` → ("file", "clip.mp4").
+    static func parseDisposition(_ value: String) -> (name: String, filename: String?)? {
+        var name: String?
+        var filename: String?
+        for part in value.split(separator: ";").dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            let key = pair[0].trimmingCharacters(in: .whitespaces).lowercased()
+            var raw = pair[1].trimmingCharacters(in: .whitespaces)
+            if raw.hasPrefix("\""), raw.hasSuffix("\""), raw.count >= 2 { raw = String(raw.dropFirst().dropLast()) }
+            if key == "name" { name = raw }
+            if key == "filename" { filename = raw }
+        }
+        return name.map { ($0, filename) }
+    }
+}
+
+extension PosixFile {
+    /// Creates (or truncates) a file for writing, on the thread pool.
+    static func create(_ path: String) async throws -> PosixFile {
+        try await NIOThreadPool.singleton.runIfActive {
+            let file = try PosixFile(path: path, mode: .createOrOpenForWriting)
+            try file.truncate(to: 0)
+            return file
+        }
+    }
+}

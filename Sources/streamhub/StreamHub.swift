@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `streamhub`: the hub server and its command-line client.
+@main
+struct StreamHub: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "streamhub",
+        abstract: "A self-hosted hub to upload, stream and organise videos.",
+        subcommands: [ServeCommand.self, UploadCommand.self])
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import HubClient
+import NIOConcurrencyHelpers
+
+/// `streamhub upload FILE`: a resumable upload with a progress bar. Interrupted (Ctrl-C, network
+/// loss), the same command later resumes from the server's offset.
+struct UploadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload", abstract: "Upload a video to a hub (resumable).")
+
+    @Argument(help: "The video file.") var file: String
+    @Option(help: "Title (defaults to the file name).") var title: String?
+    @Option(help: "Description.") var description: String?
+    @Option(help: "Comma-separated tags.") var tags: String?
+    @Option(help: "The hub's base URL (STREAMHUB_URL).") var server: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = URL(string: server ?? environment["STREAMHUB_URL"] ?? "http://127.0.0.1:8080") else {
+            throw ValidationError("--server must be a URL")
+        }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        var metadata = ["filename": (file as NSString).lastPathComponent]
+        metadata["title"] = title
+        metadata["description"] = description
+        metadata["tags"] = tags
+        let client = TusClient(server: url, resumeStore: .standard())
+        let bar = ProgressBar()
+        do {
+            let videoID = try await client.upload(path: (file as NSString).standardizingPath, metadata: metadata) { sent, total in
+                bar.update(sent: sent, total: total)
+            }
+            bar.finish()
+            print(videoID)
+        } catch {
+            bar.finish()
+            FileHandle.standardError.write(Data("streamhub: upload failed: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// A one-line progress bar on standard error, redrawn at most ten times a second.
+final class ProgressBar: Sendable {
+    private struct State { var lastDraw = Date.distantPast; var started = Date(); var startBytes: Int64? }
+    private let state = NIOLockedValueBox(State())
+    private let interactive = isatty(STDERR_FILENO) == 1
+
+    func update(sent: Int64, total: Int64) {
+        state.withLockedValue { state in
+            let now = Date()
+            if state.startBytes == nil { state.startBytes = sent; state.started = now }
+            guard sent == total || now.timeIntervalSince(state.lastDraw) >= (interactive ? 0.1 : 5) else { return }
+            state.lastDraw = now
+            let fraction = total == 0 ? 1 : Double(sent) / Double(total)
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            let elapsed = max(now.timeIntervalSince(state.started), 0.001)
+            let rate = Double(sent - (state.startBytes ?? 0)) / elapsed / 1_048_576
+            let line = String(format: "[%@%@] %5.1f%%  %.1f/%.1f MiB  %.1f MiB/s",
+                String(repeating: "#", count: filled), String(repeating: " ", count: width - filled),
+                fraction * 100, Double(sent) / 1_048_576, Double(total) / 1_048_576, rate)
+            FileHandle.standardError.write(Data(((interactive ? "\r" : "") + line + (interactive ? "" : "\n")).utf8))
+        }
+    }
+
+    func finish() {
+        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
