@@ -109,29 +109,32 @@ let package = Package(
         ),
         .testTarget(
             name: "HubCoreTests",
-            dependencies: ["HubCore"],
+            dependencies: ["HubCore", .product(name: "Configuration", package: "swift-configuration")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HubStorageTests",
-            dependencies: ["HubStorage"],
+            dependencies: ["HubStorage", "HubCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HubDatabaseTests",
-            dependencies: ["HubDatabase"],
+            dependencies: ["HubDatabase", "HubCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HubMediaTests",
-            dependencies: ["HubMedia"],
+            dependencies: ["HubMedia", "HubCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HubWebTests",
             dependencies: [
-                "HubWeb", "HubClient",
+                "HubWeb", "HubClient", "HubMedia", "HubCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,67 @@
+import Configuration
+import HubCore
+import Testing
+
+@Suite struct HubConfigurationTests {
+    func configuration(_ environment: [String: String]) throws(ConfigurationError) -> HubConfiguration {
+        try HubConfiguration(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment)))
+    }
+
+    @Test func defaultsAreTheEmbeddedHub() throws {
+        let configuration = try configuration([:])
+        #expect(configuration.storageBackend == .local)
+        #expect(configuration.uploadDirectory == "./uploads")
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.dataDirectory == "./data")
+        #expect(configuration.maxUploadBytes == 21_474_836_480)
+        #expect(configuration.sqlitePath == "./data/streamhub.sqlite")
+        #expect(configuration.peers.port == 6881)
+        #expect(!configuration.peers.enabled)
+    }
+
+    @Test func readsDesignNames() throws {
+        let configuration = try configuration([
+            "HUB_PORT": "9000", "HUB_HOST": "0.0.0.0", "UPLOAD_DIR": "/srv/videos", "MAX_UPLOAD_BYTES": "1024",
+            "P2P_PEERS": "a:1, b:2", "P2P_ENABLED": "true",
+        ])
+        #expect(configuration.port == 9000)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.uploadDirectory == "/srv/videos")
+        #expect(configuration.maxUploadBytes == 1024)
+        #expect(configuration.peers.seeds == ["a:1", "b:2"])
+        #expect(configuration.peers.enabled)
+    }
+
+    @Test(arguments: [
+        (["STORAGE_BACKEND": "ftp"], "STORAGE_BACKEND"),
+        (["STORAGE_BACKEND": "s3"], "AWS_S3_BUCKET"),
+        (["HUB_PORT": "eighty"], "HUB_PORT"),
+        (["HUB_PORT": "70000"], "HUB_PORT"),
+        (["MAX_UPLOAD_BYTES": "-1"], "MAX_UPLOAD_BYTES"),
+        (["MAX_UPLOAD_BYTES": "lots"], "MAX_UPLOAD_BYTES"),
+        (["P2P_ENABLED": "maybe"], "P2P_ENABLED"),
+        (["DATABASE_URL": "mysql://x"], "DATABASE_URL"),
+        (["STREAM_REDIRECT": "always"], "STREAM_REDIRECT"),
+        (["LOG_LEVEL": "loud"], "LOG_LEVEL"),
+    ])
+    func badSettingsNameTheSetting(environment: [String: String], setting: String) {
+        #expect {
+            try configuration(environment)
+        } throws: { error in
+            (error as? ConfigurationError)?.setting == setting
+        }
+    }
+}
+
+@Suite struct ObjectKeyTests {
+    @Test(arguments: ["videos/ab/id/source", "a", "ünïcødé/ключ"])
+    func acceptsRelativeKeys(key: String) throws {
+        #expect(try ObjectKey(key).rawValue == key)
+    }
+
+    @Test(arguments: ["", "/etc/passwd", "../x", "a/../../b", "a//b", "a/./b", "a/", "a\u{0}b", "a\\b", String(repeating: "k", count: 2000)])
+    func refusesKeysThatCouldEscape(key: String) {
+        #expect(throws: HubError.self) { try ObjectKey(key) }
+    }
+}

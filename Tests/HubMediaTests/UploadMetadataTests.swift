@@ -1,0 +1,42 @@
+import HubCore
+import Testing
+
+@testable import HubMedia
+
+@Suite struct UploadMetadataTests {
+    @Test func parsesTusMetadata() throws {
+        let parsed = try UploadMetadata.parse("filename Y2xpcC5tcDQ=,title 8J+OrCBmaWxt,empty")
+        #expect(parsed == ["filename": "clip.mp4", "title": "🎬 film", "empty": ""])
+        #expect(try UploadMetadata.parse(UploadMetadata.encode(parsed)) == parsed)
+    }
+
+    @Test(arguments: ["filename not-base64!", "a b c", "filename /w==", String(repeating: "k", count: 20_000)])
+    func refusesMalformedMetadata(header: String) {
+        #expect(throws: HubError.self) { try UploadMetadata.parse(header) }
+    }
+
+    @Test func sanitisesFilenames() {
+        #expect(UploadNaming.sanitizedFilename("../../etc/passwd") == "passwd")
+        #expect(UploadNaming.sanitizedFilename("C:\\Users\\me\\clip.mp4") == "clip.mp4")
+        #expect(UploadNaming.sanitizedFilename("..") == "video")
+        #expect(UploadNaming.sanitizedFilename("a\u{0}b\nc.mp4") == "abc.mp4")
+        #expect(UploadNaming.sanitizedFilename(nil) == "video")
+        let long = UploadNaming.sanitizedFilename(String(repeating: "é", count: 10_000))
+        #expect(long.utf8.count <= 255 && long.allSatisfy { $0 == "é" })
+    }
+
+    @Test func tagsAreTrimmedDeduplicatedAndBounded() {
+        #expect(UploadNaming.tags(fromList: " cats, Dogs ,cats,,DOGS") == ["cats", "Dogs"])
+        #expect(UploadNaming.tags(fromList: (0..<100).map(String.init).joined(separator: ",")).count == VideoLimits.tagCount)
+    }
+
+    @Test func checksumHeader() throws {
+        #expect(try UploadChecksum(header: nil) == nil)
+        #expect(try UploadChecksum(header: "sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=")?.algorithm == .sha1)
+        #expect(throws: HubError(status: 400, code: "unsupported_checksum_algorithm", message: "checksum algorithm 'md5' is not supported; use one of sha1,sha256")) {
+            try UploadChecksum(header: "md5 1B2M2Y8AsgTpgAmY7PhCfg==")
+        }
+        #expect(throws: HubError.self) { try UploadChecksum(header: "sha1") }
+        #expect(throws: HubError.self) { try UploadChecksum(header: "sha1 ***") }
+    }
+}

@@ -1,0 +1,130 @@
+import Configuration
+import Foundation
+import HTTPTypes
+import HubCore
+import HubMedia
+import HubWeb
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// A hub on a fresh temporary directory, assembled by the same `buildApplication` as
+/// `streamhub serve`, with a clock the test moves by hand.
+struct TestHub {
+    let directory: String
+    let environment: HubEnvironment
+    let clock: ManualClock
+
+    init(maxUploadBytes: Int64 = 1 << 30, media: any MediaProcessor = NoMediaProcessor()) throws {
+        directory = NSTemporaryDirectory() + "hub-" + UUID().uuidString
+        clock = ManualClock()
+        let configuration = try HubConfiguration(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: [
+            "HUB_DATA_DIR": directory + "/data", "UPLOAD_DIR": directory + "/uploads",
+            "MAX_UPLOAD_BYTES": String(maxUploadBytes), "HUB_PORT": "0",
+        ])))
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        environment = try HubEnvironment(configuration: configuration, media: media, clock: clock, logger: logger)
+    }
+
+    var application: some ApplicationProtocol { buildApplication(environment) }
+
+    /// Files under the staging directory: must be empty whenever no upload is in progress.
+    var stagedFiles: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: directory + "/uploads/.incoming")) ?? []
+    }
+}
+
+final class ManualClock: WallClock {
+    private let current = NIOLockedValueBox(Date(timeIntervalSince1970: 1_800_000_000))
+    func now() -> Date { current.withLockedValue { $0 } }
+    func advance(by seconds: TimeInterval) { current.withLockedValue { $0.addTimeInterval(seconds) } }
+}
+
+/// Bytes that sniff as MP4 (an `ftyp` box) followed by deterministic filler.
+func fakeMP4(size: Int, seed: UInt8 = 1) -> [UInt8] {
+    var bytes: [UInt8] = [0, 0, 0, 0x18] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isomiso2".utf8)
+    var state = UInt32(seed) &* 2_654_435_761
+    while bytes.count < size {
+        state = state &* 1_103_515_245 &+ 12_345
+        bytes.append(UInt8(truncatingIfNeeded: state >> 16))
+    }
+    return Array(bytes.prefix(size))
+}
+
+extension HTTPField.Name {
+    static let tusResumable = Self("Tus-Resumable")!
+    static let uploadLength = Self("Upload-Length")!
+    static let uploadOffset = Self("Upload-Offset")!
+    static let uploadMetadata = Self("Upload-Metadata")!
+    static let uploadChecksum = Self("Upload-Checksum")!
+    static let uploadExpires = Self("Upload-Expires")!
+    static let videoID = Self("Stream-Hub-Video-Id")!
+}
+
+struct ErrorBody: Decodable {
+    struct Detail: Decodable {
+        var code: String
+        var message: String
+    }
+    var error: Detail
+}
+
+struct VideoBody: Decodable {
+    var id: String
+    var title: String
+    var description: String
+    var tags: [String]
+    var filename: String
+    var contentType: String
+    var sizeBytes: Int64
+    var sha256: String
+}
+
+struct VideoListBody: Decodable {
+    var items: [VideoBody]
+    var total: Int
+}
+
+extension TestResponse {
+    /// The JSON error body's code; fails the decoding when the body is not the hub's error shape.
+    var errorCode: String? { try? JSONDecoder().decode(ErrorBody.self, from: Data(body.readableBytesView)).error.code }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(type, from: Data(body.readableBytesView)) }
+}
+
+/// tus requests with the protocol header already set.
+struct TusRequests {
+    let client: any TestClientProtocol
+
+    func create(length: Int64, metadata: String? = nil) async throws -> (TestResponse, String?) {
+        var headers: HTTPFields = [.tusResumable: "1.0.0", .uploadLength: String(length)]
+        if let metadata { headers[.uploadMetadata] = metadata }
+        let response = try await client.execute(uri: "/api/v1/uploads", method: .post, headers: headers, body: nil)
+        return (response, response.headers[.location])
+    }
+
+    func patch(_ location: String, offset: Int64, bytes: some Collection<UInt8>, checksum: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.tusResumable: "1.0.0", .uploadOffset: String(offset), .contentType: "application/offset+octet-stream"]
+        if let checksum { headers[.uploadChecksum] = checksum }
+        return try await client.execute(uri: location, method: .patch, headers: headers, body: ByteBuffer(bytes: Array(bytes)))
+    }
+
+    func head(_ location: String) async throws -> TestResponse {
+        try await client.execute(uri: location, method: .head, headers: [.tusResumable: "1.0.0"], body: nil)
+    }
+
+    /// Creates and completes an upload in `chunk`-sized PATCHes; returns the last response.
+    func upload(_ bytes: [UInt8], chunk: Int = 1 << 20, metadata: String? = nil) async throws -> TestResponse {
+        let (_, location) = try await create(length: Int64(bytes.count), metadata: metadata)
+        var offset = 0
+        var last: TestResponse?
+        repeat {
+            let end = min(offset + chunk, bytes.count)
+            last = try await patch(location!, offset: Int64(offset), bytes: bytes[offset..<end])
+            offset = end
+        } while offset < bytes.count
+        return last!
+    }
+}
