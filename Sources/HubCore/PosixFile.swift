@@ -72,6 +72,30 @@ public final class PosixFile: Sendable {
         return buffer
     }
 
+    /// Reads exactly `count` bytes at `offset` only if they are all in the page cache, without
+    /// blocking on the disk (`preadv2` with `RWF_NOWAIT`); nil otherwise, or where the kernel or
+    /// libc lack it. Lets a caller on an async thread serve hot data without a thread-pool hop
+    /// and send only cold reads to the pool.
+    public func readIfCached(count: Int, at offset: Int64, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer? {
+        guard let preadv2 = Self.preadv2 else { return nil }
+        var buffer = allocator.buffer(capacity: count)
+        var complete = false
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
+            var vector = iovec(iov_base: pointer.baseAddress, iov_len: count)
+            let n = preadv2(descriptor, &vector, 1, off_t(offset), Self.noWait)
+            complete = n == count
+            return complete ? n : 0
+        }
+        return complete ? buffer : nil
+    }
+
+    private typealias PReadV2 = @convention(c) (CInt, UnsafePointer<iovec>, CInt, off_t, CInt) -> Int
+    private static let noWait: CInt = 0x0000_0008  // RWF_NOWAIT, <linux/fs.h>
+    /// Looked up at run time: Swift's Glibc module does not export `preadv2`.
+    private static let preadv2: PReadV2? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "preadv2").map {
+        unsafeBitCast($0, to: PReadV2.self)
+    }
+
     /// Writes all readable bytes of `buffer` at `offset`, looping over short writes.
     public func write(_ buffer: ByteBuffer, at offset: Int64) throws(PosixError) {
         var failure: PosixError?

@@ -55,30 +55,44 @@ public struct LocalObjectStore: ObjectStore {
 
     public func read(_ key: ObjectKey, range: ClosedRange<Int64>?) async throws -> ObjectByteStream {
         let path = path(for: key)
-        let (file, info) = try await threadPool.runIfActive {
-            do {
-                let file = try PosixFile(path: path, mode: .read)
-                return (file, try Self.info(of: file, key: key))
-            } catch {
-                throw Self.translate(error, key: key)
-            }
-        }
-        let (start, end) = range.map { ($0.lowerBound, $0.upperBound + 1) } ?? (0, info.size)
-        let cursor = ReadCursor(next: start, end: end)
         let chunkSize = self.chunkSize
-        let threadPool = self.threadPool
-        return ObjectByteStream(info: info, count: end - start) {
-            guard let (offset, count) = cursor.claim(upTo: chunkSize) else { return nil }
-            return try await threadPool.runIfActive {
-                let buffer = try file.read(count: count, at: offset)
-                // The file shrank under us (replaced in place by something other than the hub):
-                // end the stream early rather than pad it.
-                guard buffer.readableBytes == count else {
-                    throw ObjectStoreError.unavailable("\(key) changed while it was read")
-                }
-                return buffer
-            }
+        // The hot path (data in the page cache) makes no thread-pool hop at all: open and fstat
+        // are metadata calls that do not wait on the disk for a file read recently, and the first
+        // chunk comes from `readIfCached`. Only a cold read goes to the pool, as nginx's
+        // `aio threads` does. A typical seek asks for one chunk, so it is served right here.
+        let file: PosixFile
+        let info: ObjectInfo
+        do {
+            file = try PosixFile(path: path, mode: .read)
+            info = try Self.info(of: file, key: key)
+        } catch {
+            throw Self.translate(error, key: key)
         }
+        let firstStart = range?.lowerBound ?? 0
+        let firstCount = Int(min(Int64(chunkSize), (range.map { $0.upperBound + 1 } ?? info.size) - firstStart))
+        let first = firstCount > 0 ? try await readChunk(file, count: firstCount, at: firstStart, key: key) : nil
+        let (start, end) = range.map { ($0.lowerBound, $0.upperBound + 1) } ?? (0, info.size)
+        let cursor = ReadCursor(next: start + Int64(first?.readableBytes ?? 0), end: end, first: first)
+        return ObjectByteStream(info: info, count: end - start) {
+            if let first = cursor.takeFirst() { return first }
+            guard let (offset, count) = cursor.claim(upTo: chunkSize) else { return nil }
+            return try await readChunk(file, count: count, at: offset, key: key)
+        }
+    }
+
+    /// One chunk: straight from the page cache when it is there, else on the thread pool.
+    private func readChunk(_ file: PosixFile, count: Int, at offset: Int64, key: ObjectKey) async throws -> ByteBuffer {
+        if let cached = file.readIfCached(count: count, at: offset) { return cached }
+        return try await threadPool.runIfActive {
+            try Self.complete(try file.read(count: count, at: offset), expected: count, key: key)
+        }
+    }
+
+    /// A short read means the file shrank under us (replaced in place by something other than the
+    /// hub): end the stream with an error rather than pad it.
+    private static func complete(_ buffer: ByteBuffer, expected: Int, key: ObjectKey) throws -> ByteBuffer {
+        guard buffer.readableBytes == expected else { throw ObjectStoreError.unavailable("\(key) changed while it was read") }
+        return buffer
     }
 
     public func delete(_ key: ObjectKey) async throws {
@@ -122,10 +136,19 @@ public struct LocalObjectStore: ObjectStore {
 private struct ReadCursor: Sendable {
     let next: NIOLockedValueBox<Int64>
     let end: Int64
+    let first: NIOLockedValueBox<ByteBuffer?>
 
-    init(next: Int64, end: Int64) {
+    init(next: Int64, end: Int64, first: ByteBuffer?) {
         self.next = NIOLockedValueBox(next)
         self.end = end
+        self.first = NIOLockedValueBox(first)
+    }
+
+    func takeFirst() -> ByteBuffer? {
+        first.withLockedValue { first in
+            defer { first = nil }
+            return first
+        }
     }
 
     func claim(upTo chunk: Int) -> (offset: Int64, count: Int)? {

@@ -36,7 +36,7 @@ public struct HubEnvironment: Sendable {
         } catch {
             throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
         }
-        videos = database.videos
+        videos = CachedVideoRepository(database.videos)
         switch configuration.storageBackend {
         case .local:
             store = LocalObjectStore(baseDirectory: configuration.uploadDirectory)

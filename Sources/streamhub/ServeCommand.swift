@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The .env file to read.") var envFile: String = ".env"
 
     func run() async throws {
+        MemoryTuning.apply()
         let configuration: HubConfiguration
         do {
             configuration = try await HubConfiguration(reader: reader())

@@ -1,0 +1,60 @@
+"""Shared helpers of the benchmarks: start a release hub, wait for it, measure memory."""
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_release():
+    subprocess.run(["swift", "build", "-c", "release", "--product", "streamhub"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    return os.path.join(out, "streamhub")
+
+
+class Hub:
+    """A streamhub process on its own data directory and a free port."""
+
+    def __init__(self, binary, workdir, port=None, extra_env=None):
+        self.binary, self.workdir = binary, workdir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, HUB_PORT=str(self.port), HUB_DATA_DIR=os.path.join(workdir, "data"),
+                        UPLOAD_DIR=os.path.join(workdir, "uploads"), LOG_LEVEL="warning", **(extra_env or {}))
+        self.process = None
+
+    def start(self, timeout=30):
+        started = time.monotonic()
+        self.process = subprocess.Popen([self.binary, "serve"], cwd=self.workdir, env=self.env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while time.monotonic() - started < timeout:
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        return time.monotonic() - started
+            except OSError:
+                time.sleep(0.005)
+        raise RuntimeError("hub did not become ready")
+
+    def peak_rss_bytes(self):
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None

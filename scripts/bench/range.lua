@@ -1,0 +1,9 @@
+-- wrk script: each request asks a random 1 MiB range of a file of FILE_SIZE bytes.
+local size = tonumber(os.getenv("FILE_SIZE"))
+local chunk = 1048576
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 1000)
+
+request = function()
+  local start = math.random(0, size - chunk)
+  return wrk.format("GET", nil, { ["Range"] = "bytes=" .. start .. "-" .. (start + chunk - 1) })
+end
