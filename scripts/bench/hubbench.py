@@ -30,13 +30,17 @@ class Hub:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, HUB_PORT=str(self.port), HUB_DATA_DIR=os.path.join(workdir, "data"),
-                        UPLOAD_DIR=os.path.join(workdir, "uploads"), LOG_LEVEL="warning", **(extra_env or {}))
+                        UPLOAD_DIR=os.path.join(workdir, "uploads"), LOG_LEVEL="warning")
+        self.env.update(extra_env or {})
+        self.log_path = os.path.join(workdir, "hub.log")
         self.process = None
 
     def start(self, timeout=30):
         started = time.monotonic()
+        log = open(self.log_path, "ab")
         self.process = subprocess.Popen([self.binary, "serve"], cwd=self.workdir, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=log, stderr=subprocess.STDOUT)
+        log.close()
         while time.monotonic() - started < timeout:
             try:
                 with urllib.request.urlopen(self.url + "/readyz", timeout=1) as r:
@@ -44,7 +48,10 @@ class Hub:
                         return time.monotonic() - started
             except OSError:
                 time.sleep(0.005)
-        raise RuntimeError("hub did not become ready")
+            if self.process.poll() is not None:
+                break
+        with open(self.log_path, errors="replace") as log:
+            raise RuntimeError("hub did not become ready:\n" + log.read()[-2000:])
 
     def peak_rss_bytes(self):
         with open(f"/proc/{self.process.pid}/status") as f:

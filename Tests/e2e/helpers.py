@@ -1,0 +1,68 @@
+import base64
+import http.client
+import json
+import socket
+import urllib.error
+import urllib.request
+
+
+def request(url, method="GET", headers=None, data=None):
+    """(status, headers, body) without raising on 4xx/5xx."""
+    req = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def tus_headers(**extra):
+    headers = {"Tus-Resumable": "1.0.0"}
+    headers.update({k.replace("_", "-"): v for k, v in extra.items()})
+    return headers
+
+
+def create_upload(base, length, metadata=None):
+    headers = tus_headers(Upload_Length=str(length))
+    if metadata:
+        headers["Upload-Metadata"] = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items())
+    status, h, _ = request(base + "/api/v1/uploads", "POST", headers)
+    assert status == 201, status
+    return base + h["Location"]
+
+
+def head_offset(location):
+    status, h, _ = request(location, "HEAD", tus_headers())
+    return status, int(h["Upload-Offset"]) if status == 200 else None, h
+
+
+def error_code(body):
+    return json.loads(body)["error"]["code"]
+
+
+class RawPatch:
+    """A PATCH whose body is sent by hand over a socket, to cut it off or hold it open."""
+
+    def __init__(self, port, path, offset, length):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        head = (f"PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+                f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+                f"Content-Length: {length}\r\n\r\n")
+        self.sock.sendall(head.encode())
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def abort(self):
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        self.sock.close()
+
+    def response_status(self):
+        self.sock.settimeout(30)
+        data = self.sock.recv(4096).decode(errors="replace")
+        self.sock.close()
+        return int(data.split(" ", 2)[1])
+
+
+def path_of(url):
+    return "/" + url.split("/", 3)[3]

@@ -1,0 +1,72 @@
+"""The command line: `streamhub upload`, `--help`, and fail-fast configuration."""
+import hashlib
+import json
+import os
+import signal
+import subprocess
+
+from conftest import fake_mp4
+from helpers import request
+
+
+def test_help_on_every_command(binary):
+    for args in [[], ["serve"], ["upload"]]:
+        out = subprocess.run([binary, *args, "--help"], capture_output=True, text=True)
+        assert out.returncode == 0 and "USAGE" in out.stdout.upper()
+
+
+def test_upload_command_prints_the_video_id(binary, hub, tmp_path):
+    data = fake_mp4(5_000_000, seed=9)
+    path = tmp_path / "cli.mp4"
+    path.write_bytes(data)
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    out = subprocess.run([binary, "upload", str(path), "--title", "From the CLI", "--server", hub.url],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    video_id = out.stdout.strip()
+    _, _, body = request(f"{hub.url}/api/v1/videos/{video_id}")
+    video = json.loads(body)
+    assert video["title"] == "From the CLI"
+    assert video["sha256"] == hashlib.sha256(data).hexdigest()
+    assert "100.0%" in out.stderr
+
+
+def test_upload_command_reports_refusals(binary, hub, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a video")
+    out = subprocess.run([binary, "upload", str(path), "--server", hub.url], capture_output=True, text=True,
+                         env=dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state")), timeout=60)
+    assert out.returncode != 0
+    assert "415" in out.stderr and "not a video" in out.stderr
+
+
+def serve_once(binary, tmp_path, **env):
+    base = {"HUB_DATA_DIR": str(tmp_path / "data"), "UPLOAD_DIR": str(tmp_path / "up"), "HUB_PORT": "0"}
+    base.update(env)
+    return subprocess.run([binary, "serve"], capture_output=True, text=True, timeout=20, cwd=tmp_path,
+                          env=dict(os.environ, **base))
+
+
+def test_bad_configuration_fails_fast_with_one_line(binary, tmp_path):
+    for env, setting in [({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND"), ({"HUB_PORT": "http"}, "HUB_PORT"),
+                         ({"STORAGE_BACKEND": "s3"}, "AWS_S3_BUCKET"), ({"MAX_UPLOAD_BYTES": "-5"}, "MAX_UPLOAD_BYTES"),
+                         ({"UPLOAD_DIR": "/proc/no/such/dir"}, "UPLOAD_DIR"),
+                         ({"HUB_DATA_DIR": "/proc/no/data"}, "HUB_DATA_DIR")]:
+        out = serve_once(binary, tmp_path, **env)
+        assert out.returncode == 78, (env, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and setting in lines[0], (env, out.stderr)
+
+
+def test_dotenv_file_and_flag_precedence(binary, tmp_path):
+    (tmp_path / ".env").write_text("STORAGE_BACKEND=ftp\n")
+    assert "STORAGE_BACKEND" in serve_once(binary, tmp_path).stderr
+    out = subprocess.run([binary, "serve", "--storage-backend", "nope"], capture_output=True, text=True, timeout=20,
+                         cwd=tmp_path, env=dict(os.environ, STORAGE_BACKEND="local"))
+    assert out.returncode == 78 and "'nope'" in out.stderr
+
+
+def test_sigterm_shuts_down_cleanly(hub):
+    hub.process.send_signal(signal.SIGTERM)
+    assert hub.process.wait(timeout=30) == 0
+    hub.process = None
