@@ -44,7 +44,7 @@ struct UploadRow: Codable, FetchableRecord, PersistableRecord {
         id = record.id.rawValue
         length = record.length
         offset = record.offset
-        metadata = (try? String(decoding: JSONEncoder().encode(record.metadata), as: UTF8.self)) ?? "{}"
+        metadata = JSONColumn.encode(record.metadata)
         createdAt = record.createdAt
         expiresAt = record.expiresAt
         videoID = record.videoID?.rawValue
@@ -54,7 +54,7 @@ struct UploadRow: Codable, FetchableRecord, PersistableRecord {
         guard let id = UploadID(id) else { return nil }
         return UploadRecord(
             id: id, length: length, offset: offset,
-            metadata: (try? JSONDecoder().decode([String: String].self, from: Data(metadata.utf8))) ?? [:],
+            metadata: JSONColumn.decode([String: String].self, from: metadata) ?? [:],
             createdAt: createdAt, expiresAt: expiresAt, videoID: videoID.flatMap(VideoID.init))
     }
 }

@@ -88,7 +88,7 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
         id = video.id.rawValue
         title = video.title
         description = video.description
-        tags = (try? String(decoding: JSONEncoder().encode(video.tags), as: UTF8.self)) ?? "[]"
+        tags = JSONColumn.encode(video.tags)
         originalFilename = video.originalFilename
         contentType = video.contentType
         sizeBytes = video.sizeBytes
@@ -108,7 +108,7 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
         Video(
             id: VideoID(id) ?? VideoID(),
             title: title, description: description,
-            tags: (try? JSONDecoder().decode([String].self, from: Data(tags.utf8))) ?? [],
+            tags: JSONColumn.decode([String].self, from: tags) ?? [],
             originalFilename: originalFilename, contentType: contentType, sizeBytes: sizeBytes,
             sha256: sha256, storageKey: storageKey, thumbnailKey: thumbnailKey,
             media: MediaInfo(

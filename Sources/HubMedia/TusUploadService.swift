@@ -141,7 +141,9 @@ public struct TusUploadService: Sendable {
             let digest = writer.requestDigest?.finalize()
             guard interruption == nil, digest == checksum.expected else {
                 _ = try await staging.openPartial(id, at: record.offset)
-                if let interruption { throw interruption }
+                if interruption != nil {
+                    throw HubError(status: 400, code: "incomplete_body", message: "the request body ended early; a chunk with Upload-Checksum is kept only whole, resume at offset \(record.offset)")
+                }
                 throw HubError(status: 460, code: "checksum_mismatch", message: "the \(checksum.algorithm.rawValue) checksum of the body does not match Upload-Checksum; the chunk was discarded")
             }
         }
@@ -151,8 +153,10 @@ public struct TusUploadService: Sendable {
         try await uploads.save(record)
         await sessions.record(writer.contentHash, for: id, at: record.offset)
         if let interruption {
-            logger.info("upload interrupted; resumable", metadata: ["upload.id": "\(id)", "upload.offset": "\(record.offset)"])
-            throw interruption
+            logger.info("upload interrupted; resumable", metadata: ["upload.id": "\(id)", "upload.offset": "\(record.offset)", "error": "\(interruption)"])
+            throw HubError(
+                status: 400, code: "incomplete_body",
+                message: "the request body ended early; the bytes received were kept, resume at offset \(record.offset)")
         }
         if record.isComplete { return try await finish(&record) }
         return Progress(upload: record, videoID: nil)
@@ -171,9 +175,9 @@ public struct TusUploadService: Sendable {
             await sessions.forget(record.id)
             return Progress(upload: record, videoID: video.id)
         } catch let error as HubError where error.status == 415 {
-            // Not a video: nothing the client can resume into one.
-            try? await uploads.delete(record.id)
-            await sessions.forget(record.id)
+            // Not a video: nothing the client can resume into one. Any other failure keeps the
+            // complete file, and a retried PATCH at the final offset ingests it again.
+            try? await discard(record.id)
             throw error
         }
     }
@@ -195,7 +199,19 @@ public struct TusUploadService: Sendable {
             removed += 1
         }
         if removed > 0 { logger.info("expired uploads removed", metadata: ["count": "\(removed)"]) }
+        await removeStrayFiles()
         return removed
+    }
+
+    /// Staging files no upload owns (one-shot uploads or remux output interrupted by a crash),
+    /// once they are older than the upload expiry, so nothing still being written is touched.
+    private func removeStrayFiles() async {
+        let cutoff = clock.now().addingTimeInterval(-settings.expiry.seconds)
+        for (path, name, modified) in staging.files() where modified < cutoff {
+            if name.hasSuffix(".part"), let id = UploadID(String(name.dropLast(5))), (try? await uploads.find(id)) != nil { continue }
+            await staging.remove(path)
+            logger.info("stray staging file removed", metadata: ["file": "\(name)"])
+        }
     }
 
     private func discard(_ id: UploadID) async throws {

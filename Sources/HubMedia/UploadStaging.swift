@@ -39,6 +39,15 @@ public struct UploadStaging: Sendable {
         }
     }
 
+    /// Every file in the staging directory: (path, name, modification time).
+    public func files() -> [(path: String, name: String, modified: Date)] {
+        PosixPath.contents(of: directory).compactMap { name in
+            let path = "\(directory)/\(name)"
+            guard let status = try? PosixFile(path: path, mode: .read).status() else { return nil }
+            return (path, name, Date(timeIntervalSince1970: TimeInterval(status.modifiedSeconds)))
+        }
+    }
+
     /// Reads a file's first bytes (for sniffing).
     public func prefix(of path: String, count: Int) async throws -> [UInt8] {
         try await threadPool.runIfActive {

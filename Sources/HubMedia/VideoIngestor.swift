@@ -51,10 +51,11 @@ public struct VideoIngestor: Sendable {
         self.logger = logger
     }
 
-    /// Ingests the file at `path`, which is consumed: moved into the store on success, deleted
-    /// on failure. `sha256` is the running hash of the file when the caller has it.
-    public func ingest(fileAt path: String, sha256 knownHash: String?, described description: UploadDescription) async throws -> Video {
-        var path = path
+    /// Ingests the file at `source`, which is moved into the store on success and left in place
+    /// on failure, so the caller decides: a tus upload keeps it for a retry, a one-shot upload
+    /// deletes it. `sha256` is the running hash of the file when the caller has it.
+    public func ingest(fileAt source: String, sha256 knownHash: String?, described description: UploadDescription) async throws -> Video {
+        var path = source
         var knownHash = knownHash
         var storedKeys: [ObjectKey] = []
         do {
@@ -65,7 +66,6 @@ public struct VideoIngestor: Sendable {
             if contentType == "video/mp4" || contentType == "video/quicktime",
                 let remuxed = await moveIndexToFront(path)
             {
-                await staging.remove(path)
                 path = remuxed
                 knownHash = nil
             }
@@ -92,6 +92,7 @@ public struct VideoIngestor: Sendable {
             }
             _ = try await store.put(videoKey, movingFileAt: path)
             storedKeys.append(videoKey)
+            if path != source { await staging.remove(source) }
             let now = clock.now()
             let video = Video(
                 id: id, title: description.title, description: description.description, tags: description.tags,
@@ -102,7 +103,7 @@ public struct VideoIngestor: Sendable {
             logger.info("video stored", metadata: ["video.id": "\(id)", "video.size": "\(size)", "video.type": "\(contentType)"])
             return video
         } catch {
-            await staging.remove(path)
+            if path != source { await staging.remove(path) }  // our own remuxed copy
             for key in storedKeys { try? await store.delete(key) }
             throw error
         }

@@ -1,8 +1,8 @@
 import Crypto
+import Foundation
 import HubCore
 import HubMedia
 import Hummingbird
-import MultipartKit
 import NIOCore
 import NIOPosix
 
@@ -18,12 +18,6 @@ struct MultipartUpload {
     static let formOverhead: Int64 = 1 << 20
     static let maximumFieldBytes = 64 * 1024
 
-    private enum Event {
-        case header(name: String, value: String)
-        case body(ByteBuffer)
-        case partComplete
-    }
-
     static func receive(_ request: Request, staging: UploadStaging, maxFileBytes: Int64) async throws -> MultipartUpload {
         guard let contentType = request.headers[.contentType], let mediaType = MediaType(from: contentType),
             mediaType.isType(.multipartForm)
@@ -36,38 +30,23 @@ struct MultipartUpload {
             throw HubError.badRequest("the multipart/form-data Content-Type has no valid boundary", code: "invalid_multipart")
         }
 
-        // The parser's callbacks are synchronous; they queue events that the loop below then
-        // handles with async file writes, one network buffer's worth at a time.
-        let parser = MultipartParser(boundary: boundary)
-        var events: [Event] = []
-        parser.onHeader = { events.append(.header(name: $0, value: $1)) }
-        parser.onBody = { events.append(.body($0)) }
-        parser.onPartComplete = { events.append(.partComplete) }
-
+        var parser = MultipartStreamParser(boundary: boundary)
         let path = staging.temporaryPath(suffix: ".upload")
         var writer: StagedFileWriter?
         var fields: [String: String] = [:]
         var currentField: (name: String, filename: String?)?
         var fieldValue = ByteBuffer()
         var filename: String?
-        var sawEnd = false
         do {
             for try await buffer in request.body {
-                do {
-                    try parser.execute(buffer)
-                } catch {
-                    throw HubError.badRequest("the multipart/form-data body is malformed", code: "invalid_multipart")
-                }
-                for event in events {
+                for event in try parser.feed(buffer) {
                     switch event {
-                    case .header(let name, let value):
-                        guard name.lowercased() == "content-disposition" else { continue }
-                        currentField = Self.parseDisposition(value)
+                    case .headers(let headers):
+                        currentField = headers["content-disposition"].flatMap(Self.parseDisposition)
                         if currentField?.name == "file" {
                             guard writer == nil else { throw HubError.badRequest("only one 'file' field is accepted", code: "invalid_multipart") }
                             filename = currentField?.filename
-                            let file = try await PosixFile.create(path)
-                            writer = StagedFileWriter(file: file, position: 0, contentHash: SHA256(), requestDigest: nil)
+                            writer = StagedFileWriter(file: try await PosixFile.create(path), position: 0, contentHash: SHA256(), requestDigest: nil)
                         }
                     case .body(var bytes):
                         if currentField?.name == "file", var fileWriter = writer {
@@ -80,25 +59,23 @@ struct MultipartUpload {
                             }
                             fieldValue.writeBuffer(&bytes)
                         }
-                    case .partComplete:
+                    case .partEnd:
                         if let field = currentField, field.name != "file" {
                             fields[field.name] = fieldValue.readString(length: fieldValue.readableBytes)
                         }
                         fieldValue.clear()
                         currentField = nil
-                        sawEnd = true
                     }
                 }
-                events.removeAll(keepingCapacity: true)
+            }
+            guard parser.isComplete else {
+                throw HubError.badRequest("the multipart body ended before its closing boundary", code: "invalid_multipart")
             }
             guard var fileWriter = writer else {
                 throw HubError.badRequest("the form has no 'file' field", code: "missing_file")
             }
-            guard sawEnd, currentField == nil else {
-                throw HubError.badRequest("the multipart body ended before its closing boundary", code: "invalid_multipart")
-            }
             try await fileWriter.sync()
-            guard let hash = fileWriter.contentHash?.finalize().hex else { throw HubError.badRequest("empty upload") }
+            let hash = fileWriter.contentHash?.finalize().hex ?? ""
             let description = UploadDescription(
                 filename: filename, title: fields["title"], description: fields["description"],
                 tags: UploadNaming.tags(fromList: fields["tags"]))

@@ -37,8 +37,10 @@ struct TestHub {
     }
 }
 
+/// Starts at the real time, because file modification times (which the staging sweep compares
+/// against the clock) are real.
 final class ManualClock: WallClock {
-    private let current = NIOLockedValueBox(Date(timeIntervalSince1970: 1_800_000_000))
+    private let current = NIOLockedValueBox(Date())
     func now() -> Date { current.withLockedValue { $0 } }
     func advance(by seconds: TimeInterval) { current.withLockedValue { $0.addTimeInterval(seconds) } }
 }

@@ -66,3 +66,10 @@ class RawPatch:
 
 def path_of(url):
     return "/" + url.split("/", 3)[3]
+
+
+def finish_upload(location, offset, data):
+    """Sends data[offset:] in one PATCH; returns the new video's id."""
+    status, headers, body = request(location, "PATCH", tus_headers(Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:])
+    assert status == 204, body
+    return headers["Stream-Hub-Video-Id"]

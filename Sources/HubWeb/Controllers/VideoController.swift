@@ -53,8 +53,13 @@ struct VideoController<Context: RequestContext>: Sendable {
         }
         let upload = try await MultipartUpload.receive(
             request, staging: environment.staging, maxFileBytes: limit)
-        let video = try await environment.ingestor.ingest(
-            fileAt: upload.path, sha256: upload.sha256, described: upload.description)
+        let video: Video
+        do {
+            video = try await environment.ingestor.ingest(fileAt: upload.path, sha256: upload.sha256, described: upload.description)
+        } catch {
+            await environment.staging.remove(upload.path)
+            throw error
+        }
         let resource = VideoResource(video)
         var response = try resource.response(from: request, context: context)
         response.status = .created

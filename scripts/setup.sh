@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the hub needs on Debian: build libraries, ffmpeg (thumbnails, probing and
+# faststart; optional at run time), and with --test the tools the test suite drives (Chromium
+# and its driver, curl, tuspy, selenium, pytest). Installs only what is missing.
+set -euo pipefail
+
+packages=(libsqlite3-dev ffmpeg curl)
+python_packages=()
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(chromium chromium-driver)
+  python_packages+=(pytest tuspy selenium)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((${#python_packages[@]})); then
+  pip_missing=()
+  for package in "${python_packages[@]}"; do
+    module=${package/tuspy/tusclient}
+    python3 -c "import $module" 2>/dev/null || pip_missing+=("$package")
+  done
+  if ((${#pip_missing[@]})); then
+    echo "setup: pip installing ${pip_missing[*]}" >&2
+    python3 -m pip install -q --disable-pip-version-check "${pip_missing[@]}"
+  fi
+fi
