@@ -36,16 +36,16 @@ public enum ByteRangeRequest: Equatable, Sendable {
             let last = spec[spec.index(after: dash)...]
             if first.isEmpty {
                 // Suffix range: the final N bytes.
-                guard let length = Self.digits(last) else { return .unsatisfiable }
+                guard let length = HeaderInteger.parse(last) else { return .unsatisfiable }
                 if length == 0 || size == 0 { continue }
                 ranges.append(max(0, size - length)...(size - 1))
             } else {
-                guard let start = Self.digits(first) else { return .unsatisfiable }
+                guard let start = HeaderInteger.parse(first) else { return .unsatisfiable }
                 let end: Int64
                 if last.isEmpty {
                     end = size - 1
                 } else {
-                    guard let value = Self.digits(last), value >= start else { return .unsatisfiable }
+                    guard let value = HeaderInteger.parse(last), value >= start else { return .unsatisfiable }
                     end = min(value, size - 1)
                 }
                 if start >= size { continue }
@@ -74,8 +74,12 @@ public enum ByteRangeRequest: Equatable, Sendable {
         return result
     }
 
-    /// Non-empty ASCII digits only (no sign, no spaces) that fit in Int64.
-    private static func digits(_ text: Substring) -> Int64? {
+}
+
+/// The integers of HTTP headers (`Content-Length`, `Upload-Offset`, byte positions): 1*DIGIT, no
+/// sign, no spaces, no exponent — stricter than `Int64(_:)`, which accepts `+5`.
+public enum HeaderInteger {
+    public static func parse(_ text: some StringProtocol) -> Int64? {
         guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return Int64(text)
     }

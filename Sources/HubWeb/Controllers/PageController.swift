@@ -155,10 +155,16 @@ struct StaticAssets: Sendable {
             else { fatalError("asset \(name) is missing from the HubWeb resource bundle") }
             files[name] = Asset(
                 bytes: ByteBuffer(bytes: data), contentType: types[String(parts[1])] ?? "application/octet-stream",
-                etag: "\"\(data.count)-\(data.hashValue & 0xffff_ffff)\"")
+                etag: "\"\(String(fnv1a(data), radix: 16))\"")
         }
         return StaticAssets(files: files)
     }
+}
+
+/// FNV-1a: a stable content hash for asset ETags (Swift's `hashValue` is seeded per process, so
+/// it would change on every restart and differ between instances).
+private func fnv1a(_ data: Data) -> UInt64 {
+    data.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01b3 }
 }
 
 enum Format {

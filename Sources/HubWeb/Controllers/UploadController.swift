@@ -37,7 +37,7 @@ struct UploadController<Context: RequestContext>: Sendable {
         guard let lengthText = request.headers[.uploadLength] else {
             throw HubError.badRequest("Upload-Length is required", code: "missing_upload_length")
         }
-        guard let length = Self.nonNegativeInteger(lengthText) else {
+        guard let length = HeaderInteger.parse(lengthText) else {
             throw HubError.badRequest("Upload-Length must be a non-negative integer", code: "invalid_upload_length")
         }
         let metadata = try UploadMetadata.parse(request.headers[.uploadMetadata])
@@ -83,7 +83,7 @@ struct UploadController<Context: RequestContext>: Sendable {
         guard request.headers[.contentType] == TusProtocol.offsetOctetStream else {
             throw HubError.unsupportedMediaType("a tus PATCH must have Content-Type: \(TusProtocol.offsetOctetStream)")
         }
-        guard let offsetText = request.headers[.uploadOffset], let offset = Self.nonNegativeInteger(offsetText) else {
+        guard let offsetText = request.headers[.uploadOffset], let offset = HeaderInteger.parse(offsetText) else {
             throw HubError.badRequest("Upload-Offset must be a non-negative integer", code: "invalid_upload_offset")
         }
         let checksum = try UploadChecksum(header: request.headers[.uploadChecksum])
@@ -121,7 +121,7 @@ struct UploadController<Context: RequestContext>: Sendable {
     }
 
     private func checkBodyLength(_ request: Request) throws {
-        if let declared = request.headers[.contentLength], Self.nonNegativeInteger(declared) == nil {
+        if let declared = request.headers[.contentLength], HeaderInteger.parse(declared) == nil {
             throw HubError.badRequest("Content-Length is not a number", code: "invalid_content_length")
         }
     }
@@ -151,13 +151,9 @@ struct UploadController<Context: RequestContext>: Sendable {
     static func location(_ id: UploadID) -> String { "/api/v1/uploads/\(id)" }
 
     static func contentLength(_ request: Request) -> Int64? {
-        request.headers[.contentLength].flatMap(nonNegativeInteger)
+        request.headers[.contentLength].flatMap(HeaderInteger.parse)
     }
 
-    static func nonNegativeInteger(_ text: String) -> Int64? {
-        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        return Int64(text)
-    }
 }
 
 /// Constants of tus 1.0.0 as this server implements it.
