@@ -42,6 +42,8 @@ public struct HubConfiguration: Sendable {
     public var streamRedirect: String?
     /// How long an unfinished tus upload is kept after its last write (tus expiration extension).
     public var uploadExpirySeconds: Int
+    /// How long in-flight requests may run after SIGTERM before they are cancelled.
+    public var shutdownGraceSeconds: Int
     public var logLevel: String
 
     public static let defaultMaxUploadBytes: Int64 = 21_474_836_480
@@ -101,6 +103,11 @@ public struct HubConfiguration: Sendable {
             throw ConfigurationError(setting: "UPLOAD_EXPIRY_SECONDS", problem: "must be a positive number of seconds")
         }
         self.uploadExpirySeconds = Int(expiry)
+        let grace = try settings.integer("shutdown.grace.seconds", env: "SHUTDOWN_GRACE_SECONDS") ?? 30
+        guard grace >= 0 else {
+            throw ConfigurationError(setting: "SHUTDOWN_GRACE_SECONDS", problem: "must be zero or a positive number of seconds")
+        }
+        self.shutdownGraceSeconds = Int(grace)
         self.logLevel = settings.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(setting: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")

@@ -6,6 +6,8 @@ import HubMedia
 import HubWeb
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import SystemPackage
 
 /// `streamhub serve`: reads the configuration, builds the application, runs it until SIGINT or
@@ -39,7 +41,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ConfigurationError {
             Self.fail(error)
         }
-        try await buildApplication(environment).runService()
+        // SIGTERM/SIGINT start a graceful shutdown: no new connections, in-flight requests finish.
+        // After the grace period they are cancelled; an upload cut off that way keeps its last
+        // durable offset and resumes from there.
+        var group = ServiceGroupConfiguration(
+            services: [buildApplication(environment)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
+        try await ServiceGroup(configuration: group).run()
     }
 
     /// Bad configuration ends the process with one line naming the setting (EX_CONFIG).

@@ -44,6 +44,8 @@ import Testing
         (["DATABASE_URL": "mysql://x"], "DATABASE_URL"),
         (["STREAM_REDIRECT": "always"], "STREAM_REDIRECT"),
         (["LOG_LEVEL": "loud"], "LOG_LEVEL"),
+        (["SHUTDOWN_GRACE_SECONDS": "-1"], "SHUTDOWN_GRACE_SECONDS"),
+        (["UPLOAD_EXPIRY_SECONDS": "0"], "UPLOAD_EXPIRY_SECONDS"),
     ])
     func badSettingsNameTheSetting(environment: [String: String], setting: String) {
         #expect {

@@ -66,6 +66,32 @@ def test_dotenv_file_and_flag_precedence(binary, tmp_path):
     assert out.returncode == 78 and "'nope'" in out.stderr
 
 
+def test_sigterm_with_an_upload_in_flight_stops_within_the_grace_period(binary, tmp_path):
+    from hubbench import Hub
+    from helpers import RawPatch, create_upload, finish_upload, head_offset, path_of
+    hub = Hub(binary, str(tmp_path), extra_env={"SHUTDOWN_GRACE_SECONDS": "2"})
+    hub.start()
+    data = fake_mp4(3_000_000, seed=12)
+    location = create_upload(hub.url, len(data))
+    stalled = RawPatch(hub.port, path_of(location), 0, len(data))
+    stalled.send(data[:1_000_000])  # then the client goes quiet, holding the request open
+    import time
+    time.sleep(0.3)
+    started = time.monotonic()
+    hub.process.send_signal(signal.SIGTERM)
+    hub.process.wait(timeout=30)
+    assert time.monotonic() - started < 15, "the stalled upload did not hold the shutdown"
+    hub.process = None
+    stalled.abort()
+    hub.start()
+    status, offset, _ = head_offset(location)
+    assert status == 200 and offset <= 1_000_000
+    video_id = finish_upload(location, offset, data)
+    _, _, body = request(f"{hub.url}/api/v1/videos/{video_id}")
+    assert json.loads(body)["sha256"] == hashlib.sha256(data).hexdigest()
+    hub.stop()
+
+
 def test_sigterm_shuts_down_cleanly(hub):
     hub.process.send_signal(signal.SIGTERM)
     assert hub.process.wait(timeout=30) == 0
