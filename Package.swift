@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "HubWebTests",
             dependencies: [
-                "HubWeb", "HubClient", "HubMedia", "HubCore",
+                "HubWeb", "HubClient", "HubMedia", "HubCore", "HubDatabase",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -22,6 +22,21 @@ public struct UploadID: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { rawValue }
 }
 
+extension VideoID {
+    /// The id of the video an upload becomes, derived from the upload's id (its 128 bits shaped
+    /// into a version-4 UUID). Because it is known before the video is stored, finishing an
+    /// upload is idempotent: after a crash between storing the video and recording it on the
+    /// upload, the retry finds the video instead of failing on a file that has already moved.
+    public init(derivedFrom upload: UploadID) {
+        var hex = Array(upload.rawValue)
+        hex[12] = "4"  // version 4
+        hex[16] = ["8", "9", "a", "b"][Int(String(hex[16]), radix: 16)! & 3]  // RFC 4122 variant
+        let text = String(hex)
+        let parts = [text.prefix(8), text.dropFirst(8).prefix(4), text.dropFirst(12).prefix(4), text.dropFirst(16).prefix(4), text.dropFirst(20)]
+        self.init(parts.joined(separator: "-"))!
+    }
+}
+
 /// The durable state of one tus upload. `offset` is only advanced after the bytes below it are
 /// fsynced, so after a crash or restart the server never reports bytes it could lose.
 public struct UploadRecord: Sendable, Equatable {

@@ -35,6 +35,7 @@ public struct TusUploadService: Sendable {
     }
 
     let uploads: any UploadRepository
+    let videos: any VideoRepository
     let ingestor: VideoIngestor
     let staging: UploadStaging
     let clock: any WallClock
@@ -43,10 +44,11 @@ public struct TusUploadService: Sendable {
     private let sessions = UploadSessions()
 
     public init(
-        uploads: any UploadRepository, ingestor: VideoIngestor, staging: UploadStaging, clock: any WallClock,
-        settings: Settings, logger: Logger
+        uploads: any UploadRepository, videos: any VideoRepository, ingestor: VideoIngestor, staging: UploadStaging,
+        clock: any WallClock, settings: Settings, logger: Logger
     ) {
         self.uploads = uploads
+        self.videos = videos
         self.ingestor = ingestor
         self.staging = staging
         self.clock = clock
@@ -165,15 +167,19 @@ public struct TusUploadService: Sendable {
     /// Turns a complete upload into a video, once.
     private func finish(_ record: inout UploadRecord) async throws -> Progress {
         if let videoID = record.videoID { return Progress(upload: record, videoID: videoID) }
+        let videoID = VideoID(derivedFrom: record.id)
         let hash = await sessions.hash(for: record.id, at: record.offset)?.finalize().hex
         do {
-            let video = try await ingestor.ingest(
-                fileAt: staging.partialPath(for: record.id), sha256: hash,
-                described: UploadDescription(metadata: record.metadata))
-            record.videoID = video.id
+            // Stored before a crash that came ahead of recording it below: just record it now.
+            if try await videos.find(videoID) == nil {
+                _ = try await ingestor.ingest(
+                    fileAt: staging.partialPath(for: record.id), sha256: hash,
+                    described: UploadDescription(metadata: record.metadata), as: videoID)
+            }
+            record.videoID = videoID
             try await uploads.save(record)
             await sessions.forget(record.id)
-            return Progress(upload: record, videoID: video.id)
+            return Progress(upload: record, videoID: videoID)
         } catch let error as HubError where error.status == 415 {
             // Not a video: nothing the client can resume into one. Any other failure keeps the
             // complete file, and a retried PATCH at the final offset ingests it again.

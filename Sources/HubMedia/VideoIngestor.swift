@@ -54,7 +54,9 @@ public struct VideoIngestor: Sendable {
     /// Ingests the file at `source`, which is moved into the store on success and left in place
     /// on failure, so the caller decides: a tus upload keeps it for a retry, a one-shot upload
     /// deletes it. `sha256` is the running hash of the file when the caller has it.
-    public func ingest(fileAt source: String, sha256 knownHash: String?, described description: UploadDescription) async throws -> Video {
+    public func ingest(
+        fileAt source: String, sha256 knownHash: String?, described description: UploadDescription, as id: VideoID = VideoID()
+    ) async throws -> Video {
         var path = source
         var knownHash = knownHash
         var storedKeys: [ObjectKey] = []
@@ -76,7 +78,6 @@ public struct VideoIngestor: Sendable {
                 (sha256, size) = try await staging.sha256(of: path)
             }
             let info = await media.probe(path)
-            let id = VideoID()
             let shard = String(id.rawValue.prefix(2))
             let videoKey = try ObjectKey("videos/\(shard)/\(id.rawValue)/source")
             var thumbnailKey: ObjectKey?

@@ -51,7 +51,7 @@ public struct HubEnvironment: Sendable {
         }
         ingestor = VideoIngestor(store: store, videos: videos, media: media, staging: staging, clock: clock, logger: logger)
         uploads = TusUploadService(
-            uploads: database.uploads, ingestor: ingestor, staging: staging, clock: clock,
+            uploads: database.uploads, videos: videos, ingestor: ingestor, staging: staging, clock: clock,
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
             logger: logger)
     }

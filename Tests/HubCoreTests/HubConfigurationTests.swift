@@ -56,6 +56,16 @@ import Testing
     }
 }
 
+@Suite struct VideoIDTests {
+    @Test func derivedFromAnUploadIsAStableUUID() {
+        let upload = UploadID()
+        let id = VideoID(derivedFrom: upload)
+        #expect(id == VideoID(derivedFrom: upload))
+        #expect(VideoID(id.rawValue) == id, "a canonical lowercase UUID")
+        #expect(id != VideoID(derivedFrom: UploadID()))
+    }
+}
+
 @Suite struct ObjectKeyTests {
     @Test(arguments: ["videos/ab/id/source", "a", "ünïcødé/ключ"])
     func acceptsRelativeKeys(key: String) throws {

@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
 import HTTPTypes
+import HubCore
+import HubDatabase
 import HubMedia
 import HummingbirdTesting
 import NIOCore
@@ -56,6 +58,28 @@ import Testing
             #expect(try await tus.head(uploadURL).headers[.videoID] == videoID)
         }
         #expect(hub.stagedFiles.isEmpty)
+    }
+
+    @Test func finishingIsIdempotentAfterACrashBeforeTheUploadRecordedItsVideo() async throws {
+        let hub = try TestHub()
+        try await hub.application.test(.router) { client in
+            let tus = TusRequests(client: client)
+            let bytes = fakeMP4(size: 4000)
+            let (_, location) = try await tus.create(length: 4000)
+            let first = try await tus.patch(location!, offset: 0, bytes: bytes)
+            let videoID = try #require(first.headers[.videoID])
+            // Simulate a crash after the video was stored but before the upload recorded it.
+            let uploadID = try #require(UploadID(String(location!.split(separator: "/").last!)))
+            var record = try #require(try await hub.environment.database.uploads.find(uploadID))
+            #expect(VideoID(derivedFrom: uploadID).rawValue == videoID)
+            record.videoID = nil
+            try await hub.environment.database.uploads.save(record)
+
+            let retry = try await tus.patch(location!, offset: 4000, bytes: [])
+            #expect(retry.status == .noContent)
+            #expect(retry.headers[.videoID] == videoID)
+            #expect(try await client.execute(uri: "/api/v1/videos", method: .get).decode(VideoListBody.self).total == 1)
+        }
     }
 
     @Test func creationWithUpload() async throws {
