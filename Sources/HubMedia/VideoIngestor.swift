@@ -77,13 +77,12 @@ public struct VideoIngestor: Sendable {
             } else {
                 (sha256, size) = try await staging.sha256(of: path)
             }
-            let info = await media.probe(path)
             let shard = String(id.rawValue.prefix(2))
             let videoKey = try ObjectKey("videos/\(shard)/\(id.rawValue)/source")
             var thumbnailKey: ObjectKey?
             let thumbnailPath = staging.temporaryPath(suffix: ".jpg")
-            let offset = min(2.0, (info.durationSeconds ?? 0) / 2)
-            if await media.thumbnail(of: path, atSeconds: offset, to: thumbnailPath) {
+            let (info, madeThumbnail) = await probeAndThumbnail(path, thumbnailPath: thumbnailPath)
+            if madeThumbnail {
                 let key = try ObjectKey("videos/\(shard)/\(id.rawValue)/thumbnail.jpg")
                 _ = try await store.put(key, movingFileAt: thumbnailPath)
                 storedKeys.append(key)
@@ -108,6 +107,18 @@ public struct VideoIngestor: Sendable {
             for key in storedKeys { try? await store.delete(key) }
             throw error
         }
+    }
+
+    /// Probing and the thumbnail run side by side — both are ffmpeg processes, and the final
+    /// upload response waits for them. The thumbnail is taken at 2 s, or at the middle of a clip
+    /// too short for that.
+    private func probeAndThumbnail(_ path: String, thumbnailPath: String) async -> (MediaInfo, Bool) {
+        async let probed = media.probe(path)
+        async let thumbnail = media.thumbnail(of: path, atSeconds: 2, to: thumbnailPath)
+        let info = await probed
+        if await thumbnail { return (info, true) }
+        guard let duration = info.durationSeconds, duration > 0, duration <= 2 else { return (info, false) }
+        return (info, await media.thumbnail(of: path, atSeconds: duration / 2, to: thumbnailPath))
     }
 
     /// A faststart copy of an MP4 whose index sits after its media data, or nil when the file

@@ -12,9 +12,9 @@ from helpers import request
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
 
-def make_mp4(path, faststart):
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=6:size=640x360:rate=30",
-            "-f", "lavfi", "-i", "sine=duration=6", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]
+def make_mp4(path, faststart, seconds=6):
+    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=duration={seconds}:size=640x360:rate=30",
+            "-f", "lavfi", "-i", f"sine=duration={seconds}", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]
     if faststart:
         args += ["-movflags", "+faststart"]
     subprocess.run(args + [str(path)], check=True)
@@ -67,3 +67,12 @@ def test_faststart_files_are_stored_unchanged(hub, tmp_path):
     video, original = upload(hub, path)
     _, _, stored = request(hub.url + video["streamUrl"])
     assert stored == original
+
+
+def test_clips_shorter_than_two_seconds_get_a_thumbnail_from_their_middle(hub, tmp_path):
+    path = tmp_path / "short.mp4"
+    make_mp4(path, faststart=True, seconds=1)
+    video, _ = upload(hub, path)
+    assert video["durationSeconds"] < 2
+    status, _, thumbnail = request(hub.url + video["thumbnailUrl"])
+    assert status == 200 and thumbnail[:2] == b"\xff\xd8"
