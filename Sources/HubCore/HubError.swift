@@ -28,10 +28,6 @@ extension HubError {
         HubError(status: 404, code: "not_found", message: "\(what) was not found")
     }
 
-    public static func conflict(_ message: String, code: String = "conflict") -> HubError {
-        HubError(status: 409, code: code, message: message)
-    }
-
     public static func payloadTooLarge(limit: Int64) -> HubError {
         HubError(status: 413, code: "payload_too_large", message: "the upload exceeds the limit of \(limit) bytes")
     }

@@ -18,13 +18,12 @@ public final class PosixFile: Sendable {
     public let descriptor: CInt
     public let path: String
 
-    public enum Mode: Sendable { case read, write, createOrOpenForWriting }
+    public enum Mode: Sendable { case read, createOrOpenForWriting }
 
     public init(path: String, mode: Mode) throws(PosixError) {
         let flags: CInt
         switch mode {
         case .read: flags = O_RDONLY | O_CLOEXEC
-        case .write: flags = O_WRONLY | O_CLOEXEC
         case .createOrOpenForWriting: flags = O_WRONLY | O_CREAT | O_CLOEXEC
         }
         let fd = open(path, flags, 0o644)
@@ -164,8 +163,6 @@ public enum PosixPath {
     public static func remove(_ path: String) throws(PosixError) {
         guard unlink(path) == 0 || errno == ENOENT else { throw PosixError(operation: "unlink", path: path) }
     }
-
-    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// Best effort: a failure to sync a directory loses at most the rename on power loss, which
     /// the caller's own recovery (the upload's durable offset) covers.

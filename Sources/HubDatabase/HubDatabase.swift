@@ -70,8 +70,4 @@ public struct HubDatabase: Sendable {
         }
         return migrator
     }
-
-    public func ping() async throws {
-        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
-    }
 }

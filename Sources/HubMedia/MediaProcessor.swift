@@ -20,10 +20,6 @@ public struct NoMediaProcessor: MediaProcessor {
     public func remuxFaststart(_ input: String, to output: String) async -> Bool { false }
 }
 
-extension MediaProcessor where Self == NoMediaProcessor {
-    public static var none: NoMediaProcessor { NoMediaProcessor() }
-}
-
 /// Finds the tools a hub can use on this machine.
 public enum MediaTools {
     /// `FFmpegMediaProcessor` when both ffmpeg and ffprobe are on `PATH`, else `NoMediaProcessor`.

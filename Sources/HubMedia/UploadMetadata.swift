@@ -53,11 +53,15 @@ public enum UploadNaming {
         return truncated(stem.isEmpty ? filename : stem, toUTF8Bytes: VideoLimits.titleLength)
     }
 
-    /// Tags from a comma-separated list, trimmed, deduplicated, bounded.
+    /// Tags from a comma-separated list (upload metadata, form fields).
     public static func tags(fromList list: String?) -> [String] {
-        guard let list else { return [] }
+        tags((list ?? "").split(separator: ",").map(String.init))
+    }
+
+    /// Tags trimmed, deduplicated (case-insensitively) and bounded in count and length.
+    public static func tags(_ tags: [String]) -> [String] {
         var seen = Set<String>()
-        return list.split(separator: ",")
+        return tags
             .map { truncated($0.trimmingCharacters(in: .whitespacesAndNewlines), toUTF8Bytes: VideoLimits.tagLength) }
             .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
             .prefix(VideoLimits.tagCount).map { $0 }

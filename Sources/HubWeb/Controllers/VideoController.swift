@@ -87,11 +87,10 @@ struct VideoController<Context: RequestContext>: Sendable {
             throw HubError.badRequest("description must be at most \(VideoLimits.descriptionLength) bytes", code: "invalid_description")
         }
         if let tags = changes.tags {
-            let cleaned = UploadNaming.tags(fromList: tags.joined(separator: ","))
             guard tags.count <= VideoLimits.tagCount, tags.allSatisfy({ $0.utf8.count <= VideoLimits.tagLength }) else {
                 throw HubError.badRequest("at most \(VideoLimits.tagCount) tags of at most \(VideoLimits.tagLength) bytes each", code: "invalid_tags")
             }
-            changes.tags = cleaned
+            changes.tags = UploadNaming.tags(tags)
         }
         return changes
     }
