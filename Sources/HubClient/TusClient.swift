@@ -64,6 +64,8 @@ public struct TusClient: Sendable {
                 offset = Int64(response.headers.first(name: "Upload-Offset") ?? "") ?? 0
             case 404, 410:
                 location = nil
+            case 401:
+                throw Failure(description: "the hub refused the API token (401); check --token or STREAMHUB_TOKEN")
             default:
                 throw RetryableError(status: Int(response.status.code))
             }

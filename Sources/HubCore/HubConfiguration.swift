@@ -45,6 +45,16 @@ public struct HubConfiguration: Sendable {
     /// How long in-flight requests may run after SIGTERM before they are cancelled.
     public var shutdownGraceSeconds: Int
     public var logLevel: String
+    /// bcrypt's work factor (log2 rounds) for new password hashes; chosen so a login takes
+    /// 50–250 ms on a small server (see `scripts/bench/auth.py`).
+    public var bcryptCost: Int
+    /// How long a sign-in lasts.
+    public var sessionLifetimeSeconds: Int
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For` and TLS from
+    /// `X-Forwarded-Proto`. Off by default, because a client could forge them.
+    public var trustProxy: Bool
+
+    public static let defaultBcryptCost = 10
 
     public static let defaultMaxUploadBytes: Int64 = 21_474_836_480
 
@@ -91,6 +101,9 @@ public struct HubConfiguration: Sendable {
                 problem: "'\(url.split(separator: ":").first ?? "")' databases are not supported yet; leave it unset for SQLite in HUB_DATA_DIR")
         }
         self.secretKey = settings.string("hub.secret.key", secret: true)
+        if let key = secretKey, key.utf8.count < 32 {
+            throw ConfigurationError(setting: "HUB_SECRET_KEY", problem: "must be at least 32 characters (for example: openssl rand -hex 32)")
+        }
         self.maxUploadBytes = try settings.byteCount("max.upload.bytes", env: "MAX_UPLOAD_BYTES") ?? Self.defaultMaxUploadBytes
         self.cacheDirectory = settings.string("cache.dir")
         self.cacheMaxBytes = try settings.byteCount("cache.max.bytes", env: "CACHE_MAX_BYTES")
@@ -108,6 +121,17 @@ public struct HubConfiguration: Sendable {
             throw ConfigurationError(setting: "SHUTDOWN_GRACE_SECONDS", problem: "must be zero or a positive number of seconds")
         }
         self.shutdownGraceSeconds = Int(grace)
+        let cost = try settings.integer("bcrypt.cost", env: "BCRYPT_COST") ?? Int64(Self.defaultBcryptCost)
+        guard (4...31).contains(cost) else {
+            throw ConfigurationError(setting: "BCRYPT_COST", problem: "must be from 4 to 31")
+        }
+        self.bcryptCost = Int(cost)
+        let lifetime = try settings.integer("session.lifetime.seconds", env: "SESSION_LIFETIME_SECONDS") ?? 7 * 86_400
+        guard lifetime >= 60 else {
+            throw ConfigurationError(setting: "SESSION_LIFETIME_SECONDS", problem: "must be at least 60 seconds")
+        }
+        self.sessionLifetimeSeconds = Int(lifetime)
+        self.trustProxy = try settings.bool("hub.trust.proxy", env: "HUB_TRUST_PROXY") ?? false
         self.logLevel = settings.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(setting: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")

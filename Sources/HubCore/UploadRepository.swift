@@ -49,10 +49,12 @@ public struct UploadRecord: Sendable, Equatable {
     public var expiresAt: Date
     /// Set once the upload became a video, so a client that lost the final response can learn it.
     public var videoID: VideoID?
+    /// The account that created it; only they (or an admin) can resume, inspect or cancel it.
+    public var ownerID: UserID?
 
     public init(
         id: UploadID, length: Int64, offset: Int64, metadata: [String: String], createdAt: Date,
-        expiresAt: Date, videoID: VideoID? = nil
+        expiresAt: Date, videoID: VideoID? = nil, ownerID: UserID?
     ) {
         self.id = id
         self.length = length
@@ -61,9 +63,15 @@ public struct UploadRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.videoID = videoID
+        self.ownerID = ownerID
     }
 
     public var isComplete: Bool { offset == length }
+}
+
+extension UploadRecord: OwnedItem {
+    /// Uploads in progress are never shared.
+    public var isShared: Bool { false }
 }
 
 public protocol UploadRepository: Sendable {

@@ -55,7 +55,7 @@ public struct MediaInfo: Sendable, Equatable, Codable {
 
 /// A stored, complete video: only uploads whose every byte arrived (and whose checksum matched)
 /// become one.
-public struct Video: Sendable, Equatable, Codable, Identifiable {
+public struct Video: Sendable, Equatable, Identifiable {
     public var id: VideoID
     public var title: String
     public var description: String
@@ -72,11 +72,16 @@ public struct Video: Sendable, Equatable, Codable, Identifiable {
     public var media: MediaInfo
     public var createdAt: Date
     public var updatedAt: Date
+    /// Who uploaded it; nil once that account is deleted (then only admins see it).
+    public var ownerID: UserID?
+    /// Shared videos are visible to every signed-in user; private ones to the owner and admins.
+    public var isShared: Bool
 
     public init(
         id: VideoID, title: String, description: String, tags: [String], originalFilename: String,
         contentType: String, sizeBytes: Int64, sha256: String, storageKey: String,
-        thumbnailKey: String?, media: MediaInfo, createdAt: Date, updatedAt: Date
+        thumbnailKey: String?, media: MediaInfo, createdAt: Date, updatedAt: Date,
+        ownerID: UserID?, isShared: Bool = false
     ) {
         self.id = id
         self.title = title
@@ -91,19 +96,25 @@ public struct Video: Sendable, Equatable, Codable, Identifiable {
         self.media = media
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.ownerID = ownerID
+        self.isShared = isShared
     }
 }
+
+extension Video: OwnedItem {}
 
 /// The user-editable part of a video (PATCH). `nil` leaves a field as it is.
 public struct VideoChanges: Sendable, Equatable, Codable {
     public var title: String?
     public var description: String?
     public var tags: [String]?
+    public var shared: Bool?
 
-    public init(title: String? = nil, description: String? = nil, tags: [String]? = nil) {
+    public init(title: String? = nil, description: String? = nil, tags: [String]? = nil, shared: Bool? = nil) {
         self.title = title
         self.description = description
         self.tags = tags
+        self.shared = shared
     }
 }
 

@@ -19,8 +19,9 @@ public struct Page<Item: Sendable>: Sendable {
 public protocol VideoRepository: Sendable {
     func insert(_ video: Video) async throws
     func find(_ id: VideoID) async throws -> Video?
-    /// Newest first. `query` matches title, description and tags by word prefix; any text is safe.
-    func list(query: String?, offset: Int, limit: Int) async throws -> Page<Video>
+    /// Newest first, only what `visibility` allows. `query` matches title, description and tags
+    /// by word prefix; any text is safe.
+    func list(query: String?, visibility: Visibility, offset: Int, limit: Int) async throws -> Page<Video>
     /// Applies `changes` and returns the updated video, or nil when there is no such video.
     func update(_ id: VideoID, changes: VideoChanges, at date: Date) async throws -> Video?
     /// Returns the deleted video so its objects can be removed, or nil when there was none.

@@ -11,6 +11,8 @@ public struct HubDatabase: Sendable {
     public static func open(path: String) throws -> HubDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        // Deleting a user cascades to their tokens.
+        configuration.foreignKeysEnabled = true
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try HubDatabase(writer: pool)
     }
@@ -27,6 +29,7 @@ public struct HubDatabase: Sendable {
 
     public var videos: SQLiteVideoRepository { SQLiteVideoRepository(writer: writer) }
     public var uploads: SQLiteUploadRepository { SQLiteUploadRepository(writer: writer) }
+    public var accounts: SQLiteAccountRepository { SQLiteAccountRepository(writer: writer) }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -66,6 +69,44 @@ public struct HubDatabase: Sendable {
                 t.column("createdAt", .datetime).notNull()
                 t.column("expiresAt", .datetime).notNull().indexed()
                 t.column("videoID", .text)
+            }
+        }
+        migrator.registerMigration("v2: accounts and ownership") { db in
+            try db.create(table: "user") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull().unique()
+                t.column("role", .text).notNull()
+                t.column("passwordHash", .text).notNull()
+                t.column("isDisabled", .boolean).notNull().defaults(to: false)
+                t.column("sessionGeneration", .integer).notNull().defaults(to: 0)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "apiToken") { t in
+                t.primaryKey("id", .text)
+                t.column("userID", .text).notNull().indexed().references("user", onDelete: .cascade)
+                t.column("label", .text).notNull()
+                t.column("secretHash", .text).notNull().unique()
+                t.column("createdAt", .datetime).notNull()
+                t.column("lastUsedAt", .datetime)
+            }
+            try db.create(table: "invitation") { t in
+                t.primaryKey("codeHash", .text)
+                t.column("role", .text).notNull()
+                t.column("createdBy", .text).notNull()
+                t.column("expiresAt", .datetime).notNull()
+            }
+            try db.create(table: "hubSetting") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .text).notNull()
+            }
+            // Videos from before accounts have no owner: only admins see them until one is
+            // given (the first admin adopts them).
+            try db.alter(table: "video") { t in
+                t.add(column: "ownerID", .text).indexed()
+                t.add(column: "shared", .boolean).notNull().defaults(to: false)
+            }
+            try db.alter(table: "upload") { t in
+                t.add(column: "ownerID", .text)
             }
         }
         return migrator

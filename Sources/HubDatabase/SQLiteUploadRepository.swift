@@ -39,6 +39,7 @@ struct UploadRow: Codable, FetchableRecord, PersistableRecord {
     var createdAt: Date
     var expiresAt: Date
     var videoID: String?
+    var ownerID: String?
 
     init(_ record: UploadRecord) {
         id = record.id.rawValue
@@ -48,6 +49,7 @@ struct UploadRow: Codable, FetchableRecord, PersistableRecord {
         createdAt = record.createdAt
         expiresAt = record.expiresAt
         videoID = record.videoID?.rawValue
+        ownerID = record.ownerID?.rawValue
     }
 
     var record: UploadRecord? {
@@ -55,6 +57,7 @@ struct UploadRow: Codable, FetchableRecord, PersistableRecord {
         return UploadRecord(
             id: id, length: length, offset: offset,
             metadata: JSONColumn.decode([String: String].self, from: metadata) ?? [:],
-            createdAt: createdAt, expiresAt: expiresAt, videoID: videoID.flatMap(VideoID.init))
+            createdAt: createdAt, expiresAt: expiresAt, videoID: videoID.flatMap(VideoID.init),
+            ownerID: ownerID.flatMap(UserID.init))
     }
 }

@@ -14,24 +14,23 @@ public struct SQLiteVideoRepository: VideoRepository {
         try await writer.read { db in try VideoRow.fetchOne(db, key: id.rawValue)?.video }
     }
 
-    public func list(query: String?, offset: Int, limit: Int) async throws -> Page<Video> {
+    public func list(query: String?, visibility: Visibility, offset: Int, limit: Int) async throws -> Page<Video> {
         try await writer.read { db in
-            // FTS5Pattern builds the MATCH expression from words only, so quotes, operators
-            // and SQL in the query are searched for as text, never interpreted.
+            var request = VideoRow.all()
+            switch visibility {
+            case .everything: break
+            case .ownedOrShared(let user): request = request.filter(Column("ownerID") == user.rawValue || Column("shared") == true)
+            }
             if let query, !query.trimmingCharacters(in: .whitespaces).isEmpty {
+                // FTS5Pattern builds the MATCH expression from words only, so quotes, operators
+                // and SQL in the query are searched for as text, never interpreted.
                 guard let pattern = FTS5Pattern(matchingAllPrefixesIn: query) else {
                     return Page(items: [], total: 0, offset: offset, limit: limit)
                 }
-                let matching = "SELECT rowid FROM videoSearch WHERE videoSearch MATCH ?"
-                let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(matching))", arguments: [pattern]) ?? 0
-                let rows = try VideoRow.fetchAll(
-                    db,
-                    sql: "SELECT * FROM video WHERE rowid IN (\(matching)) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?",
-                    arguments: [pattern, limit, offset])
-                return Page(items: rows.map(\.video), total: total, offset: offset, limit: limit)
+                request = request.filter(sql: "video.rowid IN (SELECT rowid FROM videoSearch WHERE videoSearch MATCH ?)", arguments: [pattern])
             }
-            let total = try VideoRow.fetchCount(db)
-            let rows = try VideoRow.order(Column("createdAt").desc, Column("id")).limit(limit, offset: offset).fetchAll(db)
+            let total = try request.fetchCount(db)
+            let rows = try request.order(Column("createdAt").desc, Column("id")).limit(limit, offset: offset).fetchAll(db)
             return Page(items: rows.map(\.video), total: total, offset: offset, limit: limit)
         }
     }
@@ -42,6 +41,7 @@ public struct SQLiteVideoRepository: VideoRepository {
             if let title = changes.title { video.title = title }
             if let description = changes.description { video.description = description }
             if let tags = changes.tags { video.tags = tags }
+            if let shared = changes.shared { video.isShared = shared }
             video.updatedAt = date
             try VideoRow(video).update(db)
             return video
@@ -83,6 +83,8 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
     var audioCodec: String?
     var createdAt: Date
     var updatedAt: Date
+    var ownerID: String?
+    var shared: Bool
 
     init(_ video: Video) {
         id = video.id.rawValue
@@ -102,6 +104,8 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
         audioCodec = video.media.audioCodec
         createdAt = video.createdAt
         updatedAt = video.updatedAt
+        ownerID = video.ownerID?.rawValue
+        shared = video.isShared
     }
 
     var video: Video {
@@ -114,6 +118,6 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
             media: MediaInfo(
                 durationSeconds: durationSeconds, width: width, height: height,
                 videoCodec: videoCodec, audioCodec: audioCodec),
-            createdAt: createdAt, updatedAt: updatedAt)
+            createdAt: createdAt, updatedAt: updatedAt, ownerID: ownerID.flatMap(UserID.init), isShared: shared)
     }
 }

@@ -57,13 +57,13 @@ public struct TusUploadService: Sendable {
     }
 
     /// tus creation: registers an upload of `length` bytes.
-    public func create(length: Int64, metadata: [String: String]) async throws -> UploadRecord {
+    public func create(length: Int64, metadata: [String: String], owner: UserID) async throws -> UploadRecord {
         guard length >= 0 else { throw HubError.badRequest("Upload-Length must be a non-negative integer", code: "invalid_upload_length") }
         guard length <= settings.maxUploadBytes else { throw HubError.payloadTooLarge(limit: settings.maxUploadBytes) }
         let now = clock.now()
         let record = UploadRecord(
             id: UploadID(), length: length, offset: 0, metadata: metadata, createdAt: now,
-            expiresAt: now.addingTimeInterval(settings.expiry.seconds))
+            expiresAt: now.addingTimeInterval(settings.expiry.seconds), ownerID: owner)
         _ = try await staging.openPartial(record.id, at: 0)
         try await uploads.insert(record)
         logger.info("upload created", metadata: ["upload.id": "\(record.id)", "upload.length": "\(length)"])
@@ -174,7 +174,7 @@ public struct TusUploadService: Sendable {
             if try await videos.find(videoID) == nil {
                 _ = try await ingestor.ingest(
                     fileAt: staging.partialPath(for: record.id), sha256: hash,
-                    described: UploadDescription(metadata: record.metadata), as: videoID)
+                    described: UploadDescription(metadata: record.metadata), ownedBy: record.ownerID, as: videoID)
             }
             record.videoID = videoID
             try await uploads.save(record)

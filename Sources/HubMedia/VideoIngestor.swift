@@ -8,14 +8,17 @@ public struct UploadDescription: Sendable {
     public var title: String
     public var description: String
     public var tags: [String]
+    /// Whether the uploader shares the video with every signed-in user from the start.
+    public var shared: Bool
 
-    public init(filename: String?, title: String?, description: String?, tags: [String]) {
+    public init(filename: String?, title: String?, description: String?, tags: [String], shared: Bool = false) {
         let filename = UploadNaming.sanitizedFilename(filename)
         self.filename = filename
         let title = title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         self.title = title.isEmpty ? UploadNaming.defaultTitle(forFilename: filename) : UploadNaming.truncated(title, toUTF8Bytes: VideoLimits.titleLength)
         self.description = UploadNaming.truncated(description ?? "", toUTF8Bytes: VideoLimits.descriptionLength)
         self.tags = tags
+        self.shared = shared
     }
 
     /// From tus `Upload-Metadata` (tus-js-client and tuspy send `filename`; the hub's own page
@@ -23,7 +26,8 @@ public struct UploadDescription: Sendable {
     public init(metadata: [String: String]) {
         self.init(
             filename: metadata["filename"] ?? metadata["name"], title: metadata["title"],
-            description: metadata["description"], tags: UploadNaming.tags(fromList: metadata["tags"]))
+            description: metadata["description"], tags: UploadNaming.tags(fromList: metadata["tags"]),
+            shared: metadata["shared"] == "true")
     }
 }
 
@@ -55,7 +59,8 @@ public struct VideoIngestor: Sendable {
     /// on failure, so the caller decides: a tus upload keeps it for a retry, a one-shot upload
     /// deletes it. `sha256` is the running hash of the file when the caller has it.
     public func ingest(
-        fileAt source: String, sha256 knownHash: String?, described description: UploadDescription, as id: VideoID = VideoID()
+        fileAt source: String, sha256 knownHash: String?, described description: UploadDescription,
+        ownedBy owner: UserID?, as id: VideoID = VideoID()
     ) async throws -> Video {
         var path = source
         var knownHash = knownHash
@@ -98,7 +103,7 @@ public struct VideoIngestor: Sendable {
                 id: id, title: description.title, description: description.description, tags: description.tags,
                 originalFilename: description.filename, contentType: contentType, sizeBytes: size, sha256: sha256,
                 storageKey: videoKey.rawValue, thumbnailKey: thumbnailKey?.rawValue, media: info,
-                createdAt: now, updatedAt: now)
+                createdAt: now, updatedAt: now, ownerID: owner, isShared: description.shared)
             try await videos.insert(video)
             logger.info("video stored", metadata: ["video.id": "\(id)", "video.size": "\(size)", "video.type": "\(contentType)"])
             return video

@@ -16,17 +16,34 @@ public func buildApplication(_ environment: HubEnvironment) -> some ApplicationP
 }
 
 /// All routes: the JSON API under `/api/v1`, the operational probes, and the web pages.
+///
+/// Access is decided in two layers, each in one place: `AuthenticationMiddleware` establishes
+/// who is asking (and stops forged cross-site requests); the `SignedInContext` and
+/// `SignedInPageContext` groups admit only signed-in users; inside, `AccessPolicy` decides what
+/// each user may see and change.
 public func buildRouter(_ environment: HubEnvironment) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthenticationMiddleware(accounts: environment.accounts, trustProxy: environment.configuration.trustProxy))
 
     HealthController(environment: environment).addRoutes(to: router)
+    StaticAssetController().addRoutes(to: router)
+
     let api = router.group("api/v1")
-    VideoController(environment: environment).addRoutes(to: api)
-    StreamController(environment: environment).addRoutes(to: api)
-    UploadController(environment: environment).addRoutes(to: api.group().add(middleware: TusResumableMiddleware()))
-    PageController(environment: environment).addRoutes(to: router)
+    let signedInAPI = api.group(context: SignedInContext.self)
+    SessionController(environment: environment).addRoutes(public: api, signedIn: signedInAPI)
+    TokenController(environment: environment).addRoutes(to: signedInAPI)
+    UserAdminController(environment: environment).addRoutes(to: signedInAPI)
+    VideoController(environment: environment).addRoutes(to: signedInAPI)
+    StreamController(environment: environment).addRoutes(to: signedInAPI)
+    UploadController(environment: environment).addRoutes(to: signedInAPI.group().add(middleware: TusResumableMiddleware()))
+
+    let renderer = PageRenderer()
+    let pages = router.group(context: SignedInPageContext.self)
+    AccountPageController(environment: environment, renderer: renderer).addRoutes(public: router, signedIn: pages)
+    PageController(environment: environment, renderer: renderer).addRoutes(to: pages)
     return router
 }

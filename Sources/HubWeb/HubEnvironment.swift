@@ -16,6 +16,7 @@ public struct HubEnvironment: Sendable {
     public let staging: UploadStaging
     public let ingestor: VideoIngestor
     public let uploads: TusUploadService
+    public let accounts: AccountService
     public let clock: any WallClock
     public let logger: Logger
 
@@ -54,13 +55,16 @@ public struct HubEnvironment: Sendable {
             uploads: database.uploads, videos: videos, ingestor: ingestor, staging: staging, clock: clock,
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
             logger: logger)
+        accounts = try AccountService(configuration: configuration, accounts: database.accounts, clock: clock, logger: logger)
     }
 
-    /// The video named by a route's `:id`, or 404 (also for ids that are not ids).
-    func video(_ rawID: String?) async throws -> Video {
+    /// The video named by a route's `:id` if `user` may do `action` to it; 404 for ids that are
+    /// not ids, missing videos and videos the user may not see, 403 for changes they may not make.
+    func video(_ rawID: String?, for user: User, may action: AccessPolicy.Action) async throws -> Video {
         guard let rawID, let id = VideoID(rawID), let video = try await videos.find(id) else {
             throw HubError.notFound("video \(rawID ?? "")")
         }
+        try AccessPolicy.check(user, may: action, video, describedAs: "video \(id)")
         return video
     }
 

@@ -1,15 +1,62 @@
+import HubCore
 import Hummingbird
 import Logging
+import NIOCore
 
-/// The per-request context of every route. Accounts (the next issue) add the authenticated user
-/// here and a child context that requires one, so handlers gain an owner without changing shape.
+/// The per-request context every route starts with. `AuthenticationMiddleware` fills in
+/// `identity`; routes that need an account use `SignedInContext` (API) or `SignedInPageContext`
+/// (pages), which cannot exist without one.
 public struct HubRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Who sent the request, when they proved it (session cookie or API token).
+    public var identity: Identity?
+    /// The peer's address on the socket; behind a trusted proxy the middleware replaces it
+    /// with the client's.
+    public var clientAddress: String
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Bodies are streamed by the upload routes; anything a route collects whole (JSON) is small.
     public var maxUploadSize: Int { 1 << 20 }
 }
+
+/// The context of API routes that need an account: anonymous requests get 401 with the JSON
+/// error body before any handler runs.
+public struct SignedInContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let identity: Identity
+
+    public init(context: HubRequestContext) throws {
+        guard let identity = context.identity else {
+            throw HubError(status: 401, code: "sign_in_required", message: "sign in, or send an API token as 'Authorization: Bearer'")
+        }
+        self.coreContext = context.coreContext
+        self.identity = identity
+    }
+
+    public var user: User { identity.user }
+    public var maxUploadSize: Int { 1 << 20 }
+}
+
+/// The context of web pages that need an account: anonymous visitors are sent to the sign-in
+/// page, which brings them back afterwards.
+public struct SignedInPageContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let identity: Identity
+
+    public init(context: HubRequestContext) throws {
+        guard let identity = context.identity else { throw SignInRedirect() }
+        self.coreContext = context.coreContext
+        self.identity = identity
+    }
+
+    public var user: User { identity.user }
+    public var maxUploadSize: Int { 1 << 20 }
+}
+
+/// Thrown for a page that needs an account; `ErrorMiddleware` answers with a redirect to the
+/// sign-in page carrying the page's path.
+struct SignInRedirect: Error {}

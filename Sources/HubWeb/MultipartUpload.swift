@@ -78,7 +78,7 @@ struct MultipartUpload {
             let hash = fileWriter.contentHash?.finalize().hex ?? ""
             let description = UploadDescription(
                 filename: filename, title: fields["title"], description: fields["description"],
-                tags: UploadNaming.tags(fromList: fields["tags"]))
+                tags: UploadNaming.tags(fromList: fields["tags"]), shared: fields["shared"] == "true")
             return MultipartUpload(path: path, sha256: hash, description: description)
         } catch {
             await staging.remove(path)

@@ -21,6 +21,8 @@ struct VideoResource: ResponseEncodable {
     var updatedAt: Date
     var streamUrl: String
     var thumbnailUrl: String?
+    var ownerId: String?
+    var shared: Bool
 
     init(_ video: Video) {
         id = video.id.rawValue
@@ -40,6 +42,8 @@ struct VideoResource: ResponseEncodable {
         updatedAt = video.updatedAt
         streamUrl = "/api/v1/videos/\(video.id)/stream"
         thumbnailUrl = video.thumbnailKey == nil ? nil : "/api/v1/videos/\(video.id)/thumbnail"
+        ownerId = video.ownerID?.rawValue
+        shared = video.isShared
     }
 }
 

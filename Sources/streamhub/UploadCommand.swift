@@ -14,6 +14,8 @@ struct UploadCommand: AsyncParsableCommand {
     @Option(help: "Description.") var description: String?
     @Option(help: "Comma-separated tags.") var tags: String?
     @Option(help: "The hub's base URL (STREAMHUB_URL).") var server: String?
+    @Option(help: "An API token (STREAMHUB_TOKEN); make one with 'streamhub token create' or on the settings page.") var token: String?
+    @Flag(help: "Share the video with everyone on the hub.") var shared = false
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -25,7 +27,11 @@ struct UploadCommand: AsyncParsableCommand {
         metadata["title"] = title
         metadata["description"] = description
         metadata["tags"] = tags
-        let client = TusClient(server: url, resumeStore: .standard())
+        if shared { metadata["shared"] = "true" }
+        guard let token = token ?? environment["STREAMHUB_TOKEN"], !token.isEmpty else {
+            throw ValidationError("an API token is required: --token or STREAMHUB_TOKEN (make one with 'streamhub token create --user NAME')")
+        }
+        let client = TusClient(server: url, resumeStore: .standard(), headers: ["Authorization": "Bearer \(token)"])
         let bar = ProgressBar()
         do {
             let videoID = try await client.upload(path: (file as NSString).standardizingPath, metadata: metadata) { sent, total in

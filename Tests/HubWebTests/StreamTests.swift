@@ -14,7 +14,7 @@ import Testing
     func withVideo(_ body: @Sendable (any TestClientProtocol, String) async throws -> Void) async throws {
         let hub = try TestHub()
         let bytes = self.bytes
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let upload = try await TusRequests(client: client).upload(bytes, chunk: 100_000)
             try await body(client, "/api/v1/videos/\(try #require(upload.headers[.videoID]))/stream")
         }
@@ -103,7 +103,7 @@ import Testing
 
     @Test func unknownVideosAre404() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             for id in [UUID().uuidString.lowercased(), "not-an-id", "..%2F..%2Fetc"] {
                 let response = try await client.execute(uri: "/api/v1/videos/\(id)/stream", method: .get)
                 #expect(response.status == .notFound)

@@ -17,13 +17,17 @@ struct TestHub {
     let environment: HubEnvironment
     let clock: ManualClock
 
-    init(maxUploadBytes: Int64 = 1 << 30, media: any MediaProcessor = NoMediaProcessor()) throws {
+    init(maxUploadBytes: Int64 = 1 << 30, media: any MediaProcessor = NoMediaProcessor(), secretKey: String? = nil) throws {
         directory = NSTemporaryDirectory() + "hub-" + UUID().uuidString
         clock = ManualClock()
-        let configuration = try HubConfiguration(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: [
+        var variables = [
             "HUB_DATA_DIR": directory + "/data", "UPLOAD_DIR": directory + "/uploads",
             "MAX_UPLOAD_BYTES": String(maxUploadBytes), "HUB_PORT": "0",
-        ])))
+            // The cheapest cost bcrypt allows: the tests check behaviour, not hashing time.
+            "BCRYPT_COST": "4",
+        ]
+        variables["HUB_SECRET_KEY"] = secretKey
+        let configuration = try HubConfiguration(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: variables)))
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         environment = try HubEnvironment(configuration: configuration, media: media, clock: clock, logger: logger)
@@ -31,10 +35,49 @@ struct TestHub {
 
     var application: some ApplicationProtocol { buildApplication(environment) }
 
+    /// Runs `body` against the router with a client that acts as a signed-in member through an
+    /// API token (the first account, made here, is the admin; this one is not).
+    func test(_ body: @Sendable (AuthorizedClient) async throws -> Void) async throws {
+        let admin = try await account("admin", role: .admin)
+        let member = try await account("member", role: .member)
+        try await application.test(.router) { client in
+            try await body(AuthorizedClient(base: client, token: member.token, adminToken: admin.token))
+        }
+    }
+
+    /// The account named `name` with a fresh API token, made if it does not exist yet.
+    func account(_ name: String, role: Role = .member) async throws -> (user: User, token: String) {
+        let accounts = environment.accounts
+        var user = try await accounts.user(named: name)
+        if user == nil { user = try await accounts.createUser(name: name, password: "password-\(name)", role: role) }
+        guard let user else { throw HubError.notFound("user \(name)") }
+        return (user, try await accounts.createToken(for: user, label: "test").secret)
+    }
+
     /// Files under the staging directory: must be empty whenever no upload is in progress.
     var stagedFiles: [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: directory + "/uploads/.incoming")) ?? []
     }
+}
+
+/// A test client that sends `Authorization: Bearer` with every request that has none.
+struct AuthorizedClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    let token: String
+    let adminToken: String
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    var port: Int? { base.port }
+
+    /// The same router, acting as the admin.
+    var admin: AuthorizedClient { AuthorizedClient(base: base, token: adminToken, adminToken: adminToken) }
+    /// The same router, without credentials.
+    var anonymous: any TestClientProtocol { base }
 }
 
 /// Starts at the real time, because file modification times (which the staging sweep compares

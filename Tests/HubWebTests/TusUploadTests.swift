@@ -13,7 +13,7 @@ import Testing
 @Suite struct TusUploadTests {
     @Test func optionsAdvertisesTheProtocol() async throws {
         let hub = try TestHub(maxUploadBytes: 5000)
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let response = try await client.execute(uri: "/api/v1/uploads", method: .options)
             #expect(response.status == .noContent)
             #expect(response.headers[.init("Tus-Version")!] == "1.0.0")
@@ -26,7 +26,7 @@ import Testing
     @Test func chunkedUploadBecomesAVideo() async throws {
         let hub = try TestHub()
         let bytes = fakeMP4(size: 2_500_000)
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let (created, location) = try await tus.create(length: Int64(bytes.count), metadata: "filename Y2xpcC5tcDQ=")
             #expect(created.status == .created)
@@ -62,7 +62,7 @@ import Testing
 
     @Test func finishingIsIdempotentAfterACrashBeforeTheUploadRecordedItsVideo() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let bytes = fakeMP4(size: 4000)
             let (_, location) = try await tus.create(length: 4000)
@@ -85,7 +85,7 @@ import Testing
     @Test func creationWithUpload() async throws {
         let hub = try TestHub()
         let bytes = fakeMP4(size: 5000)
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let response = try await client.execute(
                 uri: "/api/v1/uploads", method: .post,
                 headers: [.tusResumable: "1.0.0", .uploadLength: "5000", .contentType: "application/offset+octet-stream"],
@@ -98,7 +98,7 @@ import Testing
 
     @Test func wrongTusVersionIs412() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             for version in ["0.2.2", nil] {
                 var headers: HTTPFields = [.uploadLength: "10"]
                 if let version { headers[.tusResumable] = version }
@@ -112,7 +112,7 @@ import Testing
 
     @Test func wrongOffsetIs409() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let (_, location) = try await tus.create(length: 100)
             let response = try await tus.patch(location!, offset: 10, bytes: fakeMP4(size: 10))
@@ -126,7 +126,7 @@ import Testing
     func checksumMismatchIs460AndDiscardsTheChunk(algorithm: String) async throws {
         let hub = try TestHub()
         let bytes = fakeMP4(size: 3000)
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let (_, location) = try await tus.create(length: 3000)
             let first = bytes[0..<1000]
@@ -148,7 +148,7 @@ import Testing
 
     @Test func unknownChecksumAlgorithmIs400() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let (_, location) = try await tus.create(length: 100)
             let response = try await tus.patch(location!, offset: 0, bytes: [1, 2, 3], checksum: "md5 1B2M2Y8AsgTpgAmY7PhCfg==")
@@ -159,7 +159,7 @@ import Testing
 
     @Test func bodyBeyondUploadLengthIs413AndKeepsNothing() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let (_, location) = try await tus.create(length: 100)
             let response = try await tus.patch(location!, offset: 0, bytes: fakeMP4(size: 150))
@@ -171,7 +171,7 @@ import Testing
 
     @Test func missingOrInvalidUploadLengthIs400() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let missing = try await client.execute(uri: "/api/v1/uploads", method: .post, headers: [.tusResumable: "1.0.0"])
             #expect(missing.status == .badRequest)
             #expect(missing.errorCode == "missing_upload_length")
@@ -184,7 +184,7 @@ import Testing
 
     @Test func uploadLengthOverTheLimitIs413() async throws {
         let hub = try TestHub(maxUploadBytes: 1000)
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let (response, location) = try await TusRequests(client: client).create(length: 1001)
             #expect(response.status == .contentTooLarge)
             #expect(response.errorCode == "payload_too_large")
@@ -194,7 +194,7 @@ import Testing
 
     @Test func expiredUploadsAre410ThenSweptTo404() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let (_, location) = try await tus.create(length: 100)
             _ = try await tus.patch(location!, offset: 0, bytes: fakeMP4(size: 50))
@@ -210,7 +210,7 @@ import Testing
 
     @Test func unknownAndMalformedUploadIDsAre404() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             for id in [String(repeating: "a", count: 32), "../../etc/passwd", "x"] {
                 let response = try await tus.patch("/api/v1/uploads/\(id)", offset: 0, bytes: [1])
@@ -221,7 +221,7 @@ import Testing
 
     @Test func patchNeedsOffsetOctetStream() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let (_, location) = try await TusRequests(client: client).create(length: 10)
             let response = try await client.execute(
                 uri: location!, method: .patch,
@@ -237,7 +237,7 @@ import Testing
 
     @Test func terminationRemovesTheUpload() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let (_, location) = try await tus.create(length: 100)
             _ = try await tus.patch(location!, offset: 0, bytes: fakeMP4(size: 40))
@@ -250,7 +250,7 @@ import Testing
 
     @Test func nonVideoBytesAre415AndLeaveNothing() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let html = Array("<html><script>alert(1)</script></html>".utf8)
             let (_, location) = try await tus.create(length: Int64(html.count))
@@ -265,7 +265,7 @@ import Testing
 
     @Test func pathLikeAndHugeFilenamesAreSanitised() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let tus = TusRequests(client: client)
             let pathLike = "filename " + Data("../../../etc/passwd.mp4".utf8).base64EncodedString()
             let first = try await tus.upload(fakeMP4(size: 100), metadata: pathLike)
@@ -285,7 +285,7 @@ import Testing
 
     @Test func malformedMetadataIs400() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let (response, _) = try await TusRequests(client: client).create(length: 10, metadata: "filename ***not base64***")
             #expect(response.status == .badRequest)
             #expect(response.errorCode == "invalid_metadata")
@@ -294,7 +294,7 @@ import Testing
 
     @Test func methodOverrideForProxiesWithoutPatch() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let (_, location) = try await TusRequests(client: client).create(length: 100)
             let response = try await client.execute(
                 uri: location!, method: .post,

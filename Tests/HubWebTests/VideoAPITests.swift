@@ -25,7 +25,7 @@ import Testing
     @Test func multipartUploadListGetPatchDelete() async throws {
         let hub = try TestHub()
         let bytes = fakeMP4(size: 70_000)
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let body = Self.multipart([
                 ("title", nil, Array("Sunset".utf8)), ("description", nil, Array("over the bay".utf8)),
                 ("tags", nil, Array("sea, evening".utf8)), ("file", "sunset.mp4", bytes),
@@ -60,7 +60,7 @@ import Testing
 
     @Test func badMultipartUploads() async throws {
         let hub = try TestHub(maxUploadBytes: 100_000)
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let noFile = try await client.execute(uri: "/api/v1/videos", method: .post, headers: Self.formType, body: Self.multipart([("title", nil, [65])]))
             #expect(noFile.status == .badRequest)
             #expect(noFile.errorCode == "missing_file")
@@ -87,7 +87,7 @@ import Testing
 
     @Test func badLibraryRequests() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             #expect(try await client.execute(uri: "/api/v1/videos?limit=0", method: .get).status == .badRequest)
             #expect(try await client.execute(uri: "/api/v1/videos?limit=abc", method: .get).status == .badRequest)
             #expect(try await client.execute(uri: "/api/v1/videos?offset=-1", method: .get).status == .badRequest)
@@ -106,7 +106,7 @@ import Testing
 
     @Test func healthAndReadiness() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok)
@@ -116,7 +116,7 @@ import Testing
 
     @Test func pages() async throws {
         let hub = try TestHub()
-        try await hub.application.test(.router) { client in
+        try await hub.test { client in
             let upload = try await TusRequests(client: client).upload(fakeMP4(size: 100), metadata: "title " + Data("<script>x</script>".utf8).base64EncodedString())
             let id = try #require(upload.headers[.videoID])
             let library = try await client.execute(uri: "/", method: .get)

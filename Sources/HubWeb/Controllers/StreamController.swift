@@ -10,26 +10,26 @@ import NIOCore
 ///
 /// This is the hub's hottest path, measured against nginx: one metadata lookup, one `open`, then
 /// large `pread`s handed straight to the socket writer with backpressure, nothing buffered whole.
-struct StreamController<Context: RequestContext>: Sendable {
+struct StreamController: Sendable {
     let environment: HubEnvironment
 
-    func addRoutes(to group: RouterGroup<Context>) {
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("videos/:id/stream", use: stream)
         group.head("videos/:id/stream", use: stream)
         group.get("videos/:id/thumbnail", use: thumbnail)
         group.head("videos/:id/thumbnail", use: thumbnail)
     }
 
-    @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
-        let video = try await environment.video(context.parameters.get("id"))
+    @Sendable func stream(_ request: Request, context: SignedInContext) async throws -> Response {
+        let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .view)
         let key = try ObjectKey(video.storageKey)
         return try await serve(
             key: key, size: video.sizeBytes, contentType: video.contentType,
             validators: Validators(sha256: video.sha256, lastModified: video.createdAt), request: request)
     }
 
-    @Sendable func thumbnail(_ request: Request, context: Context) async throws -> Response {
-        let video = try await environment.video(context.parameters.get("id"))
+    @Sendable func thumbnail(_ request: Request, context: SignedInContext) async throws -> Response {
+        let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .view)
         guard let thumbnailKey = video.thumbnailKey else { throw HubError.notFound("a thumbnail of video \(video.id)") }
         let key = try ObjectKey(thumbnailKey)
         let info = try await environment.store.head(key)

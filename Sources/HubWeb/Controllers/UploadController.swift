@@ -5,10 +5,10 @@ import HubMedia
 import Hummingbird
 
 /// tus 1.0.0 at `/api/v1/uploads`: translates headers to `TusUploadService` calls and back.
-struct UploadController<Context: RequestContext>: Sendable {
+struct UploadController: Sendable {
     let environment: HubEnvironment
 
-    func addRoutes(to group: RouterGroup<Context>) {
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.on("uploads", method: .options, use: options)
         group.post("uploads", use: create)
         group.on("uploads/:id", method: .options, use: options)
@@ -20,7 +20,7 @@ struct UploadController<Context: RequestContext>: Sendable {
         group.post("uploads/:id", use: override)
     }
 
-    @Sendable func options(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func options(_ request: Request, context: SignedInContext) async throws -> Response {
         var headers = tusHeaders()
         headers[.tusVersion] = TusProtocol.version
         headers[.tusExtension] = TusProtocol.extensions
@@ -29,7 +29,7 @@ struct UploadController<Context: RequestContext>: Sendable {
         return Response(status: .noContent, headers: headers)
     }
 
-    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireTusVersion(request)
         if request.headers[.uploadDeferLength] != nil {
             throw HubError.badRequest("Upload-Defer-Length is not supported; send Upload-Length", code: "missing_upload_length")
@@ -45,7 +45,7 @@ struct UploadController<Context: RequestContext>: Sendable {
         let checksum = try UploadChecksum(header: request.headers[.uploadChecksum])
         let hasBody = request.headers[.contentType] == TusProtocol.offsetOctetStream
         if hasBody { try checkBodyLength(request) }
-        let record = try await environment.uploads.create(length: length, metadata: metadata)
+        let record = try await environment.uploads.create(length: length, metadata: metadata, owner: context.user.id)
 
         var progress = TusUploadService.Progress(upload: record, videoID: nil)
         if hasBody || length == 0 {
@@ -66,9 +66,9 @@ struct UploadController<Context: RequestContext>: Sendable {
         return Response(status: .created, headers: headers)
     }
 
-    @Sendable func head(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func head(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireTusVersion(request)
-        let progress = try await environment.uploads.status(try uploadID(context))
+        let progress = try await environment.uploads.status(try await ownUploadID(context))
         var headers = progressHeaders(progress)
         headers[.uploadLength] = String(progress.upload.length)
         headers[.cacheControl] = "no-store"
@@ -78,7 +78,7 @@ struct UploadController<Context: RequestContext>: Sendable {
         return Response(status: .ok, headers: headers)
     }
 
-    @Sendable func patch(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func patch(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireTusVersion(request)
         guard request.headers[.contentType] == TusProtocol.offsetOctetStream else {
             throw HubError.unsupportedMediaType("a tus PATCH must have Content-Type: \(TusProtocol.offsetOctetStream)")
@@ -89,18 +89,18 @@ struct UploadController<Context: RequestContext>: Sendable {
         let checksum = try UploadChecksum(header: request.headers[.uploadChecksum])
         try checkBodyLength(request)
         let progress = try await environment.uploads.append(
-            try uploadID(context), at: offset, declaredLength: Self.contentLength(request), checksum: checksum,
+            try await ownUploadID(context), at: offset, declaredLength: Self.contentLength(request), checksum: checksum,
             body: request.body)
         return Response(status: .noContent, headers: progressHeaders(progress))
     }
 
-    @Sendable func terminate(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func terminate(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireTusVersion(request)
-        try await environment.uploads.terminate(try uploadID(context))
+        try await environment.uploads.terminate(try await ownUploadID(context))
         return Response(status: .noContent, headers: tusHeaders())
     }
 
-    @Sendable func override(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func override(_ request: Request, context: SignedInContext) async throws -> Response {
         switch request.headers[.httpMethodOverride]?.uppercased() {
         case "PATCH": return try await patch(request, context: context)
         case "DELETE": return try await terminate(request, context: context)
@@ -126,8 +126,12 @@ struct UploadController<Context: RequestContext>: Sendable {
         }
     }
 
-    private func uploadID(_ context: Context) throws -> UploadID {
+    /// The route's upload, when the caller may touch it: an upload belongs to whoever created
+    /// it (and admins); anyone else is told it does not exist.
+    private func ownUploadID(_ context: SignedInContext) async throws -> UploadID {
         guard let id = UploadID(try context.parameters.require("id")) else { throw HubError.notFound("upload") }
+        let record = try await environment.uploads.status(id).upload
+        try AccessPolicy.check(context.user, may: .modify, record, describedAs: "upload \(id)")
         return id
     }
 

@@ -5,10 +5,10 @@ import HubMedia
 import Hummingbird
 
 /// The library API: list, get, edit and delete videos, and the one-request multipart upload.
-struct VideoController<Context: RequestContext>: Sendable {
+struct VideoController: Sendable {
     let environment: HubEnvironment
 
-    func addRoutes(to group: RouterGroup<Context>) {
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("videos", use: list)
         group.post("videos", use: create)
         group.get("videos/:id", use: get)
@@ -16,21 +16,22 @@ struct VideoController<Context: RequestContext>: Sendable {
         group.delete("videos/:id", use: delete)
     }
 
-    @Sendable func list(_ request: Request, context: Context) async throws -> VideoListResource {
+    @Sendable func list(_ request: Request, context: SignedInContext) async throws -> VideoListResource {
         let query = request.uri.queryParameters
         let limit = try Self.integer(query["limit"], name: "limit", default: 24, range: 1...100)
         let offset = try Self.integer(query["offset"], name: "offset", default: 0, range: 0...Int(Int32.max))
         let text = query["q"].map(String.init)
-        let page = try await environment.videos.list(query: text, offset: offset, limit: limit)
+        let page = try await environment.videos.list(
+            query: text, visibility: AccessPolicy.visibility(for: context.user), offset: offset, limit: limit)
         return VideoListResource(items: page.items.map(VideoResource.init), total: page.total, offset: offset, limit: limit)
     }
 
-    @Sendable func get(_ request: Request, context: Context) async throws -> VideoResource {
-        VideoResource(try await environment.video(context.parameters.get("id")))
+    @Sendable func get(_ request: Request, context: SignedInContext) async throws -> VideoResource {
+        VideoResource(try await environment.video(context.parameters.get("id"), for: context.user, may: .view))
     }
 
-    @Sendable func update(_ request: Request, context: Context) async throws -> VideoResource {
-        let video = try await environment.video(context.parameters.get("id"))
+    @Sendable func update(_ request: Request, context: SignedInContext) async throws -> VideoResource {
+        let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .modify)
         let changes = try Self.validate(try await request.decode(as: VideoChanges.self, context: context))
         guard let updated = try await environment.videos.update(video.id, changes: changes, at: environment.clock.now()) else {
             throw HubError.notFound("video \(video.id)")
@@ -38,15 +39,15 @@ struct VideoController<Context: RequestContext>: Sendable {
         return VideoResource(updated)
     }
 
-    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
-        let video = try await environment.video(context.parameters.get("id"))
+    @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
+        let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .modify)
         try await environment.deleteVideo(video)
         return Response(status: .noContent)
     }
 
     /// `POST /api/v1/videos` with multipart/form-data: the file streams to the staging area as it
     /// arrives, then goes through the same ingest as a tus upload.
-    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
         let limit = environment.configuration.maxUploadBytes
         if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > limit + MultipartUpload.formOverhead {
             throw HubError.payloadTooLarge(limit: limit)
@@ -55,7 +56,8 @@ struct VideoController<Context: RequestContext>: Sendable {
             request, staging: environment.staging, maxFileBytes: limit)
         let video: Video
         do {
-            video = try await environment.ingestor.ingest(fileAt: upload.path, sha256: upload.sha256, described: upload.description)
+            video = try await environment.ingestor.ingest(fileAt: upload.path, sha256: upload.sha256, described: upload.description,
+                ownedBy: context.user.id)
         } catch {
             await environment.staging.remove(upload.path)
             throw error

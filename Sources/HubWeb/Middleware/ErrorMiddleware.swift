@@ -12,6 +12,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch is SignInRedirect {
+            var query = URLComponents()
+            query.queryItems = [URLQueryItem(name: "next", value: request.uri.description)]
+            return .redirect(to: "/login" + (query.string ?? ""), type: .normal)
         } catch {
             let hubError = Self.translate(error)
             if hubError.status >= 500 {

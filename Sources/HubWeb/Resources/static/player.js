@@ -1,10 +1,10 @@
-// The player page's edit and delete actions, over the JSON API.
+// The player page's edit and delete actions, over the JSON API (hub.js adds the CSRF token).
 (() => {
   "use strict";
   const page = document.getElementById("player-page");
-  if (!page) return;
-  const api = `/api/v1/videos/${page.dataset.videoId}`;
   const form = document.getElementById("edit-form");
+  if (!page || !form) return;
+  const url = `/api/v1/videos/${page.dataset.videoId}`;
   const status = document.getElementById("edit-status");
 
   form.addEventListener("submit", async (event) => {
@@ -14,19 +14,23 @@
       title: data.get("title"),
       description: data.get("description"),
       tags: String(data.get("tags")).split(",").map((t) => t.trim()).filter(Boolean),
+      shared: form.elements.shared.checked,
     };
-    const response = await fetch(api, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    if (response.ok) {
+    try {
+      await window.hub.api("PATCH", url, body);
       window.location.reload();
-    } else {
-      status.textContent = (await response.json()).error.message;
+    } catch (error) {
+      status.textContent = error.message;
     }
   });
 
   document.getElementById("delete").addEventListener("click", async () => {
     if (!window.confirm("Delete this video for everyone?")) return;
-    const response = await fetch(api, { method: "DELETE" });
-    if (response.ok) window.location.assign("/");
-    else status.textContent = (await response.json()).error.message;
+    try {
+      await window.hub.api("DELETE", url);
+      window.location.assign("/");
+    } catch (error) {
+      status.textContent = error.message;
+    }
   });
 })();

@@ -109,6 +109,7 @@
         title: document.getElementById("title").value,
         description: document.getElementById("description").value,
         tags: document.getElementById("tags").value,
+        shared: document.getElementById("shared").checked ? "true" : "false",
       };
       const created = await request("POST", endpoint, {
         "Upload-Length": String(file.size),
@@ -155,6 +156,7 @@
       currentRequest = xhr;
       xhr.open(method, url);
       xhr.setRequestHeader("Tus-Resumable", "1.0.0");
+      xhr.setRequestHeader("X-CSRF-Token", window.hub.csrfToken());
       for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
       if (onProgress) xhr.upload.onprogress = (event) => onProgress(event.loaded);
       xhr.onload = () => resolve(xhr);

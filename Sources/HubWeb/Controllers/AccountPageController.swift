@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+import HubCore
+import Hummingbird
+
+/// The account pages: sign-in and sign-up (open to anyone), the user's settings (password, API
+/// tokens) and the admin's user list. Their forms post JSON to the API through hub.js.
+struct AccountPageController: Sendable {
+    let environment: HubEnvironment
+    let renderer: PageRenderer
+    var accounts: AccountService { environment.accounts }
+
+    func addRoutes(public router: Router<HubRequestContext>, signedIn: RouterGroup<SignedInPageContext>) {
+        router.get("login", use: signIn)
+        router.get("signup", use: signUp)
+        signedIn.get("settings", use: settings)
+        signedIn.get("admin/users", use: users)
+    }
+
+    @Sendable func signIn(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
+        if context.identity != nil { return .redirect(to: next, type: .found) }
+        if try await accounts.needsFirstAccount() { return .redirect(to: "/signup", type: .found) }
+        return renderer.page("login", ["pageTitle": "Sign in", "next": next, "signupOpen": try await accounts.isSignupOpen()], for: nil)
+    }
+
+    @Sendable func signUp(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let first = try await accounts.needsFirstAccount()
+        let invitation = request.uri.queryParameters["invitation"].map(String.init) ?? ""
+        let open = try await accounts.isSignupOpen()
+        let view: [String: Any] = [
+            "pageTitle": first ? "Create the admin account" : "Sign up",
+            "firstAccount": first,
+            "invitation": invitation,
+            "allowed": first || !invitation.isEmpty || open,
+        ]
+        return renderer.page("signup", view, for: context.identity)
+    }
+
+    @Sendable func settings(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        let tokens = try await accounts.tokens(of: context.user).map { token -> [String: Any] in
+            [
+                "id": token.id, "label": token.label, "createdAt": Self.date(token.createdAt),
+                "lastUsedAt": token.lastUsedAt.map(Self.date) ?? "never",
+            ]
+        }
+        let view: [String: Any] = ["pageTitle": "Your account", "role": context.user.role.rawValue, "tokens": tokens]
+        return renderer.page("settings", view, for: context.identity)
+    }
+
+    @Sendable func users(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        guard context.user.isAdmin else {
+            return renderer.page(
+                "error", ["pageTitle": "Admins only", "heading": "Admins only", "message": "Only an admin can manage accounts."],
+                for: context.identity, status: .forbidden)
+        }
+        let users = try await accounts.users().map { user -> [String: Any] in
+            [
+                "id": user.id.rawValue, "name": user.name, "role": user.role.rawValue, "disabled": user.isDisabled,
+                "createdAt": Self.date(user.createdAt), "isSelf": user.id == context.user.id,
+            ]
+        }
+        let view: [String: Any] = ["pageTitle": "Users", "users": users, "signupOpen": try await accounts.isSignupOpen()]
+        return renderer.page("users", view, for: context.identity)
+    }
+
+    /// Only a path on this site; anything else (`//evil.example`, `https://…`) becomes `/`.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\") else { return "/" }
+        return next
+    }
+
+    private static func date(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day())
+    }
+}
