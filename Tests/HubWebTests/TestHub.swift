@@ -143,15 +143,17 @@ extension TestResponse {
 struct TusRequests {
     let client: any TestClientProtocol
 
-    func create(length: Int64, metadata: String? = nil) async throws -> (TestResponse, String?) {
+    func create(length: Int64, metadata: String? = nil, headers extra: HTTPFields = [:]) async throws -> (TestResponse, String?) {
         var headers: HTTPFields = [.tusResumable: "1.0.0", .uploadLength: String(length)]
+        headers.append(contentsOf: extra)
         if let metadata { headers[.uploadMetadata] = metadata }
         let response = try await client.execute(uri: "/api/v1/uploads", method: .post, headers: headers, body: nil)
         return (response, response.headers[.location])
     }
 
-    func patch(_ location: String, offset: Int64, bytes: some Collection<UInt8>, checksum: String? = nil) async throws -> TestResponse {
+    func patch(_ location: String, offset: Int64, bytes: some Collection<UInt8>, checksum: String? = nil, headers extra: HTTPFields = [:]) async throws -> TestResponse {
         var headers: HTTPFields = [.tusResumable: "1.0.0", .uploadOffset: String(offset), .contentType: "application/offset+octet-stream"]
+        headers.append(contentsOf: extra)
         if let checksum { headers[.uploadChecksum] = checksum }
         return try await client.execute(uri: location, method: .patch, headers: headers, body: ByteBuffer(bytes: Array(bytes)))
     }
@@ -161,13 +163,13 @@ struct TusRequests {
     }
 
     /// Creates and completes an upload in `chunk`-sized PATCHes; returns the last response.
-    func upload(_ bytes: [UInt8], chunk: Int = 1 << 20, metadata: String? = nil) async throws -> TestResponse {
-        let (_, location) = try await create(length: Int64(bytes.count), metadata: metadata)
+    func upload(_ bytes: [UInt8], chunk: Int = 1 << 20, metadata: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+        let (_, location) = try await create(length: Int64(bytes.count), metadata: metadata, headers: headers)
         var offset = 0
         var last: TestResponse?
         repeat {
             let end = min(offset + chunk, bytes.count)
-            last = try await patch(location!, offset: Int64(offset), bytes: bytes[offset..<end])
+            last = try await patch(location!, offset: Int64(offset), bytes: bytes[offset..<end], headers: headers)
             offset = end
         } while offset < bytes.count
         return last!

@@ -35,8 +35,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
             clearCookie = context.identity == nil
         }
         if !Self.safeMethods.contains(request.method) { try checkForgery(request, context: context) }
-        var response = try await next(request, context)
-        if clearCookie, !response.headers.contains(.setCookie) {
+        guard clearCookie else { return try await next(request, context) }
+        // The request carried a cookie that no longer signs anyone in: clear it, whatever the
+        // answer (usually a 401 or a redirect to the sign-in page).
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = ErrorMiddleware<Context>.response(for: error, request: request, context: context)
+        }
+        if !response.headers.contains(.setCookie) {
             response.setCookie(SessionCookieJar.expired(for: request, trustProxy: trustProxy))
         }
         return response

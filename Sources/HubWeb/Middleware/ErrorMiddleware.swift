@@ -3,6 +3,7 @@ import HTTPTypes
 import HubCore
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Maps every error a route throws to the hub's JSON error body
 /// `{"error": {"code", "message"}}` with the right status — the one place where domain errors
@@ -12,17 +13,22 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch is SignInRedirect {
+        } catch {
+            return Self.response(for: error, request: request, context: context)
+        }
+    }
+
+    static func response(for error: any Error, request: Request, context: some RequestContext) -> Response {
+        if error is SignInRedirect {
             var query = URLComponents()
             query.queryItems = [URLQueryItem(name: "next", value: request.uri.description)]
             return .redirect(to: "/login" + (query.string ?? ""), type: .normal)
-        } catch {
-            let hubError = Self.translate(error)
-            if hubError.status >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(error)"])
-            }
-            return hubError.response(requestID: context.id)
         }
+        let hubError = translate(error)
+        if hubError.status >= 500 {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+        }
+        return hubError.response(requestID: context.id)
     }
 
     static func translate(_ error: any Error) -> HubError {
@@ -43,6 +49,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return HubError(
                 status: Int(error.status.code), code: Self.code(for: error.status),
                 message: error.body ?? error.status.reasonPhrase)
+        case is NIOTooManyBytesError:
+            return HubError(status: 413, code: "payload_too_large", message: "the request body is too large")
         case is DecodingError:
             return HubError.badRequest("the request body is not valid JSON of the expected shape", code: "invalid_json")
         default:

@@ -1,0 +1,220 @@
+import Foundation
+import HTTPTypes
+import HubCore
+import HubMedia
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import HubWeb
+
+/// Who may do what, route by route: every route of the hub against every kind of caller, each
+/// cell on a fresh hub so a refused DELETE in one cell cannot hide an allowed one in the next.
+///
+/// The fixture: `owner` (a member) has a private video, a shared video and an unfinished
+/// upload; `other` is another member; `admin` is the hub's admin.
+@Suite struct AccessMatrixTests {
+    enum Caller: String, CaseIterable, CustomTestStringConvertible {
+        case owner, ownerSession, other, admin, anonymous, revokedToken, expiredSession, tamperedCookie, foreignCookie
+        var testDescription: String { rawValue }
+    }
+
+    struct Route: Sendable, CustomTestStringConvertible {
+        var method: HTTPRequest.Method
+        var path: String
+        /// Expected status per caller, in `Caller.allCases` order.
+        var expected: [Int]
+        var testDescription: String { "\(method) \(path)" }
+    }
+
+    // Columns:                         owner ownerSession other admin anon revoked expired tampered foreign
+    static let api = [401, 401, 401, 401, 401]  // what every credential-less or bad-credential caller gets on the API
+    static let page = [303, 401, 303, 303, 303]  // pages redirect to sign-in; a bad bearer token is still a 401
+
+    static let routes: [Route] = [
+        Route(method: .get, path: "/api/v1/videos", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/api/v1/videos?q=private", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}", expected: [200, 200, 404, 200] + api),
+        Route(method: .patch, path: "/api/v1/videos/{private}", expected: [200, 200, 404, 200] + api),
+        Route(method: .delete, path: "/api/v1/videos/{private}", expected: [204, 204, 404, 204] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}/stream", expected: [206, 206, 404, 206] + api),
+        Route(method: .head, path: "/api/v1/videos/{private}/stream", expected: [206, 206, 404, 206] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}/thumbnail", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{shared}", expected: [200, 200, 200, 200] + api),
+        Route(method: .patch, path: "/api/v1/videos/{shared}", expected: [200, 200, 403, 200] + api),
+        Route(method: .delete, path: "/api/v1/videos/{shared}", expected: [204, 204, 403, 204] + api),
+        Route(method: .get, path: "/api/v1/videos/{shared}/stream", expected: [206, 206, 206, 206] + api),
+        Route(method: .get, path: "/api/v1/videos/{shared}/thumbnail", expected: [200, 200, 200, 200] + api),
+        Route(method: .post, path: "/api/v1/videos", expected: [201, 201, 201, 201] + api),
+        Route(method: .post, path: "/api/v1/uploads", expected: [201, 201, 201, 201] + api),
+        Route(method: .head, path: "/api/v1/uploads/{upload}", expected: [200, 200, 404, 200] + api),
+        Route(method: .patch, path: "/api/v1/uploads/{upload}", expected: [204, 204, 404, 204] + api),
+        Route(method: .delete, path: "/api/v1/uploads/{upload}", expected: [204, 204, 404, 204] + api),
+        Route(method: .get, path: "/api/v1/me", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/api/v1/tokens", expected: [200, 200, 200, 200] + api),
+        Route(method: .post, path: "/api/v1/tokens", expected: [201, 201, 201, 201] + api),
+        Route(method: .post, path: "/api/v1/me/password", expected: [204, 204, 403, 403] + api),
+        Route(method: .delete, path: "/api/v1/session", expected: [204, 204, 204, 204] + api),
+        Route(method: .get, path: "/api/v1/users", expected: [403, 403, 403, 200] + api),
+        Route(method: .patch, path: "/api/v1/users/{other}", expected: [403, 403, 403, 200] + api),
+        Route(method: .delete, path: "/api/v1/users/{other}", expected: [403, 403, 403, 204] + api),
+        Route(method: .post, path: "/api/v1/invitations", expected: [403, 403, 403, 201] + api),
+        Route(method: .put, path: "/api/v1/settings/signup", expected: [403, 403, 403, 200] + api),
+        Route(method: .get, path: "/", expected: [200, 200, 200, 200] + page),
+        Route(method: .get, path: "/upload", expected: [200, 200, 200, 200] + page),
+        Route(method: .get, path: "/videos/{private}", expected: [200, 200, 404, 200] + page),
+        Route(method: .get, path: "/videos/{shared}", expected: [200, 200, 200, 200] + page),
+        Route(method: .get, path: "/settings", expected: [200, 200, 200, 200] + page),
+        Route(method: .get, path: "/admin/users", expected: [403, 403, 403, 200] + page),
+        // Open to everyone; only a bad bearer token is refused, as everywhere.
+        Route(method: .get, path: "/login", expected: [302, 302, 302, 302, 200, 401, 200, 200, 200]),
+        Route(method: .get, path: "/signup", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        Route(method: .get, path: "/healthz", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        Route(method: .get, path: "/static/hub.js", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+    ]
+
+    @Test(arguments: routes)
+    func everyCallerGetsTheExpectedStatus(route: Route) async throws {
+        #expect(route.expected.count == Caller.allCases.count)
+        for (caller, expected) in zip(Caller.allCases, route.expected) {
+            let fixture = try await Fixture.make()
+            let status = try await fixture.send(route, as: caller)
+            #expect(status == expected, "\(route.method) \(route.path) as \(caller.rawValue)")
+        }
+    }
+
+    @Test func listsAndSearchesShowOnlyWhatTheCallerMaySee() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.hub.application.test(.router) { client in
+            func titles(_ token: String, _ query: String = "") async throws -> Set<String> {
+                let response = try await client.execute(uri: "/api/v1/videos\(query)", method: .get, headers: [.authorization: "Bearer \(token)"])
+                return Set(try response.decode(VideoListBody.self).items.map(\.title))
+            }
+            #expect(try await titles(fixture.ownerToken) == ["private clip", "shared clip"])
+            #expect(try await titles(fixture.otherToken) == ["shared clip"])
+            #expect(try await titles(fixture.otherToken, "?q=private") == [])
+            #expect(try await titles(fixture.adminToken, "?q=private") == ["private clip"])
+            let page = try await client.execute(uri: "/", method: .get, headers: [.authorization: "Bearer \(fixture.otherToken)"])
+            #expect(!String(buffer: page.body).contains("private clip"))
+            #expect(String(buffer: page.body).contains("shared clip"))
+        }
+    }
+}
+
+/// A hub with three accounts and the owner's items, and every kind of credential for the owner.
+struct Fixture {
+    let hub: TestHub
+    let ownerToken: String
+    let otherToken: String
+    let adminToken: String
+    let revokedToken: String
+    let privateVideo: String
+    let sharedVideo: String
+    let upload: String
+    let otherUserID: String
+    let session: String
+    let csrfToken: String
+    let expiredSession: String
+    let tamperedSession: String
+    let foreignSession: String
+
+    static func make() async throws -> Fixture {
+        let hub = try TestHub(media: ThumbnailingMedia())
+        let accounts = hub.environment.accounts
+        let admin = try await hub.account("admin", role: .admin)
+        let owner = try await hub.account("owner")
+        let other = try await hub.account("other")
+        let revoked = try await accounts.createToken(for: owner.user, label: "revoked").secret
+        #expect(try await accounts.revokeToken(secret: revoked))
+        let (_, session) = try await accounts.signIn(name: "owner", password: "password-owner", address: "test")
+        let secret = accounts.secret
+        let now = hub.clock.now()
+        // The owner's valid session with the admin's id put in: the signature no longer matches.
+        let valid = session.encoded(with: secret).split(separator: ".")
+        let forged = SessionCookie(userID: admin.user.id, generation: 0, expiresAt: session.expiresAt, nonce: session.nonce)
+        let tampered = "v1.\(forged.encoded(with: secret).split(separator: ".")[1]).\(valid[2])"
+
+        let (privateVideo, sharedVideo, upload) = try await hub.application.test(.router) { client in
+            let tus = TusRequests(client: client)
+            let auth: HTTPFields = [.authorization: "Bearer \(owner.token)"]
+            let privateVideo = try await tus.upload(fakeMP4(size: 5_000), metadata: "title \(Data("private clip".utf8).base64EncodedString())", headers: auth)
+            let sharedVideo = try await tus.upload(
+                fakeMP4(size: 5_000, seed: 2),
+                metadata: "title \(Data("shared clip".utf8).base64EncodedString()),shared \(Data("true".utf8).base64EncodedString())", headers: auth)
+            let (_, upload) = try await tus.create(length: 1_000, headers: auth)
+            return (try #require(privateVideo.headers[.videoID]), try #require(sharedVideo.headers[.videoID]), try #require(upload))
+        }
+        return Fixture(
+            hub: hub, ownerToken: owner.token, otherToken: other.token, adminToken: admin.token, revokedToken: revoked,
+            privateVideo: privateVideo, sharedVideo: sharedVideo, upload: upload, otherUserID: other.user.id.rawValue,
+            session: session.encoded(with: secret), csrfToken: session.csrfToken(with: secret),
+            expiredSession: SessionCookie(userID: owner.user.id, generation: 0, expiresAt: now.addingTimeInterval(-60)).encoded(with: secret),
+            tamperedSession: tampered,
+            foreignSession: session.encoded(with: HubSecret("the secret key of some other hub, not this one")))
+    }
+
+    func send(_ route: AccessMatrixTests.Route, as caller: AccessMatrixTests.Caller) async throws -> Int {
+        var headers: HTTPFields = [:]
+        switch caller {
+        case .owner: headers[.authorization] = "Bearer \(ownerToken)"
+        case .other: headers[.authorization] = "Bearer \(otherToken)"
+        case .admin: headers[.authorization] = "Bearer \(adminToken)"
+        case .revokedToken: headers[.authorization] = "Bearer \(revokedToken)"
+        case .anonymous: break
+        case .ownerSession: headers[.cookie] = "\(SessionCookie.name)=\(session)"
+        case .expiredSession: headers[.cookie] = "\(SessionCookie.name)=\(expiredSession)"
+        case .tamperedCookie: headers[.cookie] = "\(SessionCookie.name)=\(tamperedSession)"
+        case .foreignCookie: headers[.cookie] = "\(SessionCookie.name)=\(foreignSession)"
+        }
+        if [.ownerSession, .expiredSession, .tamperedCookie, .foreignCookie].contains(caller) { headers[.csrfToken] = csrfToken }
+        let path = route.path.replacingOccurrences(of: "{private}", with: privateVideo)
+            .replacingOccurrences(of: "{shared}", with: sharedVideo)
+            .replacingOccurrences(of: "{upload}", with: upload.replacingOccurrences(of: "/api/v1/uploads/", with: ""))
+            .replacingOccurrences(of: "{other}", with: otherUserID)
+        var body: ByteBuffer?
+        switch (route.method, route.path) {
+        case (.patch, "/api/v1/videos/{private}"), (.patch, "/api/v1/videos/{shared}"):
+            body = ByteBuffer(string: #"{"title": "renamed"}"#)
+        case (.patch, "/api/v1/users/{other}"):
+            body = ByteBuffer(string: #"{"disabled": true}"#)
+        case (.post, "/api/v1/tokens"):
+            body = ByteBuffer(string: #"{"label": "script"}"#)
+        case (.post, "/api/v1/invitations"):
+            body = ByteBuffer(string: #"{"role": "member"}"#)
+        case (.put, "/api/v1/settings/signup"):
+            body = ByteBuffer(string: #"{"open": true}"#)
+        case (.post, "/api/v1/me/password"):
+            body = ByteBuffer(string: #"{"currentPassword": "password-owner", "newPassword": "a new password"}"#)
+        case (.post, "/api/v1/videos"):
+            headers[.contentType] = "multipart/form-data; boundary=XyZ"
+            body = VideoAPITests.multipart([("file", "clip.mp4", fakeMP4(size: 2_000))])
+        case (.post, "/api/v1/uploads"):
+            headers[.tusResumable] = "1.0.0"
+            headers[.uploadLength] = "100"
+        case (_, "/api/v1/uploads/{upload}"):
+            headers[.tusResumable] = "1.0.0"
+            if route.method == .patch {
+                headers[.uploadOffset] = "0"
+                headers[.contentType] = "application/offset+octet-stream"
+                body = ByteBuffer(bytes: fakeMP4(size: 100))
+            }
+        default:
+            break
+        }
+        if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        if path.hasSuffix("/stream") { headers[.range] = "bytes=0-99" }
+        let request = (route.method, path, headers, body)
+        return try await hub.application.test(.router) { client in
+            Int(try await client.execute(uri: request.1, method: request.0, headers: request.2, body: request.3).status.code)
+        }
+    }
+}
+
+/// Makes a tiny "thumbnail" for every video, so the thumbnail routes have something to guard.
+struct ThumbnailingMedia: MediaProcessor {
+    func probe(_ path: String) async -> MediaInfo { MediaInfo() }
+    func thumbnail(of path: String, atSeconds seconds: Double, to output: String) async -> Bool {
+        FileManager.default.createFile(atPath: output, contents: Data([0xFF, 0xD8, 0xFF, 0xD9]))
+    }
+    func remuxFaststart(_ input: String, to output: String) async -> Bool { false }
+}
