@@ -25,6 +25,7 @@ def binary():
 def hub(binary, tmp_path):
     hub = Hub(binary, str(tmp_path), extra_env={"LOG_LEVEL": "info"})
     hub.start()
+    hub.sign_up_admin()
     yield hub
     hub.stop()
 

@@ -22,17 +22,17 @@ def tus_headers(**extra):
     return headers
 
 
-def create_upload(base, length, metadata=None):
+def create_upload(hub, length, metadata=None):
     headers = tus_headers(Upload_Length=str(length))
     if metadata:
         headers["Upload-Metadata"] = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items())
-    status, h, _ = request(base + "/api/v1/uploads", "POST", headers)
+    status, h, _ = hub.request("/api/v1/uploads", "POST", headers)
     assert status == 201, status
-    return base + h["Location"]
+    return hub.url + h["Location"]
 
 
-def head_offset(location):
-    status, h, _ = request(location, "HEAD", tus_headers())
+def head_offset(hub, location):
+    status, h, _ = hub.request(location, "HEAD", tus_headers())
     return status, int(h["Upload-Offset"]) if status == 200 else None, h
 
 
@@ -43,9 +43,10 @@ def error_code(body):
 class RawPatch:
     """A PATCH whose body is sent by hand over a socket, to cut it off or hold it open."""
 
-    def __init__(self, port, path, offset, length):
-        self.sock = socket.create_connection(("127.0.0.1", port))
+    def __init__(self, hub, path, offset, length):
+        self.sock = socket.create_connection(("127.0.0.1", hub.port))
         head = (f"PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+                f"Authorization: Bearer {hub.token}\r\n"
                 f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
                 f"Content-Length: {length}\r\n\r\n")
         self.sock.sendall(head.encode())
@@ -68,8 +69,8 @@ def path_of(url):
     return "/" + url.split("/", 3)[3]
 
 
-def finish_upload(location, offset, data):
+def finish_upload(hub, location, offset, data):
     """Sends data[offset:] in one PATCH; returns the new video's id."""
-    status, headers, body = request(location, "PATCH", tus_headers(Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:])
+    status, headers, body = hub.request(location, "PATCH", tus_headers(Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:])
     assert status == 204, body
     return headers["Stream-Hub-Video-Id"]

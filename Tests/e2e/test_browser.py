@@ -6,11 +6,12 @@ import os
 import shutil
 import subprocess
 import time
+from urllib.parse import urlparse
 
 import pytest
 
 from conftest import fake_mp4
-from helpers import request
+from hubbench import Hub
 
 pytestmark = pytest.mark.skipif(shutil.which("chromedriver") is None or shutil.which("ffmpeg") is None,
                                 reason="chromium-driver and ffmpeg are needed")
@@ -59,6 +60,23 @@ def choose_file(browser, path, title):
     browser.find_element(By.ID, "start").click()
 
 
+def fill(browser, form_id, **fields):
+    from selenium.webdriver.common.by import By
+    form = browser.find_element(By.ID, form_id)
+    for name, value in fields.items():
+        element = form.find_element(By.NAME, name)
+        element.clear()
+        element.send_keys(value)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def sign_in(browser, hub, name="admin", password="admin-password"):
+    from selenium.webdriver.common.by import By
+    browser.get(hub.url + "/login")
+    fill(browser, "sign-in-form", name=name, password=password)
+    wait_for(lambda: browser.find_elements(By.ID, "sign-out"), message="signed in")
+
+
 def progress(browser):
     return float(browser.execute_script("return document.getElementById('progress').value"))
 
@@ -67,6 +85,7 @@ def test_upload_find_play_and_seek(hub, browser, tmp_path):
     from selenium.webdriver.common.by import By
     path = tmp_path / "browser-clip.mp4"
     make_video(path, 12)
+    sign_in(browser, hub)
     browser.get(hub.url + "/upload")
     choose_file(browser, path, "Browser clip")
     link = wait_for(lambda: browser.find_elements(By.ID, "watch-link"), message="upload to finish")[0]
@@ -93,6 +112,7 @@ def test_upload_survives_a_network_drop_and_a_page_reload(hub, browser, tmp_path
     from selenium.webdriver.common.by import By
     path = tmp_path / "long-clip.mp4"
     path.write_bytes(fake_mp4(30 * 1024 * 1024, seed=11))  # several 8 MiB chunks; only sniffed, never played
+    sign_in(browser, hub)
     browser.get(hub.url + "/upload")
     # Throttle the upload so there is time to break the connection mid-way.
     browser.set_network_conditions(offline=False, latency=5, download_throughput=50 * 1024 * 1024,
@@ -115,7 +135,49 @@ def test_upload_survives_a_network_drop_and_a_page_reload(hub, browser, tmp_path
              message="resume message")
     wait_for(lambda: browser.find_elements(By.ID, "watch-link"), timeout=90, message="upload to finish")
     video_id = browser.find_element(By.ID, "status").get_attribute("data-video-id")
-    _, _, body = request(f"{hub.url}/api/v1/videos/{video_id}")
+    _, _, body = hub.request(f"/api/v1/videos/{video_id}")
     assert json.loads(body)["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-    _, _, listing = request(hub.url + "/api/v1/videos")
+    _, _, listing = hub.request("/api/v1/videos")
     assert json.loads(listing)["total"] == 1, "one video, not a restarted duplicate"
+
+
+def test_first_admin_signs_up_signs_out_signs_in_and_is_refused_after_signing_out(binary, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    hub = Hub(binary, str(tmp_path))
+    hub.start()
+    try:
+        # A fresh hub sends its first visitor to make the admin account.
+        browser.get(hub.url + "/")
+        wait_for(lambda: "/signup" in browser.current_url, message="redirect to sign-up")
+        assert "Create the admin account" in browser.find_element(By.TAG_NAME, "h1").text
+        fill(browser, "sign-up-form", name="Root", password="a long admin password")
+        wait_for(lambda: browser.find_elements(By.ID, "sign-out"), message="signed in after sign-up")
+        assert browser.find_element(By.ID, "account-link").text == "root"
+        assert browser.find_elements(By.LINK_TEXT, "Users"), "the first account is the admin"
+        cookie = browser.get_cookie("streamhub_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+        browser.find_element(By.ID, "sign-out").click()
+        wait_for(lambda: urlparse(browser.current_url).path == "/login", message="back at the sign-in page")
+        browser.get(hub.url + "/upload")
+        wait_for(lambda: "/login?next=" in browser.current_url, message="a page needs signing in")
+
+        fill(browser, "sign-in-form", name="root", password="wrong password")
+        wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#sign-in-form .form-error").text, message="error shown")
+        assert "wrong" in browser.find_element(By.CSS_SELECTOR, "#sign-in-form .form-error").text
+        fill(browser, "sign-in-form", name="root", password="a long admin password")
+        wait_for(lambda: urlparse(browser.current_url).path == "/upload" and browser.find_elements(By.ID, "sign-out"),
+                 message="returned to the page asked for")
+        second = browser.get_cookie("streamhub_session")
+        assert second["value"] != cookie["value"]
+
+        browser.find_element(By.ID, "sign-out").click()
+        wait_for(lambda: urlparse(browser.current_url).path == "/login", message="signed out again")
+        # The browser is given its old session cookie back: signing out ended it on the server.
+        browser.add_cookie({"name": "streamhub_session", "value": second["value"], "path": "/"})
+        browser.get(hub.url + "/settings")
+        wait_for(lambda: urlparse(browser.current_url).path == "/login", message="refused after signing out")
+        status, _, _ = hub.request("/api/v1/me", headers={"Cookie": f"streamhub_session={second['value']}"})
+        assert status == 401
+    finally:
+        hub.stop()

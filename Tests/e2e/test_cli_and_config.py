@@ -20,11 +20,11 @@ def test_upload_command_prints_the_video_id(binary, hub, tmp_path):
     path = tmp_path / "cli.mp4"
     path.write_bytes(data)
     env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
-    out = subprocess.run([binary, "upload", str(path), "--title", "From the CLI", "--server", hub.url],
+    out = subprocess.run([binary, "upload", str(path), "--title", "From the CLI", "--server", hub.url, "--token", hub.token],
                          capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     video_id = out.stdout.strip()
-    _, _, body = request(f"{hub.url}/api/v1/videos/{video_id}")
+    _, _, body = hub.request(f"/api/v1/videos/{video_id}")
     video = json.loads(body)
     assert video["title"] == "From the CLI"
     assert video["sha256"] == hashlib.sha256(data).hexdigest()
@@ -34,7 +34,7 @@ def test_upload_command_prints_the_video_id(binary, hub, tmp_path):
 def test_upload_command_reports_refusals(binary, hub, tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("not a video")
-    out = subprocess.run([binary, "upload", str(path), "--server", hub.url], capture_output=True, text=True,
+    out = subprocess.run([binary, "upload", str(path), "--server", hub.url, "--token", hub.token], capture_output=True, text=True,
                          env=dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state")), timeout=60)
     assert out.returncode != 0
     assert "415" in out.stderr and "not a video" in out.stderr
@@ -71,9 +71,10 @@ def test_sigterm_with_an_upload_in_flight_stops_within_the_grace_period(binary, 
     from helpers import RawPatch, create_upload, finish_upload, head_offset, path_of
     hub = Hub(binary, str(tmp_path), extra_env={"SHUTDOWN_GRACE_SECONDS": "2"})
     hub.start()
+    hub.sign_up_admin()
     data = fake_mp4(3_000_000, seed=12)
-    location = create_upload(hub.url, len(data))
-    stalled = RawPatch(hub.port, path_of(location), 0, len(data))
+    location = create_upload(hub, len(data))
+    stalled = RawPatch(hub, path_of(location), 0, len(data))
     stalled.send(data[:1_000_000])  # then the client goes quiet, holding the request open
     import time
     time.sleep(0.3)
@@ -84,10 +85,10 @@ def test_sigterm_with_an_upload_in_flight_stops_within_the_grace_period(binary, 
     hub.process = None
     stalled.abort()
     hub.start()
-    status, offset, _ = head_offset(location)
+    status, offset, _ = head_offset(hub, location)
     assert status == 200 and offset <= 1_000_000
-    video_id = finish_upload(location, offset, data)
-    _, _, body = request(f"{hub.url}/api/v1/videos/{video_id}")
+    video_id = finish_upload(hub, location, offset, data)
+    _, _, body = hub.request(f"/api/v1/videos/{video_id}")
     assert json.loads(body)["sha256"] == hashlib.sha256(data).hexdigest()
     hub.stop()
 

@@ -25,16 +25,17 @@ def small_disk(tmp_path):
 def test_disk_full_is_507_and_leaves_no_video(binary, tmp_path, small_disk):
     hub = Hub(binary, str(tmp_path), extra_env={"UPLOAD_DIR": str(small_disk)})
     hub.start()
+    hub.sign_up_admin()
     try:
         data = fake_mp4(6 * 1024 * 1024)
-        location = create_upload(hub.url, len(data))
-        status, _, body = request(location, "PATCH", tus_headers(Upload_Offset="0", Content_Type="application/offset+octet-stream"), data)
+        location = create_upload(hub, len(data))
+        status, _, body = hub.request(location, "PATCH", tus_headers(Upload_Offset="0", Content_Type="application/offset+octet-stream"), data)
         assert status == 507
         assert error_code(body) == "insufficient_storage"
-        status, offset, _ = head_offset(location)
+        status, offset, _ = head_offset(hub, location)
         assert status == 200 and offset < len(data)
-        _, _, listing = request(hub.url + "/api/v1/videos")
+        _, _, listing = hub.request("/api/v1/videos")
         assert b'"total":0' in listing
-        assert request(hub.url + "/healthz")[0] == 200
+        assert hub.request("/healthz")[0] == 200
     finally:
         hub.stop()

@@ -34,6 +34,43 @@ class Hub:
         self.env.update(extra_env or {})
         self.log_path = os.path.join(workdir, "hub.log")
         self.process = None
+        self.token = None
+
+    def cli(self, *args, stdin=None, check=True):
+        """Runs a `streamhub` subcommand on this hub's data directory (user, token…)."""
+        return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, input=stdin,
+                              capture_output=True, text=True, check=check)
+
+    def add_user(self, name, password, admin=False):
+        self.cli("user", "add", name, *(["--admin"] if admin else []), stdin=password + "\n")
+
+    def create_token(self, user):
+        return self.cli("token", "create", "--user", user).stdout.strip()
+
+    def sign_up_admin(self, name="admin", password="admin-password"):
+        """Makes the hub's first account (its admin) and keeps an API token for it."""
+        self.add_user(name, password, admin=True)
+        self.token = self.create_token(name)
+        return self.token
+
+    @property
+    def auth(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def request(self, url, method="GET", headers=None, data=None, token=None):
+        """(status, headers, body) of a request as this hub's admin, as `token`, or anonymously
+        with `token=""`; never raises on 4xx/5xx. `url` is absolute or a path on the hub."""
+        import urllib.error
+        if url.startswith("/"):
+            url = self.url + url
+        all_headers = dict(self.auth) if token is None else {"Authorization": f"Bearer {token}"} if token else {}
+        all_headers.update(headers or {})
+        req = urllib.request.Request(url, method=method, headers=all_headers, data=data)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
 
     def start(self, timeout=30):
         started = time.monotonic()
