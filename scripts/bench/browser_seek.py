@@ -62,6 +62,7 @@ def main():
     os.environ["SE_OFFLINE"] = "true"
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
 
     binary = build_release()
     workdir = tempfile.mkdtemp(prefix="streamhub-seek-")
@@ -71,7 +72,8 @@ def main():
         hub = Hub(binary, os.path.join(workdir, "hub"))
         os.makedirs(hub.workdir)
         hub.start()
-        video_id = tus_upload(hub.url, big)
+        hub.sign_up_admin(password="admin-password")
+        video_id = tus_upload(hub.url, big, headers=hub.auth)
         stored = next(os.path.join(d, "source") for d, _, files in os.walk(os.path.join(hub.workdir, "uploads"))
                       if "source" in files)
         nginx_port = hub.port + 1
@@ -83,14 +85,21 @@ def main():
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         results = {}
         try:
-            # The hub's own player page; then the same page with its <video> pointed at nginx.
+            # The hub's own player page, signed in; then a bare page of nginx's with a <video>
+            # reading the same file (the hub's Content-Security-Policy keeps its page's media on
+            # the hub's own origin).
+            driver.get(f"{hub.url}/login")
+            driver.find_element(By.NAME, "name").send_keys("admin")
+            driver.find_element(By.NAME, "password").send_keys("admin-password")
+            driver.find_element(By.CSS_SELECTOR, "#sign-in-form button").click()
+            for _ in range(100):
+                if driver.find_elements(By.ID, "sign-out"):
+                    break
+                time.sleep(0.1)
             driver.get(f"{hub.url}/videos/{video_id}")
             driver.execute_script("document.getElementById('player').id = 'v'")
             results["hub"] = seek_latencies(driver, args.seeks)
-            driver.get(f"{hub.url}/videos/{video_id}")
-            driver.execute_script(
-                "const v = document.getElementById('player'); v.id = 'v'; v.src = arguments[0];",
-                f"http://127.0.0.1:{nginx_port}/video")
+            driver.get(f"http://127.0.0.1:{nginx_port}/player")
             results["nginx"] = seek_latencies(driver, args.seeks)
         finally:
             driver.quit()

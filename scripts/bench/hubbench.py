@@ -22,6 +22,14 @@ def build_release():
     return os.path.join(out, "streamhub")
 
 
+def print_rows(rows):
+    """The benchmarks' table: measure, the hub's figure, the reference's, and their ratio."""
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure'.ljust(width)}  {'hub':<42} {'reference':<42} ratio")
+    for name, value, reference, ratio in rows:
+        print(f"{name.ljust(width)}  {value:<42} {reference:<42} {ratio}")
+
+
 class Hub:
     """A streamhub process on its own data directory and a free port."""
 
@@ -36,9 +44,9 @@ class Hub:
         self.process = None
         self.token = None
 
-    def cli(self, *args, stdin=None, check=True):
+    def cli(self, *args, stdin=None, check=True, env=None):
         """Runs a `streamhub` subcommand on this hub's data directory (user, token…)."""
-        return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, input=stdin,
+        return subprocess.run([self.binary, *args], cwd=self.workdir, env=dict(self.env, **(env or {})), input=stdin,
                               capture_output=True, text=True, check=check)
 
     def add_user(self, name, password, admin=False):

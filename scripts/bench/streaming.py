@@ -23,7 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hubbench import Hub, build_release  # noqa: E402
+from hubbench import Hub, build_release, print_rows  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -41,10 +41,11 @@ def make_video(path, size):
             remaining -= n
 
 
-def tus_upload(url, path, chunk=8 << 20):
+def tus_upload(url, path, chunk=8 << 20, headers=None):
     size = os.path.getsize(path)
+    auth = headers or {}
     req = urllib.request.Request(url + "/api/v1/uploads", method="POST", headers={
-        "Tus-Resumable": "1.0.0", "Upload-Length": str(size)})
+        "Tus-Resumable": "1.0.0", "Upload-Length": str(size), **auth})
     with urllib.request.urlopen(req) as r:
         location = url + r.headers["Location"]
     offset, video_id = 0, None
@@ -53,7 +54,7 @@ def tus_upload(url, path, chunk=8 << 20):
             data = f.read(chunk)
             req = urllib.request.Request(location, data=data, method="PATCH", headers={
                 "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset),
-                "Content-Type": "application/offset+octet-stream"})
+                "Content-Type": "application/offset+octet-stream", **auth})
             with urllib.request.urlopen(req) as r:
                 offset = int(r.headers["Upload-Offset"])
                 video_id = r.headers.get("Stream-Hub-Video-Id")
@@ -67,8 +68,10 @@ def dd_write(source, target):
     return time.monotonic() - started
 
 
-def wrk(url, connections, seconds, size, script=None, timeout="60s"):
+def wrk(url, connections, seconds, size, script=None, timeout="60s", headers=None):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", timeout, "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", script]
     out = subprocess.run(command + [url], env=dict(os.environ, FILE_SIZE=str(size)), check=True,
@@ -102,6 +105,7 @@ http {{
   server {{
     listen 127.0.0.1:{port};
     location = /video {{ alias {file_path}; default_type video/mp4; }}
+    location = /player {{ default_type text/html; return 200 '<video id="v" preload="metadata" controls src="/video"></video>'; }}
   }}
 }}
 """)
@@ -146,8 +150,9 @@ def main():
             hub = Hub(binary, os.path.join(workdir, f"up-{upload_mib}"))
             os.makedirs(hub.workdir)
             hub.start()
+            hub.sign_up_admin()
             started = time.monotonic()
-            tus_upload(hub.url, source)
+            tus_upload(hub.url, source, headers=hub.auth)
             seconds = time.monotonic() - started
             rss = hub.peak_rss_bytes()
             hub.stop()
@@ -164,7 +169,8 @@ def main():
         hub = Hub(binary, os.path.join(workdir, "stream"))
         os.makedirs(hub.workdir)
         hub.start()
-        video_id = tus_upload(hub.url, source)
+        hub.sign_up_admin()
+        video_id = tus_upload(hub.url, source, headers=hub.auth)
         os.remove(source)
         stored = next(os.path.join(d, "source") for d, _, files in os.walk(os.path.join(hub.workdir, "uploads", "videos"))
                       if "source" in files and video_id in d)
@@ -178,7 +184,7 @@ def main():
         for label, connections, lua, timeout in [("64 conns, random 1 MiB ranges", 64, script, "30s"),
                                                  ("4 conns, whole file", 4, None, "60s")]:
             n_rps, n_bytes, n_p99 = wrk(nginx_url, connections, args.seconds, size, lua, timeout)
-            h_rps, h_bytes, h_p99 = wrk(hub_url, connections, args.seconds, size, lua, timeout)
+            h_rps, h_bytes, h_p99 = wrk(hub_url, connections, args.seconds, size, lua, timeout, headers=hub.auth)
             rows.append((f"stream {label}", f"{h_bytes / 1048576:.0f} MiB/s ({h_rps:.0f} req/s, p99 {h_p99})",
                          f"nginx {n_bytes / 1048576:.0f} MiB/s ({n_rps:.0f} req/s, p99 {n_p99})",
                          f"{h_bytes / n_bytes:.2f}x nginx (target 0.9x); hub peak RSS {hub.peak_rss_bytes() / 1048576:.0f} MiB"))
@@ -188,10 +194,7 @@ def main():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure'.ljust(width)}  {'hub':<40} {'reference':<40} ratio")
-    for name, hub_value, reference, ratio in rows:
-        print(f"{name.ljust(width)}  {hub_value:<40} {reference:<40} {ratio}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":
