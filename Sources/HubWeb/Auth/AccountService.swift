@@ -21,6 +21,14 @@ public struct AccountService: Sendable {
     /// instance disabling a user) take effect within that time.
     private let userCache = ExpiringCache<UserID, User>(lifetime: .seconds(2))
     private let tokenCache = ExpiringCache<String, APIToken>(lifetime: .seconds(2))
+    /// Cookies already verified, with their CSRF token: a seeking video player sends its cookie
+    /// with every range request, and checking the signature again each time is wasted work.
+    private let sessionCache = ExpiringCache<String, VerifiedSession>(lifetime: .seconds(2))
+
+    private struct VerifiedSession: Sendable {
+        var session: SessionCookie
+        var csrfToken: String
+    }
 
     public init(configuration: HubConfiguration, accounts: any AccountRepository, clock: any WallClock, logger: Logger) throws(ConfigurationError) {
         self.accounts = accounts
@@ -174,11 +182,19 @@ public struct AccountService: Sendable {
     /// The identity a session cookie proves, or nil when it is forged, expired, signed out or
     /// belongs to a disabled or deleted account.
     func identity(sessionCookie value: Substring) async throws -> Identity? {
-        guard let session = SessionCookie.decode(value, with: secret, now: clock.now()),
-            let user = try await cachedUser(session.userID),
-            !user.isDisabled, user.sessionGeneration == session.generation
+        let now = clock.now()
+        let key = String(value)
+        var verified = sessionCache.value(for: key)
+        if verified == nil, let session = SessionCookie.decode(value, with: secret, now: now) {
+            let fresh = VerifiedSession(session: session, csrfToken: session.csrfToken(with: secret))
+            sessionCache.store(fresh, for: key)
+            verified = fresh
+        }
+        guard let verified, verified.session.expiresAt > now,
+            let user = try await cachedUser(verified.session.userID),
+            !user.isDisabled, user.sessionGeneration == verified.session.generation
         else { return nil }
-        return Identity(user: user, credential: .session(csrfToken: session.csrfToken(with: secret)))
+        return Identity(user: user, credential: .session(csrfToken: verified.csrfToken))
     }
 
     // MARK: - API tokens
