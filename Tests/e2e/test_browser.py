@@ -107,6 +107,14 @@ def test_upload_find_play_and_seek(hub, browser, tmp_path):
         timeout=10, message="seek to 9.5 s")
     assert browser.execute_script("return document.getElementById('player').error") is None
 
+    # The owner shares it from the player page (a PATCH carrying the page's CSRF token).
+    assert browser.find_element(By.ID, "visibility").text == "Private"
+    browser.find_element(By.CSS_SELECTOR, "details.edit summary").click()
+    browser.find_element(By.NAME, "shared").click()
+    browser.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
+    wait_for(lambda: browser.find_elements(By.ID, "visibility") and browser.find_element(By.ID, "visibility").text == "Shared",
+             message="shared after saving")
+
 
 def test_upload_survives_a_network_drop_and_a_page_reload(hub, browser, tmp_path):
     from selenium.webdriver.common.by import By
@@ -181,3 +189,30 @@ def test_first_admin_signs_up_signs_out_signs_in_and_is_refused_after_signing_ou
         assert status == 401
     finally:
         hub.stop()
+
+
+def test_settings_page_makes_and_revokes_tokens_and_admins_invite(hub, browser):
+    from selenium.webdriver.common.by import By
+    sign_in(browser, hub)
+    browser.get(hub.url + "/settings")
+    fill(browser, "token-form", label="my script")
+    token = wait_for(lambda: browser.find_element(By.ID, "new-token").text, message="the new token")
+    assert token.startswith("shub_")
+    assert hub.request("/api/v1/me", token=token)[0] == 200
+    browser.get(hub.url + "/settings")
+    row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#tokens tbody tr") if "my script" in r.text)
+    row.find_element(By.TAG_NAME, "button").click()
+    browser.switch_to.alert.accept()
+    wait_for(lambda: "my script" not in browser.find_element(By.ID, "tokens").text, message="token gone from the list")
+    assert hub.request("/api/v1/me", token=token)[0] == 401
+
+    browser.get(hub.url + "/admin/users")
+    fill(browser, "invite-form")
+    link = wait_for(lambda: browser.find_element(By.ID, "invitation-link").text, message="invitation link")
+    browser.find_element(By.ID, "sign-out").click()
+    wait_for(lambda: urlparse(browser.current_url).path == "/login", message="signed out")
+    browser.get(hub.url + link)
+    fill(browser, "sign-up-form", name="newcomer", password="newcomer-password")
+    wait_for(lambda: browser.find_elements(By.ID, "account-link"), message="signed in as the newcomer")
+    assert browser.find_element(By.ID, "account-link").text == "newcomer"
+    assert not browser.find_elements(By.LINK_TEXT, "Users"), "an invited member is not an admin"

@@ -8,7 +8,8 @@ authentication against the same hub before accounts existed (no authentication a
   hashed at bcrypt costs 8-12 (BCRYPT_COST); the target is 50-250 ms at the default.
 - Streaming: the range and whole-file workloads of streaming.py (wrk), against the release build
   of `--baseline-ref` (built once into .build-baseline/), then this build with an API token and
-  with a session cookie. Rounds alternate and the best of each is kept, to damp a shared machine.
+  with a session cookie. Rounds alternate (each starting with a different one) and the best of
+  each is kept, to damp a shared machine.
 Timings go to stdout only; nothing here is a pass/fail test.
 """
 import argparse
@@ -99,9 +100,12 @@ def main():
         os.remove(source)
         script = os.path.join(HERE, "range.lua")
         best = {}
-        for _ in range(args.rounds):
+        order = list(urls.items())
+        for round_number in range(args.rounds):
+            # Each round starts with a different configuration, so none always runs last.
+            rotated = order[round_number % len(order):] + order[:round_number % len(order)]
             for label, connections, lua in [("64 conns, random 1 MiB ranges", 64, script), ("4 conns, whole file", 4, None)]:
-                for credential, (hub, video_id, headers) in urls.items():
+                for credential, (hub, video_id, headers) in rotated:
                     url = f"{hub.url}/api/v1/videos/{video_id}/stream"
                     rps, rate, p99 = wrk(url, connections, args.seconds, size, lua, "60s", headers=headers)
                     key = (label, credential)
