@@ -203,7 +203,8 @@ def test_settings_page_makes_and_revokes_tokens_and_admins_invite(hub, browser):
     row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#tokens tbody tr") if "my script" in r.text)
     row.find_element(By.TAG_NAME, "button").click()
     browser.switch_to.alert.accept()
-    wait_for(lambda: "my script" not in browser.find_element(By.ID, "tokens").text, message="token gone from the list")
+    wait_for(lambda: any("my script" not in t.text for t in browser.find_elements(By.ID, "tokens")),
+             message="token gone from the list")
     assert hub.request("/api/v1/me", token=token)[0] == 401
 
     browser.get(hub.url + "/admin/users")
