@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the hub needs on Debian: build libraries, ffmpeg (thumbnails, probing and
 # faststart; optional at run time), and with --test the tools the test suite drives (Chromium
-# and its driver, curl, tuspy, selenium, pytest). Installs only what is missing.
+# and its driver, curl, tuspy, selenium, pytest, botocore to check the S3 signer against). Installs only what is missing.
 set -euo pipefail
 
 packages=(libsqlite3-dev ffmpeg curl)
 python_packages=()
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium chromium-driver)
-  python_packages+=(pytest tuspy selenium)
+  python_packages+=(pytest tuspy selenium botocore)
 fi
 
 missing=()

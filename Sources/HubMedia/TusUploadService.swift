@@ -168,7 +168,7 @@ public struct TusUploadService: Sendable {
     private func finish(_ record: inout UploadRecord) async throws -> Progress {
         if let videoID = record.videoID { return Progress(upload: record, videoID: videoID) }
         let videoID = VideoID(derivedFrom: record.id)
-        let hash = await sessions.hash(for: record.id, at: record.offset)?.finalize().hex
+        let hash = await sessions.hash(for: record.id, at: record.offset)?.finalize().hexEncoded
         do {
             // Stored before a crash that came ahead of recording it below: just record it now.
             if try await videos.find(videoID) == nil {

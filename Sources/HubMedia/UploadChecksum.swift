@@ -62,17 +62,3 @@ public enum ChunkDigest: Sendable {
     }
 }
 
-extension SHA256.Digest {
-    /// Lowercase hex. By hand rather than `String(format:)`, which costs about a microsecond a
-    /// byte on Linux and sits on the per-request path of API-token authentication.
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(Self.byteCount * 2)
-        for byte in self {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-}

@@ -69,7 +69,7 @@ public struct UploadStaging: Sendable {
                 chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                 offset += Int64(chunk.readableBytes)
             }
-            return (hasher.finalize().hex, offset)
+            return (hasher.finalize().hexEncoded, offset)
         }
     }
 }

@@ -75,7 +75,7 @@ struct MultipartUpload {
                 throw HubError.badRequest("the form has no 'file' field", code: "missing_file")
             }
             try await fileWriter.sync()
-            let hash = fileWriter.contentHash?.finalize().hex ?? ""
+            let hash = fileWriter.contentHash?.finalize().hexEncoded ?? ""
             let description = UploadDescription(
                 filename: filename, title: fields["title"], description: fields["description"],
                 tags: UploadNaming.tags(fromList: fields["tags"]), shared: fields["shared"] == "true")

@@ -258,7 +258,7 @@ public struct AccountService: Sendable {
     }
 
     static func digest(_ text: some StringProtocol) -> String {
-        SHA256.hash(data: Data(text.utf8)).hex
+        SHA256.hash(data: Data(text.utf8)).hexEncoded
     }
 
     /// 256 random bits, base64url.
