@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the hub needs on Debian: build libraries, ffmpeg (thumbnails, probing and
 # faststart; optional at run time), and with --test the tools the test suite drives (Chromium
-# and its driver, curl, tuspy, selenium, pytest, botocore to check the S3 signer against). Installs only what is missing.
+# and its driver, curl, tuspy, selenium, pytest, botocore to check the S3 signer against, and moto's S3 server
+# with boto3 for the S3 backend's tests). Installs only what is missing.
 set -euo pipefail
 
 packages=(libsqlite3-dev ffmpeg curl)
 python_packages=()
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium chromium-driver)
-  python_packages+=(pytest tuspy selenium botocore)
+  python_packages+=(pytest tuspy selenium botocore boto3 "moto[server]")
 fi
 
 missing=()
@@ -26,7 +27,8 @@ fi
 if ((${#python_packages[@]})); then
   pip_missing=()
   for package in "${python_packages[@]}"; do
-    module=${package/tuspy/tusclient}
+    module=${package%%\[*}
+    module=${module/tuspy/tusclient}
     python3 -c "import $module" 2>/dev/null || pip_missing+=("$package")
   done
   if ((${#pip_missing[@]})); then

@@ -1,0 +1,207 @@
+import AsyncHTTPClient
+import Foundation
+import HubCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import XMLCoder
+
+/// `ObjectStore` on any S3-compatible server, over AsyncHTTPClient with our SigV4 signer.
+///
+/// Bodies stream both ways: a put reads the file a chunk at a time into the request, a read hands
+/// the response body on as it arrives, so neither holds an object in memory.
+public struct S3ObjectStore: ObjectStore {
+    public struct Settings: Sendable {
+        public var bucket: String
+        public var region: String
+        public var credentials: AWSCredentials
+        /// `http(s)://host[:port]` of an S3-compatible server (path-style addressing), or nil for
+        /// AWS (virtual-hosted: `bucket.s3.region.amazonaws.com`).
+        public var endpoint: URL?
+
+        public init(bucket: String, region: String, credentials: AWSCredentials, endpoint: URL?) {
+            self.bucket = bucket
+            self.region = region
+            self.credentials = credentials
+            self.endpoint = endpoint
+        }
+    }
+
+    let settings: Settings
+    let signer: SigV4Signer
+    let http: HTTPClient
+    let clock: any WallClock
+    /// Bytes read from a file per request-body chunk.
+    let chunkSize = 1 << 20
+
+    public init(settings: Settings, http: HTTPClient = .shared, clock: any WallClock = SystemWallClock()) {
+        self.settings = settings
+        self.signer = SigV4Signer(credentials: settings.credentials, region: settings.region)
+        self.http = http
+        self.clock = clock
+    }
+
+    public func put(_ key: ObjectKey, movingFileAt path: String) async throws -> ObjectInfo {
+        let file = try PosixFile(path: path, mode: .read)
+        let size = try file.status().size
+        let chunks = FileChunks(file: file, size: size, chunkSize: chunkSize)
+        let response = try await send(
+            "PUT", key: key, headers: [("Content-Type", "application/octet-stream")],
+            body: .stream(chunks, length: .known(size)), payloadHash: SigV4Signer.unsignedPayload)
+        try await Self.check(response, key: key)
+        try? PosixPath.remove(path)
+        return ObjectInfo(key: key, size: size, modifiedAt: clock.now())
+    }
+
+    public func head(_ key: ObjectKey) async throws -> ObjectInfo {
+        let response = try await send("HEAD", key: key)
+        try await Self.check(response, key: key)
+        return Self.info(key, response.headers)
+    }
+
+    public func read(_ key: ObjectKey, range: ClosedRange<Int64>?) async throws -> ObjectByteStream {
+        var headers: [(name: String, value: String)] = []
+        if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
+        let response = try await send("GET", key: key, headers: headers)
+        try await Self.check(response, key: key)
+        var info = Self.info(key, response.headers)
+        if let total = response.headers.first(name: "Content-Range")?.split(separator: "/").last.flatMap({ Int64($0) }) {
+            info.size = total
+        }
+        let count = range.map { $0.upperBound - $0.lowerBound + 1 } ?? info.size
+        let iterator = BodyIterator(response.body.makeAsyncIterator())
+        return ObjectByteStream(info: info, count: count) { try await iterator.next() }
+    }
+
+    public func delete(_ key: ObjectKey) async throws {
+        let response = try await send("DELETE", key: key)
+        if response.status == .notFound { return }
+        try await Self.check(response, key: key)
+    }
+
+    /// `HEAD` on the bucket: wrong credentials, a missing bucket and an unreachable endpoint each
+    /// fail with a message that names the cause.
+    public func checkHealth() async throws {
+        // A short deadline: AsyncHTTPClient keeps retrying a refused connection until the
+        // request's deadline, and a start-up check must fail fast.
+        let response = try await send("HEAD", key: nil, timeout: .seconds(5))
+        switch response.status.code {
+        case 200: return
+        case 403: throw ObjectStoreError.accessDenied("S3 refused the credentials for bucket '\(settings.bucket)' (403)")
+        case 404: throw ObjectStoreError.unavailable("the bucket '\(settings.bucket)' does not exist")
+        default: throw ObjectStoreError.unavailable("S3 answered \(response.status.code) to a check of bucket '\(settings.bucket)'")
+        }
+    }
+
+    // MARK: - Requests
+
+    /// Where a key lives: path-style on a configured endpoint, virtual-hosted on AWS.
+    func location(of key: ObjectKey?) -> (url: String, host: String, path: String) {
+        let keyPath = key.map { "/" + $0.rawValue } ?? ""
+        if let endpoint = settings.endpoint, let host = endpoint.host {
+            let authority = endpoint.port.map { "\(host):\($0)" } ?? host
+            let path = "/\(settings.bucket)\(keyPath)"
+            return ("\(endpoint.scheme ?? "https")://\(authority)\(SigV4Signer.encode(path, keepingSlash: true))", authority, path)
+        }
+        let host = "\(settings.bucket).s3.\(settings.region).amazonaws.com"
+        let path = keyPath.isEmpty ? "/" : keyPath
+        return ("https://\(host)\(SigV4Signer.encode(path, keepingSlash: true))", host, path)
+    }
+
+    private func send(
+        _ method: String, key: ObjectKey?, headers: [(name: String, value: String)] = [],
+        body: HTTPClientRequest.Body? = nil, payloadHash: String = SigV4Signer.emptyPayloadHash,
+        timeout: TimeAmount = .seconds(300)
+    ) async throws -> HTTPClientResponse {
+        let (url, host, path) = location(of: key)
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        let signing = SigV4Signer.Request(method: method, path: path, headers: [("host", host)] + headers)
+        for (name, value) in headers + signer.signedHeaders(for: signing, payloadHash: payloadHash, date: clock.now()) {
+            request.headers.add(name: name, value: value)
+        }
+        request.body = body
+        do {
+            return try await http.execute(request, timeout: timeout)
+        } catch {
+            throw ObjectStoreError.unavailable("S3 at \(host) cannot be reached: \(error)")
+        }
+    }
+
+    /// Maps an S3 error response to `ObjectStoreError` by its XML `<Code>`.
+    static func check(_ response: HTTPClientResponse, key: ObjectKey?) async throws {
+        guard !(200..<300).contains(response.status.code) else { return }
+        let body = (try? await response.body.collect(upTo: 64 << 10)) ?? ByteBuffer()
+        let error = try? XMLDecoder().decode(S3ErrorBody.self, from: Data(body.readableBytesView))
+        let code = error?.code ?? "HTTP \(response.status.code)"
+        let message = "\(code): \(error?.message ?? response.status.reasonPhrase)"
+        if response.status.code == 404, code != "NoSuchBucket", let key { throw ObjectStoreError.notFound(key) }
+        switch response.status.code {
+        case 403: throw ObjectStoreError.accessDenied(message)
+        case 412: throw ObjectStoreError.preconditionFailed(message)
+        default: throw ObjectStoreError.unavailable(message)
+        }
+    }
+
+    private static func info(_ key: ObjectKey, _ headers: HTTPHeaders) -> ObjectInfo {
+        ObjectInfo(
+            key: key, size: headers.first(name: "Content-Length").flatMap { Int64($0) } ?? 0,
+            modifiedAt: headers.first(name: "Last-Modified").flatMap(S3Date.parse) ?? Date(timeIntervalSince1970: 0))
+    }
+}
+
+/// S3's error document: `<Error><Code>NoSuchKey</Code><Message>…</Message></Error>`.
+struct S3ErrorBody: Decodable {
+    var code: String
+    var message: String?
+
+    enum CodingKeys: String, CodingKey {
+        case code = "Code"
+        case message = "Message"
+    }
+}
+
+enum S3Date {
+    static func parse(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}
+
+/// A file's bytes as an async sequence of chunks, each read on NIO's blocking pool.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let file: PosixFile
+    let size: Int64
+    let chunkSize: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let chunks: FileChunks
+        var offset: Int64 = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard offset < chunks.size else { return nil }
+            let (file, at, count) = (chunks.file, offset, Int(Swift.min(Int64(chunks.chunkSize), chunks.size - offset)))
+            let buffer = try await NIOThreadPool.singleton.runIfActive { try file.read(count: count, at: at) }
+            offset += Int64(buffer.readableBytes)
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: self) }
+}
+
+/// Hands a response body's iterator to `ObjectByteStream`, which pulls through a closure.
+final class BodyIterator: @unchecked Sendable {
+    // A stream is read by one consumer at a time (the response writer), so the iterator is
+    // never used concurrently.
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+
+    init(_ iterator: HTTPClientResponse.Body.AsyncIterator) { self.iterator = iterator }
+
+    func next() async throws -> ByteBuffer? { try await iterator.next() }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HubCore
+
+@testable import HubStorage
+
+/// A real S3-protocol server for the tests: moto's server mode on a free loopback port, with
+/// signature checking on (an access key made through its IAM API, then `reset-auth`), and one
+/// bucket. Started once per test process; stopped when the process exits.
+final class MotoServer: Sendable {
+    static let shared: MotoServer? = try? MotoServer()
+
+    let endpoint: URL
+    let credentials: AWSCredentials
+    let bucket = "streamhub-test"
+    private let process: Process
+
+    private init() throws {
+        let port = Int.random(in: 20_000...60_000)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        endpoint = URL(string: "http://127.0.0.1:\(port)")!
+        let script = """
+            import boto3, json, sys, time, urllib.request
+            url = sys.argv[1]
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(url + "/moto-api/", timeout=1); break
+                except Exception:
+                    time.sleep(0.05)
+            kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+            iam = boto3.client("iam", **kw)
+            iam.create_user(UserName="hub")
+            key = iam.create_access_key(UserName="hub")["AccessKey"]
+            iam.put_user_policy(UserName="hub", PolicyName="s3", PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+            boto3.client("s3", **kw).create_bucket(Bucket=sys.argv[2])
+            req = urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"})
+            urllib.request.urlopen(req)
+            print(key["AccessKeyId"] + " " + key["SecretAccessKey"])
+            """
+        let setup = Process()
+        setup.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        setup.arguments = ["python3", "-c", script, endpoint.absoluteString, bucket]
+        let output = Pipe()
+        setup.standardOutput = output
+        try setup.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        setup.waitUntilExit()
+        let parts = text.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard setup.terminationStatus == 0, parts.count == 2 else {
+            process.terminate()
+            throw HubError.unavailable("moto could not be set up: \(text)")
+        }
+        credentials = AWSCredentials(accessKey: parts[0], secretKey: parts[1])
+    }
+
+    deinit { process.terminate() }
+
+    /// The object's bytes as boto3 reads them: the reference client for "standard tools can read
+    /// what the hub wrote".
+    func readWithBoto3(_ key: String) throws -> Data {
+        let script = """
+            import boto3, sys
+            s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                              aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
+            sys.stdout.buffer.write(s3.get_object(Bucket=sys.argv[4], Key=sys.argv[5])["Body"].read())
+            """
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        reader.arguments = ["python3", "-c", script, endpoint.absoluteString, credentials.accessKey, credentials.secretKey, bucket, key]
+        let output = Pipe()
+        reader.standardOutput = output
+        try reader.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        guard reader.terminationStatus == 0 else { throw HubError.unavailable("boto3 could not read \(key)") }
+        return data
+    }
+
+    func store(secretKey: String? = nil, bucket: String? = nil) -> S3ObjectStore {
+        var credentials = credentials
+        if let secretKey { credentials.secretKey = secretKey }
+        return S3ObjectStore(settings: .init(bucket: bucket ?? self.bucket, region: "us-east-1", credentials: credentials, endpoint: endpoint))
+    }
+}
