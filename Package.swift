@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "streamhub",
             dependencies: [
-                "HubCore", "HubMedia", "HubWeb", "HubClient", "HubDatabase",
+                "HubCore", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

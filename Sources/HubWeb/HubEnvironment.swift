@@ -38,12 +38,7 @@ public struct HubEnvironment: Sendable {
             throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
         }
         videos = CachedVideoRepository(database.videos)
-        switch configuration.storageBackend {
-        case .local:
-            store = LocalObjectStore(baseDirectory: configuration.uploadDirectory)
-        case .s3:
-            throw ConfigurationError(setting: "STORAGE_BACKEND", problem: "'s3' is not available in this version yet; use 'local'")
-        }
+        store = try StorageFactory.makeStore(configuration)
         staging = UploadStaging(directory: "\(configuration.uploadDirectory)/.incoming")
         do {
             try staging.prepare()

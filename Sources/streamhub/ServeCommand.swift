@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubCore
 import HubMedia
+import HubStorage
 import HubWeb
 import Hummingbird
 import Logging
@@ -34,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
         let environment: HubEnvironment
         do {
             environment = try HubEnvironment(configuration: configuration, media: MediaTools.detect(), logger: logger)
+            try await StorageFactory.checkAtStartUp(environment.store, configuration: configuration)
         } catch let error as ConfigurationError {
             HubOptions.fail(error)
         }
