@@ -84,6 +84,29 @@ import Testing
         }
     }
 
+    /// Past the multipart threshold (64 MiB), in parts of 8 MiB, four at a time.
+    @Test(arguments: Backend.allCases)
+    func a100MiBObjectGoesUpWholeAndComesBackByteForByte(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        let content = Self.content(100 << 20, seed: 13)
+        let key = try ObjectKey("videos/\(UUID().uuidString)/big")
+        #expect(try await store.put(key, movingFileAt: try Self.staged(content)).size == 100 << 20)
+        #expect(try await store.head(key).size == 100 << 20)
+        #expect(try await Self.collect(store.read(key, range: nil)) == content)
+        let edge: ClosedRange<Int64> = (8 << 20) - 2...(8 << 20) + 1  // across the first part boundary
+        #expect(try await Self.collect(store.read(key, range: edge)) == Array(content[Int(edge.lowerBound)...Int(edge.upperBound)]))
+        try await store.delete(key)
+    }
+
+    @Test func partSizesKeepA20GiBVideoUnder10000Parts() {
+        #expect(S3MultipartUpload.partSize(for: 100 << 20) == 8 << 20)
+        let twenty: Int64 = 20 << 30
+        let part = S3MultipartUpload.partSize(for: twenty)
+        #expect((twenty + part - 1) / part <= 10_000)
+        #expect(part % (1 << 20) == 0)
+        #expect(S3MultipartUpload.partSize(for: 5 << 40) * 10_000 >= 5 << 40)
+    }
+
     @Test func boto3ReadsWhatTheHubWroteByteForByte() async throws {
         let moto = try #require(MotoServer.shared)
         let content = Self.content(2_500_000, seed: 11)

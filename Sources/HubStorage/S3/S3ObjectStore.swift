@@ -34,9 +34,17 @@ public struct S3ObjectStore: ObjectStore {
     let clock: any WallClock
     /// Bytes read from a file per request-body chunk.
     let chunkSize = 1 << 20
+    /// Objects larger than this go up in parts (S3 takes at most 5 GiB in one PUT, and a failed
+    /// part is retried alone).
+    let multipartThreshold: Int64
+    /// Parts in flight at once; each holds one part in memory.
+    let parallelParts = 4
 
-    public init(settings: Settings, http: HTTPClient = .shared, clock: any WallClock = SystemWallClock()) {
+    public init(
+        settings: Settings, http: HTTPClient = .shared, clock: any WallClock = SystemWallClock(), multipartThreshold: Int64 = 64 << 20
+    ) {
         self.settings = settings
+        self.multipartThreshold = multipartThreshold
         self.signer = SigV4Signer(credentials: settings.credentials, region: settings.region)
         self.http = http
         self.clock = clock
@@ -45,6 +53,11 @@ public struct S3ObjectStore: ObjectStore {
     public func put(_ key: ObjectKey, movingFileAt path: String) async throws -> ObjectInfo {
         let file = try PosixFile(path: path, mode: .read)
         let size = try file.status().size
+        if size > multipartThreshold {
+            try await S3MultipartUpload(store: self, key: key, file: file, size: size).run()
+            try? PosixPath.remove(path)
+            return ObjectInfo(key: key, size: size, modifiedAt: clock.now())
+        }
         let chunks = FileChunks(file: file, size: size, chunkSize: chunkSize)
         let response = try await send(
             "PUT", key: key, headers: [("Content-Type", "application/octet-stream")],
@@ -109,15 +122,15 @@ public struct S3ObjectStore: ObjectStore {
         return ("https://\(host)\(SigV4Signer.encode(path, keepingSlash: true))", host, path)
     }
 
-    private func send(
-        _ method: String, key: ObjectKey?, headers: [(name: String, value: String)] = [],
+    func send(
+        _ method: String, key: ObjectKey?, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
         body: HTTPClientRequest.Body? = nil, payloadHash: String = SigV4Signer.emptyPayloadHash,
         timeout: TimeAmount = .seconds(300)
     ) async throws -> HTTPClientResponse {
         let (url, host, path) = location(of: key)
-        var request = HTTPClientRequest(url: url)
+        var request = HTTPClientRequest(url: query.isEmpty ? url : url + "?" + SigV4Signer.canonicalQuery(query))
         request.method = HTTPMethod(rawValue: method)
-        let signing = SigV4Signer.Request(method: method, path: path, headers: [("host", host)] + headers)
+        let signing = SigV4Signer.Request(method: method, path: path, query: query, headers: [("host", host)] + headers)
         for (name, value) in headers + signer.signedHeaders(for: signing, payloadHash: payloadHash, date: clock.now()) {
             request.headers.add(name: name, value: value)
         }
