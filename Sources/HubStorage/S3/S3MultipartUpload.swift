@@ -73,7 +73,7 @@ struct S3MultipartUpload {
         let bytes = try await NIOThreadPool.singleton.runIfActive { try file.read(count: length, at: offset) }
         let response = try await store.send(
             "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-            body: .bytes(bytes), payloadHash: SigV4Signer.unsignedPayload)
+            body: { .bytes(bytes) }, payloadHash: SigV4Signer.unsignedPayload)
         try await S3ObjectStore.check(response, key: key)
         guard let etag = response.headers.first(name: "ETag") else {
             throw ObjectStoreError.unavailable("S3 gave no ETag for part \(number) of \(key)")
@@ -84,7 +84,7 @@ struct S3MultipartUpload {
     private func complete(_ uploadID: String, parts: [CompletedPart]) async throws {
         let document = try XMLEncoder().encode(CompleteRequest(parts: parts), withRootKey: "CompleteMultipartUpload")
         let response = try await store.send(
-            "POST", key: key, query: [("uploadId", uploadID)], body: .bytes(ByteBuffer(bytes: document)),
+            "POST", key: key, query: [("uploadId", uploadID)], body: { .bytes(ByteBuffer(bytes: document)) },
             payloadHash: SHA256.hash(data: document).hexEncoded)
         try await S3ObjectStore.check(response, key: key)
         // S3 can answer 200 and still report an error in the body of a completion.

@@ -39,11 +39,15 @@ public struct S3ObjectStore: ObjectStore {
     let multipartThreshold: Int64
     /// Parts in flight at once; each holds one part in memory.
     let parallelParts = 4
+    /// The first retry waits up to this long; each further one up to twice as long.
+    let baseRetryDelayMilliseconds: Int
 
     public init(
-        settings: Settings, http: HTTPClient = .shared, clock: any WallClock = SystemWallClock(), multipartThreshold: Int64 = 64 << 20
+        settings: Settings, http: HTTPClient = .shared, clock: any WallClock = SystemWallClock(), multipartThreshold: Int64 = 64 << 20,
+        baseRetryDelayMilliseconds: Int = 200
     ) {
         self.settings = settings
+        self.baseRetryDelayMilliseconds = baseRetryDelayMilliseconds
         self.multipartThreshold = multipartThreshold
         self.signer = SigV4Signer(credentials: settings.credentials, region: settings.region)
         self.http = http
@@ -58,10 +62,11 @@ public struct S3ObjectStore: ObjectStore {
             try? PosixPath.remove(path)
             return ObjectInfo(key: key, size: size, modifiedAt: clock.now())
         }
-        let chunks = FileChunks(file: file, size: size, chunkSize: chunkSize)
+        let chunkSize = self.chunkSize
         let response = try await send(
             "PUT", key: key, headers: [("Content-Type", "application/octet-stream")],
-            body: .stream(chunks, length: .known(size)), payloadHash: SigV4Signer.unsignedPayload)
+            body: { .stream(FileChunks(file: file, size: size, chunkSize: chunkSize), length: .known(size)) },
+            payloadHash: SigV4Signer.unsignedPayload)
         try await Self.check(response, key: key)
         try? PosixPath.remove(path)
         return ObjectInfo(key: key, size: size, modifiedAt: clock.now())
@@ -98,7 +103,7 @@ public struct S3ObjectStore: ObjectStore {
     public func checkHealth() async throws {
         // A short deadline: AsyncHTTPClient keeps retrying a refused connection until the
         // request's deadline, and a start-up check must fail fast.
-        let response = try await send("HEAD", key: nil, timeout: .seconds(5))
+        let response = try await send("HEAD", key: nil, timeout: .seconds(5), attempts: 1)
         switch response.status.code {
         case 200: return
         case 403: throw ObjectStoreError.accessDenied("S3 refused the credentials for bucket '\(settings.bucket)' (403)")
@@ -122,24 +127,43 @@ public struct S3ObjectStore: ObjectStore {
         return ("https://\(host)\(SigV4Signer.encode(path, keepingSlash: true))", host, path)
     }
 
+    /// Sends a signed request. Connection failures and 500/502/503/504 (`SlowDown` is a 503)
+    /// are retried up to `attempts` times with exponential backoff and full jitter, each attempt
+    /// signed anew and with a fresh body from `body`; other answers, 4xx included, are returned
+    /// as they are.
     func send(
         _ method: String, key: ObjectKey?, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
-        body: HTTPClientRequest.Body? = nil, payloadHash: String = SigV4Signer.emptyPayloadHash,
-        timeout: TimeAmount = .seconds(300)
+        body: @Sendable () -> HTTPClientRequest.Body? = { nil }, payloadHash: String = SigV4Signer.emptyPayloadHash,
+        timeout: TimeAmount = .seconds(300), attempts: Int = 4
     ) async throws -> HTTPClientResponse {
         let (url, host, path) = location(of: key)
-        var request = HTTPClientRequest(url: query.isEmpty ? url : url + "?" + SigV4Signer.canonicalQuery(query))
-        request.method = HTTPMethod(rawValue: method)
         let signing = SigV4Signer.Request(method: method, path: path, query: query, headers: [("host", host)] + headers)
-        for (name, value) in headers + signer.signedHeaders(for: signing, payloadHash: payloadHash, date: clock.now()) {
-            request.headers.add(name: name, value: value)
+        var attempt = 1
+        while true {
+            var request = HTTPClientRequest(url: query.isEmpty ? url : url + "?" + SigV4Signer.canonicalQuery(query))
+            request.method = HTTPMethod(rawValue: method)
+            for (name, value) in headers + signer.signedHeaders(for: signing, payloadHash: payloadHash, date: clock.now()) {
+                request.headers.add(name: name, value: value)
+            }
+            request.body = body()
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                guard Self.retriedStatuses.contains(response.status.code), attempt < attempts else { return response }
+                _ = try? await response.body.collect(upTo: 64 << 10)
+            } catch {
+                guard attempt < attempts else { throw ObjectStoreError.unavailable("S3 at \(host) cannot be reached: \(error)") }
+            }
+            try await Task.sleep(for: retryDelay(attempt))
+            attempt += 1
         }
-        request.body = body
-        do {
-            return try await http.execute(request, timeout: timeout)
-        } catch {
-            throw ObjectStoreError.unavailable("S3 at \(host) cannot be reached: \(error)")
-        }
+    }
+
+    static let retriedStatuses: Set<UInt> = [500, 502, 503, 504]
+
+    /// Full jitter (a random wait up to the exponential bound), so many clients that failed
+    /// together do not retry together.
+    func retryDelay(_ attempt: Int) -> Duration {
+        .milliseconds(Int.random(in: 0...(baseRetryDelayMilliseconds << (attempt - 1))))
     }
 
     /// Maps an S3 error response to `ObjectStoreError` by its XML `<Code>`.
