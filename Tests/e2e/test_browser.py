@@ -37,8 +37,12 @@ def browser(tmp_path):
 
 def wait_for(predicate, timeout=60, interval=0.1, message="condition"):
     deadline = time.monotonic() + timeout
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except (NoSuchElementException, StaleElementReferenceException):
+            value = None  # the page is being replaced (a reload or navigation); look again
         if value:
             return value
         time.sleep(interval)
