@@ -23,28 +23,11 @@ final class MotoServer: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         endpoint = URL(string: "http://127.0.0.1:\(port)")!
-        let script = """
-            import boto3, json, sys, time, urllib.request
-            url = sys.argv[1]
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(url + "/moto-api/", timeout=1); break
-                except Exception:
-                    time.sleep(0.05)
-            kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
-            iam = boto3.client("iam", **kw)
-            iam.create_user(UserName="hub")
-            key = iam.create_access_key(UserName="hub")["AccessKey"]
-            iam.put_user_policy(UserName="hub", PolicyName="s3", PolicyDocument=json.dumps(
-                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
-            boto3.client("s3", **kw).create_bucket(Bucket=sys.argv[2])
-            req = urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"})
-            urllib.request.urlopen(req)
-            print(key["AccessKeyId"] + " " + key["SecretAccessKey"])
-            """
         let setup = Process()
         setup.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        setup.arguments = ["python3", "-c", script, endpoint.absoluteString, bucket]
+        // The same setup as the e2e tests': scripts/moto_s3.py.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        setup.arguments = ["python3", root.appendingPathComponent("scripts/moto_s3.py").path, endpoint.absoluteString, bucket]
         let output = Pipe()
         setup.standardOutput = output
         try setup.run()

@@ -1,16 +1,16 @@
 """The hub on S3: a real S3-protocol server (moto, signature checking on), started here."""
-import json
 import os
-import socket
 import subprocess
-import time
-import urllib.request
+import sys
 
 import boto3
 import pytest
 
 from conftest import fake_mp4
-from hubbench import Hub, free_port
+from hubbench import ROOT, Hub, free_port
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import moto_s3  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -19,26 +19,11 @@ def moto():
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    setup = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
-    iam = boto3.client("iam", **setup)
-    iam.create_user(UserName="hub")
-    key = iam.create_access_key(UserName="hub")["AccessKey"]
-    iam.put_user_policy(UserName="hub", PolicyName="s3", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
-    boto3.client("s3", **setup).create_bucket(Bucket="videos")
-    # From here on moto checks every signature.
-    urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST",
-                                                  headers={"Content-Type": "text/plain"}))
+    access_key, secret_key = moto_s3.configure(url, "videos")
     env = {"STORAGE_BACKEND": "s3", "AWS_S3_BUCKET": "videos", "AWS_S3_ENDPOINT": url,
-           "AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
-    client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key["AccessKeyId"],
-                          aws_secret_access_key=key["SecretAccessKey"])
+           "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
+    client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access_key,
+                          aws_secret_access_key=secret_key)
     yield env, client
     process.terminate()
     process.wait()

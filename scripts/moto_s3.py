@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Configures a running moto server as the tests' S3: an IAM user with an s3:* key, a bucket,
+then signature checking switched on (moto's reset-auth). Prints "ACCESS_KEY SECRET_KEY".
+
+  python3 scripts/moto_s3.py http://127.0.0.1:PORT BUCKET
+Shared by the Swift tests (Tests/HubStorageTests/MotoServer.swift) and the e2e tests.
+"""
+import json
+import sys
+import time
+import urllib.request
+
+import boto3
+
+
+def configure(url, bucket):
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.05)
+    setup = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+    iam = boto3.client("iam", **setup)
+    iam.create_user(UserName="hub")
+    key = iam.create_access_key(UserName="hub")["AccessKey"]
+    iam.put_user_policy(UserName="hub", PolicyName="s3", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    boto3.client("s3", **setup).create_bucket(Bucket=bucket)
+    # From here on moto checks every signature.
+    urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST",
+                                                  headers={"Content-Type": "text/plain"}))
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+if __name__ == "__main__":
+    print(*configure(sys.argv[1], sys.argv[2]))
