@@ -29,9 +29,12 @@ let package = Package(
         .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
     ],
     targets: [
+        // Linux headers the Glibc module leaves out (extended attributes).
+        .systemLibrary(name: "CLinuxExtras"),
         .target(
             name: "HubCore",
             dependencies: [
+                "CLinuxExtras",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -78,6 +81,7 @@ let package = Package(
             name: "HubWeb",
             dependencies: [
                 "HubCore", "HubStorage", "HubDatabase", "HubMedia",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -122,7 +126,13 @@ let package = Package(
         ),
         .testTarget(
             name: "HubStorageTests",
-            dependencies: ["HubStorage", "HubCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "HubStorage", "HubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,11 +25,29 @@ public struct ObjectInfo: Sendable, Equatable {
     public var key: ObjectKey
     public var size: Int64
     public var modifiedAt: Date
+    /// An opaque version tag: it changes whenever the object's bytes do. Quoted, as in HTTP.
+    public var etag: String?
+    /// The media type given when the object was stored, where the backend keeps one.
+    public var contentType: String?
 
-    public init(key: ObjectKey, size: Int64, modifiedAt: Date) {
+    public init(key: ObjectKey, size: Int64, modifiedAt: Date, etag: String? = nil, contentType: String? = nil) {
         self.key = key
         self.size = size
         self.modifiedAt = modifiedAt
+        self.etag = etag
+        self.contentType = contentType
+    }
+}
+
+/// One page of a listing. Pages come in a stable, backend-defined order; pass `continuation` back
+/// to get the next page, until it is nil.
+public struct ObjectListing: Sendable {
+    public var objects: [ObjectInfo]
+    public var continuation: String?
+
+    public init(objects: [ObjectInfo], continuation: String?) {
+        self.objects = objects
+        self.continuation = continuation
     }
 }
 
@@ -68,19 +86,72 @@ public enum ObjectStoreError: Error, Sendable, Equatable {
     case insufficientStorage(String)
 }
 
-/// Where video bytes and thumbnails live. Every backend (local disk now; S3 and a caching
-/// decorator later) implements this and runs the same conformance suite.
+/// Where video bytes and thumbnails live. Every backend (local disk, S3, the disk cache in front
+/// of S3) implements this and runs the same conformance suite (`ObjectStoreConformanceTests`).
 public protocol ObjectStore: Sendable {
     /// Stores the file at `path` under `key`, replacing any object there; atomic: readers see the
     /// old object or the whole new one, never a part. The file at `path` is consumed (moved or
-    /// deleted) on success.
-    func put(_ key: ObjectKey, movingFileAt path: String) async throws -> ObjectInfo
+    /// deleted) on success. The hub's own uploads take this way: a staged file can be renamed
+    /// into place on local disk, and re-read when an S3 request has to be retried.
+    func put(_ key: ObjectKey, movingFileAt path: String, contentType: String?) async throws -> ObjectInfo
+    /// Stores the bytes of `bytes` under `key`, atomically as above, holding at most a few chunks
+    /// in memory however large the object. `size`, when known, lets a backend choose how to
+    /// send it; a sequence that yields a different number of bytes fails the put and stores
+    /// nothing.
+    func put<Bytes: AsyncSequence & Sendable>(
+        _ key: ObjectKey, from bytes: Bytes, size: Int64?, contentType: String?
+    ) async throws -> ObjectInfo where Bytes.Element == ByteBuffer
     func head(_ key: ObjectKey) async throws -> ObjectInfo
     /// Opens the object and returns its bytes in `range` (all of it when nil). `range` must lie
     /// within the object; callers clamp it against `head` or metadata first.
     func read(_ key: ObjectKey, range: ClosedRange<Int64>?) async throws -> ObjectByteStream
     /// Deleting a missing key is not an error.
     func delete(_ key: ObjectKey) async throws
+    /// Up to `limit` objects whose keys start with `prefix`, from where `continuation` left off.
+    func list(prefix: String, continuation: String?, limit: Int) async throws -> ObjectListing
+    /// Copies an object within the store, replacing any object at `destination`.
+    func copy(_ source: ObjectKey, to destination: ObjectKey) async throws -> ObjectInfo
+    /// A URL anyone may GET the object from for `seconds`, without the hub in between, or nil when
+    /// the backend has no such thing (local disk).
+    func presignedURL(for key: ObjectKey, expiresIn seconds: Int, contentType: String?) -> URL?
     /// Checks the store can be reached and written, for readiness probes and start-up.
     func checkHealth() async throws
+}
+
+extension ObjectStore {
+    public func put(_ key: ObjectKey, movingFileAt path: String) async throws -> ObjectInfo {
+        try await put(key, movingFileAt: path, contentType: nil)
+    }
+
+    /// Every object under `prefix`, fetched a page at a time as the caller reads on.
+    public func objects(prefix: String = "", pageSize: Int = 1000) -> ObjectWalk {
+        ObjectWalk(store: self, prefix: prefix, pageSize: pageSize)
+    }
+}
+
+/// Every object under a prefix, one listing page in memory at a time.
+public struct ObjectWalk: AsyncSequence, Sendable {
+    public typealias Element = ObjectInfo
+    let store: any ObjectStore
+    let prefix: String
+    let pageSize: Int
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let walk: ObjectWalk
+        var page: [ObjectInfo] = []
+        var continuation: String?
+        var finished = false
+
+        public mutating func next() async throws -> ObjectInfo? {
+            while page.isEmpty, !finished {
+                let listing = try await walk.store.list(prefix: walk.prefix, continuation: continuation, limit: walk.pageSize)
+                page = listing.objects.reversed()
+                continuation = listing.continuation
+                finished = continuation == nil
+            }
+            return page.popLast()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(walk: self) }
 }

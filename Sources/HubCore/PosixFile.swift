@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CLinuxExtras
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -18,14 +19,18 @@ public final class PosixFile: Sendable {
     public let descriptor: CInt
     public let path: String
 
-    public enum Mode: Sendable { case read, createOrOpenForWriting }
+    public enum Mode: Sendable { case read, createOrOpenForWriting, createNew }
 
-    public init(path: String, mode: Mode) throws(PosixError) {
-        let flags: CInt
+    /// With `followingSymlinks: false` a symbolic link as the last component fails with `ELOOP`
+    /// instead of being opened.
+    public init(path: String, mode: Mode, followingSymlinks: Bool = true) throws(PosixError) {
+        var flags: CInt
         switch mode {
         case .read: flags = O_RDONLY | O_CLOEXEC
         case .createOrOpenForWriting: flags = O_WRONLY | O_CREAT | O_CLOEXEC
+        case .createNew: flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC
         }
+        if !followingSymlinks { flags |= O_NOFOLLOW }
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else { throw PosixError(operation: "open", path: path) }
         self.descriptor = fd
@@ -37,15 +42,23 @@ public final class PosixFile: Sendable {
     public struct Status: Sendable {
         public var size: Int64
         public var modifiedSeconds: Int64
+        public var modifiedNanoseconds: Int64
+        public var inode: UInt64
         public var isRegularFile: Bool
+
+        init(_ info: stat) {
+            size = Int64(info.st_size)
+            modifiedSeconds = Int64(info.st_mtim.tv_sec)
+            modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+            inode = UInt64(info.st_ino)
+            isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
+        }
     }
 
     public func status() throws(PosixError) -> Status {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw PosixError(operation: "fstat", path: path) }
-        return Status(
-            size: Int64(info.st_size), modifiedSeconds: Int64(info.st_mtim.tv_sec),
-            isRegularFile: (info.st_mode & S_IFMT) == S_IFREG)
+        return Status(info)
     }
 
     /// Reads up to `count` bytes at `offset`, looping over short reads; fewer bytes only at EOF.
@@ -113,6 +126,24 @@ public final class PosixFile: Sendable {
         if let failure { throw failure }
     }
 
+    /// The path the kernel has for the open file, with every symbolic link resolved: what the
+    /// descriptor really is, whatever path was used to open it.
+    public func resolvedPath() throws(PosixError) -> String {
+        try PosixPath.readLink("/proc/self/fd/\(descriptor)")
+    }
+
+    /// Sets an extended attribute (`user.*`); false when the file system does not keep them.
+    @discardableResult
+    public func setAttribute(_ name: String, _ value: String) -> Bool {
+        Array(value.utf8).withUnsafeBytes { fsetxattr(descriptor, name, $0.baseAddress, $0.count, 0) == 0 }
+    }
+
+    public func attribute(_ name: String) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = buffer.withUnsafeMutableBytes { fgetxattr(descriptor, name, $0.baseAddress, $0.count) }
+        return count >= 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : nil
+    }
+
     public func truncate(to size: Int64) throws(PosixError) {
         guard ftruncate(descriptor, off_t(size)) == 0 else { throw PosixError(operation: "ftruncate", path: path) }
     }
@@ -176,15 +207,66 @@ public enum PosixPath {
 
     /// Names of the entries in a directory (without `.` and `..`); empty when it does not exist.
     public static func contents(of directory: String) -> [String] {
+        entries(of: directory).map(\.name)
+    }
+
+    public struct Entry: Sendable {
+        public enum Kind: Sendable { case file, directory, symbolicLink, other }
+        public var name: String
+        public var kind: Kind
+    }
+
+    /// The entries of a directory with their kinds, symbolic links reported as such (never
+    /// followed); empty when the directory does not exist.
+    public static func entries(of directory: String) -> [Entry] {
         guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }
-        var names: [String] = []
+        var entries: [Entry] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name != "." && name != ".." { names.append(name) }
+            guard name != "." && name != ".." else { continue }
+            var type = CInt(entry.pointee.d_type)
+            if type == CInt(DT_UNKNOWN) {
+                // Some file systems (XFS without ftype, some network ones) do not fill d_type.
+                var info = stat()
+                type = lstat(directory + "/" + name, &info) == 0 ? CInt((info.st_mode & S_IFMT) >> 12) : CInt(DT_UNKNOWN)
+            }
+            let kind: Entry.Kind =
+                switch type {
+                case CInt(DT_REG): .file
+                case CInt(DT_DIR): .directory
+                case CInt(DT_LNK): .symbolicLink
+                default: .other
+                }
+            entries.append(Entry(name: name, kind: kind))
         }
-        return names
+        return entries
+    }
+
+    /// `lstat`: the status of the path itself, a symbolic link not followed.
+    public static func status(of path: String) throws(PosixError) -> PosixFile.Status {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw PosixError(operation: "lstat", path: path) }
+        return PosixFile.Status(info)
+    }
+
+    /// Removes a directory if it is empty; false (and nothing done) otherwise.
+    @discardableResult
+    public static func removeDirectoryIfEmpty(_ path: String) -> Bool { rmdir(path) == 0 }
+
+    public static func readLink(_ path: String) throws(PosixError) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { throw PosixError(operation: "readlink", path: path) }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The absolute path with every symbolic link resolved (`realpath(3)`).
+    public static func resolve(_ path: String) throws(PosixError) -> String {
+        guard let resolved = realpath(path, nil) else { throw PosixError(operation: "realpath", path: path) }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

@@ -82,20 +82,21 @@ public struct VideoIngestor: Sendable {
             } else {
                 (sha256, size) = try await staging.sha256(of: path)
             }
-            let shard = String(id.rawValue.prefix(2))
-            let videoKey = try ObjectKey("videos/\(shard)/\(id.rawValue)/source")
+            // Keys name what an object is; spreading them over directories is the local store's
+            // business (videos stored before it did are under `videos/<2 chars>/<id>/`).
+            let videoKey = try ObjectKey("videos/\(id.rawValue)/source")
             var thumbnailKey: ObjectKey?
             let thumbnailPath = staging.temporaryPath(suffix: ".jpg")
             let (info, madeThumbnail) = await probeAndThumbnail(path, thumbnailPath: thumbnailPath)
             if madeThumbnail {
-                let key = try ObjectKey("videos/\(shard)/\(id.rawValue)/thumbnail.jpg")
-                _ = try await store.put(key, movingFileAt: thumbnailPath)
+                let key = try ObjectKey("videos/\(id.rawValue)/thumbnail.jpg")
+                _ = try await store.put(key, movingFileAt: thumbnailPath, contentType: "image/jpeg")
                 storedKeys.append(key)
                 thumbnailKey = key
             } else {
                 await staging.remove(thumbnailPath)
             }
-            _ = try await store.put(videoKey, movingFileAt: path)
+            _ = try await store.put(videoKey, movingFileAt: path, contentType: contentType)
             storedKeys.append(videoKey)
             if path != source { await staging.remove(source) }
             let now = clock.now()

@@ -1,49 +1,92 @@
+import AsyncHTTPClient
 import Foundation
 import HubCore
+import Logging
+import NIOCore
 
 /// Picks the `ObjectStore` the configuration names (`STORAGE_BACKEND`): the original deployment
-/// guide's `StorageFactory.create_backend("local", base_path:)` / `("s3", bucket_name:, …)`.
+/// guide's `StorageFactory.create_backend("local", base_path:)` / `("s3", bucket_name:, …)`,
+/// with the disk cache in front of S3 when `CACHE_DIR` is set.
 public enum StorageFactory {
-    public static func makeStore(_ configuration: HubConfiguration) throws(ConfigurationError) -> any ObjectStore {
-        switch configuration.storageBackend {
+    /// The cache budget when `CACHE_DIR` is set without `CACHE_MAX_BYTES`.
+    public static let defaultCacheMaxBytes: Int64 = 10 << 30
+
+    /// - Parameter http: the client S3 requests go through; `makeHTTPClient()` gives one with the
+    ///   timeouts the hub wants, which its owner shuts down.
+    public static func makeStore(
+        _ configuration: HubConfiguration, backend: HubConfiguration.StorageBackend? = nil, http: HTTPClient = .shared,
+        logger: Logger = Logger(label: "streamhub.storage")
+    ) throws(ConfigurationError) -> any ObjectStore {
+        switch backend ?? configuration.storageBackend {
         case .local:
+            if configuration.cacheDirectory != nil, backend == nil {
+                throw ConfigurationError(setting: "CACHE_DIR", problem: "is a cache in front of S3 and needs STORAGE_BACKEND=s3")
+            }
             return LocalObjectStore(baseDirectory: configuration.uploadDirectory)
         case .s3:
-            guard let s3 = configuration.s3 else {
-                throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required when STORAGE_BACKEND=s3")
+            let s3 = try S3ObjectStore(settings: s3Settings(configuration), http: http)
+            guard backend == nil, let directory = configuration.cacheDirectory else { return s3 }
+            return CachedObjectStore(
+                origin: s3, directory: directory, maxBytes: configuration.cacheMaxBytes ?? defaultCacheMaxBytes, logger: logger)
+        }
+    }
+
+    static func s3Settings(_ configuration: HubConfiguration) throws(ConfigurationError) -> S3ObjectStore.Settings {
+        guard let s3 = configuration.s3 else {
+            throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required when STORAGE_BACKEND=s3")
+        }
+        guard let accessKey = s3.accessKey, let secretKey = s3.secretKey else {
+            throw ConfigurationError(
+                setting: "AWS_ACCESS_KEY", problem: "and AWS_SECRET_KEY (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) are required when STORAGE_BACKEND=s3")
+        }
+        var endpoint: URL?
+        if let raw = s3.endpoint {
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError(setting: "AWS_S3_ENDPOINT", problem: "must be an http(s)://host[:port] URL, got '\(raw)'")
             }
-            guard let accessKey = s3.accessKey, let secretKey = s3.secretKey else {
-                throw ConfigurationError(
-                    setting: "AWS_ACCESS_KEY", problem: "and AWS_SECRET_KEY (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) are required when STORAGE_BACKEND=s3")
-            }
-            var endpoint: URL?
-            if let raw = s3.endpoint {
-                guard let url = URL(string: raw), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                    throw ConfigurationError(setting: "AWS_S3_ENDPOINT", problem: "must be an http(s)://host[:port] URL, got '\(raw)'")
-                }
-                endpoint = url
-            }
-            return S3ObjectStore(settings: .init(
-                bucket: s3.bucket, region: s3.region, credentials: AWSCredentials(accessKey: accessKey, secretKey: secretKey),
-                endpoint: endpoint))
+            endpoint = url
+        }
+        return .init(bucket: s3.bucket, region: s3.region, credentials: AWSCredentials(accessKey: accessKey, secretKey: secretKey), endpoint: endpoint)
+    }
+
+    /// An HTTP client for S3 with separate deadlines: connecting must succeed within 5 s (an
+    /// unreachable endpoint fails fast and the request is retried), and a response that stops
+    /// sending for 60 s is given up, however long a healthy stream of a large video takes.
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// Where the configuration keeps objects, as recorded in the database: the backend and, for
+    /// S3, the bucket. (Not the local path: a data directory may be moved and UPLOAD_DIR changed.)
+    public static func location(_ configuration: HubConfiguration, backend: HubConfiguration.StorageBackend? = nil) -> String {
+        switch backend ?? configuration.storageBackend {
+        case .local: "local"
+        case .s3: "s3://\(configuration.s3?.bucket ?? "")"
         }
     }
 
     /// The start-up check: a store that cannot be reached or written stops the hub with one line
-    /// naming the setting to look at, instead of failing the first upload.
+    /// naming the setting to look at, instead of failing the first upload. A local store written
+    /// before objects were sharded is moved to the sharded layout here.
     public static func checkAtStartUp(_ store: any ObjectStore, configuration: HubConfiguration) async throws(ConfigurationError) {
+        let setting = configuration.storageBackend == .s3 ? "AWS_S3_BUCKET" : "UPLOAD_DIR"
         do {
             try await store.checkHealth()
+            if let local = store as? LocalObjectStore { try await local.upgradeLayout() }
         } catch let error as ObjectStoreError {
-            let setting = configuration.storageBackend == .s3 ? "AWS_S3_BUCKET" : "UPLOAD_DIR"
             switch error {
             case .accessDenied(let message): throw ConfigurationError(setting: "AWS_ACCESS_KEY", problem: "is refused: \(message)")
             case .unavailable(let message) where message.contains("cannot be reached"):
                 throw ConfigurationError(setting: "AWS_S3_ENDPOINT", problem: "is unreachable: \(message)")
+            case .unavailable(let message) where message.hasPrefix("CACHE_DIR"):
+                throw ConfigurationError(setting: "CACHE_DIR", problem: "is not usable: \(message)")
             default: throw ConfigurationError(setting: setting, problem: "is not usable: \(error)")
             }
         } catch {
-            throw ConfigurationError(setting: configuration.storageBackend == .s3 ? "AWS_S3_BUCKET" : "UPLOAD_DIR", problem: "is not usable: \(error)")
+            throw ConfigurationError(setting: setting, problem: "is not usable: \(error)")
         }
     }
 }

@@ -54,7 +54,7 @@ import Testing
             #expect(try await client.execute(uri: "/api/v1/videos/\(video.id)/stream", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/api/v1/videos/\(video.id)", method: .delete).status == .notFound)
         }
-        let remaining = try FileManager.default.subpathsOfDirectory(atPath: hub.directory + "/uploads/videos")
+        let remaining = try FileManager.default.subpathsOfDirectory(atPath: hub.directory + "/uploads/objects")
         #expect(!remaining.contains { $0.hasSuffix("source") }, "deleting a video removes its bytes")
     }
 

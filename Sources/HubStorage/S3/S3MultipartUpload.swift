@@ -13,8 +13,13 @@ import XMLCoder
 struct S3MultipartUpload {
     let store: S3ObjectStore
     let key: ObjectKey
-    let file: PosixFile
-    let size: Int64
+    let contentType: String?
+    /// The size the caller promised, when it knows it: it sets the part size, and a body of any
+    /// other length fails the upload.
+    let expectedSize: Int64?
+
+    /// What the part size allows for when the size is not known in advance.
+    static let largestExpectedObject: Int64 = 50 << 30
 
     /// S3 allows 10,000 parts of at least 5 MiB: 8 MiB parts, grown in whole MiB so even a
     /// 20 GiB video needs fewer than 10,000.
@@ -24,53 +29,87 @@ struct S3MultipartUpload {
         return max(8 * mib, (needed + mib - 1) / mib * mib)
     }
 
-    func run() async throws {
+    /// Uploads `first` and then what `rest` yields, cut into parts.
+    func run<Bytes: AsyncIteratorProtocol>(first: ByteBuffer, rest: inout Bytes) async throws -> ObjectInfo where Bytes.Element == ByteBuffer {
+        let partSize = Int(Self.partSize(for: expectedSize ?? Self.largestExpectedObject))
+        var parts = PartCutter(pending: first, partSize: partSize)
+        return try await transfer { uploadID in
+            try await withThrowingTaskGroup(of: CompletedPart.self) { group in
+                var completed: [CompletedPart] = []
+                var inFlight = 0
+                var number = 0
+                while true {
+                    // Reading the next part waits here while `parallelParts` are in flight, so a
+                    // slow S3 slows the reading down instead of filling memory.
+                    if inFlight < store.parallelParts, let bytes = try await parts.next(from: &rest) {
+                        number += 1
+                        let partNumber = number
+                        group.addTask { try await uploadPart(partNumber, bytes: bytes, uploadID: uploadID) }
+                        inFlight += 1
+                        continue
+                    }
+                    guard let part = try await group.next() else { break }
+                    completed.append(part)
+                    inFlight -= 1
+                }
+                if let expectedSize, parts.total != expectedSize {
+                    throw ObjectStoreError.preconditionFailed("\(key): expected \(expectedSize) bytes, got \(parts.total)")
+                }
+                return (completed, parts.total)
+            }
+        }
+    }
+
+    /// A server-side copy of an object too large for one `CopyObject`, part by part
+    /// (`UploadPartCopy` with byte ranges).
+    func copy(from source: ObjectKey) async throws -> ObjectInfo {
+        guard let size = expectedSize else { preconditionFailure("a copy knows its size") }
+        let partSize = max(Self.partSize(for: size), 512 << 20)
+        let count = Int((size + partSize - 1) / partSize)
+        return try await transfer { uploadID in
+            let parts = try await withThrowingTaskGroup(of: CompletedPart.self) { group in
+                var completed: [CompletedPart] = []
+                for number in 1...count {
+                    if number > store.parallelParts, let part = try await group.next() { completed.append(part) }
+                    let start = Int64(number - 1) * partSize
+                    let range = "bytes=\(start)-\(min(start + partSize, size) - 1)"
+                    group.addTask { try await copyPart(number, source: source, range: range, uploadID: uploadID) }
+                }
+                for try await part in group { completed.append(part) }
+                return completed
+            }
+            return (parts, size)
+        }
+    }
+
+    /// Initiate, `body`, complete, check the stored size; abort on any failure.
+    private func transfer(_ body: (String) async throws -> ([CompletedPart], Int64)) async throws -> ObjectInfo {
         let uploadID = try await initiate()
+        let size: Int64
         do {
-            let parts = try await uploadParts(uploadID)
-            try await complete(uploadID, parts: parts)
+            let (parts, total) = try await body(uploadID)
+            try await complete(uploadID, parts: parts.sorted { $0.partNumber < $1.partNumber })
+            size = total
         } catch {
             _ = try? await store.send("DELETE", key: key, query: [("uploadId", uploadID)])
             throw error
         }
-        let stored = try await store.head(key).size
-        guard stored == size else {
-            throw ObjectStoreError.unavailable("S3 stored \(stored) bytes of \(key), not \(size)")
+        let stored = try await store.head(key)
+        guard stored.size == size else {
+            throw ObjectStoreError.unavailable("S3 stored \(stored.size) bytes of \(key), not \(size)")
         }
+        return stored
     }
 
     private func initiate() async throws -> String {
-        let response = try await store.send("POST", key: key, query: [("uploads", "")])
+        let response = try await store.send(
+            "POST", key: key, query: [("uploads", "")], headers: [("Content-Type", contentType ?? S3ObjectStore.defaultContentType)])
         try await S3ObjectStore.check(response, key: key)
         let body = try await response.body.collect(upTo: 1 << 20)
         return try XMLDecoder().decode(InitiateResult.self, from: Data(body.readableBytesView)).uploadId
     }
 
-    private func uploadParts(_ uploadID: String) async throws -> [CompletedPart] {
-        let partSize = Self.partSize(for: size)
-        let count = Int((size + partSize - 1) / partSize)
-        var parts: [CompletedPart] = []
-        try await withThrowingTaskGroup(of: CompletedPart.self) { group in
-            var next = 1
-            func addPart() {
-                let number = next
-                next += 1
-                group.addTask { try await uploadPart(number, uploadID: uploadID, partSize: partSize) }
-            }
-            while next <= min(count, store.parallelParts) { addPart() }
-            for try await part in group {
-                parts.append(part)
-                if next <= count { addPart() }
-            }
-        }
-        return parts.sorted { $0.partNumber < $1.partNumber }
-    }
-
-    private func uploadPart(_ number: Int, uploadID: String, partSize: Int64) async throws -> CompletedPart {
-        let offset = Int64(number - 1) * partSize
-        let length = Int(min(partSize, size - offset))
-        let file = self.file
-        let bytes = try await NIOThreadPool.singleton.runIfActive { try file.read(count: length, at: offset) }
+    private func uploadPart(_ number: Int, bytes: ByteBuffer, uploadID: String) async throws -> CompletedPart {
         let response = try await store.send(
             "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
             body: { .bytes(bytes) }, payloadHash: SigV4Signer.unsignedPayload)
@@ -81,22 +120,33 @@ struct S3MultipartUpload {
         return CompletedPart(partNumber: number, eTag: etag)
     }
 
+    private func copyPart(_ number: Int, source: ObjectKey, range: String, uploadID: String) async throws -> CompletedPart {
+        let response = try await store.send(
+            "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
+            headers: [("x-amz-copy-source", store.copySource(source)), ("x-amz-copy-source-range", range)])
+        try await S3ObjectStore.check(response, key: key)
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let result = try XMLDecoder().decode(CopyPartResult.self, from: Data(body.readableBytesView))
+        return CompletedPart(partNumber: number, eTag: result.eTag)
+    }
+
     private func complete(_ uploadID: String, parts: [CompletedPart]) async throws {
         let document = try XMLEncoder().encode(CompleteRequest(parts: parts), withRootKey: "CompleteMultipartUpload")
         let response = try await store.send(
             "POST", key: key, query: [("uploadId", uploadID)], body: { .bytes(ByteBuffer(bytes: document)) },
             payloadHash: SHA256.hash(data: document).hexEncoded)
         try await S3ObjectStore.check(response, key: key)
-        // S3 can answer 200 and still report an error in the body of a completion.
-        let body = try await response.body.collect(upTo: 1 << 20)
-        if let error = try? XMLDecoder().decode(S3ErrorBody.self, from: Data(body.readableBytesView)) {
-            throw ObjectStoreError.unavailable("completing the upload of \(key) failed: \(error.code)")
-        }
+        try await S3ObjectStore.checkNoErrorInBody(response, doing: "completing the upload of \(key)")
     }
 
     struct InitiateResult: Decodable {
         var uploadId: String
         enum CodingKeys: String, CodingKey { case uploadId = "UploadId" }
+    }
+
+    struct CopyPartResult: Decodable {
+        var eTag: String
+        enum CodingKeys: String, CodingKey { case eTag = "ETag" }
     }
 
     struct CompletedPart: Codable, Sendable {
@@ -111,5 +161,39 @@ struct S3MultipartUpload {
     struct CompleteRequest: Encodable {
         var parts: [CompletedPart]
         enum CodingKeys: String, CodingKey { case parts = "Part" }
+    }
+}
+
+/// Cuts a stream of arbitrary chunks into parts of one size (the last may be shorter).
+private struct PartCutter {
+    var pending: ByteBuffer
+    let partSize: Int
+    private(set) var total: Int64 = 0
+    private var finished = false
+
+    init(pending: ByteBuffer, partSize: Int) {
+        self.pending = pending
+        self.partSize = partSize
+    }
+
+    mutating func next<Bytes: AsyncIteratorProtocol>(from source: inout Bytes) async throws -> ByteBuffer? where Bytes.Element == ByteBuffer {
+        while !finished, pending.readableBytes < partSize {
+            guard var chunk = try await source.next() else {
+                finished = true
+                break
+            }
+            pending.writeBuffer(&chunk)
+        }
+        let length = min(partSize, pending.readableBytes)
+        guard length > 0 else { return nil }
+        let part = pending.readSlice(length: length)!
+        // The part keeps the large buffer; the few bytes past it start a fresh one, so the next
+        // part is not a copy-on-write of this one.
+        var rest = ByteBuffer()
+        rest.reserveCapacity(partSize)
+        rest.writeImmutableBuffer(pending)
+        pending = rest
+        total += Int64(length)
+        return part
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import HubCore
 import Logging
@@ -54,28 +55,113 @@ public struct S3ObjectStore: ObjectStore {
         self.clock = clock
     }
 
-    public func put(_ key: ObjectKey, movingFileAt path: String) async throws -> ObjectInfo {
+    /// A staged file goes up in one streamed PUT, or in parts past `multipartThreshold`; either
+    /// way a retried request reads the file again, so nothing has to stay in memory.
+    public func put(_ key: ObjectKey, movingFileAt path: String, contentType: String?) async throws -> ObjectInfo {
         let file = try PosixFile(path: path, mode: .read)
         let size = try file.status().size
+        let info: ObjectInfo
         if size > multipartThreshold {
-            try await S3MultipartUpload(store: self, key: key, file: file, size: size).run()
-            try? PosixPath.remove(path)
-            return ObjectInfo(key: key, size: size, modifiedAt: clock.now())
+            var chunks = FileChunks(file: file, size: size, chunkSize: chunkSize).makeAsyncIterator()
+            info = try await S3MultipartUpload(store: self, key: key, contentType: contentType, expectedSize: size)
+                .run(first: ByteBuffer(), rest: &chunks)
+        } else {
+            let chunkSize = self.chunkSize
+            let response = try await send(
+                "PUT", key: key, headers: [("Content-Type", contentType ?? Self.defaultContentType)],
+                body: { .stream(FileChunks(file: file, size: size, chunkSize: chunkSize), length: .known(size)) },
+                payloadHash: SigV4Signer.unsignedPayload)
+            try await Self.check(response, key: key)
+            info = Self.info(key, response.headers, size: size, contentType: contentType, clock: clock)
         }
-        let chunkSize = self.chunkSize
-        let response = try await send(
-            "PUT", key: key, headers: [("Content-Type", "application/octet-stream")],
-            body: { .stream(FileChunks(file: file, size: size, chunkSize: chunkSize), length: .known(size)) },
-            payloadHash: SigV4Signer.unsignedPayload)
-        try await Self.check(response, key: key)
         try? PosixPath.remove(path)
-        return ObjectInfo(key: key, size: size, modifiedAt: clock.now())
+        return info
+    }
+
+    /// A sequence can be read only once, so what a retry has to send again must be in memory: an
+    /// object smaller than one part is gathered and sent in one PUT, a larger one goes up in
+    /// parts (each kept until S3 has it). Memory stays within `parallelParts + 1` parts.
+    public func put<Bytes: AsyncSequence & Sendable>(
+        _ key: ObjectKey, from bytes: Bytes, size: Int64?, contentType: String?
+    ) async throws -> ObjectInfo where Bytes.Element == ByteBuffer {
+        let partSize = S3MultipartUpload.partSize(for: size ?? S3MultipartUpload.largestExpectedObject)
+        var iterator = bytes.makeAsyncIterator()
+        var first = ByteBuffer()
+        while first.readableBytes < partSize, var chunk = try await iterator.next() { first.writeBuffer(&chunk) }
+        if first.readableBytes >= partSize {
+            return try await S3MultipartUpload(store: self, key: key, contentType: contentType, expectedSize: size)
+                .run(first: first, rest: &iterator)
+        }
+        if let size, Int64(first.readableBytes) != size {
+            throw ObjectStoreError.preconditionFailed("\(key): expected \(size) bytes, got \(first.readableBytes)")
+        }
+        let whole = first
+        let response = try await send(
+            "PUT", key: key, headers: [("Content-Type", contentType ?? Self.defaultContentType)], body: { .bytes(whole) },
+            payloadHash: whole.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexEncoded)
+        try await Self.check(response, key: key)
+        return Self.info(key, response.headers, size: Int64(whole.readableBytes), contentType: contentType, clock: clock)
+    }
+
+    /// A server-side copy: the bytes never pass through the hub. S3 copies up to 5 GiB in one
+    /// request; anything larger is copied part by part.
+    public func copy(_ source: ObjectKey, to destination: ObjectKey) async throws -> ObjectInfo {
+        let original = try await head(source)
+        if original.size > Self.largestSingleCopy {
+            return try await S3MultipartUpload(store: self, key: destination, contentType: original.contentType, expectedSize: original.size)
+                .copy(from: source)
+        }
+        let response = try await send(
+            "PUT", key: destination, headers: [("x-amz-copy-source", copySource(source)), ("x-amz-metadata-directive", "COPY")])
+        try await Self.check(response, key: destination)
+        try await Self.checkNoErrorInBody(response, doing: "copying \(source) to \(destination)")
+        var info = original
+        info.key = destination
+        info.modifiedAt = clock.now()
+        return info
+    }
+
+    static let largestSingleCopy: Int64 = 5 << 30
+    static let defaultContentType = "application/octet-stream"
+
+    /// `x-amz-copy-source`: the bucket and the key, URI-encoded like a path.
+    func copySource(_ key: ObjectKey) -> String {
+        SigV4Signer.encode("/\(settings.bucket)/\(key.rawValue)", keepingSlash: true)
+    }
+
+    /// `ListObjectsV2`, in S3's key order; the continuation is S3's own token.
+    public func list(prefix: String, continuation: String?, limit: Int) async throws -> ObjectListing {
+        var query: [(name: String, value: String)] = [("list-type", "2"), ("max-keys", String(max(1, min(limit, 1000))))]
+        if !prefix.isEmpty { query.append(("prefix", prefix)) }
+        if let continuation { query.append(("continuation-token", continuation)) }
+        let response = try await send("GET", key: nil, query: query)
+        try await Self.check(response, key: nil)
+        let body = try await response.body.collect(upTo: 16 << 20)
+        let result = try XMLDecoder().decode(ListBucketResult.self, from: Data(body.readableBytesView))
+        let objects = (result.contents ?? []).compactMap { entry -> ObjectInfo? in
+            // A key the hub cannot address (written by another tool) is left out, not an error.
+            guard let key = try? ObjectKey(entry.key) else { return nil }
+            return ObjectInfo(
+                key: key, size: entry.size, modifiedAt: S3Date.parseISO8601(entry.lastModified) ?? Date(timeIntervalSince1970: 0),
+                etag: entry.eTag)
+        }
+        return ObjectListing(objects: objects, continuation: result.isTruncated ? result.nextContinuationToken : nil)
+    }
+
+    /// A GET URL signed for `seconds` (at most S3's 7 days). `response-content-type` makes S3
+    /// answer with the video's type whatever the object was stored with.
+    public func presignedURL(for key: ObjectKey, expiresIn seconds: Int, contentType: String?) -> URL? {
+        let (url, host, path) = location(of: key)
+        let query = contentType.map { [(name: "response-content-type", value: $0)] } ?? []
+        let request = SigV4Signer.Request(method: "GET", path: path, query: query, headers: [("host", host)])
+        let signed = signer.presignedQuery(for: request, expires: min(max(seconds, 1), 604_800), date: clock.now())
+        return URL(string: url + "?" + signed)
     }
 
     public func head(_ key: ObjectKey) async throws -> ObjectInfo {
         let response = try await send("HEAD", key: key)
         try await Self.check(response, key: key)
-        return Self.info(key, response.headers)
+        return Self.info(key, response.headers, clock: clock)
     }
 
     public func read(_ key: ObjectKey, range: ClosedRange<Int64>?) async throws -> ObjectByteStream {
@@ -83,7 +169,7 @@ public struct S3ObjectStore: ObjectStore {
         if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
         let response = try await send("GET", key: key, headers: headers)
         try await Self.check(response, key: key)
-        var info = Self.info(key, response.headers)
+        var info = Self.info(key, response.headers, clock: clock)
         if let total = response.headers.first(name: "Content-Range")?.split(separator: "/").last.flatMap({ Int64($0) }) {
             info.size = total
         }
@@ -181,10 +267,50 @@ public struct S3ObjectStore: ObjectStore {
         }
     }
 
-    private static func info(_ key: ObjectKey, _ headers: HTTPHeaders) -> ObjectInfo {
+    /// S3 can answer 200 and report an error in the body (copies and multipart completions that
+    /// failed after the response began).
+    static func checkNoErrorInBody(_ response: HTTPClientResponse, doing operation: String) async throws {
+        let body = try await response.body.collect(upTo: 1 << 20)
+        if let error = try? XMLDecoder().decode(S3ErrorBody.self, from: Data(body.readableBytesView)) {
+            throw ObjectStoreError.unavailable("\(operation) failed: \(error.code)")
+        }
+    }
+
+    /// What a response's headers say about an object; the size and type the hub sent stand in
+    /// for what a PUT's response does not repeat.
+    static func info(
+        _ key: ObjectKey, _ headers: HTTPHeaders, size: Int64? = nil, contentType: String? = nil, clock: any WallClock
+    ) -> ObjectInfo {
         ObjectInfo(
-            key: key, size: headers.first(name: "Content-Length").flatMap { Int64($0) } ?? 0,
-            modifiedAt: headers.first(name: "Last-Modified").flatMap(S3Date.parse) ?? Date(timeIntervalSince1970: 0))
+            key: key, size: size ?? headers.first(name: "Content-Length").flatMap { Int64($0) } ?? 0,
+            modifiedAt: headers.first(name: "Last-Modified").flatMap(S3Date.parse) ?? clock.now(),
+            etag: headers.first(name: "ETag"), contentType: contentType ?? headers.first(name: "Content-Type"))
+    }
+}
+
+/// `ListObjectsV2`'s answer, as much of it as the hub reads.
+struct ListBucketResult: Decodable {
+    var contents: [Entry]?
+    var isTruncated: Bool
+    var nextContinuationToken: String?
+
+    struct Entry: Decodable {
+        var key: String
+        var size: Int64
+        var eTag: String?
+        var lastModified: String
+        enum CodingKeys: String, CodingKey {
+            case key = "Key"
+            case size = "Size"
+            case eTag = "ETag"
+            case lastModified = "LastModified"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case contents = "Contents"
+        case isTruncated = "IsTruncated"
+        case nextContinuationToken = "NextContinuationToken"
     }
 }
 
@@ -205,6 +331,15 @@ enum S3Date {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+
+    /// `2009-10-12T17:50:30.000Z`, as listings give it.
+    static func parseISO8601(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)
     }
 }

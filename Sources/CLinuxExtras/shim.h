@@ -1,0 +1,2 @@
+// Linux headers the Glibc module does not export.
+#include <sys/xattr.h>
