@@ -1,8 +1,8 @@
 import Foundation
 
 /// How pages show sizes and durations.
-enum Format {
-    static func bytes(_ count: Int64) -> String {
+public enum Format {
+    public static func bytes(_ count: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(count)
         var unit = 0
@@ -13,7 +13,7 @@ enum Format {
         return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
     }
 
-    static func duration(_ seconds: Double?) -> String {
+    public static func duration(_ seconds: Double?) -> String {
         guard let seconds, seconds.isFinite, seconds >= 0 else { return "–" }
         let total = Int(seconds.rounded())
         let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60)

@@ -111,6 +111,9 @@ public struct HubConfiguration: Sendable {
         if let redirect = streamRedirect, redirect != "presigned" {
             throw ConfigurationError(setting: "STREAM_REDIRECT", problem: "must be 'presigned' or unset, got '\(redirect)'")
         }
+        if streamRedirect != nil, storageBackend != .s3 {
+            throw ConfigurationError(setting: "STREAM_REDIRECT", problem: "redirects to S3 and needs STORAGE_BACKEND=s3")
+        }
         let expiry = try settings.integer("upload.expiry.seconds", env: "UPLOAD_EXPIRY_SECONDS") ?? 86_400
         guard expiry > 0 else {
             throw ConfigurationError(setting: "UPLOAD_EXPIRY_SECONDS", problem: "must be a positive number of seconds")

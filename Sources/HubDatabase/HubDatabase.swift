@@ -30,6 +30,12 @@ public struct HubDatabase: Sendable {
     public var videos: SQLiteVideoRepository { SQLiteVideoRepository(writer: writer) }
     public var uploads: SQLiteUploadRepository { SQLiteUploadRepository(writer: writer) }
     public var accounts: SQLiteAccountRepository { SQLiteAccountRepository(writer: writer) }
+    public var settings: SQLiteHubSettings { SQLiteHubSettings(writer: writer) }
+
+    /// How many videos the hub has, whoever owns them.
+    public func videoCount() async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM video") ?? 0 }
+    }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HubCore
 import HubDatabase
@@ -22,7 +23,7 @@ public struct HubEnvironment: Sendable {
 
     public init(
         configuration: HubConfiguration, media: any MediaProcessor, clock: any WallClock = SystemWallClock(),
-        logger: Logger
+        storageHTTPClient: HTTPClient = .shared, logger: Logger
     ) throws {
         self.configuration = configuration
         self.clock = clock
@@ -38,7 +39,7 @@ public struct HubEnvironment: Sendable {
             throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
         }
         videos = CachedVideoRepository(database.videos)
-        store = try StorageFactory.makeStore(configuration)
+        store = try StorageFactory.makeStore(configuration, http: storageHTTPClient, logger: logger)
         staging = UploadStaging(directory: "\(configuration.uploadDirectory)/.incoming")
         do {
             try staging.prepare()
@@ -52,6 +53,26 @@ public struct HubEnvironment: Sendable {
             logger: logger)
         accounts = try AccountService(configuration: configuration, accounts: database.accounts, clock: clock, logger: logger)
     }
+
+    /// Refuses to start on a store other than the one the videos are in: the database records
+    /// where objects live (`storage migrate` updates it), so switching `STORAGE_BACKEND` without
+    /// migrating stops the hub with one line instead of serving a library of missing videos and
+    /// splitting new uploads from old. A hub with no videos yet may switch freely.
+    public func verifyStorageLocation() async throws {
+        let configured = StorageFactory.location(configuration)
+        let settings = database.settings
+        if let recorded = try await settings.value(Self.storageLocationSetting), recorded != configured,
+            try await database.videoCount() > 0
+        {
+            throw ConfigurationError(
+                setting: "STORAGE_BACKEND",
+                problem: "points at \(configured), but this hub's videos are in \(recorded); "
+                    + "copy them with `streamhub storage migrate --to \(configured.hasPrefix("s3") ? "s3" : "local")` or set it back")
+        }
+        try await settings.set(Self.storageLocationSetting, to: configured)
+    }
+
+    public static let storageLocationSetting = "storageLocation"
 
     /// The video named by a route's `:id` if `user` may do `action` to it; 404 for ids that are
     /// not ids, missing videos and videos the user may not see, 403 for changes they may not make.

@@ -38,11 +38,19 @@ struct HubOptions: ParsableArguments {
         var logger = Logger(label: "streamhub")
         logger.logLevel = .warning
         do {
-            try PosixPath.createDirectories(configuration.dataDirectory)
-            let database = try HubDatabase.open(path: configuration.sqlitePath)
-            return try AccountService(configuration: configuration, accounts: database.accounts, clock: SystemWallClock(), logger: logger)
-        } catch let error as ConfigurationError {
+            return try AccountService(
+                configuration: configuration, accounts: await database(configuration).accounts, clock: SystemWallClock(), logger: logger)
+        } catch {
             Self.fail(error)
+        }
+    }
+
+    /// This hub's database, created if it is not there yet.
+    func database(_ configuration: HubConfiguration? = nil) async -> HubDatabase {
+        let configuration = if let configuration { configuration } else { await self.configuration() }
+        do {
+            try PosixPath.createDirectories(configuration.dataDirectory)
+            return try HubDatabase.open(path: configuration.sqlitePath)
         } catch {
             Self.fail(ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)"))
         }

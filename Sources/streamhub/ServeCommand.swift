@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import HubCore
 import HubMedia
@@ -32,10 +33,13 @@ struct ServeCommand: AsyncParsableCommand {
         ])
         var logger = Logger(label: "streamhub")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let http = StorageFactory.makeHTTPClient()
         let environment: HubEnvironment
         do {
-            environment = try HubEnvironment(configuration: configuration, media: MediaTools.detect(), logger: logger)
+            environment = try HubEnvironment(
+                configuration: configuration, media: MediaTools.detect(), storageHTTPClient: http, logger: logger)
             try await StorageFactory.checkAtStartUp(environment.store, configuration: configuration)
+            try await environment.verifyStorageLocation()
         } catch let error as ConfigurationError {
             HubOptions.fail(error)
         }
@@ -45,6 +49,12 @@ struct ServeCommand: AsyncParsableCommand {
         var group = ServiceGroupConfiguration(
             services: [buildApplication(environment)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
-        try await ServiceGroup(configuration: group).run()
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            try await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
     }
 }

@@ -6,5 +6,5 @@ struct StreamHub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streamhub",
         abstract: "A self-hosted hub to upload, stream and organise videos.",
-        subcommands: [ServeCommand.self, UserCommand.self, TokenCommand.self, UploadCommand.self])
+        subcommands: [ServeCommand.self, UserCommand.self, TokenCommand.self, UploadCommand.self, StorageCommand.self])
 }

@@ -13,6 +13,10 @@ import NIOCore
 struct StreamController: Sendable {
     let environment: HubEnvironment
 
+    /// Long enough for a browser to play a long video on the one URL it was redirected to (it
+    /// keeps sending its range requests there), short enough that a leaked link soon dies.
+    static let presignedLifetimeSeconds = 3600
+
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("videos/:id/stream", use: stream)
         group.head("videos/:id/stream", use: stream)
@@ -23,6 +27,13 @@ struct StreamController: Sendable {
     @Sendable func stream(_ request: Request, context: SignedInContext) async throws -> Response {
         let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .view)
         let key = try ObjectKey(video.storageKey)
+        if environment.configuration.streamRedirect == "presigned",
+            let url = environment.store.presignedURL(for: key, expiresIn: Self.presignedLifetimeSeconds, contentType: video.contentType)
+        {
+            // The access check above is the hub's part; the bytes come from S3 (or a CDN in
+            // front of it). The redirect itself must not be cached past the URL's life.
+            return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "private, no-store"])
+        }
         return try await serve(
             key: key, size: video.sizeBytes, contentType: video.contentType,
             validators: Validators(sha256: video.sha256, lastModified: video.createdAt), request: request)

@@ -1,0 +1,90 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import HubCore
+import HubDatabase
+import HubStorage
+import HubWeb
+
+/// `streamhub storage …`: operations on where the hub keeps video bytes.
+struct StorageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "storage", abstract: "Work with the hub's object storage.", subcommands: [Migrate.self])
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy every stored object to another backend, verified by SHA-256.",
+            discussion: """
+                Copies from where the hub's objects are now to the backend named by --to, configured by the \
+                same settings the hub reads (UPLOAD_DIR; AWS_S3_BUCKET and the AWS_* settings). Each copy is \
+                read back and its SHA-256 compared. Interrupted, it resumes where it stopped; run again, it \
+                copies only what is new. When every object is copied, the hub's database records the new \
+                location: set STORAGE_BACKEND to match and restart the hub. Stop the hub first, or run the \
+                migration again after stopping it, so uploads made meanwhile are copied too.
+                """)
+
+        @Option(help: "Where to copy the objects: s3 or local.") var to: String
+        @OptionGroup var options: HubOptions
+
+        func run() async throws {
+            guard let target = HubConfiguration.StorageBackend(rawValue: to.lowercased()) else {
+                throw ValidationError("--to must be s3 or local")
+            }
+            let configuration = await options.configuration()
+            let database = await options.database(configuration)
+            let recorded = try await database.settings.value(HubEnvironment.storageLocationSetting)
+            let targetLocation = StorageFactory.location(configuration, backend: target)
+            // The source is where the objects are: the configured backend, unless that is already
+            // the target (STORAGE_BACKEND changed before migrating), then the one last recorded.
+            var sourceBackend = configuration.storageBackend
+            if sourceBackend == target, let recorded, recorded != targetLocation {
+                sourceBackend = recorded == "local" ? .local : .s3
+            }
+            guard StorageFactory.location(configuration, backend: sourceBackend) != targetLocation else {
+                print("The objects are already in \(targetLocation); nothing to copy.")
+                return
+            }
+            let http = StorageFactory.makeHTTPClient()
+            do {
+                try await migrate(from: sourceBackend, to: target, configuration: configuration, database: database, http: http)
+            } catch {
+                try await http.shutdown()
+                if let error = error as? ConfigurationError { HubOptions.fail(error) }
+                throw Failure.report("migration stopped: \(error). Run the same command again to resume.")
+            }
+            try await http.shutdown()
+        }
+
+        private func migrate(
+            from sourceBackend: HubConfiguration.StorageBackend, to target: HubConfiguration.StorageBackend,
+            configuration: HubConfiguration, database: HubDatabase, http: HTTPClient
+        ) async throws {
+            let source = try StorageFactory.makeStore(configuration, backend: sourceBackend, http: http)
+            let destination = try StorageFactory.makeStore(configuration, backend: target, http: http)
+            for (store, backend) in [(source, sourceBackend), (destination, target)] {
+                var checked = configuration
+                checked.storageBackend = backend
+                try await StorageFactory.checkAtStartUp(store, configuration: checked)
+            }
+            let targetLocation = StorageFactory.location(configuration, backend: target)
+            let journal = (configuration.dataDirectory as NSString).appendingPathComponent("storage-migration-\(target.rawValue).journal")
+            let interactive = isatty(STDERR_FILENO) == 1
+            let migration = StorageMigration(source: source, destination: destination, journalPath: journal)
+            let started = ContinuousClock.now
+            let result = try await migration.run { progress in
+                let line =
+                    "[\(progress.objectsDone)/\(progress.objectsTotal)] \(Format.bytes(progress.bytesDone)) of \(Format.bytes(progress.bytesTotal))"
+                    + (progress.current.map { "  \($0)" } ?? "")
+                // On a terminal one line redrawn; in a log one line per object.
+                FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
+            }
+            if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+            try await database.settings.set(HubEnvironment.storageLocationSetting, to: targetLocation)
+            let seconds = (ContinuousClock.now - started).components.seconds
+            print(
+                "Migrated to \(targetLocation): \(result.copied) copied and verified, \(result.alreadyThere) already there, "
+                    + "\(Format.bytes(result.bytesTotal)) in \(seconds) s.")
+            print("Now set STORAGE_BACKEND=\(target.rawValue) and restart the hub.")
+        }
+    }
+}
