@@ -13,13 +13,17 @@ import urllib.request
 import boto3
 
 
-def configure(url, bucket):
+def wait_until_ready(url):
     for _ in range(200):
         try:
             urllib.request.urlopen(url + "/moto-api/", timeout=1)
-            break
+            return
         except Exception:
             time.sleep(0.05)
+
+
+def configure(url, bucket):
+    wait_until_ready(url)
     setup = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
     iam = boto3.client("iam", **setup)
     iam.create_user(UserName="hub")

@@ -66,10 +66,9 @@ public struct HubConfiguration: Sendable {
         }
         self.storageBackend = storageBackend
         self.uploadDirectory = settings.string("upload.dir") ?? "./uploads"
-        if storageBackend == .s3 {
-            guard let bucket = settings.string("aws.s3.bucket") else {
-                throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required when STORAGE_BACKEND=s3")
-            }
+        // Read whenever a bucket is named, not only with STORAGE_BACKEND=s3: `storage migrate`
+        // copies to S3 from a hub still running on local disk.
+        if let bucket = settings.string("aws.s3.bucket") {
             self.s3 = S3Settings(
                 bucket: bucket,
                 region: settings.string("aws.region") ?? "us-east-1",
@@ -78,6 +77,8 @@ public struct HubConfiguration: Sendable {
                     ?? settings.string("aws.secret.access.key", secret: true),
                 endpoint: settings.string("aws.s3.endpoint")
             )
+        } else if storageBackend == .s3 {
+            throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required when STORAGE_BACKEND=s3")
         } else {
             self.s3 = nil
         }

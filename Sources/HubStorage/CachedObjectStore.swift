@@ -92,7 +92,7 @@ public struct CachedObjectStore: ObjectStore {
     }
 }
 
-public struct CacheStatistics: Sendable, Equatable, Codable {
+public struct CacheStatistics: Sendable, Equatable, Encodable {
     public var hits: Int
     public var misses: Int
     public var fetches: Int
@@ -102,6 +102,19 @@ public struct CacheStatistics: Sendable, Equatable, Codable {
 
     /// Hits over all reads, 0 before the first read.
     public var hitRatio: Double { hits + misses == 0 ? 0 : Double(hits) / Double(hits + misses) }
+
+    enum CodingKeys: String, CodingKey { case hits, misses, fetches, evictions, cachedBytes, maxBytes, hitRatio }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(hits, forKey: .hits)
+        try container.encode(misses, forKey: .misses)
+        try container.encode(fetches, forKey: .fetches)
+        try container.encode(evictions, forKey: .evictions)
+        try container.encode(cachedBytes, forKey: .cachedBytes)
+        try container.encode(maxBytes, forKey: .maxBytes)
+        try container.encode(hitRatio, forKey: .hitRatio)
+    }
 }
 
 /// What is in the cache directory, in least-recently-used order, and the fetches in progress.

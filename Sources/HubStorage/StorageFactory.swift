@@ -33,11 +33,11 @@ public enum StorageFactory {
 
     static func s3Settings(_ configuration: HubConfiguration) throws(ConfigurationError) -> S3ObjectStore.Settings {
         guard let s3 = configuration.s3 else {
-            throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required when STORAGE_BACKEND=s3")
+            throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required to store objects in S3")
         }
         guard let accessKey = s3.accessKey, let secretKey = s3.secretKey else {
             throw ConfigurationError(
-                setting: "AWS_ACCESS_KEY", problem: "and AWS_SECRET_KEY (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) are required when STORAGE_BACKEND=s3")
+                setting: "AWS_ACCESS_KEY", problem: "and AWS_SECRET_KEY (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) are required to store objects in S3")
         }
         var endpoint: URL?
         if let raw = s3.endpoint {

@@ -51,7 +51,10 @@ def test_bad_configuration_fails_fast_with_one_line(binary, tmp_path):
     for env, setting in [({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND"), ({"HUB_PORT": "http"}, "HUB_PORT"),
                          ({"STORAGE_BACKEND": "s3"}, "AWS_S3_BUCKET"), ({"MAX_UPLOAD_BYTES": "-5"}, "MAX_UPLOAD_BYTES"),
                          ({"UPLOAD_DIR": "/proc/no/such/dir"}, "UPLOAD_DIR"),
-                         ({"HUB_DATA_DIR": "/proc/no/data"}, "HUB_DATA_DIR")]:
+                         ({"HUB_DATA_DIR": "/proc/no/data"}, "HUB_DATA_DIR"),
+                         ({"CACHE_DIR": "/tmp/cache"}, "CACHE_DIR"),
+                         ({"STREAM_REDIRECT": "presigned"}, "STREAM_REDIRECT"),
+                         ({"STREAM_REDIRECT": "sometimes"}, "STREAM_REDIRECT")]:
         out = serve_once(binary, tmp_path, **env)
         assert out.returncode == 78, (env, out.stderr)
         lines = out.stderr.strip().splitlines()

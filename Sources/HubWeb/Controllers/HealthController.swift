@@ -1,14 +1,17 @@
 import Foundation
 import HubCore
+import HubStorage
 import Hummingbird
 
-/// `GET /healthz` (the process answers) and `GET /readyz` (database and storage reachable).
+/// `GET /healthz` (the process answers) and `GET /readyz` (database and storage reachable, and
+/// the disk cache's counters when there is one).
 struct HealthController<Context: RequestContext>: Sendable {
     let environment: HubEnvironment
 
     struct Status: ResponseEncodable {
         var status: String
         var checks: [String: String]?
+        var cache: CacheStatistics?
     }
 
     func addRoutes(to router: Router<Context>) {
@@ -31,7 +34,8 @@ struct HealthController<Context: RequestContext>: Sendable {
             checks["storage"] = "\(error)"
         }
         let ready = checks.values.allSatisfy { $0 == "ok" }
-        var response = try Status(status: ready ? "ready" : "unavailable", checks: checks).response(from: request, context: context)
+        let cache = await (environment.store as? CachedObjectStore)?.statistics
+        var response = try Status(status: ready ? "ready" : "unavailable", checks: checks, cache: cache).response(from: request, context: context)
         response.status = ready ? .ok : .serviceUnavailable
         return response
     }
