@@ -104,6 +104,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Swift half of scripts/bench/storage.py: the hub's S3 client and cache, measured.
+        .executableTarget(
+            name: "storage-bench",
+            dependencies: [
+                "HubCore", "HubStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/StorageBench",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "streamhub",
             dependencies: [
@@ -121,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HubCoreTests",
-            dependencies: ["HubCore", .product(name: "Configuration", package: "swift-configuration")],
+            dependencies: ["HubCore", .product(name: "Configuration", package: "swift-configuration"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,7 +5,10 @@ then signature checking switched on (moto's reset-auth). Prints "ACCESS_KEY SECR
   python3 scripts/moto_s3.py http://127.0.0.1:PORT BUCKET
 Shared by the Swift tests (Tests/HubStorageTests/MotoServer.swift) and the e2e tests.
 """
+import contextlib
 import json
+import socket
+import subprocess
 import sys
 import time
 import urllib.request
@@ -20,6 +23,27 @@ def wait_until_ready(url):
             return
         except Exception:
             time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def running(bucket=None):
+    """A moto server on a free loopback port, stopped on exit; yields its URL. With `bucket`, the
+    bucket is made (any credentials work: signature checking stays off until `configure`)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url)
+        if bucket:
+            boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="any",
+                         aws_secret_access_key="any").create_bucket(Bucket=bucket)
+        yield url
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def configure(url, bucket):

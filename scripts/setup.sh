@@ -5,7 +5,7 @@
 # with boto3 for the S3 backend's tests). Installs only what is missing.
 set -euo pipefail
 
-packages=(libsqlite3-dev ffmpeg curl)
+packages=(libsqlite3-dev zlib1g-dev ffmpeg curl)
 python_packages=()
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium chromium-driver)

@@ -1,5 +1,6 @@
 import Configuration
 import HubCore
+import NIOCore
 import Testing
 
 @Suite struct HubConfigurationTests {
@@ -75,5 +76,14 @@ import Testing
     @Test(arguments: ["", "/etc/passwd", "../x", "a/../../b", "a//b", "a/./b", "a/", "a\u{0}b", "a\\b", String(repeating: "k", count: 2000)])
     func refusesKeysThatCouldEscape(key: String) {
         #expect(throws: HubError.self) { try ObjectKey(key) }
+    }
+}
+
+@Suite struct CRC32Tests {
+    @Test func matchesTheStandardCheckValue() {
+        // The CRC-32 of "123456789" is 0xCBF43926 (the check value of the zlib/IEEE CRC).
+        #expect(CRC32.checksum(ByteBuffer(string: "123456789")) == 0xCBF4_3926)
+        #expect(CRC32.base64(ByteBuffer(string: "123456789")) == "y/Q5Jg==")
+        #expect(CRC32.checksum(ByteBuffer()) == 0)
     }
 }

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from conftest import fake_mp4
-from hubbench import ROOT, Hub, free_port
+from hubbench import ROOT, Hub
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import moto_s3  # noqa: E402
@@ -17,18 +17,13 @@ import moto_s3  # noqa: E402
 
 @pytest.fixture(scope="module")
 def moto():
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    access_key, secret_key = moto_s3.configure(url, "videos")
-    env = {"STORAGE_BACKEND": "s3", "AWS_S3_BUCKET": "videos", "AWS_S3_ENDPOINT": url,
-           "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
-    client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access_key,
-                          aws_secret_access_key=secret_key)
-    yield env, client
-    process.terminate()
-    process.wait()
+    with moto_s3.running() as url:
+        access_key, secret_key = moto_s3.configure(url, "videos")
+        env = {"STORAGE_BACKEND": "s3", "AWS_S3_BUCKET": "videos", "AWS_S3_ENDPOINT": url,
+               "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
+        client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access_key,
+                              aws_secret_access_key=secret_key)
+        yield env, client
 
 
 def upload(hub, tmp_path, data, name="clip.mp4"):
@@ -101,14 +96,7 @@ def test_presigned_redirect_lets_the_client_read_s3_directly(binary, tmp_path):
     # moto answers presigned URLs only with its signature checking off (TOOLS.md), so this test
     # has a moto of its own; the signatures themselves are compared with botocore's in
     # SigV4SignerTests.
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        moto_s3.wait_until_ready(url)
-        boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="k",
-                     aws_secret_access_key="s").create_bucket(Bucket="direct")
+    with moto_s3.running(bucket="direct") as url:
         hub = Hub(binary, str(tmp_path), extra_env={
             "STORAGE_BACKEND": "s3", "AWS_S3_BUCKET": "direct", "AWS_S3_ENDPOINT": url, "AWS_ACCESS_KEY_ID": "k",
             "AWS_SECRET_ACCESS_KEY": "s", "STREAM_REDIRECT": "presigned"})
@@ -131,9 +119,6 @@ def test_presigned_redirect_lets_the_client_read_s3_directly(binary, tmp_path):
             assert request_without_redirects(f"{hub.url}/api/v1/videos/{video_id}/stream", {})[0] == 401
         finally:
             hub.stop()
-    finally:
-        process.terminate()
-        process.wait()
 
 
 def test_disk_cache_in_front_of_s3_serves_repeated_ranges(binary, moto, tmp_path):
@@ -263,3 +248,23 @@ def test_migrate_refuses_bad_targets_with_one_line(binary, moto, tmp_path):
         assert words in out.stdout + out.stderr, (args, out.stdout, out.stderr)
         if code == 78:
             assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_s3_going_away_gives_503_with_a_json_error_and_the_hub_keeps_running(binary, tmp_path):
+    with moto_s3.running(bucket="flaky") as url:
+        hub = Hub(binary, str(tmp_path), extra_env={
+            "STORAGE_BACKEND": "s3", "AWS_S3_BUCKET": "flaky", "AWS_S3_ENDPOINT": url, "AWS_ACCESS_KEY_ID": "k",
+            "AWS_SECRET_ACCESS_KEY": "s"})
+        hub.start()
+        hub.sign_up_admin()
+        video_id = upload(hub, tmp_path, fake_mp4(1_000_000, seed=61))
+    # moto is gone now: reads fail after the retries, as clear 503s, and the hub stays up.
+    try:
+        status, _, body = hub.request(f"/api/v1/videos/{video_id}/stream", headers={"Range": "bytes=0-99"})
+        assert status == 503, body
+        assert json.loads(body)["error"]["code"] == "unavailable"
+        assert hub.request("/readyz")[0] == 503
+        assert hub.request(f"/api/v1/videos/{video_id}")[0] == 200, "metadata still answers"
+        assert hub.process.poll() is None
+    finally:
+        hub.stop()

@@ -14,12 +14,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def build_release():
-    subprocess.run(["swift", "build", "-c", "release", "--product", "streamhub"], cwd=ROOT, check=True,
+def build_release(product="streamhub"):
+    """Builds `product` in release mode and returns the path of the executable."""
+    subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout.strip()
-    return os.path.join(out, "streamhub")
+    return os.path.join(out, product)
 
 
 def print_rows(rows):

@@ -33,7 +33,7 @@ struct S3MultipartUpload {
     func run<Bytes: AsyncIteratorProtocol>(first: ByteBuffer, rest: inout Bytes) async throws -> ObjectInfo where Bytes.Element == ByteBuffer {
         let partSize = Int(Self.partSize(for: expectedSize ?? Self.largestExpectedObject))
         var parts = PartCutter(pending: first, partSize: partSize)
-        return try await transfer { uploadID in
+        return try await transfer(checksummed: true) { uploadID in
             try await withThrowingTaskGroup(of: CompletedPart.self) { group in
                 var completed: [CompletedPart] = []
                 var inFlight = 0
@@ -66,7 +66,7 @@ struct S3MultipartUpload {
         guard let size = expectedSize else { preconditionFailure("a copy knows its size") }
         let partSize = max(Self.partSize(for: size), 512 << 20)
         let count = Int((size + partSize - 1) / partSize)
-        return try await transfer { uploadID in
+        return try await transfer(checksummed: false) { uploadID in
             let parts = try await withThrowingTaskGroup(of: CompletedPart.self) { group in
                 var completed: [CompletedPart] = []
                 for number in 1...count {
@@ -82,9 +82,10 @@ struct S3MultipartUpload {
         }
     }
 
-    /// Initiate, `body`, complete, check the stored size; abort on any failure.
-    private func transfer(_ body: (String) async throws -> ([CompletedPart], Int64)) async throws -> ObjectInfo {
-        let uploadID = try await initiate()
+    /// Initiate, `body`, complete, check the stored size; abort on any failure. A checksummed
+    /// upload sends each part's CRC-32, which S3 verifies as the part arrives.
+    private func transfer(checksummed: Bool, _ body: (String) async throws -> ([CompletedPart], Int64)) async throws -> ObjectInfo {
+        let uploadID = try await initiate(checksummed: checksummed)
         let size: Int64
         do {
             let (parts, total) = try await body(uploadID)
@@ -101,23 +102,27 @@ struct S3MultipartUpload {
         return stored
     }
 
-    private func initiate() async throws -> String {
-        let response = try await store.send(
-            "POST", key: key, query: [("uploads", "")], headers: [("Content-Type", contentType ?? S3ObjectStore.defaultContentType)])
+    private func initiate(checksummed: Bool) async throws -> String {
+        var headers = [(name: "Content-Type", value: contentType ?? S3ObjectStore.defaultContentType)]
+        if checksummed { headers.append(("x-amz-checksum-algorithm", "CRC32")) }
+        let response = try await store.send("POST", key: key, query: [("uploads", "")], headers: headers)
         try await S3ObjectStore.check(response, key: key)
         let body = try await response.body.collect(upTo: 1 << 20)
         return try XMLDecoder().decode(InitiateResult.self, from: Data(body.readableBytesView)).uploadId
     }
 
     private func uploadPart(_ number: Int, bytes: ByteBuffer, uploadID: String) async throws -> CompletedPart {
+        // UNSIGNED-PAYLOAD spares a SHA-256 of every part; the CRC-32 still lets S3 refuse a
+        // part damaged in transit.
+        let checksum = CRC32.base64(bytes)
         let response = try await store.send(
             "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-            body: { .bytes(bytes) }, payloadHash: SigV4Signer.unsignedPayload)
+            headers: [("x-amz-checksum-crc32", checksum)], body: { .bytes(bytes) }, payloadHash: SigV4Signer.unsignedPayload)
         try await S3ObjectStore.check(response, key: key)
         guard let etag = response.headers.first(name: "ETag") else {
             throw ObjectStoreError.unavailable("S3 gave no ETag for part \(number) of \(key)")
         }
-        return CompletedPart(partNumber: number, eTag: etag)
+        return CompletedPart(partNumber: number, eTag: etag, checksumCRC32: checksum)
     }
 
     private func copyPart(_ number: Int, source: ObjectKey, range: String, uploadID: String) async throws -> CompletedPart {
@@ -152,9 +157,11 @@ struct S3MultipartUpload {
     struct CompletedPart: Codable, Sendable {
         var partNumber: Int
         var eTag: String
+        var checksumCRC32: String? = nil
         enum CodingKeys: String, CodingKey {
             case partNumber = "PartNumber"
             case eTag = "ETag"
+            case checksumCRC32 = "ChecksumCRC32"
         }
     }
 
@@ -164,36 +171,50 @@ struct S3MultipartUpload {
     }
 }
 
-/// Cuts a stream of arbitrary chunks into parts of one size (the last may be shorter).
+/// Cuts a stream of arbitrary chunks into parts of one size (the last may be shorter). Each part
+/// is one allocation of exactly the part size: a chunk that straddles two parts is split, so no
+/// buffer grows past its part and none is copied twice.
 private struct PartCutter {
-    var pending: ByteBuffer
+    private var pending: ByteBuffer
+    /// The part of the last chunk that belongs to the next part.
+    private var leftover: ByteBuffer?
     let partSize: Int
     private(set) var total: Int64 = 0
     private var finished = false
 
     init(pending: ByteBuffer, partSize: Int) {
-        self.pending = pending
         self.partSize = partSize
+        self.pending = ByteBuffer()
+        self.leftover = pending.readableBytes > 0 ? pending : nil
     }
 
     mutating func next<Bytes: AsyncIteratorProtocol>(from source: inout Bytes) async throws -> ByteBuffer? where Bytes.Element == ByteBuffer {
-        while !finished, pending.readableBytes < partSize {
-            guard var chunk = try await source.next() else {
+        while pending.readableBytes < partSize {
+            var chunk: ByteBuffer
+            if let left = leftover {
+                chunk = left
+                leftover = nil
+            } else if !finished, let next = try await source.next() {
+                chunk = next
+            } else {
                 finished = true
                 break
             }
-            pending.writeBuffer(&chunk)
+            if pending.readableBytes == 0, chunk.readableBytes == partSize {
+                // A chunk that is exactly a part (a file read a part at a time) goes as it is.
+                pending = chunk
+                break
+            }
+            if pending.capacity < partSize { pending.reserveCapacity(partSize) }
+            let take = min(partSize - pending.readableBytes, chunk.readableBytes)
+            var head = chunk.readSlice(length: take)!
+            pending.writeBuffer(&head)
+            if chunk.readableBytes > 0 { leftover = chunk }
         }
-        let length = min(partSize, pending.readableBytes)
-        guard length > 0 else { return nil }
-        let part = pending.readSlice(length: length)!
-        // The part keeps the large buffer; the few bytes past it start a fresh one, so the next
-        // part is not a copy-on-write of this one.
-        var rest = ByteBuffer()
-        rest.reserveCapacity(partSize)
-        rest.writeImmutableBuffer(pending)
-        pending = rest
-        total += Int64(length)
+        guard pending.readableBytes > 0 else { return nil }
+        let part = pending
+        total += Int64(part.readableBytes)
+        pending = ByteBuffer()
         return part
     }
 }

@@ -38,7 +38,9 @@ public struct S3ObjectStore: ObjectStore {
     /// Objects larger than this go up in parts (S3 takes at most 5 GiB in one PUT, and a failed
     /// part is retried alone).
     let multipartThreshold: Int64
-    /// Parts in flight at once; each holds one part in memory.
+    /// Parts in flight at once; each holds one part in memory. Four keep a 1 GiB put near 95 MiB
+    /// of resident memory; eight or ten were no faster against moto and cost 40 MiB more
+    /// (`scripts/bench/storage.py`).
     let parallelParts = 4
     /// The first retry waits up to this long; each further one up to twice as long.
     let baseRetryDelayMilliseconds: Int
@@ -62,7 +64,9 @@ public struct S3ObjectStore: ObjectStore {
         let size = try file.status().size
         let info: ObjectInfo
         if size > multipartThreshold {
-            var chunks = FileChunks(file: file, size: size, chunkSize: chunkSize).makeAsyncIterator()
+            // Read a part at a time: one pread per part, straight into the buffer that is sent.
+            let partSize = Int(S3MultipartUpload.partSize(for: size))
+            var chunks = FileChunks(file: file, size: size, chunkSize: partSize).makeAsyncIterator()
             info = try await S3MultipartUpload(store: self, key: key, contentType: contentType, expectedSize: size)
                 .run(first: ByteBuffer(), rest: &chunks)
         } else {

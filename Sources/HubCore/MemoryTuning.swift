@@ -10,8 +10,8 @@ import Glibc
 /// thresholds lets freed buffers be reused from the heap. Applies to this process only, set once
 /// before any thread starts. `mallopt` is looked up at run time because Swift's Glibc module does
 /// not export `<malloc.h>`.
-enum MemoryTuning {
-    static func apply() {
+public enum MemoryTuning {
+    public static func apply() {
         #if canImport(Glibc)
         typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
