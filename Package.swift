@@ -104,6 +104,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Replays real editing traces through the notes' text CRDT (scripts/bench/trace_replay.py).
+        .executableTarget(
+            name: "trace-replay",
+            dependencies: ["HubCore", "CLinuxExtras"],
+            path: "Benchmarks/TraceReplay",
+            swiftSettings: swiftSettings
+        ),
         // The Swift half of scripts/bench/storage.py: the hub's S3 client and cache, measured.
         .executableTarget(
             name: "storage-bench",

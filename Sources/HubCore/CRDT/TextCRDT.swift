@@ -1,0 +1,316 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which replica typed a character: a number derived from a hub's node id (or, in tests and
+/// trace replays, an agent number). Ties between concurrent inserts at one place are broken by it,
+/// so every replica orders them the same way.
+public typealias ReplicaID = UInt64
+
+/// One character's identity everywhere: the replica that inserted it and that replica's counter.
+public struct CharacterID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var replica: ReplicaID
+    public var counter: UInt32
+
+    public init(replica: ReplicaID, counter: UInt32) {
+        self.replica = replica
+        self.counter = counter
+    }
+
+    public var description: String { "\(replica).\(counter)" }
+}
+
+/// A change to a text, as it travels between replicas. Runs keep it small: typing or pasting n
+/// characters is one insert whose ids are consecutive, deleting a span typed in one go is one
+/// delete.
+public enum TextOperation: Sendable, Hashable {
+    /// `text`'s characters get ids `first`, `first+1`, …; the first goes after `after` (nil: the
+    /// start) and before `before` (nil: the end), each next one right after the one before it.
+    case insert(first: CharacterID, after: CharacterID?, before: CharacterID?, text: [Unicode.Scalar])
+    /// Removes the characters `replica.counters` (already removed ones stay removed).
+    case delete(replica: ReplicaID, counters: ClosedRange<UInt32>)
+}
+
+/// A sequence CRDT for note content: YATA, the algorithm of Yjs, over a gap buffer of one item per
+/// character.
+///
+/// Every character ever inserted stays as an item (deleted ones as tombstones), with the ids of
+/// its neighbours when it was inserted (its origins). A remote insert is placed between its
+/// origins, and concurrent inserts at the same place are ordered by YATA's rules, so all replicas
+/// that applied the same operations hold the same text whatever order they came in (causal
+/// order assumed: an operation arrives after those it refers to).
+///
+/// Why a gap buffer: edits cluster (people type where they typed last), so keeping the gap and a
+/// cursor at the last edit makes a local edit O(1) amortized plus the distance moved, with no
+/// tree to maintain. A replay of a 260,000-keystroke paper (automerge-paper) is the benchmark
+/// (`trace-replay`).
+public struct TextCRDT: Sendable {
+    public let replica: ReplicaID
+    private var items: GapBuffer
+    private var nextCounter: UInt32 = 0
+    /// The highest counter applied per replica: a remote insert at or below it is a duplicate.
+    private var applied: [ReplicaID: UInt32] = [:]
+    /// A raw index and how many visible items lie before it; where the last edit was.
+    private var cursor = (raw: 0, visible: 0)
+    public private(set) var count = 0
+
+    public init(replica: ReplicaID) {
+        self.replica = replica
+        self.items = GapBuffer()
+    }
+
+    /// The text now, as Unicode scalars (the unit positions count in).
+    public var scalars: [Unicode.Scalar] {
+        var result: [Unicode.Scalar] = []
+        result.reserveCapacity(count)
+        items.forEach { if !$0.deleted { result.append($0.scalar) } }
+        return result
+    }
+
+    public var text: String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
+    // MARK: - Local edits
+
+    /// Inserts `text` before the visible character at `position` (`count` appends) and returns
+    /// the operation to send to other replicas.
+    @discardableResult
+    public mutating func insert(_ text: [Unicode.Scalar], at position: Int) -> TextOperation? {
+        precondition(position >= 0 && position <= count, "insert at \(position) of \(count)")
+        guard !text.isEmpty else { return nil }
+        let raw = position == 0 ? 0 : rawIndex(ofVisible: position - 1) + 1
+        let after = raw == 0 ? nil : items[raw - 1].id
+        let before = raw < items.count ? items[raw].id : nil
+        let first = CharacterID(replica: replica, counter: nextCounter)
+        place(first: first, after: after, before: before, text: text, at: raw)
+        nextCounter += UInt32(text.count)
+        applied[replica] = nextCounter - 1
+        cursor = (raw + text.count, position + text.count)
+        return .insert(first: first, after: after, before: before, text: text)
+    }
+
+    /// Deletes `length` visible characters from `position`; returns one operation per run of
+    /// consecutive ids.
+    @discardableResult
+    public mutating func delete(at position: Int, length: Int) -> [TextOperation] {
+        precondition(position >= 0 && length >= 0 && position + length <= count, "delete \(position)+\(length) of \(count)")
+        var operations: [TextOperation] = []
+        guard length > 0 else { return operations }
+        var raw = rawIndex(ofVisible: position)
+        var remaining = length
+        while remaining > 0 {
+            if items[raw].deleted {
+                raw += 1
+                continue
+            }
+            let id = items[raw].id
+            items.markDeleted(raw)
+            count -= 1
+            remaining -= 1
+            if case .delete(let replica, let counters) = operations.last, replica == id.replica, counters.upperBound &+ 1 == id.counter {
+                operations[operations.count - 1] = .delete(replica: replica, counters: counters.lowerBound...id.counter)
+            } else {
+                operations.append(.delete(replica: id.replica, counters: id.counter...id.counter))
+            }
+            raw += 1
+        }
+        // The cursor (at the first deleted item) still has `position` visible items before it.
+        return operations
+    }
+
+    // MARK: - Remote operations
+
+    /// Applies an operation from another replica (or a repeat of one already applied, which
+    /// changes nothing).
+    public mutating func apply(_ operation: TextOperation) {
+        switch operation {
+        case .insert(let first, let after, let before, let text):
+            let seen = applied[first.replica].map { Int64($0) } ?? -1
+            let skip = Int(max(0, seen - Int64(first.counter) + 1))
+            guard skip < text.count else { return }
+            var left = after
+            var start = first
+            if skip > 0 {
+                start = CharacterID(replica: first.replica, counter: first.counter + UInt32(skip))
+                left = CharacterID(replica: first.replica, counter: start.counter - 1)
+            }
+            let raw = integrationIndex(id: start, after: left, before: before)
+            place(first: start, after: left, before: before, text: Array(text[skip...]), at: raw)
+            applied[first.replica] = first.counter + UInt32(text.count) - 1
+            if first.replica == replica { nextCounter = max(nextCounter, first.counter + UInt32(text.count)) }
+        case .delete(let replica, let counters):
+            var near: Int?
+            for counter in counters {
+                guard let raw = index(of: CharacterID(replica: replica, counter: counter), near: near) else { continue }
+                near = raw + 1
+                guard !items[raw].deleted else { continue }
+                items.markDeleted(raw)
+                count -= 1
+                if raw < cursor.raw { cursor.visible -= 1 }
+            }
+        }
+    }
+
+    /// Puts a run's items at `raw`: the first after `after`, each next one after the previous.
+    private mutating func place(first: CharacterID, after: CharacterID?, before: CharacterID?, text: [Unicode.Scalar], at raw: Int) {
+        var left = after
+        for (offset, scalar) in text.enumerated() {
+            let id = CharacterID(replica: first.replica, counter: first.counter + UInt32(offset))
+            items.insert(Item(id: id, originLeft: left, originRight: before, scalar: scalar, deleted: false), at: raw + offset)
+            left = id
+        }
+        count += text.count
+        if raw <= cursor.raw { cursor = (cursor.raw + text.count, cursor.visible + text.count) }
+    }
+
+    /// YATA: where an insert with these origins goes among the items between them. Items in that
+    /// gap that were inserted concurrently at the same place are ordered by replica; items whose
+    /// own origin lies inside the gap stay with it.
+    private mutating func integrationIndex(id: CharacterID, after: CharacterID?, before: CharacterID?) -> Int {
+        let leftIndex = after.flatMap { index(of: $0) } ?? -1
+        let rightIndex = before.flatMap { index(of: $0) } ?? items.count
+        let scanStart = leftIndex + 1
+        var destination = scanStart
+        var conflictStart = scanStart
+        var i = scanStart
+        while i < rightIndex {
+            let other = items[i]
+            if other.originLeft == after {
+                if other.id.replica < id.replica {
+                    destination = i + 1
+                    conflictStart = i + 1
+                } else if other.originRight == before {
+                    break
+                }
+            } else if let otherLeft = other.originLeft, let otherLeftIndex = index(of: otherLeft, near: i),
+                otherLeftIndex >= scanStart, otherLeftIndex < i
+            {
+                if otherLeftIndex < conflictStart {
+                    destination = i + 1
+                    conflictStart = i + 1
+                }
+            } else {
+                break
+            }
+            i += 1
+        }
+        return destination
+    }
+
+    // MARK: - Finding items
+
+    /// The raw index of the `position`-th visible item, walking from the cursor.
+    private mutating func rawIndex(ofVisible position: Int) -> Int {
+        var (raw, visible) = cursor
+        if raw > items.count { (raw, visible) = (0, 0) }
+        // Walk back until at or before the target, then forward to it.
+        while visible > position {
+            raw -= 1
+            if !items[raw].deleted { visible -= 1 }
+        }
+        while true {
+            if !items[raw].deleted {
+                if visible == position { break }
+                visible += 1
+            }
+            raw += 1
+        }
+        cursor = (raw, visible)
+        return raw
+    }
+
+    /// The raw index of an item, searched outwards from `near` (the cursor by default): ids an
+    /// operation refers to are almost always close to where the last edit was.
+    private func index(of id: CharacterID, near: Int? = nil) -> Int? {
+        let start = min(max(near ?? cursor.raw, 0), max(items.count - 1, 0))
+        guard items.count > 0 else { return nil }
+        var low = start
+        var high = start + 1
+        while low >= 0 || high < items.count {
+            if low >= 0 {
+                if items[low].id == id { return low }
+                low -= 1
+            }
+            if high < items.count {
+                if items[high].id == id { return high }
+                high += 1
+            }
+        }
+        return nil
+    }
+}
+
+/// One character, live or deleted, with its origins.
+struct Item: Sendable {
+    var id: CharacterID
+    var originLeft: CharacterID?
+    var originRight: CharacterID?
+    var scalar: Unicode.Scalar
+    var deleted: Bool
+}
+
+/// An array with a gap where the last insert was: inserting next to it costs no moves, moving it
+/// costs one `memmove` of the distance.
+struct GapBuffer: Sendable {
+    private var storage: [Item] = []
+    private var gapStart = 0
+    private var gapEnd = 0
+
+    var count: Int { storage.count - (gapEnd - gapStart) }
+
+    subscript(index: Int) -> Item {
+        storage[index < gapStart ? index : index + gapEnd - gapStart]
+    }
+
+    mutating func markDeleted(_ index: Int) {
+        storage[index < gapStart ? index : index + gapEnd - gapStart].deleted = true
+    }
+
+    func forEach(_ body: (Item) -> Void) {
+        for i in 0..<gapStart { body(storage[i]) }
+        for i in gapEnd..<storage.count { body(storage[i]) }
+    }
+
+    mutating func insert(_ item: Item, at index: Int) {
+        if gapStart == gapEnd { grow() }
+        moveGap(to: index)
+        storage[gapStart] = item
+        gapStart += 1
+    }
+
+    private mutating func moveGap(to index: Int) {
+        guard index != gapStart else { return }
+        let gap = gapEnd - gapStart
+        storage.withUnsafeMutableBufferPointer { buffer in
+            let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+            let stride = MemoryLayout<Item>.stride
+            if index < gapStart {
+                // Items [index, gapStart) move to the end of the gap.
+                memmove(base + (index + gap) * stride, base + index * stride, (gapStart - index) * stride)
+            } else {
+                // Items [gapEnd, index + gap) move to the start of the gap.
+                memmove(base + gapStart * stride, base + gapEnd * stride, (index - gapStart) * stride)
+            }
+        }
+        gapEnd = index + gap
+        gapStart = index
+    }
+
+    private mutating func grow() {
+        let oldCount = storage.count
+        let added = max(64, oldCount)
+        let placeholder = Item(id: CharacterID(replica: 0, counter: 0), originLeft: nil, originRight: nil, scalar: " ", deleted: true)
+        storage.append(contentsOf: repeatElement(placeholder, count: added))
+        // The items after the gap move to the new end; the gap grows by `added`.
+        let tail = oldCount - gapEnd
+        storage.withUnsafeMutableBufferPointer { buffer in
+            let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+            let stride = MemoryLayout<Item>.stride
+            memmove(base + (gapEnd + added) * stride, base + gapEnd * stride, tail * stride)
+        }
+        gapEnd += added
+    }
+}
