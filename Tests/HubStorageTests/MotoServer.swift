@@ -17,8 +17,14 @@ final class MotoServer: Sendable {
     private init() throws {
         let port = Int.random(in: 20_000...60_000)
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+        // `shared` is never deinitialised, so the server is tied to this test process another
+        // way: a shell that stops it once the process that started it is gone. SIGKILL, because
+        // processes started by Foundation's `Process` here inherit a mask that blocks SIGTERM.
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [
+            "-c",
+            "moto_server -H 127.0.0.1 -p \(port) & server=$!; while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill -9 $server",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -53,10 +53,29 @@ public struct TextCRDT: Sendable {
     /// A raw index and how many visible items lie before it; where the last edit was.
     private var cursor = (raw: 0, visible: 0)
     public private(set) var count = 0
+    /// Replica ids by local index, and back.
+    private var replicas: [ReplicaID] = []
+    private var replicaIndex: [ReplicaID: UInt32] = [:]
 
     public init(replica: ReplicaID) {
         self.replica = replica
         self.items = GapBuffer()
+        // This replica is always local index 0, so local edits need no table lookup.
+        replicas = [replica]
+        replicaIndex = [replica: 0]
+    }
+
+    private mutating func local(_ id: CharacterID?) -> LocalID {
+        guard let id else { return .none }
+        if let index = replicaIndex[id.replica] { return LocalID(replica: index, counter: id.counter) }
+        let index = UInt32(replicas.count)
+        replicas.append(id.replica)
+        replicaIndex[id.replica] = index
+        return LocalID(replica: index, counter: id.counter)
+    }
+
+    private func global(_ id: LocalID) -> CharacterID? {
+        id == .none ? nil : CharacterID(replica: replicas[Int(id.replica)], counter: id.counter)
     }
 
     /// The text now, as Unicode scalars (the unit positions count in).
@@ -82,14 +101,13 @@ public struct TextCRDT: Sendable {
         precondition(position >= 0 && position <= count, "insert at \(position) of \(count)")
         guard !text.isEmpty else { return nil }
         let raw = position == 0 ? 0 : rawIndex(ofVisible: position - 1) + 1
-        let after = raw == 0 ? nil : items[raw - 1].id
-        let before = raw < items.count ? items[raw].id : nil
+        let after = raw == 0 ? LocalID.none : items[raw - 1].id
+        let before = raw < items.count ? items[raw].id : LocalID.none
         let first = CharacterID(replica: replica, counter: nextCounter)
-        place(first: first, after: after, before: before, text: text, at: raw)
+        place(first: LocalID(replica: 0, counter: nextCounter), after: after, before: before, text: text[...], at: raw)
         nextCounter += UInt32(text.count)
-        applied[replica] = nextCounter - 1
         cursor = (raw + text.count, position + text.count)
-        return .insert(first: first, after: after, before: before, text: text)
+        return .insert(first: first, after: global(after), before: global(before), text: text)
     }
 
     /// Deletes `length` visible characters from `position`; returns one operation per run of
@@ -106,7 +124,7 @@ public struct TextCRDT: Sendable {
                 raw += 1
                 continue
             }
-            let id = items[raw].id
+            let id = global(items[raw].id)!
             items.markDeleted(raw)
             count -= 1
             remaining -= 1
@@ -128,7 +146,7 @@ public struct TextCRDT: Sendable {
     public mutating func apply(_ operation: TextOperation) {
         switch operation {
         case .insert(let first, let after, let before, let text):
-            let seen = applied[first.replica].map { Int64($0) } ?? -1
+            let seen = first.replica == replica ? Int64(nextCounter) - 1 : applied[first.replica].map { Int64($0) } ?? -1
             let skip = Int(max(0, seen - Int64(first.counter) + 1))
             guard skip < text.count else { return }
             var left = after
@@ -137,14 +155,16 @@ public struct TextCRDT: Sendable {
                 start = CharacterID(replica: first.replica, counter: first.counter + UInt32(skip))
                 left = CharacterID(replica: first.replica, counter: start.counter - 1)
             }
-            let raw = integrationIndex(id: start, after: left, before: before)
-            place(first: start, after: left, before: before, text: Array(text[skip...]), at: raw)
+            let (startID, leftID, rightID) = (local(start), local(left), local(before))
+            let raw = integrationIndex(id: startID, after: leftID, before: rightID)
+            place(first: startID, after: leftID, before: rightID, text: text[skip...], at: raw)
             applied[first.replica] = first.counter + UInt32(text.count) - 1
             if first.replica == replica { nextCounter = max(nextCounter, first.counter + UInt32(text.count)) }
         case .delete(let replica, let counters):
+            guard let replica = replicaIndex[replica] else { return }
             var near: Int?
             for counter in counters {
-                guard let raw = index(of: CharacterID(replica: replica, counter: counter), near: near) else { continue }
+                guard let raw = index(of: LocalID(replica: replica, counter: counter), near: near) else { continue }
                 near = raw + 1
                 guard !items[raw].deleted else { continue }
                 items.markDeleted(raw)
@@ -155,10 +175,10 @@ public struct TextCRDT: Sendable {
     }
 
     /// Puts a run's items at `raw`: the first after `after`, each next one after the previous.
-    private mutating func place(first: CharacterID, after: CharacterID?, before: CharacterID?, text: [Unicode.Scalar], at raw: Int) {
+    private mutating func place(first: LocalID, after: LocalID, before: LocalID, text: ArraySlice<Unicode.Scalar>, at raw: Int) {
         var left = after
         for (offset, scalar) in text.enumerated() {
-            let id = CharacterID(replica: first.replica, counter: first.counter + UInt32(offset))
+            let id = LocalID(replica: first.replica, counter: first.counter + UInt32(offset))
             items.insert(Item(id: id, originLeft: left, originRight: before, scalar: scalar, deleted: false), at: raw + offset)
             left = id
         }
@@ -169,9 +189,9 @@ public struct TextCRDT: Sendable {
     /// YATA: where an insert with these origins goes among the items between them. Items in that
     /// gap that were inserted concurrently at the same place are ordered by replica; items whose
     /// own origin lies inside the gap stay with it.
-    private mutating func integrationIndex(id: CharacterID, after: CharacterID?, before: CharacterID?) -> Int {
-        let leftIndex = after.flatMap { index(of: $0) } ?? -1
-        let rightIndex = before.flatMap { index(of: $0) } ?? items.count
+    private func integrationIndex(id: LocalID, after: LocalID, before: LocalID) -> Int {
+        let leftIndex = after == .none ? -1 : index(of: after) ?? -1
+        let rightIndex = before == .none ? items.count : index(of: before) ?? items.count
         let scanStart = leftIndex + 1
         var destination = scanStart
         var conflictStart = scanStart
@@ -179,13 +199,13 @@ public struct TextCRDT: Sendable {
         while i < rightIndex {
             let other = items[i]
             if other.originLeft == after {
-                if other.id.replica < id.replica {
+                if replicas[Int(other.id.replica)] < replicas[Int(id.replica)] {
                     destination = i + 1
                     conflictStart = i + 1
                 } else if other.originRight == before {
                     break
                 }
-            } else if let otherLeft = other.originLeft, let otherLeftIndex = index(of: otherLeft, near: i),
+            } else if other.originLeft != .none, let otherLeftIndex = index(of: other.originLeft, near: i),
                 otherLeftIndex >= scanStart, otherLeftIndex < i
             {
                 if otherLeftIndex < conflictStart {
@@ -224,7 +244,7 @@ public struct TextCRDT: Sendable {
 
     /// The raw index of an item, searched outwards from `near` (the cursor by default): ids an
     /// operation refers to are almost always close to where the last edit was.
-    private func index(of id: CharacterID, near: Int? = nil) -> Int? {
+    private func index(of id: LocalID, near: Int? = nil) -> Int? {
         let start = min(max(near ?? cursor.raw, 0), max(items.count - 1, 0))
         guard items.count > 0 else { return nil }
         var low = start
@@ -243,11 +263,21 @@ public struct TextCRDT: Sendable {
     }
 }
 
+/// A character id inside one `TextCRDT`: the replica as an index into its table of replicas,
+/// so an item is 32 bytes and a gap move or a walk touches 2.5x less memory than with full ids.
+struct LocalID: Hashable, Sendable {
+    var replica: UInt32
+    var counter: UInt32
+
+    /// No character: the start (as a left origin) or the end (as a right origin).
+    static let none = LocalID(replica: .max, counter: .max)
+}
+
 /// One character, live or deleted, with its origins.
 struct Item: Sendable {
-    var id: CharacterID
-    var originLeft: CharacterID?
-    var originRight: CharacterID?
+    var id: LocalID
+    var originLeft: LocalID
+    var originRight: LocalID
     var scalar: Unicode.Scalar
     var deleted: Bool
 }
@@ -302,7 +332,7 @@ struct GapBuffer: Sendable {
     private mutating func grow() {
         let oldCount = storage.count
         let added = max(64, oldCount)
-        let placeholder = Item(id: CharacterID(replica: 0, counter: 0), originLeft: nil, originRight: nil, scalar: " ", deleted: true)
+        let placeholder = Item(id: .none, originLeft: .none, originRight: .none, scalar: " ", deleted: true)
         storage.append(contentsOf: repeatElement(placeholder, count: added))
         // The items after the gap move to the new end; the gap grows by `added`.
         let tail = oldCount - gapEnd
