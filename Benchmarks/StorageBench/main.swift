@@ -45,18 +45,18 @@ struct StorageBench {
         // The put consumes its file, as it does a staged upload; a hard link leaves the original.
         let link = file + ".put-\(UUID().uuidString)"
         guard Foundation.link(file, link) == 0 else { throw HubError.unavailable("cannot link \(file)") }
-        resetPeakRSS()
+        ProcessMemory.resetPeak()
         var started = ContinuousClock.now
         let info = try await store.put(key, movingFileAt: link, contentType: "video/mp4")
-        report(["op": "put", "seconds": seconds(since: started), "bytes": info.size, "peakRSSBytes": peakRSS()])
+        report(["op": "put", "seconds": seconds(since: started), "bytes": info.size, "peakRSSBytes": ProcessMemory.peakResidentBytes()])
 
         started = ContinuousClock.now
         var received: Int64 = 0
         for try await chunk in try await store.read(key, range: nil) { received += Int64(chunk.readableBytes) }
-        report(["op": "get", "seconds": seconds(since: started), "bytes": received, "peakRSSBytes": peakRSS()])
+        report(["op": "get", "seconds": seconds(since: started), "bytes": received, "peakRSSBytes": ProcessMemory.peakResidentBytes()])
 
         var latencies: [Double] = []
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<ranges {
             let start = Int64(generator.next() % UInt64(info.size - (1 << 20)))
             let began = ContinuousClock.now
@@ -72,7 +72,7 @@ struct StorageBench {
     static func cache(_ origin: S3ObjectStore, workdir: String, reads: Int) async throws {
         let local = LocalObjectStore(baseDirectory: workdir + "/local")
         let cached = CachedObjectStore(origin: origin, directory: workdir + "/cache", maxBytes: 256 << 20)
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var keys: [ObjectKey] = []
         for index in 0..<4 {
             let key = try ObjectKey("bench/cache-\(UUID().uuidString)-\(index)")
@@ -118,37 +118,11 @@ struct StorageBench {
         return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
     }
 
-    /// Peak resident memory since the last reset (`VmHWM`).
-    static func peakRSS() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return 0 }
-        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
-    }
-
-    /// Writing 5 to clear_refs resets `VmHWM`, so the put's peak is its own.
-    static func resetPeakRSS() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-    }
-
     static func report(_ fields: [String: any Sendable]) {
         let object = fields.mapValues { value -> Any in value }
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
             print(String(decoding: data, as: UTF8.self))
         }
-    }
-}
-
-/// A small deterministic generator, so both sides of a comparison read the same ranges.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

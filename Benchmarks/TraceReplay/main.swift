@@ -20,12 +20,12 @@ struct TraceReplay {
         }
         for path in paths {
             let trace = try JSONDecoder().decode(Trace.self, from: try read(path))
-            resetPeakRSS()
+            ProcessMemory.resetPeak()
             let started = ContinuousClock.now
             let ok = trace.txns.contains { !$0.parents.isEmpty } || trace.numAgents != nil ? replayConcurrent(trace) : replaySequential(trace)
             let elapsed = ContinuousClock.now - started
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            let line: [String: Any] = ["trace": path, "ok": ok, "ms": (ms * 10).rounded() / 10, "peakRSSBytes": peakRSS()]
+            let line: [String: Any] = ["trace": path, "ok": ok, "ms": (ms * 10).rounded() / 10, "peakRSSBytes": ProcessMemory.peakResidentBytes()]
             print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
         }
     }
@@ -112,17 +112,6 @@ struct TraceReplay {
         }
         guard status == Z_STREAM_END else { throw HubError.badRequest("not a whole gzip file (zlib \(status))", code: "gzip") }
         return output
-    }
-
-    static func peakRSS() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return 0 }
-        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
-    }
-
-    static func resetPeakRSS() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 }
 

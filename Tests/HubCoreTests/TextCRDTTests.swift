@@ -58,7 +58,7 @@ import Testing
     /// moments; at the end everyone has everything, delivered in different orders, and all agree.
     @Test(arguments: 1...20)
     func randomHistoriesConverge(seed: UInt64) {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         var replicas = (1...3).map { TextCRDT(replica: ReplicaID($0)) }
         var log: [(origin: Int, operation: TextOperation)] = []
         var delivered = [Int](repeating: 0, count: 3)
@@ -89,18 +89,5 @@ import Testing
         #expect(replicas[0].text == replicas[1].text)
         #expect(replicas[1].text == replicas[2].text)
         #expect(replicas[0].count == replicas[0].text.unicodeScalars.count)
-    }
-}
-
-/// SplitMix64, so a failing seed can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
