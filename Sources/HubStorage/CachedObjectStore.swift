@@ -47,25 +47,25 @@ public struct CachedObjectStore: ObjectStore {
     }
 
     public func put(_ key: ObjectKey, movingFileAt path: String, contentType: String?) async throws -> ObjectInfo {
-        await index.drop(key)
-        let info = try await origin.put(key, movingFileAt: path, contentType: contentType)
-        await index.drop(key)
-        return info
+        try await replacing(key) { try await origin.put(key, movingFileAt: path, contentType: contentType) }
     }
 
     public func put<Bytes: AsyncSequence & Sendable>(
         _ key: ObjectKey, from bytes: Bytes, size: Int64?, contentType: String?
     ) async throws -> ObjectInfo where Bytes.Element == ByteBuffer {
-        await index.drop(key)
-        let info = try await origin.put(key, from: bytes, size: size, contentType: contentType)
-        await index.drop(key)
-        return info
+        try await replacing(key) { try await origin.put(key, from: bytes, size: size, contentType: contentType) }
     }
 
     public func copy(_ source: ObjectKey, to destination: ObjectKey) async throws -> ObjectInfo {
-        await index.drop(destination)
-        let info = try await origin.copy(source, to: destination)
-        await index.drop(destination)
+        try await replacing(destination) { try await origin.copy(source, to: destination) }
+    }
+
+    /// A write at the origin, with the cached copy dropped before (no reader gets it while the
+    /// write runs) and after (a fetch that raced the write may have cached the old bytes).
+    private func replacing(_ key: ObjectKey, _ write: () async throws -> ObjectInfo) async throws -> ObjectInfo {
+        await index.drop(key)
+        let info = try await write()
+        await index.drop(key)
         return info
     }
 
@@ -120,8 +120,8 @@ public struct CacheStatistics: Sendable, Equatable, Encodable {
 /// What is in the cache directory, in least-recently-used order, and the fetches in progress.
 actor CacheIndex {
     enum Location {
-        /// In the cache; the origin's description of it.
-        case cached(ObjectInfo)
+        /// In the cache.
+        case cached
         /// To be read from the origin: too large to cache, or replaced while it was fetched.
         case origin
     }
@@ -159,11 +159,11 @@ actor CacheIndex {
     /// not there (once, however many readers ask at the same time).
     func locate(_ key: ObjectKey, fetchingFrom origin: any ObjectStore) async throws -> Location {
         try await loadIfNeeded()
-        if let entry = entries[key] {
+        if entries[key] != nil {
             counts.hits += 1
             useCounter += 1
             entries[key]?.lastUse = useCounter
-            return .cached(entry.info)
+            return .cached
         }
         counts.misses += 1
         if let fetch = fetches[key] { return try await fetch.value }
@@ -198,7 +198,7 @@ actor CacheIndex {
         }
         useCounter += 1
         entries[key] = Entry(info: info, lastUse: useCounter, describedByOrigin: true)
-        return .cached(info)
+        return .cached
     }
 
     func cachedInfo(_ key: ObjectKey) -> ObjectInfo? {

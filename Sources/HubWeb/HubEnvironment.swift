@@ -61,9 +61,9 @@ public struct HubEnvironment: Sendable {
     public func verifyStorageLocation() async throws {
         let configured = StorageFactory.location(configuration)
         let settings = database.settings
-        if let recorded = try await settings.value(Self.storageLocationSetting), recorded != configured,
-            try await database.videoCount() > 0
-        {
+        let recorded = try await settings.value(Self.storageLocationSetting)
+        guard recorded != configured else { return }
+        if let recorded, try await database.videoCount() > 0 {
             throw ConfigurationError(
                 setting: "STORAGE_BACKEND",
                 problem: "points at \(configured), but this hub's videos are in \(recorded); "

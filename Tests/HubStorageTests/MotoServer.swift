@@ -12,11 +12,10 @@ final class MotoServer: Sendable {
     let endpoint: URL
     let credentials: AWSCredentials
     let bucket = "streamhub-test"
-    private let process: Process
 
     private init() throws {
         let port = Int.random(in: 20_000...60_000)
-        process = Process()
+        let process = Process()
         // `shared` is never deinitialised, so the server is tied to this test process another
         // way: a shell that stops it once the process that started it is gone. SIGKILL, because
         // processes started by Foundation's `Process` here inherit a mask that blocks SIGTERM.
@@ -46,8 +45,6 @@ final class MotoServer: Sendable {
         }
         credentials = AWSCredentials(accessKey: parts[0], secretKey: parts[1])
     }
-
-    deinit { process.terminate() }
 
     /// The object's bytes as boto3 reads them: the reference client for "standard tools can read
     /// what the hub wrote".
