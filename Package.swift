@@ -64,6 +64,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // cmark-gfm from Debian (libcmark-gfm-dev), for the notes' markdown.
+        .systemLibrary(
+            name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+        .target(
+            name: "HubNotes",
+            dependencies: [
+                "HubCore", "CCmarkGFM",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HubMedia",
             dependencies: [
@@ -80,7 +93,7 @@ let package = Package(
         .target(
             name: "HubWeb",
             dependencies: [
-                "HubCore", "HubStorage", "HubDatabase", "HubMedia",
+                "HubCore", "HubStorage", "HubDatabase", "HubMedia", "HubNotes",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -125,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "streamhub",
             dependencies: [
-                "HubCore", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage",
+                "HubCore", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage", "HubNotes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -156,6 +169,11 @@ let package = Package(
         .testTarget(
             name: "HubDatabaseTests",
             dependencies: ["HubDatabase", "HubCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HubNotesTests",
+            dependencies: ["HubNotes", "HubCore", "HubDatabase", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

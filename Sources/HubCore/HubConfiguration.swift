@@ -53,6 +53,8 @@ public struct HubConfiguration: Sendable {
     /// Behind a reverse proxy: take the client address from `X-Forwarded-For` and TLS from
     /// `X-Forwarded-Proto`. Off by default, because a client could forge them.
     public var trustProxy: Bool
+    /// The largest note content accepted, in bytes (`NOTE_MAX_BYTES`).
+    public var noteMaxBytes: Int
 
     public static let defaultBcryptCost = 10
 
@@ -136,6 +138,11 @@ public struct HubConfiguration: Sendable {
         }
         self.sessionLifetimeSeconds = Int(lifetime)
         self.trustProxy = try settings.bool("hub.trust.proxy", env: "HUB_TRUST_PROXY") ?? false
+        let noteMaxBytes = try settings.byteCount("note.max.bytes", env: "NOTE_MAX_BYTES") ?? Int64(NoteLimits.defaultContentBytes)
+        guard noteMaxBytes <= 64 << 20 else {
+            throw ConfigurationError(setting: "NOTE_MAX_BYTES", problem: "must be at most 67108864 (64 MiB)")
+        }
+        self.noteMaxBytes = Int(noteMaxBytes)
         self.logLevel = settings.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(setting: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")

@@ -31,6 +31,8 @@ public struct HubDatabase: Sendable {
     public var uploads: SQLiteUploadRepository { SQLiteUploadRepository(writer: writer) }
     public var accounts: SQLiteAccountRepository { SQLiteAccountRepository(writer: writer) }
     public var settings: SQLiteHubSettings { SQLiteHubSettings(writer: writer) }
+    public var notes: SQLiteNoteRepository { SQLiteNoteRepository(writer: writer) }
+    public var noteAnalytics: SQLiteNoteAnalyticsRepository { SQLiteNoteAnalyticsRepository(writer: writer) }
 
     /// How many videos the hub has, whoever owns them.
     public func videoCount() async throws -> Int {
@@ -113,6 +115,62 @@ public struct HubDatabase: Sendable {
             }
             try db.alter(table: "upload") { t in
                 t.add(column: "ownerID", .text)
+            }
+        }
+        migrator.registerMigration("v3: community notepad") { db in
+            // The current state of every note, derived from its changes; what lists and search read.
+            try db.create(table: "note") { t in
+                t.primaryKey("id", .text)
+                t.column("title", .text).notNull()
+                t.column("content", .text).notNull()
+                t.column("tags", .text).notNull()
+                t.column("ownerID", .text).indexed()
+                t.column("author", .text).notNull()
+                t.column("lastEditor", .text).notNull()
+                t.column("shared", .boolean).notNull()
+                t.column("videoID", .text).indexed()
+                t.column("version", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull().indexed()
+                t.column("deletedAt", .datetime).indexed()
+            }
+            try db.create(virtualTable: "noteSearch", using: FTS5()) { t in
+                t.synchronize(withTable: "note")
+                // Diacritics folded, so "cafe" finds "café".
+                t.tokenizer = .unicode61(diacritics: .remove)
+                t.column("title")
+                t.column("content")
+                t.column("tags")
+            }
+            // Every change applied here, in order: version n of a note is its first n changes.
+            // (node, clock) identifies a change on every hub, so a repeat from a peer or an
+            // import is recognised.
+            try db.create(table: "noteChange") { t in
+                t.column("noteID", .text).notNull().references("note", onDelete: .cascade)
+                t.column("version", .integer).notNull()
+                t.column("node", .text).notNull()
+                t.column("clock", .integer).notNull()
+                t.column("author", .text).notNull()
+                t.column("summary", .text).notNull()
+                t.column("operations", .blob).notNull()
+                t.column("recordedAt", .datetime).notNull()
+                t.primaryKey(["noteID", "version"])
+                t.uniqueKey(["noteID", "node", "clock"])
+            }
+            // Tags one per row, for exact tag filters and the top-tags figure.
+            try db.create(table: "noteTag") { t in
+                t.column("noteID", .text).notNull().references("note", onDelete: .cascade)
+                t.column("tag", .text).notNull().indexed()
+                t.primaryKey(["noteID", "tag"])
+            }
+            try db.create(table: "noteEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                t.column("noteID", .text).indexed()
+                t.column("userID", .text)
+                t.column("query", .text)
+                t.column("results", .integer)
+                t.column("at", .datetime).notNull().indexed()
             }
         }
         return migrator

@@ -1,5 +1,6 @@
 import HubCore
 import HubMedia
+import HubNotes
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -11,7 +12,11 @@ public func buildApplication(_ environment: HubEnvironment) -> some ApplicationP
     return Application(
         router: buildRouter(environment),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamhub"),
-        services: [UploadExpiryService(uploads: environment.uploads, logger: environment.logger)],
+        services: [
+            UploadExpiryService(uploads: environment.uploads, logger: environment.logger),
+            environment.notepad.analytics,
+            NoteTrashSweeper(notepad: environment.notepad, logger: environment.logger),
+        ],
         logger: environment.logger)
 }
 
@@ -39,11 +44,13 @@ public func buildRouter(_ environment: HubEnvironment) -> Router<HubRequestConte
     UserAdminController(environment: environment).addRoutes(to: signedInAPI)
     VideoController(environment: environment).addRoutes(to: signedInAPI)
     StreamController(environment: environment).addRoutes(to: signedInAPI)
+    NoteController(environment: environment).addRoutes(to: signedInAPI)
     UploadController(environment: environment).addRoutes(to: signedInAPI.group().add(middleware: TusResumableMiddleware()))
 
     let renderer = PageRenderer()
     let pages = router.group(context: SignedInPageContext.self)
     AccountPageController(environment: environment, renderer: renderer).addRoutes(public: router, signedIn: pages)
     PageController(environment: environment, renderer: renderer).addRoutes(to: pages)
+    NotePageController(environment: environment, renderer: renderer).addRoutes(to: pages)
     return router
 }

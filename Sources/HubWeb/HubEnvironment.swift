@@ -3,6 +3,7 @@ import Foundation
 import HubCore
 import HubDatabase
 import HubMedia
+import HubNotes
 import HubStorage
 import Logging
 
@@ -18,6 +19,7 @@ public struct HubEnvironment: Sendable {
     public let ingestor: VideoIngestor
     public let uploads: TusUploadService
     public let accounts: AccountService
+    public let notepad: NotepadService
     public let clock: any WallClock
     public let logger: Logger
 
@@ -52,6 +54,11 @@ public struct HubEnvironment: Sendable {
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
             logger: logger)
         accounts = try AccountService(configuration: configuration, accounts: database.accounts, clock: clock, logger: logger)
+        notepad = NotepadService(
+            notes: database.notes, analytics: database.noteAnalytics,
+            mirror: try NoteMirror(directory: configuration.notepadStoragePath, logger: logger),
+            node: NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName),
+            clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
     }
 
     /// Refuses to start on a store other than the one the videos are in: the database records

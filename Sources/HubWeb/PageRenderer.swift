@@ -32,7 +32,10 @@ struct PageRenderer: Sendable {
     /// error, caught by the page tests, so it stops the process loudly.
     private static func loadTemplates() -> MustacheLibrary {
         var library = MustacheLibrary()
-        for name in ["head", "foot", "library", "upload", "player", "error", "login", "signup", "settings", "users"] {
+        for name in [
+            "head", "foot", "library", "upload", "player", "error", "login", "signup", "settings", "users",
+            "notes", "note", "note-edit", "note-history", "analytics",
+        ] {
             guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Resources/templates"),
                 let text = try? String(contentsOf: url, encoding: .utf8)
             else { fatalError("template \(name).mustache is missing from the HubWeb resource bundle") }

@@ -36,6 +36,9 @@ public enum AccessPolicy {
     public enum Action: Sendable {
         /// See, list, stream, download.
         case view
+        /// Change a shared item's content: notes are collaborative, so everyone who may see a
+        /// shared note may edit it (its owner still decides sharing and deletion).
+        case contribute
         /// Edit, share, delete.
         case modify
     }
@@ -43,7 +46,7 @@ public enum AccessPolicy {
     public static func allows(_ user: User, to action: Action, _ item: some OwnedItem) -> Bool {
         if user.isAdmin || item.ownerID == user.id { return true }
         switch action {
-        case .view: return item.isShared
+        case .view, .contribute: return item.isShared
         case .modify: return false
         }
     }

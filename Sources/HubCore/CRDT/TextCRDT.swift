@@ -92,6 +92,15 @@ public struct TextCRDT: Sendable {
         return String(view)
     }
 
+    /// The counter this replica's next inserted character gets.
+    public var nextLocalCounter: UInt32 { nextCounter }
+
+    /// Makes local inserts start at `counter` or later: a copy of an older state that makes
+    /// edits to merge back must not reuse ids the newer state already gave out.
+    public mutating func reserveCounters(below counter: UInt32) {
+        nextCounter = max(nextCounter, counter)
+    }
+
     // MARK: - Local edits
 
     /// Inserts `text` before the visible character at `position` (`count` appends) and returns

@@ -2,10 +2,6 @@ import Crypto
 import Foundation
 import HubCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The hub's signing secret (`HUB_SECRET_KEY`) and the keys derived from it. Every instance that
 /// shares the secret accepts the others' session cookies, so no session store is needed.
 ///
@@ -31,33 +27,14 @@ public struct HubSecret: Sendable {
         if let configured { return HubSecret(configured) }
         let path = (dataDirectory as NSString).appendingPathComponent("secret_key")
         do {
-            return HubSecret(try readOrCreate(path))
+            let key = try DurableFile.readOrCreateOnce(path) {
+                var generator = SystemRandomNumberGenerator()
+                return (0..<32).map { _ in generator.next() as UInt8 }.hexEncoded
+            }
+            guard key.utf8.count >= 32 else { throw HubError.badRequest("\(path) holds fewer than 32 characters") }
+            return HubSecret(key)
         } catch {
             throw ConfigurationError(setting: "HUB_SECRET_KEY", problem: "is unset and \(path) cannot be read or created: \(error)")
         }
-    }
-
-    private static func readOrCreate(_ path: String) throws -> String {
-        if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
-            let key = existing.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard key.utf8.count >= 32 else { throw HubError.badRequest("\(path) holds fewer than 32 characters") }
-            return key
-        }
-        var generator = SystemRandomNumberGenerator()
-        let key = (0..<32).map { _ in String(format: "%02x", generator.next() as UInt8) }.joined()
-        // Written whole to a private temporary file, then linked into place: link fails if
-        // another instance won the race, and then its key is the one everybody uses.
-        let temporary = "\(path).\(UUID().uuidString).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw PosixError(operation: "create", path: temporary)
-        }
-        defer { unlink(temporary) }
-        try PosixFile(path: temporary, mode: .read).sync()
-        if link(temporary, path) != 0 {
-            guard errno == EEXIST else { throw PosixError(operation: "link", path: path) }
-            return try readOrCreate(path)
-        }
-        PosixPath.syncDirectory(of: path)
-        return key
     }
 }

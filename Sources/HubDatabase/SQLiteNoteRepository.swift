@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+import HubCore
+
+/// `NoteRepository` on the hub's SQLite database: the `note` row holds the current state (kept
+/// in the `noteSearch` FTS5 index by triggers), `noteChange` the history, `noteTag` the tags.
+public struct SQLiteNoteRepository: NoteRepository {
+    let writer: any DatabaseWriter
+
+    /// How much of the content a listing carries: enough for a preview line, not whole notes.
+    static let excerptLength = 280
+
+    public func note(_ id: NoteID) async throws -> Note? {
+        try await writer.read { db in try NoteRow.fetchOne(db, key: id.rawValue)?.note }
+    }
+
+    public func changes(of id: NoteID, through version: Int?) async throws -> [NoteChange] {
+        try await writer.read { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT node, clock, author, operations FROM noteChange WHERE noteID = ? AND version <= ? ORDER BY version",
+                arguments: [id.rawValue, version ?? Int.max])
+            let decoder = JSONDecoder()
+            var changes: [NoteChange] = []
+            while let row = try rows.next() {
+                guard let node = NodeID(row["node"]) else { continue }
+                let operations = try decoder.decode([NoteOperation].self, from: row["operations"] as Data)
+                changes.append(NoteChange(
+                    note: id, stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node),
+                    author: row["author"], operations: operations))
+            }
+            return changes
+        }
+    }
+
+    public func contains(_ stamp: ChangeStamp, in note: NoteID) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM noteChange WHERE noteID = ? AND node = ? AND clock = ?)",
+                arguments: [note.rawValue, stamp.node.rawValue, Int64(stamp.clock.rawValue)]) ?? false
+        }
+    }
+
+    public func versions(of id: NoteID) async throws -> [NoteVersionSummary] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT version, node, clock, author, summary, recordedAt FROM noteChange WHERE noteID = ? ORDER BY version DESC",
+                arguments: [id.rawValue]
+            ).compactMap { row in
+                guard let node = NodeID(row["node"]) else { return nil }
+                return NoteVersionSummary(
+                    version: row["version"], author: row["author"],
+                    stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node),
+                    summary: row["summary"], recordedAt: row["recordedAt"])
+            }
+        }
+    }
+
+    public func record(_ change: NoteChange, resulting note: Note, at date: Date) async throws {
+        let operations = try JSONEncoder().encode(change.operations)
+        let row = NoteRow(note)
+        try await writer.write { db in
+            if note.version == 1 {
+                guard try !row.exists(db) else { throw NoteRepositoryError.versionConflict }
+                try row.insert(db)
+            } else {
+                try db.execute(
+                    sql: """
+                        UPDATE note SET title = ?, content = ?, tags = ?, lastEditor = ?, shared = ?, videoID = ?, version = ?,
+                            updatedAt = ?, deletedAt = ?
+                        WHERE id = ? AND version = ?
+                        """,
+                    arguments: [
+                        row.title, row.content, row.tags, row.lastEditor, row.shared, row.videoID, row.version,
+                        row.updatedAt, row.deletedAt, row.id, note.version - 1,
+                    ])
+                guard db.changesCount == 1 else { throw NoteRepositoryError.versionConflict }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO noteChange (noteID, version, node, clock, author, summary, operations, recordedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    row.id, note.version, change.stamp.node.rawValue, Int64(change.stamp.clock.rawValue), change.author,
+                    change.summary, operations, date,
+                ])
+            if change.operations.contains(where: { if case .tags = $0 { true } else { false } }) || note.version == 1 {
+                try db.execute(sql: "DELETE FROM noteTag WHERE noteID = ?", arguments: [row.id])
+                for tag in Set(note.tags) {
+                    try db.execute(sql: "INSERT INTO noteTag (noteID, tag) VALUES (?, ?)", arguments: [row.id, tag])
+                }
+            }
+        }
+    }
+
+    public func list(_ query: NoteQuery) async throws -> Page<NoteListing> {
+        var conditions = [query.deleted ? "note.deletedAt IS NOT NULL" : "note.deletedAt IS NULL"]
+        var arguments: StatementArguments = []
+        if case .ownedOrShared(let user) = query.visibility {
+            conditions.append("(note.ownerID = ? OR note.shared = 1)")
+            _ = arguments.append(contentsOf: [user.rawValue])
+        }
+        if let tag = query.tag {
+            conditions.append("EXISTS (SELECT 1 FROM noteTag WHERE noteTag.noteID = note.id AND noteTag.tag = ?)")
+            _ = arguments.append(contentsOf: [tag])
+        }
+        if let shared = query.shared {
+            conditions.append("note.shared = ?")
+            _ = arguments.append(contentsOf: [shared])
+        }
+        if let owner = query.owner {
+            conditions.append("note.ownerID = ?")
+            _ = arguments.append(contentsOf: [owner.rawValue])
+        }
+        if let video = query.video {
+            conditions.append("note.videoID = ?")
+            _ = arguments.append(contentsOf: [video.rawValue])
+        }
+        var source = "note"
+        var columns = "NULL AS titleHighlight, NULL AS snippet"
+        var order = "note.updatedAt DESC, note.id"
+        if let text = query.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            // Built from the query's words only: quotes, operators, column filters and SQL in
+            // the text are searched for as words, never interpreted.
+            guard let pattern = FTS5Pattern(matchingAllPrefixesIn: text) else {
+                return Page(items: [], total: 0, offset: query.offset, limit: query.limit)
+            }
+            source = "noteSearch JOIN note ON note.rowid = noteSearch.rowid"
+            conditions.insert("noteSearch MATCH ?", at: 0)
+            arguments = [pattern] + arguments
+            let (start, end) = (String(NoteHighlight.start), String(NoteHighlight.end))
+            columns = """
+                highlight(noteSearch, 0, '\(start)', '\(end)') AS titleHighlight,
+                snippet(noteSearch, 1, '\(start)', '\(end)', '…', 24) AS snippet
+                """
+            // Title matches count most, then tags, then content.
+            order = "bm25(noteSearch, 10.0, 1.0, 4.0), note.updatedAt DESC"
+        }
+        let filter = conditions.joined(separator: " AND ")
+        let countSQL = "SELECT COUNT(*) FROM \(source) WHERE \(filter)"
+        let selectSQL = """
+            SELECT note.id, note.title, substr(note.content, 1, \(Self.excerptLength)) AS content, note.tags, note.ownerID,
+                note.author, note.lastEditor, note.shared, note.videoID, note.version, note.createdAt, note.updatedAt,
+                note.deletedAt, \(columns)
+            FROM \(source) WHERE \(filter) ORDER BY \(order) LIMIT ? OFFSET ?
+            """
+        let (sqlArguments, offset, limit) = (arguments, query.offset, query.limit)
+        return try await writer.read { db in
+            let total = try Int.fetchOne(db, sql: countSQL, arguments: sqlArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: selectSQL, arguments: sqlArguments + [limit, offset])
+            let items = try rows.map { row in
+                NoteListing(note: try NoteRow(row: row).note, titleHighlight: row["titleHighlight"], snippet: row["snippet"])
+            }
+            return Page(items: items, total: total, offset: offset, limit: limit)
+        }
+    }
+
+    public func allIDs(includingDeleted: Bool) async throws -> [NoteID] {
+        try await writer.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM note \(includingDeleted ? "" : "WHERE deletedAt IS NULL") ORDER BY createdAt")
+                .compactMap(NoteID.init)
+        }
+    }
+
+    public func purge(deletedBefore date: Date) async throws -> [NoteID] {
+        try await writer.write { db in
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM note WHERE deletedAt < ?", arguments: [date])
+            try db.execute(sql: "DELETE FROM note WHERE deletedAt < ?", arguments: [date])
+            return ids.compactMap(NoteID.init)
+        }
+    }
+}
+
+/// The `note` table's row.
+struct NoteRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "note"
+
+    var id: String
+    var title: String
+    var content: String
+    var tags: String
+    var ownerID: String?
+    var author: String
+    var lastEditor: String
+    var shared: Bool
+    var videoID: String?
+    var version: Int
+    var createdAt: Date
+    var updatedAt: Date
+    var deletedAt: Date?
+
+    init(_ note: Note) {
+        id = note.id.rawValue
+        title = note.title
+        content = note.content
+        tags = JSONColumn.encode(note.tags)
+        ownerID = note.ownerID?.rawValue
+        author = note.author
+        lastEditor = note.lastEditor
+        shared = note.isShared
+        videoID = note.videoID?.rawValue
+        version = note.version
+        createdAt = note.createdAt
+        updatedAt = note.updatedAt
+        deletedAt = note.deletedAt
+    }
+
+    var note: Note {
+        Note(
+            id: NoteID(id) ?? NoteID(), title: title, content: content, tags: JSONColumn.decode([String].self, from: tags) ?? [],
+            ownerID: ownerID.flatMap(UserID.init), author: author, lastEditor: lastEditor, isShared: shared,
+            videoID: videoID.flatMap(VideoID.init), version: version, createdAt: createdAt, updatedAt: updatedAt, deletedAt: deletedAt)
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import HubCore
+import Logging
+
+/// The community notepad: every way a note is created, read, changed, shared, searched and
+/// restored, with the access rules applied. Each change becomes one stamped `NoteChange` merged
+/// into the note's `NoteDocument`, so saves based on an old version, concurrent saves and
+/// (later) peers' changes all merge instead of overwriting one another.
+///
+/// A save is optimistic: it reads the stored version, makes its change and records it only if
+/// no other save recorded one meanwhile; otherwise it merges again on top of the newer version.
+/// No lock is held across the database, so this holds across processes too.
+public struct NotepadService: Sendable {
+    public let notes: any NoteRepository
+    public let analytics: NoteAnalyticsRecorder
+    let analyticsRepository: any NoteAnalyticsRepository
+    public let mirror: NoteMirror
+    public let renderer: MarkdownRenderer
+    public let node: NodeIdentity
+    let hlc: HybridLogicalClock
+    let clock: any WallClock
+    let documents = NoteDocumentCache()
+    public let maxContentBytes: Int
+    let logger: Logger
+
+    public init(
+        notes: any NoteRepository, analytics: any NoteAnalyticsRepository, mirror: NoteMirror, node: NodeIdentity,
+        clock: any WallClock, maxContentBytes: Int = NoteLimits.defaultContentBytes, logger: Logger
+    ) {
+        self.notes = notes
+        self.analyticsRepository = analytics
+        self.analytics = NoteAnalyticsRecorder(repository: analytics, clock: clock, logger: logger)
+        self.mirror = mirror
+        self.renderer = MarkdownRenderer()
+        self.node = node
+        self.hlc = HybridLogicalClock(wallClock: clock)
+        self.clock = clock
+        self.maxContentBytes = maxContentBytes
+        self.logger = logger
+    }
+
+    public struct SaveResult: Sendable {
+        public var note: Note
+        /// The save was based on an older version and merged with what changed since.
+        public var merged: Bool
+    }
+
+    // MARK: - Reading
+
+    /// A note the user may see (not counted as a view: for editors and history).
+    public func note(_ id: NoteID, for user: User) async throws -> Note {
+        try await load(id, for: user, may: .view, ifDeleted: .hide)
+    }
+
+    /// A note the user may see, counted as a view.
+    public func view(_ id: NoteID, for user: User) async throws -> Note {
+        let note = try await load(id, for: user, may: .view, ifDeleted: .hide)
+        analytics.record(.viewed(id, by: user.id))
+        return note
+    }
+
+    /// Lists, filters and searches what the user may see; a search is counted (with how many
+    /// notes it found) when it asks for the first page.
+    public func list(_ query: NoteQuery, for user: User) async throws -> Page<NoteListing> {
+        var query = query
+        query.visibility = AccessPolicy.visibility(for: user)
+        // The trash holds one's own notes (an admin's: everyone's).
+        if query.deleted && !user.isAdmin { query.owner = user.id }
+        query.text = query.text.map { String($0.prefix(500)) }
+        let page = try await notes.list(query)
+        if let text = query.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty, query.offset == 0 {
+            analytics.record(.searched(query: String(text.prefix(200)), results: page.total, by: user.id))
+        }
+        return page
+    }
+
+    public func versions(of id: NoteID, for user: User) async throws -> [NoteVersionSummary] {
+        _ = try await load(id, for: user, may: .view, ifDeleted: .hide)
+        return try await notes.versions(of: id)
+    }
+
+    /// The note as it was at `version`.
+    public func version(_ version: Int, of id: NoteID, for user: User) async throws -> Note {
+        let current = try await load(id, for: user, may: .view, ifDeleted: .hide)
+        guard (1...current.version).contains(version) else {
+            throw HubError(status: 404, code: "version_not_found", message: "note \(id) has versions 1 to \(current.version), not \(version)")
+        }
+        return try await rebuild(id, through: version).note(ownerID: current.ownerID, recordedAt: current.createdAt)
+    }
+
+    /// What changed, line by line, from version `from` to version `to`.
+    public func diff(of id: NoteID, from: Int, to: Int, for user: User) async throws -> [TextDiff.Line] {
+        let old = try await version(from, of: id, for: user)
+        let new = try await version(to, of: id, for: user)
+        return TextDiff.lines(from: old.content, to: new.content)
+    }
+
+    // MARK: - Changing
+
+    public func create(_ draft: NoteEdit, by user: User) async throws -> Note {
+        var draft = try validate(draft)
+        if draft.title == nil { draft.title = Self.defaultTitle(for: draft.content ?? "") }
+        var document = NoteDocument(id: NoteID(), node: node.id)
+        guard let change = document.edit(draft, stamp: stamp(), author: node.author(user)) else {
+            throw HubError.badRequest("a note needs a title or content", code: "invalid_note")
+        }
+        let now = clock.now()
+        let note = document.note(ownerID: user.id, recordedAt: now)
+        try await notes.record(change, resulting: note, at: now)
+        documents.put(document)
+        await didChange(note, change, by: user.id, event: "local")
+        return note
+    }
+
+    /// Saves title, content and tags (anyone who may see a shared note may; private notes only
+    /// their owner) and sharing, deletion and the video (only the owner or an admin). With
+    /// `baseVersion` older than the latest, the save is merged with what changed since.
+    public func edit(_ id: NoteID, _ edit: NoteEdit, baseVersion: Int?, by user: User) async throws -> SaveResult {
+        let edit = try validate(edit)
+        let manages = edit.shared != nil || edit.deleted != nil || edit.video != nil
+        return try await commit(id, edit, baseVersion: baseVersion, by: user, may: manages ? .modify : .contribute, ifDeleted: .conflict)
+    }
+
+    public func setShared(_ id: NoteID, _ shared: Bool, by user: User) async throws -> Note {
+        try await commit(id, NoteEdit(shared: shared), baseVersion: nil, by: user, may: .modify, ifDeleted: .conflict).note
+    }
+
+    /// Moves the note to the trash; its owner can restore it for `NoteLimits.trashRetention`.
+    public func delete(_ id: NoteID, by user: User) async throws {
+        _ = try await commit(id, NoteEdit(deleted: true), baseVersion: nil, by: user, may: .modify, ifDeleted: .hide)
+    }
+
+    public func restore(_ id: NoteID, by user: User) async throws -> Note {
+        try await commit(id, NoteEdit(deleted: false), baseVersion: nil, by: user, may: .modify, ifDeleted: .allow).note
+    }
+
+    /// Makes a new version whose title, content and tags are those of an old one.
+    public func restore(version: Int, of id: NoteID, by user: User) async throws -> Note {
+        let old = try await self.version(version, of: id, for: user)
+        return try await commit(
+            id, NoteEdit(title: old.title, content: old.content, tags: old.tags), baseVersion: nil, by: user, may: .contribute,
+            ifDeleted: .conflict
+        ).note
+    }
+
+    /// Applies changes made on another hub (an import now, peers later), skipping those already
+    /// applied; returns how many were new. `owner` becomes the owner of notes new to this hub.
+    public func merge(_ changes: [NoteChange], owner: UserID?, event: String) async throws -> Int {
+        var applied = 0
+        var order: [NoteID] = []
+        var byNote: [NoteID: [NoteChange]] = [:]
+        for change in changes {
+            if byNote[change.note] == nil { order.append(change.note) }
+            byNote[change.note, default: []].append(change)
+        }
+        for id in order {
+            applied += try await merge(byNote[id]!, into: id, owner: owner, event: event)
+        }
+        return applied
+    }
+
+    private func merge(_ changes: [NoteChange], into id: NoteID, owner: UserID?, event: String) async throws -> Int {
+        for _ in 0..<8 {
+            let current = try await notes.note(id)
+            var document = if let current { try await self.document(for: current) } else { NoteDocument(id: id, node: node.id) }
+            var applied = 0
+            do {
+                for change in changes {
+                    if try await notes.contains(change.stamp, in: id) { continue }
+                    hlc.observe(change.stamp.clock)
+                    document.apply(change)
+                    let now = clock.now()
+                    let note = document.note(ownerID: current?.ownerID ?? owner, recordedAt: now)
+                    try await notes.record(change, resulting: note, at: now)
+                    await didChange(note, change, by: nil, event: event)
+                    applied += 1
+                }
+            } catch NoteRepositoryError.versionConflict {
+                continue
+            }
+            documents.put(document)
+            return applied
+        }
+        throw HubError(status: 409, code: "edit_conflict", message: "note \(id) is changing too often to merge; try again")
+    }
+
+    /// Removes notes that have been in the trash longer than the retention, for good.
+    public func purgeTrash() async throws -> Int {
+        let purged = try await notes.purge(deletedBefore: clock.now().addingTimeInterval(-NoteLimits.trashRetention))
+        for id in purged {
+            documents.remove(id)
+            await mirror.remove(id)
+        }
+        return purged.count
+    }
+
+    public func analyticsReport(for user: User, days: Int = 30) async throws -> NoteAnalyticsReport {
+        await analytics.flush()
+        let now = clock.now()
+        return try await analyticsRepository.report(
+            visibility: AccessPolicy.visibility(for: user), searchesBy: user.isAdmin ? nil : user.id,
+            since: now.addingTimeInterval(-Double(days - 1) * 86_400), until: now.addingTimeInterval(1))
+    }
+
+    // MARK: - Internals
+
+    enum DeletedNote { case hide, conflict, allow }
+
+    /// The note if the user may do `action` to it: 404 when it does not exist or they may not
+    /// see it, 403 when they see it but may not do this.
+    func load(_ id: NoteID, for user: User, may action: AccessPolicy.Action, ifDeleted: DeletedNote) async throws -> Note {
+        guard let note = try await notes.note(id) else { throw HubError.notFound("note \(id)") }
+        try AccessPolicy.check(user, may: action == .modify ? .modify : .view, note, describedAs: "note \(id)")
+        if action == .contribute, !AccessPolicy.allows(user, to: .contribute, note) {
+            throw HubError(status: 403, code: "forbidden", message: "only the owner can change a private note")
+        }
+        if let deletedAt = note.deletedAt {
+            let until = deletedAt.addingTimeInterval(NoteLimits.trashRetention).formatted(.iso8601)
+            switch ifDeleted {
+            case .allow: break
+            case .hide where AccessPolicy.allows(user, to: .modify, note):
+                throw HubError(status: 404, code: "note_deleted", message: "note \(id) is in the trash; restore it before \(until) to use it again")
+            case .hide:
+                throw HubError.notFound("note \(id)")
+            case .conflict:
+                throw HubError(status: 409, code: "note_deleted", message: "note \(id) was deleted; it must be restored before it can be changed")
+            }
+        }
+        return note
+    }
+
+    private func commit(
+        _ id: NoteID, _ edit: NoteEdit, baseVersion: Int?, by user: User, may action: AccessPolicy.Action, ifDeleted: DeletedNote
+    ) async throws -> SaveResult {
+        var baseVersion = baseVersion
+        for _ in 0..<8 {
+            let current = try await load(id, for: user, may: action, ifDeleted: ifDeleted)
+            if let base = baseVersion {
+                guard base >= 1 else {
+                    throw HubError.badRequest("baseVersion must be 1 or more", code: "invalid_base_version")
+                }
+                guard base <= current.version else {
+                    throw HubError(
+                        status: 409, code: "invalid_base_version",
+                        message: "baseVersion \(base) does not exist; note \(id) is at version \(current.version)")
+                }
+            }
+            // The document may be newer than the row read above (a save landed in between);
+            // whatever the writer did not see is merged, never overwritten.
+            var document = try await document(for: current)
+            let reference = baseVersion ?? current.version
+            let baseDocument: NoteDocument? = reference < document.version ? try await rebuild(id, through: reference) : nil
+            guard let change = document.edit(edit, basedOn: baseDocument, stamp: stamp(), author: node.author(user)) else {
+                documents.put(document)
+                return SaveResult(note: current, merged: false)
+            }
+            let note = document.note(ownerID: current.ownerID, recordedAt: current.createdAt)
+            do {
+                try await notes.record(change, resulting: note, at: clock.now())
+            } catch NoteRepositoryError.versionConflict {
+                // Another save landed first: merge this one on top of it, as a save based on
+                // the version this one read.
+                baseVersion = baseVersion ?? current.version
+                continue
+            }
+            documents.put(document)
+            await didChange(note, change, by: user.id, event: "local")
+            return SaveResult(note: note, merged: baseDocument != nil)
+        }
+        throw HubError(status: 409, code: "edit_conflict", message: "note \(id) is changing too often to save; try again")
+    }
+
+    /// The note's document at its stored version: cached, or rebuilt from its history.
+    private func document(for note: Note) async throws -> NoteDocument {
+        if let cached = documents.take(note.id, version: note.version) { return cached }
+        return try await rebuild(note.id, through: nil)
+    }
+
+    private func rebuild(_ id: NoteID, through version: Int?) async throws -> NoteDocument {
+        NoteDocument(id: id, node: node.id, history: try await notes.changes(of: id, through: version))
+    }
+
+    private func stamp() -> ChangeStamp { ChangeStamp(clock: hlc.now(), node: node.id) }
+
+    private func didChange(_ note: Note, _ change: NoteChange, by user: UserID?, event: String) async {
+        analytics.record(.edited(note.id, by: user))
+        await mirror.update(note)
+        let touchesSharing = change.operations.contains { if case .shared = $0 { true } else { false } }
+        if note.isShared || touchesSharing {
+            await mirror.log(.init(
+                at: clock.now(), event: event, note: note.id, version: note.version, node: change.stamp.node,
+                author: change.author, summary: change.summary))
+        }
+    }
+
+    /// Title, content and tags checked and normalised: a clear 400 (or 413 for content over
+    /// `NOTE_MAX_BYTES`) before anything is stored.
+    func validate(_ edit: NoteEdit) throws -> NoteEdit {
+        var edit = edit
+        if let title = edit.title {
+            let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, trimmed.utf8.count <= NoteLimits.titleBytes, !trimmed.contains(where: \.isNewline) else {
+                throw HubError.badRequest("title must be one line of 1 to \(NoteLimits.titleBytes) bytes", code: "invalid_title")
+            }
+            edit.title = trimmed
+        }
+        if let content = edit.content, content.utf8.count > maxContentBytes {
+            throw HubError(status: 413, code: "note_too_large", message: "a note's content may be at most \(maxContentBytes) bytes")
+        }
+        if let tags = edit.tags {
+            var seen = Set<String>()
+            let cleaned = tags.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+                .filter { !$0.isEmpty && seen.insert($0).inserted }
+            guard cleaned.count <= NoteLimits.tagCount, cleaned.allSatisfy({ $0.utf8.count <= NoteLimits.tagBytes }) else {
+                throw HubError.badRequest(
+                    "at most \(NoteLimits.tagCount) tags of at most \(NoteLimits.tagBytes) bytes each", code: "invalid_tags")
+            }
+            edit.tags = cleaned
+        }
+        return edit
+    }
+
+    /// A note saved without a title is named after its first line.
+    static func defaultTitle(for content: String) -> String {
+        let line = content.split(whereSeparator: \.isNewline).lazy
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "#>*- \t")) }.first { !$0.isEmpty }
+        guard let line else { return "Untitled note" }
+        return line.count > 80 ? String(line.prefix(80)) + "…" : line
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import HTTPTypes
+import HubCore
+import HubNotes
+import Hummingbird
+
+/// The notepad API under `/api/v1`: notes, their versions, sharing, the trash, search, a
+/// markdown preview and the analytics figures. Access rules live in `NotepadService`; this maps
+/// HTTP onto it.
+struct NoteController: Sendable {
+    let environment: HubEnvironment
+    var notepad: NotepadService { environment.notepad }
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("notes", use: list)
+        group.post("notes", use: create)
+        group.post("notes/preview", use: preview)
+        group.get("notes/:id", use: get)
+        group.patch("notes/:id", use: update)
+        group.delete("notes/:id", use: delete)
+        group.post("notes/:id/restore", use: restore)
+        group.post("notes/:id/share", use: share)
+        group.post("notes/:id/unshare", use: unshare)
+        group.get("notes/:id/versions", use: versions)
+        group.get("notes/:id/versions/:version", use: version)
+        group.post("notes/:id/versions/:version/restore", use: restoreVersion)
+        group.get("notes/:id/diff", use: diff)
+        group.get("analytics/notes", use: analytics)
+    }
+
+    @Sendable func list(_ request: Request, context: SignedInContext) async throws -> NoteListResource {
+        let parameters = request.uri.queryParameters
+        func flag(_ name: Substring) throws -> Bool? {
+            guard let value = parameters[name] else { return nil }
+            switch value {
+            case "true", "1": return true
+            case "false", "0": return false
+            default: throw HubError.badRequest("'\(name)' must be true or false", code: "invalid_parameter")
+            }
+        }
+        var query = NoteQuery(
+            text: parameters["q"].map(String.init), tag: parameters["tag"].map { String($0).lowercased() }, shared: try flag("shared"),
+            deleted: try flag("deleted") ?? false, visibility: AccessPolicy.visibility(for: context.user),
+            offset: try VideoController.integer(parameters["offset"], name: "offset", default: 0, range: 0...Int(Int32.max)),
+            limit: try VideoController.integer(parameters["limit"], name: "limit", default: 50, range: 1...200))
+        if try flag("mine") == true { query.owner = context.user.id }
+        if let video = parameters["video"] {
+            guard let id = VideoID(String(video)) else { throw HubError.badRequest("'video' must be a video id", code: "invalid_parameter") }
+            query.video = id
+        }
+        let page = try await notepad.list(query, for: context.user)
+        return NoteListResource(items: page.items.map(NoteSummaryResource.init), total: page.total, offset: page.offset, limit: page.limit)
+    }
+
+    @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await decode(NoteRequest.self, from: request)
+        var draft = body.edit
+        if let video = draft.video ?? nil {
+            _ = try await environment.video(video.rawValue, for: context.user, may: .view)
+        } else {
+            draft.video = nil
+        }
+        let note = try await notepad.create(draft, by: context.user)
+        var response = try resource(note, for: context.user).response(from: request, context: context)
+        response.status = .created
+        response.headers[.location] = "/api/v1/notes/\(note.id)"
+        return response
+    }
+
+    @Sendable func get(_ request: Request, context: SignedInContext) async throws -> NoteResource {
+        resource(try await notepad.view(try id(context), for: context.user), for: context.user)
+    }
+
+    /// A save: the fields given change, the others stay. `baseVersion` names the version the
+    /// writer started from; a save based on an older one is merged with what changed since.
+    @Sendable func update(_ request: Request, context: SignedInContext) async throws -> NoteResource {
+        let id = try id(context)
+        let body = try await decode(NoteRequest.self, from: request)
+        if let video = body.edit.video ?? nil { _ = try await environment.video(video.rawValue, for: context.user, may: .view) }
+        let result = try await notepad.edit(id, body.edit, baseVersion: body.baseVersion, by: context.user)
+        return resource(result.note, for: context.user, merged: result.merged)
+    }
+
+    @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
+        try await notepad.delete(try id(context), by: context.user)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func restore(_ request: Request, context: SignedInContext) async throws -> NoteResource {
+        resource(try await notepad.restore(try id(context), by: context.user), for: context.user)
+    }
+
+    @Sendable func share(_ request: Request, context: SignedInContext) async throws -> NoteResource {
+        resource(try await notepad.setShared(try id(context), true, by: context.user), for: context.user)
+    }
+
+    @Sendable func unshare(_ request: Request, context: SignedInContext) async throws -> NoteResource {
+        resource(try await notepad.setShared(try id(context), false, by: context.user), for: context.user)
+    }
+
+    @Sendable func versions(_ request: Request, context: SignedInContext) async throws -> NoteVersionListResource {
+        NoteVersionListResource(items: try await notepad.versions(of: try id(context), for: context.user).map(NoteVersionResource.init))
+    }
+
+    @Sendable func version(_ request: Request, context: SignedInContext) async throws -> NoteResource {
+        let note = try await notepad.version(try versionNumber(context), of: try id(context), for: context.user)
+        return resource(note, for: context.user)
+    }
+
+    @Sendable func restoreVersion(_ request: Request, context: SignedInContext) async throws -> NoteResource {
+        resource(try await notepad.restore(version: try versionNumber(context), of: try id(context), by: context.user), for: context.user)
+    }
+
+    @Sendable func diff(_ request: Request, context: SignedInContext) async throws -> NoteDiffResource {
+        let parameters = request.uri.queryParameters
+        let range = 1...Int(Int32.max)
+        let from = try VideoController.integer(parameters["from"], name: "from", default: 1, range: range)
+        let id = try id(context)
+        let to: Int
+        if parameters["to"] == nil {
+            to = try await notepad.note(id, for: context.user).version
+        } else {
+            to = try VideoController.integer(parameters["to"], name: "to", default: 1, range: range)
+        }
+        return NoteDiffResource(from: from, to: to, lines: try await notepad.diff(of: id, from: from, to: to, for: context.user))
+    }
+
+    /// Renders markdown as a saved note would be, for the editor's live preview.
+    @Sendable func preview(_ request: Request, context: SignedInContext) async throws -> RenderedMarkdown {
+        let body = try await decode(PreviewRequest.self, from: request)
+        guard body.content.utf8.count <= notepad.maxContentBytes else {
+            throw HubError(status: 413, code: "note_too_large", message: "a note's content may be at most \(notepad.maxContentBytes) bytes")
+        }
+        return RenderedMarkdown(html: notepad.renderer.html(body.content, timestampLinks: body.timestamps ?? false))
+    }
+
+    @Sendable func analytics(_ request: Request, context: SignedInContext) async throws -> NoteAnalyticsReport {
+        let days = try VideoController.integer(request.uri.queryParameters["days"], name: "days", default: 30, range: 1...366)
+        return try await notepad.analyticsReport(for: context.user, days: days)
+    }
+
+    // MARK: - Helpers
+
+    func resource(_ note: Note, for user: User, merged: Bool? = nil) -> NoteResource {
+        NoteResource(note, html: notepad.renderer.html(note.content, timestampLinks: note.videoID != nil), for: user, merged: merged)
+    }
+
+    private func id(_ context: SignedInContext) throws -> NoteID {
+        let raw = context.parameters.get("id") ?? ""
+        guard let id = NoteID(raw) else { throw HubError.notFound("note \(raw)") }
+        return id
+    }
+
+    private func versionNumber(_ context: SignedInContext) throws -> Int {
+        guard let raw = context.parameters.get("version"), let number = Int(raw), number >= 1 else {
+            throw HubError(status: 404, code: "version_not_found", message: "versions are numbered from 1")
+        }
+        return number
+    }
+
+    /// JSON bodies may carry a whole note, so they get the note limit (with room for escaping)
+    /// instead of the API's 1 MiB; anything larger is refused before it is read.
+    private func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
+        let limit = notepad.maxContentBytes * 3 + 65_536
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw HubError(status: 413, code: "note_too_large", message: "the request body exceeds \(limit) bytes")
+        }
+        let buffer = try await request.body.collect(upTo: limit)
+        return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+    }
+}
+
+/// The body of `POST /notes` and `PATCH /notes/{id}`. `videoId: null` detaches a note from its
+/// video, which is why an absent key and a null one differ.
+struct NoteRequest: Decodable {
+    var edit: NoteEdit
+    var baseVersion: Int?
+
+    private enum CodingKeys: String, CodingKey { case title, content, tags, shared, videoId, baseVersion }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        edit = NoteEdit(
+            title: try container.decodeIfPresent(String.self, forKey: .title),
+            content: try container.decodeIfPresent(String.self, forKey: .content),
+            tags: try container.decodeIfPresent([String].self, forKey: .tags),
+            shared: try container.decodeIfPresent(Bool.self, forKey: .shared))
+        if container.contains(.videoId) {
+            edit.video = .some(try container.decodeIfPresent(VideoID.self, forKey: .videoId))
+        }
+        baseVersion = try container.decodeIfPresent(Int.self, forKey: .baseVersion)
+    }
+}
+
+struct PreviewRequest: Decodable {
+    var content: String
+    /// Link `[m:ss]` timestamps, as in a video's notes.
+    var timestamps: Bool?
+}

@@ -1,0 +1,180 @@
+import Foundation
+import HubCore
+import HubNotes
+import Hummingbird
+
+/// The notepad's pages: the list and community view with search and tag filters, a note, the
+/// editor with live preview, the history with diffs, and analytics. Like every page they only
+/// read; saves go through the JSON API from `notes.js`.
+struct NotePageController: Sendable {
+    let environment: HubEnvironment
+    let renderer: PageRenderer
+    var notepad: NotepadService { environment.notepad }
+
+    func addRoutes(to router: RouterGroup<SignedInPageContext>) {
+        router.get("notes", use: list)
+        router.get("notes/new", use: new)
+        router.get("notes/analytics", use: analytics)
+        router.get("notes/:id", use: show)
+        router.get("notes/:id/edit", use: edit)
+        router.get("notes/:id/history", use: history)
+    }
+
+    /// `view`: `all` (what the user may see), `mine`, `community` (shared) or `trash`.
+    @Sendable func list(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let text = parameters["q"].map(String.init) ?? ""
+        let tag = parameters["tag"].map { $0.lowercased() }
+        let view = parameters["view"].map(String.init) ?? "all"
+        let page = max(1, parameters["page"].flatMap { Int($0) } ?? 1)
+        let pageSize = 30
+        var query = NoteQuery(
+            text: text, tag: tag, deleted: view == "trash", visibility: AccessPolicy.visibility(for: context.user),
+            offset: min((page - 1) * pageSize, Int(Int32.max)), limit: pageSize)
+        if view == "mine" { query.owner = context.user.id }
+        if view == "community" { query.shared = true }
+        let result = try await notepad.list(query, for: context.user)
+        func link(page: Int) -> String {
+            var components = URLComponents()
+            components.queryItems = [
+                URLQueryItem(name: "view", value: view), URLQueryItem(name: "q", value: text.isEmpty ? nil : text),
+                URLQueryItem(name: "tag", value: tag), URLQueryItem(name: "page", value: String(page)),
+            ].filter { $0.value != nil }
+            return "/notes" + (components.string ?? "")
+        }
+        let tabs = [("all", "All notes"), ("mine", "My notes"), ("community", "Community"), ("trash", "Trash")].map { key, label in
+            ["key": key, "label": label, "current": key == view, "href": "/notes?view=\(key)"] as [String: Any]
+        }
+        let notes: [[String: Any]] = result.items.map { listing in
+            let summary = NoteSummaryResource(listing)
+            return [
+                "id": summary.id, "title": summary.title, "titleHTML": summary.titleHighlight ?? HTMLText.escape(summary.title),
+                "snippetHTML": summary.snippet ?? HTMLText.escape(summary.excerpt), "tags": summary.tags,
+                "shared": summary.shared, "author": summary.author, "version": summary.version,
+                "updatedAt": summary.updatedAt.formatted(.iso8601), "deleted": summary.deletedAt != nil,
+            ]
+        }
+        return renderer.page(
+            "notes",
+            [
+                "pageTitle": text.isEmpty ? "Notes" : "Notes: \(text)", "query": text, "tag": tag ?? false, "view": view,
+                "tabs": tabs, "notes": notes, "isEmpty": notes.isEmpty, "total": result.total, "trash": view == "trash",
+                "previousPage": page > 1 ? link(page: page - 1) : false,
+                "nextPage": page * pageSize < result.total ? link(page: page + 1) : false,
+            ], for: context.identity)
+    }
+
+    @Sendable func show(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        guard let note = try await page(for: context, { try await notepad.view($0, for: context.user) }) else {
+            return notFound(context)
+        }
+        var video: [String: Any]? = nil
+        if let id = note.videoID, let found = try? await environment.video(id.rawValue, for: context.user, may: .view) {
+            video = ["id": found.id.rawValue, "title": found.title]
+        }
+        return renderer.page("note", ["pageTitle": note.title, "note": view(of: note, for: context.user), "video": video ?? false], for: context.identity)
+    }
+
+    @Sendable func new(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        var editor: [String: Any] = ["isNew": true, "title": "", "content": "", "tagList": "", "version": 0, "canManage": true]
+        if let raw = request.uri.queryParameters["video"], let video = try? await environment.video(String(raw), for: context.user, may: .view) {
+            editor["videoId"] = video.id.rawValue
+            editor["videoTitle"] = video.title
+        }
+        return renderer.page("note-edit", ["pageTitle": "New note", "editor": editor, "maxBytes": notepad.maxContentBytes], for: context.identity)
+    }
+
+    @Sendable func edit(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        guard let note = try await page(for: context, { try await notepad.note($0, for: context.user) }) else { return notFound(context) }
+        var editor = view(of: note, for: context.user)
+        editor["isNew"] = false
+        return renderer.page("note-edit", ["pageTitle": "Edit: \(note.title)", "editor": editor, "maxBytes": notepad.maxContentBytes], for: context.identity)
+    }
+
+    /// The versions, newest first; with `from` and `to`, the line diff between them; with
+    /// `version`, that version rendered, with a button to restore it.
+    @Sendable func history(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        guard let note = try await page(for: context, { try await notepad.note($0, for: context.user) }) else { return notFound(context) }
+        let parameters = request.uri.queryParameters
+        let versions = try await notepad.versions(of: note.id, for: context.user)
+        let to = min(max(parameters["to"].flatMap { Int($0) } ?? note.version, 1), note.version)
+        let from = min(max(parameters["from"].flatMap { Int($0) } ?? max(to - 1, 1), 1), note.version)
+        let lines = try await notepad.diff(of: note.id, from: from, to: to, for: context.user)
+        var shown: [String: Any]? = nil
+        if let number = parameters["version"].flatMap({ Int($0) }), (1...note.version).contains(number) {
+            let old = try await notepad.version(number, of: note.id, for: context.user)
+            shown = ["version": number, "title": old.title, "html": notepad.renderer.html(old.content, timestampLinks: old.videoID != nil),
+                     "canRestore": AccessPolicy.allows(context.user, to: .contribute, note) && number != note.version]
+        }
+        let diff: [[String: Any]] = lines.map { line in
+            switch line {
+            case .same(let text): ["kind": "same", "sign": " ", "text": text]
+            case .removed(let text): ["kind": "removed", "sign": "−", "text": text]
+            case .added(let text): ["kind": "added", "sign": "+", "text": text]
+            }
+        }
+        let rows: [[String: Any]] = versions.map { version in
+            [
+                "version": version.version, "author": version.author, "summary": version.summary,
+                "at": version.stamp.clock.date.formatted(.iso8601), "isFrom": version.version == from, "isTo": version.version == to,
+            ]
+        }
+        return renderer.page(
+            "note-history",
+            [
+                "pageTitle": "History: \(note.title)", "note": view(of: note, for: context.user), "versions": rows,
+                "from": from, "to": to, "diff": diff, "unchanged": !lines.contains { if case .same = $0 { false } else { true } },
+                "shown": shown ?? false,
+            ], for: context.identity)
+    }
+
+    @Sendable func analytics(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        let report = try await notepad.analyticsReport(for: context.user)
+        return renderer.page(
+            "analytics",
+            [
+                "pageTitle": "Notes analytics", "mostViewed": report.mostViewed.map(Self.row), "mostEdited": report.mostEdited.map(Self.row),
+                "topTags": report.topTags.map { ["term": $0.term, "count": $0.count] },
+                "topSearches": report.topSearches.map(Self.row), "unanswered": report.unansweredSearches.map(Self.row),
+                "chart": ActivityChart.svg(report.activity), "totals": ["views": report.totals.views, "edits": report.totals.edits, "searches": report.totals.searches],
+                "searchScope": context.user.isAdmin ? "everyone's searches" : "your searches",
+            ], for: context.identity)
+    }
+
+    // MARK: - Helpers
+
+    private static func row(_ count: NoteAnalyticsReport.NoteCount) -> [String: Any] {
+        ["id": count.id, "title": count.title, "count": count.count]
+    }
+
+    private static func row(_ count: NoteAnalyticsReport.SearchCount) -> [String: Any] {
+        ["query": count.query, "count": count.count, "results": count.lastResults]
+    }
+
+    func view(of note: Note, for user: User) -> [String: Any] {
+        [
+            "id": note.id.rawValue, "title": note.title, "content": note.content, "tags": note.tags,
+            "tagList": note.tags.joined(separator: ", "), "shared": note.isShared, "author": note.author, "lastEditor": note.lastEditor,
+            "version": note.version, "createdAt": note.createdAt.formatted(.iso8601), "updatedAt": note.updatedAt.formatted(.iso8601),
+            "html": notepad.renderer.html(note.content, timestampLinks: note.videoID != nil),
+            "videoId": note.videoID?.rawValue ?? false,
+            "canEdit": AccessPolicy.allows(user, to: .contribute, note), "canManage": AccessPolicy.allows(user, to: .modify, note),
+        ]
+    }
+
+    /// The note a page is about, or nil for a missing, invisible or deleted one (an error page).
+    private func page(for context: SignedInPageContext, _ load: (NoteID) async throws -> Note) async throws -> Note? {
+        guard let id = context.parameters.get("id").flatMap(NoteID.init) else { return nil }
+        do {
+            return try await load(id)
+        } catch let error as HubError where error.status == 404 {
+            return nil
+        }
+    }
+
+    private func notFound(_ context: SignedInPageContext) -> Response {
+        renderer.page(
+            "error", ["pageTitle": "Not found", "heading": "Note not found", "message": "It may have been deleted, or it is private."],
+            for: context.identity, status: .notFound)
+    }
+}
