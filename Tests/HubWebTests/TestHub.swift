@@ -17,12 +17,16 @@ struct TestHub {
     let environment: HubEnvironment
     let clock: ManualClock
 
-    init(maxUploadBytes: Int64 = 1 << 30, media: any MediaProcessor = NoMediaProcessor(), secretKey: String? = nil) throws {
+    init(
+        maxUploadBytes: Int64 = 1 << 30, media: any MediaProcessor = NoMediaProcessor(), secretKey: String? = nil,
+        noteMaxBytes: Int = 1 << 20
+    ) throws {
         directory = NSTemporaryDirectory() + "hub-" + UUID().uuidString
         clock = ManualClock()
         var variables = [
             "HUB_DATA_DIR": directory + "/data", "UPLOAD_DIR": directory + "/uploads",
             "MAX_UPLOAD_BYTES": String(maxUploadBytes), "HUB_PORT": "0",
+            "NOTEPAD_STORAGE_PATH": directory + "/community_notes", "NOTE_MAX_BYTES": String(noteMaxBytes),
             // The cheapest cost bcrypt allows: the tests check behaviour, not hashing time.
             "BCRYPT_COST": "4",
         ]

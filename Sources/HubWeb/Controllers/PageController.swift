@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HubCore
+import HubNotes
 import Hummingbird
 import Mustache
 
@@ -60,8 +61,20 @@ struct PageController: Sendable {
         if let ownerID = video.ownerID {
             owner = ownerID == context.user.id ? context.user : try await environment.accounts.user(ownerID)
         }
+        // The video's notes sit beside it; their [m:ss] timestamps seek the player (player.js).
+        let notes = try await environment.notepad.list(
+            NoteQuery(video: video.id, visibility: AccessPolicy.visibility(for: context.user), limit: 20), for: context.user)
+        var noteViews: [[String: Any]] = []
+        for listing in notes.items {
+            let note = try await environment.notepad.note(listing.note.id, for: context.user)
+            noteViews.append([
+                "id": note.id.rawValue, "title": note.title, "author": note.author,
+                "html": environment.notepad.renderer.html(note.content, timestampLinks: true),
+            ])
+        }
         let view: [String: Any] = [
             "pageTitle": video.title,
+            "notes": noteViews,
             "video": [
                 "id": video.id.rawValue,
                 "title": video.title,

@@ -1,6 +1,19 @@
-// The player page's edit and delete actions, over the JSON API (hub.js adds the CSRF token).
+// The player page's timestamp links, and its edit and delete actions, over the JSON API (hub.js adds the CSRF token).
 (() => {
   "use strict";
+  // A [m:ss] timestamp in the video's notes is a link to #t=SECONDS: seek there and play.
+  const player = document.getElementById("player");
+  const notes = document.getElementById("video-notes");
+  if (player && notes) {
+    notes.addEventListener("click", (event) => {
+      const link = event.target.closest('a[href^="#t="]');
+      if (!link) return;
+      event.preventDefault();
+      player.currentTime = Number(link.getAttribute("href").slice(3));
+      player.play().catch(() => {});
+    });
+  }
+
   const page = document.getElementById("player-page");
   const form = document.getElementById("edit-form");
   if (!page || !form) return;

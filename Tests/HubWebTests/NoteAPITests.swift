@@ -1,0 +1,241 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import HubWeb
+
+struct NoteBody: Decodable {
+    var id: String
+    var title: String
+    var content: String
+    var html: String
+    var tags: [String]
+    var shared: Bool
+    var version: Int
+    var author: String
+    var merged: Bool?
+    var canEdit: Bool
+    var canManage: Bool
+}
+
+struct NoteListBody: Decodable {
+    struct Item: Decodable {
+        var id: String
+        var title: String
+        var titleHighlight: String?
+        var snippet: String?
+    }
+    var items: [Item]
+    var total: Int
+}
+
+@Suite struct NoteAPITests {
+    static let json: HTTPFields = [.contentType: "application/json"]
+
+    static func body(_ object: [String: Any]) -> ByteBuffer {
+        ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+    }
+
+    static func create(_ client: some TestClientProtocol, _ object: [String: Any]) async throws -> NoteBody {
+        let response = try await client.execute(uri: "/api/v1/notes", method: .post, headers: json, body: body(object))
+        #expect(response.status == .created)
+        return try response.decode(NoteBody.self)
+    }
+
+    @Test func lifecycleThroughTheAPI() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            let note = try await Self.create(client, ["title": "Runbook", "content": "# Steps\n1. deploy", "tags": ["Ops"]])
+            #expect(note.html.contains("<h1>Steps</h1>"))
+            #expect(note.tags == ["ops"])
+            #expect(note.author == "member@stream-hub-\(ProcessInfo.processInfo.hostName)")
+
+            let get = try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .get)
+            #expect(try get.decode(NoteBody.self).version == 1)
+
+            let patched = try await client.execute(
+                uri: "/api/v1/notes/\(note.id)", method: .patch, headers: Self.json,
+                body: Self.body(["content": "# Steps\n1. deploy\n2. verify", "baseVersion": 1]))
+            #expect(patched.status == .ok)
+            #expect(try patched.decode(NoteBody.self).version == 2)
+
+            let versions = try await client.execute(uri: "/api/v1/notes/\(note.id)/versions", method: .get)
+            #expect(String(buffer: versions.body).contains("\"version\":2"))
+            let v1 = try await client.execute(uri: "/api/v1/notes/\(note.id)/versions/1", method: .get)
+            #expect(try v1.decode(NoteBody.self).content == "# Steps\n1. deploy")
+            let diff = try await client.execute(uri: "/api/v1/notes/\(note.id)/diff?from=1&to=2", method: .get)
+            #expect(String(buffer: diff.body).contains(#"{"kind":"added","text":"2. verify"}"#) || String(buffer: diff.body).contains("2. verify"))
+
+            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)/share", method: .post).decode(NoteBody.self).shared)
+            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)/unshare", method: .post).decode(NoteBody.self).shared == false)
+
+            let restored = try await client.execute(uri: "/api/v1/notes/\(note.id)/versions/1/restore", method: .post)
+            #expect(try restored.decode(NoteBody.self).content == "# Steps\n1. deploy")
+
+            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .delete).status == .noContent)
+            let gone = try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .get)
+            #expect(gone.status == .notFound)
+            #expect(gone.errorCode == "note_deleted")
+            let trash = try await client.execute(uri: "/api/v1/notes?deleted=true", method: .get).decode(NoteListBody.self)
+            #expect(trash.items.map(\.id) == [note.id])
+            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)/restore", method: .post).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .get).status == .ok)
+        }
+    }
+
+    @Test func badInputGetsClearErrors() async throws {
+        let hub = try TestHub(noteMaxBytes: 10_000)
+        try await hub.test { client in
+            let note = try await Self.create(client, ["title": "Target", "content": "x"])
+            let url = "/api/v1/notes/\(note.id)"
+            // Over the size limit: in the content, and as a body too large to read.
+            let big = try await client.execute(
+                uri: "/api/v1/notes", method: .post, headers: Self.json, body: Self.body(["title": "Big", "content": String(repeating: "a", count: 10_001)]))
+            #expect(big.status == .contentTooLarge)
+            #expect(big.errorCode == "note_too_large")
+            let huge = try await client.execute(
+                uri: url, method: .patch, headers: Self.json, body: ByteBuffer(string: "{\"content\":\"" + String(repeating: "b", count: 200_000) + "\"}"))
+            #expect(huge.status == .contentTooLarge)
+            // Invalid UTF-8 and truncated JSON.
+            var invalid = ByteBuffer(string: "{\"title\":\"bad ")
+            invalid.writeBytes([0xff, 0xfe, 0x80])
+            invalid.writeString("\"}")
+            let badUTF8 = try await client.execute(uri: "/api/v1/notes", method: .post, headers: Self.json, body: invalid)
+            #expect(badUTF8.status == .badRequest)
+            #expect(badUTF8.errorCode == "invalid_json")
+            let truncated = try await client.execute(uri: url, method: .patch, headers: Self.json, body: ByteBuffer(string: "{\"content\": \"half"))
+            #expect(truncated.status == .badRequest)
+            let wrongShape = try await client.execute(uri: url, method: .patch, headers: Self.json, body: ByteBuffer(string: "{\"tags\": \"not a list\"}"))
+            #expect(wrongShape.status == .badRequest)
+            let badTitle = try await client.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["title": "   "]))
+            #expect(badTitle.errorCode == "invalid_title")
+            // Unknown versions and ids.
+            for path in ["\(url)/versions/2", "\(url)/versions/0", "\(url)/versions/abc", "/api/v1/notes/\(UUID().uuidString.lowercased())", "/api/v1/notes/not-an-id"] {
+                let response = try await client.execute(uri: path, method: .get)
+                #expect(response.status == .notFound, "\(path)")
+                #expect(response.errorCode != nil)
+            }
+            let future = try await client.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["content": "y", "baseVersion": 7]))
+            #expect(future.status == .conflict)
+            #expect(future.errorCode == "invalid_base_version")
+            // Editing a deleted note.
+            #expect(try await client.execute(uri: url, method: .delete).status == .noContent)
+            let deleted = try await client.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["content": "z"]))
+            #expect(deleted.status == .conflict)
+            #expect(deleted.errorCode == "note_deleted")
+            // Query parameters.
+            #expect(try await client.execute(uri: "/api/v1/notes?limit=0", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/api/v1/notes?shared=maybe", method: .get).status == .badRequest)
+            // Unauthenticated.
+            for (path, method) in [("/api/v1/notes", HTTPRequest.Method.get), ("/api/v1/notes", .post), (url, .get), ("/api/v1/analytics/notes", .get)] {
+                let response = try await client.anonymous.execute(uri: path, method: method, headers: Self.json, body: Self.body(["title": "x"]))
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func hostileSearchIsSafeAndEscaped() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            _ = try await Self.create(client, ["title": "<script>alert('xss')</script> deploy", "content": "deploy <b>now</b>"])
+            for query in ["\"", "deploy\" OR \"", "title:deploy", "NEAR(a b)", "'; DROP TABLE note; --", "*", "%00", "\u{E000}"] {
+                let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let response = try await client.execute(uri: "/api/v1/notes?q=\(encoded)", method: .get)
+                #expect(response.status == .ok, "\(query)")
+            }
+            let found = try await client.execute(uri: "/api/v1/notes?q=deploy", method: .get).decode(NoteListBody.self)
+            #expect(found.total == 1)
+            let highlight = try #require(found.items.first?.titleHighlight)
+            #expect(highlight.hasPrefix("&lt;script&gt;"))
+            #expect(highlight.contains("<mark>deploy</mark>"))
+            #expect(found.items.first?.snippet?.contains("&lt;b&gt;") == true)
+        }
+    }
+
+    @Test func concurrentSavesOfOneNoteAreBothKept() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            let note = try await Self.create(client, ["title": "Agenda", "content": "one\ntwo\nthree", "shared": true])
+            let url = "/api/v1/notes/\(note.id)"
+            async let first = client.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["content": "ONE\ntwo\nthree", "baseVersion": 1]))
+            async let second = client.admin.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["content": "one\ntwo\nthree\nfour", "baseVersion": 1]))
+            let responses = try await [first, second]
+            #expect(responses.allSatisfy { $0.status == .ok })
+            #expect(try responses.contains { try $0.decode(NoteBody.self).merged == true })
+            let final = try await client.execute(uri: url, method: .get).decode(NoteBody.self)
+            #expect(final.content == "ONE\ntwo\nthree\nfour")
+            #expect(final.version == 3)
+        }
+    }
+
+    @Test func membersEditSharedNotesButOnlyOwnersManageThem() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            let owner = client.admin
+            let shared = try await Self.create(owner, ["title": "Team", "content": "x", "shared": true])
+            let secret = try await Self.create(owner, ["title": "Mine", "content": "y"])
+            let edit = try await client.execute(
+                uri: "/api/v1/notes/\(shared.id)", method: .patch, headers: Self.json, body: Self.body(["content": "x and more", "baseVersion": 1]))
+            #expect(edit.status == .ok)
+            #expect(try edit.decode(NoteBody.self).canManage == false)
+            #expect(try await client.execute(uri: "/api/v1/notes/\(shared.id)/unshare", method: .post).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/notes/\(shared.id)", method: .delete).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/notes/\(secret.id)", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/notes/\(secret.id)/versions", method: .get).status == .notFound)
+            let list = try await client.execute(uri: "/api/v1/notes", method: .get).decode(NoteListBody.self)
+            #expect(list.items.map(\.id) == [shared.id])
+        }
+    }
+
+    @Test func previewAndAnalytics() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            let preview = try await client.execute(
+                uri: "/api/v1/notes/preview", method: .post, headers: Self.json,
+                body: Self.body(["content": "**b** <img src=x onerror=alert(1)> [2:05]", "timestamps": true]))
+            struct Rendered: Decodable { var html: String }
+            let html = try preview.decode(Rendered.self).html
+            #expect(html.contains("<strong>b</strong>"))
+            #expect(!html.contains("onerror"))
+            #expect(html.contains("#t=125"))
+            let note = try await Self.create(client, ["title": "Counted", "content": "z", "tags": ["stats"]])
+            _ = try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .get)
+            _ = try await client.execute(uri: "/api/v1/notes?q=missing", method: .get)
+            let analytics = try await client.execute(uri: "/api/v1/analytics/notes", method: .get)
+            #expect(analytics.status == .ok)
+            let text = String(buffer: analytics.body)
+            #expect(text.contains("\"mostViewed\""))
+            #expect(text.contains("\"unansweredSearches\":[{"))
+            #expect(text.contains("\"term\":\"stats\""))
+        }
+    }
+
+    @Test func pagesRender() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            let note = try await Self.create(client, ["title": "Page note", "content": "# Heading\n<script>alert(1)</script>", "tags": ["web"]])
+            _ = try await client.execute(
+                uri: "/api/v1/notes/\(note.id)", method: .patch, headers: Self.json, body: Self.body(["content": "# Heading\nchanged", "baseVersion": 1]))
+            let pages = [
+                "/notes", "/notes?view=mine", "/notes?view=community", "/notes?view=trash", "/notes?q=heading", "/notes?tag=web",
+                "/notes/new", "/notes/\(note.id)", "/notes/\(note.id)/edit", "/notes/\(note.id)/history",
+                "/notes/\(note.id)/history?from=1&to=2&version=1", "/notes/analytics",
+            ]
+            for page in pages {
+                let response = try await client.execute(uri: page, method: .get)
+                #expect(response.status == .ok, "\(page)")
+                let html = String(buffer: response.body)
+                #expect(!html.contains("<script>alert"), "\(page)")
+            }
+            let history = String(buffer: try await client.execute(uri: "/notes/\(note.id)/history?from=1&to=2", method: .get).body)
+            #expect(history.contains("class=\"added\""))
+            let analytics = String(buffer: try await client.execute(uri: "/notes/analytics", method: .get).body)
+            #expect(analytics.contains("<svg class=\"chart\""))
+            #expect(try await client.execute(uri: "/notes/\(UUID().uuidString.lowercased())", method: .get).status == .notFound)
+            let anonymous = try await client.anonymous.execute(uri: "/notes", method: .get)
+            #expect(anonymous.headers[.location]?.hasPrefix("/login?next=") == true)
+        }
+    }
+}
