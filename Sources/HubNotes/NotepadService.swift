@@ -97,10 +97,10 @@ public struct NotepadService: Sendable {
 
     // MARK: - Changing
 
-    public func create(_ draft: NoteEdit, by user: User) async throws -> Note {
+    public func create(_ draft: NoteEdit, id: NoteID = NoteID(), by user: User) async throws -> Note {
         var draft = try validate(draft)
         if draft.title == nil { draft.title = Self.defaultTitle(for: draft.content ?? "") }
-        var document = NoteDocument(id: NoteID(), node: node.id)
+        var document = NoteDocument(id: id, node: node.id)
         guard let change = document.edit(draft, stamp: stamp(), author: node.author(user)) else {
             throw HubError.badRequest("a note needs a title or content", code: "invalid_note")
         }
@@ -182,6 +182,18 @@ public struct NotepadService: Sendable {
             return applied
         }
         throw HubError(status: 409, code: "edit_conflict", message: "note \(id) is changing too often to merge; try again")
+    }
+
+    /// A note file without history (a mirror copy): created with its id, or saved over the
+    /// current version when this hub has the note. Returns whether anything changed.
+    func importSnapshot(_ file: NoteFile, by user: User) async throws -> Bool {
+        let edit = NoteEdit(title: file.title, content: file.content, tags: file.tags, shared: file.shared)
+        guard let existing = try await notes.note(file.id) else {
+            _ = try await create(edit, id: file.id, by: user)
+            return true
+        }
+        let result = try await commit(file.id, edit, baseVersion: nil, by: user, may: .modify, ifDeleted: .conflict)
+        return result.note.version != existing.version
     }
 
     /// Removes notes that have been in the trash longer than the retention, for good.

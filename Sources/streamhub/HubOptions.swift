@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import HubCore
 import HubDatabase
+import HubNotes
 import HubWeb
 import Logging
 import SystemPackage
@@ -40,6 +41,23 @@ struct HubOptions: ParsableArguments {
         do {
             return try AccountService(
                 configuration: configuration, accounts: await database(configuration).accounts, clock: SystemWallClock(), logger: logger)
+        } catch {
+            Self.fail(error)
+        }
+    }
+
+    /// The notepad over this hub's data, for `notes export` and `import`.
+    func notepad() async -> NotepadService {
+        let configuration = await configuration()
+        var logger = Logger(label: "streamhub")
+        logger.logLevel = .warning
+        let database = await database(configuration)
+        do {
+            return NotepadService(
+                notes: database.notes, analytics: database.noteAnalytics,
+                mirror: try NoteMirror(directory: configuration.notepadStoragePath, logger: logger),
+                node: NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName),
+                clock: SystemWallClock(), maxContentBytes: configuration.noteMaxBytes, logger: logger)
         } catch {
             Self.fail(error)
         }

@@ -5,6 +5,6 @@ import ArgumentParser
 struct StreamHub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streamhub",
-        abstract: "A self-hosted hub to upload, stream and organise videos.",
-        subcommands: [ServeCommand.self, UserCommand.self, TokenCommand.self, UploadCommand.self, StorageCommand.self])
+        abstract: "A self-hosted hub to upload, stream and organise videos, with a community notepad.",
+        subcommands: [ServeCommand.self, UserCommand.self, TokenCommand.self, UploadCommand.self, StorageCommand.self, NotesCommand.self])
 }

@@ -13,28 +13,22 @@ struct UploadCommand: AsyncParsableCommand {
     @Option(help: "Title (defaults to the file name).") var title: String?
     @Option(help: "Description.") var description: String?
     @Option(help: "Comma-separated tags.") var tags: String?
-    @Option(help: "The hub's base URL (STREAMHUB_URL).") var server: String?
-    @Option(help: "An API token (STREAMHUB_TOKEN); make one with 'streamhub token create' or on the settings page.") var token: String?
+    @OptionGroup var client: ClientOptions
     @Flag(help: "Share the video with everyone on the hub.") var shared = false
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let url = URL(string: server ?? environment["STREAMHUB_URL"] ?? "http://127.0.0.1:8080") else {
-            throw ValidationError("--server must be a URL")
-        }
+        let url = try client.serverURL
         guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
         var metadata = ["filename": (file as NSString).lastPathComponent]
         metadata["title"] = title
         metadata["description"] = description
         metadata["tags"] = tags
         if shared { metadata["shared"] = "true" }
-        guard let token = token ?? environment["STREAMHUB_TOKEN"], !token.isEmpty else {
-            throw ValidationError("an API token is required: --token or STREAMHUB_TOKEN (make one with 'streamhub token create --user NAME')")
-        }
-        let client = TusClient(server: url, resumeStore: .standard(), headers: ["Authorization": "Bearer \(token)"])
+        let token = try client.resolvedToken
+        let tus = TusClient(server: url, resumeStore: .standard(), headers: ["Authorization": "Bearer \(token)"])
         let bar = ProgressBar()
         do {
-            let videoID = try await client.upload(path: (file as NSString).standardizingPath, metadata: metadata) { sent, total in
+            let videoID = try await tus.upload(path: (file as NSString).standardizingPath, metadata: metadata) { sent, total in
                 bar.update(sent: sent, total: total)
             }
             bar.finish()
