@@ -30,7 +30,8 @@ enum ActivityChart {
         }
         // A date under the first, middle and last day.
         for index in Set([0, days.count / 2, days.count - 1]).sorted() where days.indices.contains(index) {
-            svg += "<text class=\"label\" x=\"\(x(index))\" y=\"\(height - 8)\" text-anchor=\"middle\">\(HTMLText.escape(days[index].day))</text>\n"
+            let anchor = index == 0 ? "start" : index == days.count - 1 ? "end" : "middle"
+            svg += "<text class=\"label\" x=\"\(x(index))\" y=\"\(height - 8)\" text-anchor=\"\(anchor)\">\(HTMLText.escape(days[index].day))</text>\n"
         }
         return svg + "</svg>"
     }

@@ -234,6 +234,11 @@ struct NoteListBody: Decodable {
             let analytics = String(buffer: try await client.execute(uri: "/notes/analytics", method: .get).body)
             #expect(analytics.contains("<svg class=\"chart\""))
             #expect(try await client.execute(uri: "/notes/\(UUID().uuidString.lowercased())", method: .get).status == .notFound)
+            // Every script the templates load is served as a script.
+            for script in ["hub.js", "notes.js", "player.js"] {
+                let response = try await client.anonymous.execute(uri: "/static/\(script)", method: .get)
+                #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix("text/javascript") == true, "\(script)")
+            }
             let anonymous = try await client.anonymous.execute(uri: "/notes", method: .get)
             #expect(anonymous.headers[.location]?.hasPrefix("/login?next=") == true)
         }

@@ -221,3 +221,75 @@ def test_settings_page_makes_and_revokes_tokens_and_admins_invite(hub, browser):
     wait_for(lambda: browser.find_elements(By.ID, "account-link"), message="signed in as the newcomer")
     assert browser.find_element(By.ID, "account-link").text == "newcomer"
     assert not browser.find_elements(By.LINK_TEXT, "Users"), "an invited member is not an admin"
+
+
+def test_notes_create_edit_history_search_share_and_seek(hub, browser, tmp_path):
+    """The notepad in a browser: write a note with live preview, edit it twice, compare versions
+    in its history, find it by search, share it; then a video's note seeks the player."""
+    from selenium.webdriver.common.by import By
+    sign_in(browser, hub)
+    browser.get(hub.url + "/notes/new")
+    browser.find_element(By.ID, "note-title-input").send_keys("Release checklist")
+    browser.find_element(By.ID, "note-tags-input").send_keys("release, ops")
+    browser.find_element(By.ID, "note-content-input").send_keys("# Checklist\n\n- **build** <script>window.pwned = 1</script>")
+    wait_for(lambda: "<strong>build</strong>" in browser.find_element(By.ID, "note-preview").get_attribute("innerHTML"),
+             message="the live preview")
+    browser.find_element(By.ID, "save-note").click()
+    wait_for(lambda: browser.find_elements(By.ID, "note-page"), message="the saved note")
+    assert browser.find_element(By.ID, "note-title").text == "Release checklist"
+    assert browser.execute_script("return window.pwned === undefined"), "script in a note never runs"
+    note_id = browser.find_element(By.ID, "note-page").get_attribute("data-note-id")
+
+    for line in ["\n- tag the release", "\n- announce it"]:
+        browser.find_element(By.ID, "edit-note").click()
+        content = wait_for(lambda: browser.find_elements(By.ID, "note-content-input"), message="the editor")[0]
+        content.send_keys(line)
+        browser.find_element(By.ID, "save-note").click()
+        wait_for(lambda: browser.find_elements(By.ID, "note-page"), message="the saved edit")
+    assert browser.find_element(By.ID, "note-version").text == "3"
+
+    browser.find_element(By.ID, "note-history").click()
+    wait_for(lambda: browser.find_elements(By.ID, "versions"), message="the history page")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#versions tbody tr")) == 3
+    from selenium.webdriver.support.ui import Select
+    Select(browser.find_element(By.ID, "diff-from")).select_by_value("1")
+    Select(browser.find_element(By.ID, "diff-to")).select_by_value("3")
+    browser.find_element(By.CSS_SELECTOR, "#compare-form button").click()
+    wait_for(lambda: "from=1" in browser.current_url, message="the comparison")
+    added = [element.text for element in browser.find_elements(By.CSS_SELECTOR, "#diff .added")]
+    assert any("tag the release" in text for text in added) and any("announce it" in text for text in added)
+
+    browser.get(hub.url + "/notes")
+    search = browser.find_element(By.ID, "note-search")
+    search.send_keys("announ")
+    search.submit()
+    item = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#notes .note-item"), message="search results")[0]
+    assert item.get_attribute("data-note-id") == note_id
+    assert "announ" in item.find_element(By.TAG_NAME, "mark").text.lower()
+
+    item.find_element(By.CSS_SELECTOR, "a.title").click()
+    wait_for(lambda: browser.find_elements(By.ID, "share-toggle"), message="the note page")
+    assert browser.find_element(By.ID, "visibility").text == "Private"
+    browser.find_element(By.ID, "share-toggle").click()
+    wait_for(lambda: browser.find_elements(By.ID, "visibility") and browser.find_element(By.ID, "visibility").text == "Shared",
+             message="shared")
+    browser.get(hub.url + "/notes?view=community")
+    assert note_id in [e.get_attribute("data-note-id") for e in browser.find_elements(By.CSS_SELECTOR, "#notes .note-item")]
+
+    # A note on a video: its [0:07] seeks the player beside it.
+    path = tmp_path / "noted.mp4"
+    make_video(path, 12)
+    uploaded = hub.cli("upload", str(path), "--title", "Noted clip", env={"STREAMHUB_URL": hub.url, "STREAMHUB_TOKEN": hub.token})
+    video_id = uploaded.stdout.strip().splitlines()[-1]
+    browser.get(hub.url + f"/notes/new?video={video_id}")
+    browser.find_element(By.ID, "note-title-input").send_keys("Highlights")
+    browser.find_element(By.ID, "note-content-input").send_keys("The best moment is at [0:07].")
+    browser.find_element(By.ID, "save-note").click()
+    wait_for(lambda: browser.find_elements(By.ID, "note-page"), message="the video note")
+    browser.get(hub.url + f"/videos/{video_id}")
+    link = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '#video-notes a[href="#t=7"]'), message="the timestamp link")[0]
+    browser.execute_script("document.getElementById('player').muted = true;")
+    link.click()
+    wait_for(lambda: browser.execute_script(
+        "const v = document.getElementById('player'); return Math.abs(v.currentTime - 7) < 1.5;"),
+        timeout=15, message="the player to seek to 0:07")
