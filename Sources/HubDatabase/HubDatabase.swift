@@ -134,13 +134,18 @@ public struct HubDatabase: Sendable {
                 t.column("updatedAt", .datetime).notNull().indexed()
                 t.column("deletedAt", .datetime).indexed()
             }
-            try db.create(virtualTable: "noteSearch", using: FTS5()) { t in
-                t.synchronize(withTable: "note")
-                // Diacritics folded, so "cafe" finds "café".
-                t.tokenizer = .unicode61(diacritics: .remove)
-                t.column("title")
-                t.column("content")
-                t.column("tags")
+            // The search index keeps its own copy of what it indexes (no triggers), so saving a
+            // note never waits for re-tokenising it: the save queues the note in
+            // `noteSearchQueue` in its own transaction, and the index catches up in the
+            // background and before every search (`SQLiteNoteRepository.indexQueued`).
+            // Diacritics are folded ("cafe" finds "café"); prefix indexes make the word-prefix
+            // queries search sends cheap.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE noteSearch USING fts5(
+                    title, content, tags, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')
+                """)
+            try db.create(table: "noteSearchQueue") { t in
+                t.primaryKey("noteRowID", .integer)
             }
             // Every change applied here, in order: version n of a note is its first n changes.
             // (node, clock) identifies a change on every hub, so a repeat from a peer or an
@@ -153,7 +158,7 @@ public struct HubDatabase: Sendable {
                 t.column("author", .text).notNull()
                 t.column("summary", .text).notNull()
                 t.column("operations", .blob).notNull()
-                t.column("recordedAt", .datetime).notNull()
+                t.column("recordedAt", .datetime).notNull().indexed()
                 t.primaryKey(["noteID", "version"])
                 t.uniqueKey(["noteID", "node", "clock"])
             }

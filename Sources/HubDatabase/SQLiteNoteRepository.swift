@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import HubCore
 
-/// `NoteRepository` on the hub's SQLite database: the `note` row holds the current state (kept
-/// in the `noteSearch` FTS5 index by triggers), `noteChange` the history, `noteTag` the tags.
+/// `NoteRepository` on the hub's SQLite database: the `note` row holds the current state,
+/// `noteChange` the history, `noteTag` the tags, and `noteSearch` (FTS5) the search index, which
+/// saves only queue for (`noteSearchQueue`) so a save never waits for re-tokenising a large note.
 public struct SQLiteNoteRepository: NoteRepository {
     let writer: any DatabaseWriter
 
@@ -84,12 +85,39 @@ public struct SQLiteNoteRepository: NoteRepository {
                     row.id, note.version, change.stamp.node.rawValue, Int64(change.stamp.clock.rawValue), change.author,
                     change.summary, operations, date,
                 ])
+            if note.version == 1 || change.operations.contains(where: Self.changesSearchableText) {
+                try db.execute(sql: "INSERT OR IGNORE INTO noteSearchQueue (noteRowID) SELECT rowid FROM note WHERE id = ?", arguments: [row.id])
+            }
             if change.operations.contains(where: { if case .tags = $0 { true } else { false } }) || note.version == 1 {
                 try db.execute(sql: "DELETE FROM noteTag WHERE noteID = ?", arguments: [row.id])
                 for tag in Set(note.tags) {
                     try db.execute(sql: "INSERT INTO noteTag (noteID, tag) VALUES (?, ?)", arguments: [row.id, tag])
                 }
             }
+        }
+    }
+
+    static func changesSearchableText(_ operation: NoteOperation) -> Bool {
+        switch operation {
+        case .text, .title, .tags: true
+        case .shared, .deleted, .video: false
+        }
+    }
+
+    /// Re-indexes up to `limit` queued notes in one transaction; returns how many. The index
+    /// holds its own copy of the text, so a note's old entry is removed by rowid, without the
+    /// old text.
+    public func indexQueued(limit: Int) async throws -> Int {
+        try await writer.write { db in
+            let rowIDs = try Int64.fetchAll(db, sql: "SELECT noteRowID FROM noteSearchQueue LIMIT ?", arguments: [limit])
+            for rowID in rowIDs {
+                try db.execute(sql: "DELETE FROM noteSearch WHERE rowid = ?", arguments: [rowID])
+                try db.execute(
+                    sql: "INSERT INTO noteSearch (rowid, title, content, tags) SELECT rowid, title, content, tags FROM note WHERE rowid = ?",
+                    arguments: [rowID])
+                try db.execute(sql: "DELETE FROM noteSearchQueue WHERE noteRowID = ?", arguments: [rowID])
+            }
+            return rowIDs.count
         }
     }
 
@@ -116,42 +144,63 @@ public struct SQLiteNoteRepository: NoteRepository {
             conditions.append("note.videoID = ?")
             _ = arguments.append(contentsOf: [video.rawValue])
         }
-        var source = "note"
-        var columns = "NULL AS titleHighlight, NULL AS snippet"
-        var order = "note.updatedAt DESC, note.id"
-        if let text = query.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            // Built from the query's words only: quotes, operators, column filters and SQL in
-            // the text are searched for as words, never interpreted.
-            guard let pattern = FTS5Pattern(matchingAllPrefixesIn: text) else {
-                return Page(items: [], total: 0, offset: query.offset, limit: query.limit)
-            }
-            source = "noteSearch JOIN note ON note.rowid = noteSearch.rowid"
-            conditions.insert("noteSearch MATCH ?", at: 0)
-            arguments = [pattern] + arguments
-            let (start, end) = (String(NoteHighlight.start), String(NoteHighlight.end))
-            columns = """
-                highlight(noteSearch, 0, '\(start)', '\(end)') AS titleHighlight,
-                snippet(noteSearch, 1, '\(start)', '\(end)', '…', 24) AS snippet
-                """
-            // Title matches count most, then tags, then content.
-            order = "bm25(noteSearch, 10.0, 1.0, 4.0), note.updatedAt DESC"
-        }
         let filter = conditions.joined(separator: " AND ")
-        let countSQL = "SELECT COUNT(*) FROM \(source) WHERE \(filter)"
-        let selectSQL = """
-            SELECT note.id, note.title, substr(note.content, 1, \(Self.excerptLength)) AS content, note.tags, note.ownerID,
-                note.author, note.lastEditor, note.shared, note.videoID, note.version, note.createdAt, note.updatedAt,
-                note.deletedAt, \(columns)
-            FROM \(source) WHERE \(filter) ORDER BY \(order) LIMIT ? OFFSET ?
+        let columns = """
+            note.id, note.title, substr(note.content, 1, \(Self.excerptLength)) AS content, note.tags, note.ownerID, note.author,
+            note.lastEditor, note.shared, note.videoID, note.version, note.createdAt, note.updatedAt, note.deletedAt
             """
-        let (sqlArguments, offset, limit) = (arguments, query.offset, query.limit)
+        let (offset, limit, filterArguments) = (query.offset, query.limit, arguments)
+        guard let text = query.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            let countSQL = "SELECT COUNT(*) FROM note WHERE \(filter)"
+            let selectSQL = "SELECT \(columns) FROM note WHERE \(filter) ORDER BY note.updatedAt DESC, note.id LIMIT ? OFFSET ?"
+            return try await writer.read { db in
+                let total = try Int.fetchOne(db, sql: countSQL, arguments: filterArguments) ?? 0
+                let rows = try Row.fetchAll(db, sql: selectSQL, arguments: filterArguments + [limit, offset])
+                return Page(items: try rows.map { NoteListing(note: try NoteRow(row: $0).note) }, total: total, offset: offset, limit: limit)
+            }
+        }
+        // Built from the query's words only: quotes, operators, column filters and SQL in the
+        // text are searched for as words, never interpreted.
+        guard let pattern = FTS5Pattern(matchingAllPrefixesIn: text) else {
+            return Page(items: [], total: 0, offset: offset, limit: limit)
+        }
+        // Searches read what every save before them wrote.
+        while try await indexQueued(limit: 1_000) == 1_000 {}
+        let (start, end) = (String(NoteHighlight.start), String(NoteHighlight.end))
+        let matches = "noteSearch JOIN note ON note.rowid = noteSearch.rowid WHERE noteSearch MATCH ? AND \(filter)"
+        let countSQL = "SELECT COUNT(*) FROM \(matches)"
+        // Ranked first, then highlighted: snippets cost a pass over each note's text, so only
+        // the page's notes get one. Title matches count most, then tags, then content.
+        let selectSQL = """
+            WITH page AS (
+                SELECT note.rowid AS noteRowID, bm25(noteSearch, 10.0, 1.0, 4.0) AS rank, note.updatedAt AS updatedAt
+                FROM \(matches) ORDER BY rank, updatedAt DESC LIMIT ? OFFSET ?)
+            SELECT \(columns), highlight(noteSearch, 0, '\(start)', '\(end)') AS titleHighlight,
+                snippet(noteSearch, 1, '\(start)', '\(end)', '…', 24) AS snippet
+            FROM page JOIN noteSearch ON noteSearch.rowid = page.noteRowID JOIN note ON note.rowid = page.noteRowID
+            WHERE noteSearch MATCH ? ORDER BY page.rank, page.updatedAt DESC
+            """
+        let matchArguments: StatementArguments = [pattern] + filterArguments
         return try await writer.read { db in
-            let total = try Int.fetchOne(db, sql: countSQL, arguments: sqlArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: selectSQL, arguments: sqlArguments + [limit, offset])
+            let total = try Int.fetchOne(db, sql: countSQL, arguments: matchArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: selectSQL, arguments: matchArguments + [limit, offset, pattern])
             let items = try rows.map { row in
                 NoteListing(note: try NoteRow(row: row).note, titleHighlight: row["titleHighlight"], snippet: row["snippet"])
             }
             return Page(items: items, total: total, offset: offset, limit: limit)
+        }
+    }
+
+    public func changed(since date: Date, after: NoteID?, limit: Int) async throws -> [Note] {
+        try await writer.read { db in
+            try NoteRow.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM note WHERE id > ? AND id IN (SELECT noteID FROM noteChange WHERE recordedAt >= ?)
+                    ORDER BY id LIMIT ?
+                    """,
+                arguments: [after?.rawValue ?? "", date, limit]
+            ).map(\.note)
         }
     }
 
@@ -165,6 +214,8 @@ public struct SQLiteNoteRepository: NoteRepository {
     public func purge(deletedBefore date: Date) async throws -> [NoteID] {
         try await writer.write { db in
             let ids = try String.fetchAll(db, sql: "SELECT id FROM note WHERE deletedAt < ?", arguments: [date])
+            try db.execute(sql: "DELETE FROM noteSearch WHERE rowid IN (SELECT rowid FROM note WHERE deletedAt < ?)", arguments: [date])
+            try db.execute(sql: "DELETE FROM noteSearchQueue WHERE noteRowID IN (SELECT rowid FROM note WHERE deletedAt < ?)", arguments: [date])
             try db.execute(sql: "DELETE FROM note WHERE deletedAt < ?", arguments: [date])
             return ids.compactMap(NoteID.init)
         }

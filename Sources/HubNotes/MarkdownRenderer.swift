@@ -13,10 +13,13 @@ import Glibc
 public struct MarkdownRenderer: Sendable {
     private static let extensions = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
 
+    /// cmark-gfm keeps its extension registry in a C global and registers without a lock, so
+    /// two renderers made at once on two threads could corrupt it; a `static let` runs the
+    /// registration exactly once per process, whichever thread comes first.
+    private static let registration: Void = cmark_gfm_core_extensions_ensure_registered()
+
     public init() {
-        // Registers the GFM extensions with the library. It sets a plain static flag, so it runs
-        // here, once, while the hub is assembled on one thread, never from concurrent renders.
-        cmark_gfm_core_extensions_ensure_registered()
+        _ = Self.registration
     }
 
     public func html(_ markdown: String, timestampLinks: Bool = false) -> String {

@@ -21,7 +21,7 @@ public struct NotepadService: Sendable {
     let clock: any WallClock
     let documents = NoteDocumentCache()
     public let maxContentBytes: Int
-    let logger: Logger
+    public let logger: Logger
 
     public init(
         notes: any NoteRepository, analytics: any NoteAnalyticsRepository, mirror: NoteMirror, node: NodeIdentity,
@@ -194,6 +194,20 @@ public struct NotepadService: Sendable {
         }
         let result = try await commit(file.id, edit, baseVersion: nil, by: user, may: .modify, ifDeleted: .conflict)
         return result.note.version != existing.version
+    }
+
+    /// Queues for the mirror every note recorded since its last flush (all of them the first
+    /// time), so files a crash left stale or missing are rewritten.
+    func reconcileMirror() async throws {
+        let since = await mirror.lastFlush?.addingTimeInterval(-5) ?? .distantPast
+        var after: NoteID?
+        while true {
+            let batch = try await notes.changed(since: since, after: after, limit: 1_000)
+            for note in batch { await mirror.update(note) }
+            await mirror.flush()
+            guard batch.count == 1_000 else { return }
+            after = batch.last?.id
+        }
     }
 
     /// Removes notes that have been in the trash longer than the retention, for good.

@@ -15,6 +15,8 @@ public func buildApplication(_ environment: HubEnvironment) -> some ApplicationP
         services: [
             UploadExpiryService(uploads: environment.uploads, logger: environment.logger),
             environment.notepad.analytics,
+            NoteMirrorService(notepad: environment.notepad),
+            NoteSearchIndexer(notes: environment.notepad.notes, logger: environment.logger),
             NoteTrashSweeper(notepad: environment.notepad, logger: environment.logger),
         ],
         logger: environment.logger)

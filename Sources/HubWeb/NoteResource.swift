@@ -8,7 +8,8 @@ struct NoteResource: ResponseEncodable {
     var id: String
     var title: String
     var content: String
-    var html: String
+    /// The rendered markdown; left out of the answers to saves, which only need the new state.
+    var html: String?
     var tags: [String]
     var shared: Bool
     var ownerId: String?
@@ -24,7 +25,7 @@ struct NoteResource: ResponseEncodable {
     /// On a save: it was based on an older version and merged with what changed since.
     var merged: Bool?
 
-    init(_ note: Note, html: String, for user: User, merged: Bool? = nil) {
+    init(_ note: Note, html: String?, for user: User, merged: Bool? = nil) {
         id = note.id.rawValue
         title = note.title
         content = note.content

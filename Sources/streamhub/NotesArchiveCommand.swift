@@ -46,6 +46,7 @@ struct NotesImport: AsyncParsableCommand {
             return try await accounts.user(named: name) ?? fallback
         }
         await notepad.analytics.flush()
+        await notepad.mirror.flush()
         print("imported \(result.files) file(s), \(result.changes) new change(s)")
         for failure in result.failures { FileHandle.standardError.write(Data("streamhub: skipped \(failure)\n".utf8)) }
         if !result.failures.isEmpty { throw ExitCode.failure }

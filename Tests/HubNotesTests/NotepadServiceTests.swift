@@ -16,14 +16,14 @@ struct TestNotepad {
     let bob = User(id: UserID(), name: "bob", role: .member, passwordHash: "", isDisabled: false, sessionGeneration: 0, createdAt: Date())
     let admin = User(id: UserID(), name: "root", role: .admin, passwordHash: "", isDisabled: false, sessionGeneration: 0, createdAt: Date())
 
-    init(database: HubDatabase? = nil, node: NodeID = .random(), maxContentBytes: Int = 1 << 20) throws {
+    init(database: HubDatabase? = nil, node: NodeID = .random(), maxContentBytes: Int = 1 << 20, mirrorDirectory: String? = nil) throws {
         self.database = try database ?? HubDatabase.inMemory()
-        mirrorDirectory = NSTemporaryDirectory() + "notes-" + UUID().uuidString
+        self.mirrorDirectory = mirrorDirectory ?? NSTemporaryDirectory() + "notes-" + UUID().uuidString
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         service = NotepadService(
             notes: self.database.notes, analytics: self.database.noteAnalytics,
-            mirror: try NoteMirror(directory: mirrorDirectory, logger: logger), node: NodeIdentity(id: node, name: "hub-test"),
+            mirror: try NoteMirror(directory: self.mirrorDirectory, logger: logger), node: NodeIdentity(id: node, name: "hub-test"),
             clock: clock, maxContentBytes: maxContentBytes, logger: logger)
     }
 }
@@ -217,16 +217,32 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         let pad = try TestNotepad()
         let shared = try await pad.service.create(NoteEdit(title: "Mirrored", content: "on disk", shared: true), by: pad.alice)
         let secret = try await pad.service.create(NoteEdit(title: "Not mirrored", content: "never"), by: pad.alice)
+        await pad.service.mirror.flush()
         let path = await pad.service.mirror.path(of: shared.id)
         let file = try NoteFile.decoder.decode(NoteFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(file.title == "Mirrored" && file.version == 1 && file.content == "on disk")
         #expect(!FileManager.default.fileExists(atPath: await pad.service.mirror.path(of: secret.id)))
         _ = try await pad.service.setShared(shared.id, false, by: pad.alice)
+        await pad.service.mirror.flush()
         #expect(!FileManager.default.fileExists(atPath: path), "unsharing removes the file")
         let log = try NoteFile.decoder.decode(
             [NoteMirror.SyncLogEntry].self, from: Data(contentsOf: URL(fileURLWithPath: pad.mirrorDirectory + "/sync_log.json")))
         #expect(log.map(\.summary) == ["content +7 −0, title, shared", "unshared"])
         #expect(PosixPath.contents(of: pad.mirrorDirectory + "/notes").allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
+    @Test func aRestartRewritesWhatTheMirrorMissed() async throws {
+        let database = try HubDatabase.inMemory()
+        let before = try TestNotepad(database: database)
+        let note = try await before.service.create(NoteEdit(title: "Unflushed", content: "saved, not yet mirrored", shared: true), by: before.alice)
+        // The process dies before the mirror's flush: a new one on the same database and
+        // directory catches up.
+        let after = try TestNotepad(database: database, mirrorDirectory: before.mirrorDirectory)
+        try await after.service.reconcileMirror()
+        let path = await after.service.mirror.path(of: note.id)
+        let file = try NoteFile.decoder.decode(NoteFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(file.version == 1 && file.content == "saved, not yet mirrored")
+        #expect(await after.service.mirror.lastFlush != nil)
     }
 
     @Test func mergingChangesFromAnotherHubIsIdempotent() async throws {

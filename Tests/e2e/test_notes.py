@@ -6,8 +6,17 @@ import os
 import signal
 import socket
 import subprocess
+import time
 
 from hubbench import Hub
+
+
+def eventually(predicate, timeout=10):
+    """The mirror is written a moment after a save (it batches); wait for it."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def api(hub, path, method="GET", body=None, token=None):
@@ -61,16 +70,25 @@ def test_shared_notes_are_mirrored_to_files(hub):
     assert status == 201
     status, private = api(hub, "/api/v1/notes", "POST", {"title": "Private", "content": "never on disk"})
     mirror = os.path.join(hub.workdir, "community_notes")
-    with open(os.path.join(mirror, "notes", f"{shared['id']}.json")) as f:
+    shared_path = os.path.join(mirror, "notes", f"{shared['id']}.json")
+    eventually(lambda: os.path.exists(shared_path))
+    with open(shared_path) as f:
         file = json.load(f)
     assert file["title"] == "Mirrored" and file["version"] == 1 and file["content"] == "on disk"
     assert not os.path.exists(os.path.join(mirror, "notes", f"{private['id']}.json"))
     api(hub, f"/api/v1/notes/{shared['id']}", "PATCH", {"content": "on disk, twice", "baseVersion": 1})
-    with open(os.path.join(mirror, "notes", f"{shared['id']}.json")) as f:
-        assert json.load(f)["version"] == 2
-    with open(os.path.join(mirror, "sync_log.json")) as f:
-        log = json.load(f)
-    assert [entry["version"] for entry in log] == [1, 2] and all(entry["event"] == "local" for entry in log)
+
+    def version_on_disk():
+        with open(shared_path) as f:
+            return json.load(f)["version"]
+    eventually(lambda: version_on_disk() == 2)
+
+    def logged_versions():
+        with open(os.path.join(mirror, "sync_log.json")) as f:
+            return [(entry["version"], entry["event"]) for entry in json.load(f)]
+    eventually(lambda: logged_versions() == [(1, "local"), (2, "local")])
+    api(hub, f"/api/v1/notes/{shared['id']}", "DELETE")
+    eventually(lambda: not os.path.exists(shared_path))
     assert not [name for name in os.listdir(os.path.join(mirror, "notes")) if name.endswith(".tmp")]
 
 

@@ -69,8 +69,10 @@ def fmt(samples):
 
 
 def seed(hub, tokens, count, clients, rng_seed):
-    """Creates `count` notes through the API from `clients` threads; returns (seconds, ids)."""
+    """Creates `count` notes through the API from `clients` threads, alternating between the
+    tokens' accounts; returns (seconds, ids of the first token's notes, all ids)."""
     ids = []
+    first = []
     lock = threading.Lock()
     per_client = count // clients
 
@@ -88,6 +90,8 @@ def seed(hub, tokens, count, clients, rng_seed):
             made.append(note["id"])
         with lock:
             ids.extend(made)
+            if index % len(tokens) == 0:
+                first.extend(made)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
@@ -95,7 +99,7 @@ def seed(hub, tokens, count, clients, rng_seed):
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, ids
+    return time.perf_counter() - started, first, ids
 
 
 def update(hub, token, ids, count, clients, rng_seed):
@@ -119,15 +123,20 @@ def update(hub, token, ids, count, clients, rng_seed):
     return time.perf_counter() - started
 
 
-# The hub's search, as SQLiteNoteRepository builds it for a member (see its `list`).
+# The hub's search, as SQLiteNoteRepository builds it for a member (see its `list`): rank the
+# matches, then highlight only the page.
 SEARCH_SQL = """
+WITH page AS (
+    SELECT note.rowid AS noteRowID, bm25(noteSearch, 10.0, 1.0, 4.0) AS rank, note.updatedAt AS updatedAt
+    FROM noteSearch JOIN note ON note.rowid = noteSearch.rowid
+    WHERE noteSearch MATCH ? AND note.deletedAt IS NULL AND (note.ownerID = ? OR note.shared = 1)
+    ORDER BY rank, updatedAt DESC LIMIT 20 OFFSET 0)
 SELECT note.id, note.title, substr(note.content, 1, 280) AS content, note.tags, note.ownerID, note.author, note.lastEditor,
     note.shared, note.videoID, note.version, note.createdAt, note.updatedAt, note.deletedAt,
     highlight(noteSearch, 0, char(57344), char(57345)) AS titleHighlight,
     snippet(noteSearch, 1, char(57344), char(57345), '…', 24) AS snippet
-FROM noteSearch JOIN note ON note.rowid = noteSearch.rowid
-WHERE noteSearch MATCH ? AND note.deletedAt IS NULL AND (note.ownerID = ? OR note.shared = 1)
-ORDER BY bm25(noteSearch, 10.0, 1.0, 4.0), note.updatedAt DESC LIMIT 20 OFFSET 0
+FROM page JOIN noteSearch ON noteSearch.rowid = page.noteRowID JOIN note ON note.rowid = page.noteRowID
+WHERE noteSearch MATCH ? ORDER BY page.rank, page.updatedAt DESC
 """
 COUNT_SQL = """
 SELECT COUNT(*) FROM noteSearch JOIN note ON note.rowid = noteSearch.rowid
@@ -162,9 +171,9 @@ def main():
         member_token = hub.create_token("member")
         member_id = json.loads(hub.request("/api/v1/me", token=member_token)[2])["id"]
 
-        seconds, ids = seed(hub, [member_token, admin_token], args.notes, args.clients, 1)
+        seconds, member_notes, ids = seed(hub, [member_token, admin_token], args.notes, args.clients, 1)
         creates = len(ids) / seconds
-        update_seconds = update(hub, member_token, ids, args.updates, args.clients, 2)
+        update_seconds = update(hub, member_token, member_notes, args.updates, args.clients, 2)
         updates = args.updates / update_seconds
 
         # Search: common, middling and rare words, one or two words, through the API and direct.
@@ -183,12 +192,12 @@ def main():
         owner = member_id or ""
         for query in queries[:20]:
             database.execute(COUNT_SQL, (fts_pattern(query), owner)).fetchone()
-            database.execute(SEARCH_SQL, (fts_pattern(query), owner)).fetchall()
+            database.execute(SEARCH_SQL, (fts_pattern(query), owner, fts_pattern(query))).fetchall()
         direct_times = []
         for query in queries:
             started = time.perf_counter()
             database.execute(COUNT_SQL, (fts_pattern(query), owner)).fetchone()
-            database.execute(SEARCH_SQL, (fts_pattern(query), owner)).fetchall()
+            database.execute(SEARCH_SQL, (fts_pattern(query), owner, fts_pattern(query))).fetchall()
             direct_times.append(time.perf_counter() - started)
         database.close()
 

@@ -61,7 +61,7 @@ struct NoteController: Sendable {
             draft.video = nil
         }
         let note = try await notepad.create(draft, by: context.user)
-        var response = try resource(note, for: context.user).response(from: request, context: context)
+        var response = try resource(note, for: context.user, rendered: false).response(from: request, context: context)
         response.status = .created
         response.headers[.location] = "/api/v1/notes/\(note.id)"
         return response
@@ -78,7 +78,7 @@ struct NoteController: Sendable {
         let body = try await decode(NoteRequest.self, from: request)
         if let video = body.edit.video ?? nil { _ = try await environment.video(video.rawValue, for: context.user, may: .view) }
         let result = try await notepad.edit(id, body.edit, baseVersion: body.baseVersion, by: context.user)
-        return resource(result.note, for: context.user, merged: result.merged)
+        return resource(result.note, for: context.user, merged: result.merged, rendered: false)
     }
 
     @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -141,8 +141,11 @@ struct NoteController: Sendable {
 
     // MARK: - Helpers
 
-    func resource(_ note: Note, for user: User, merged: Bool? = nil) -> NoteResource {
-        NoteResource(note, html: notepad.renderer.html(note.content, timestampLinks: note.videoID != nil), for: user, merged: merged)
+    /// A note for the answer; `rendered` adds its HTML (reads do, saves do not: rendering a
+    /// large note costs more than saving the edit).
+    func resource(_ note: Note, for user: User, merged: Bool? = nil, rendered: Bool = true) -> NoteResource {
+        let html = rendered ? notepad.renderer.html(note.content, timestampLinks: note.videoID != nil) : nil
+        return NoteResource(note, html: html, for: user, merged: merged)
     }
 
     private func id(_ context: SignedInContext) throws -> NoteID {
