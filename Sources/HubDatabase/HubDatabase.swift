@@ -144,8 +144,14 @@ public struct HubDatabase: Sendable {
                 CREATE VIRTUAL TABLE noteSearch USING fts5(
                     title, content, tags, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')
                 """)
+            // Title matches count most, then tags, then content; `ORDER BY rank` lets FTS5 rank
+            // internally instead of calling bm25() per row from SQL.
+            try db.execute(sql: "INSERT INTO noteSearch (noteSearch, rank) VALUES ('rank', 'bm25(10.0, 1.0, 4.0)')")
+            // `queuedAt` moves with every save, so a note being edited is indexed once it goes
+            // quiet, not after each keystroke's autosave.
             try db.create(table: "noteSearchQueue") { t in
                 t.primaryKey("noteRowID", .integer)
+                t.column("queuedAt", .datetime).notNull()
             }
             // Every change applied here, in order: version n of a note is its first n changes.
             // (node, clock) identifies a change on every hub, so a repeat from a peer or an

@@ -11,6 +11,9 @@ public struct SQLiteNoteRepository: NoteRepository {
     /// How much of the content a listing carries: enough for a preview line, not whole notes.
     static let excerptLength = 280
 
+    /// Search results are counted up to this many; `Page.total` says "at least" past it.
+    public static let countLimit = 1_000
+
     public func note(_ id: NoteID) async throws -> Note? {
         try await writer.read { db in try NoteRow.fetchOne(db, key: id.rawValue)?.note }
     }
@@ -86,7 +89,12 @@ public struct SQLiteNoteRepository: NoteRepository {
                     change.summary, operations, date,
                 ])
             if note.version == 1 || change.operations.contains(where: Self.changesSearchableText) {
-                try db.execute(sql: "INSERT OR IGNORE INTO noteSearchQueue (noteRowID) SELECT rowid FROM note WHERE id = ?", arguments: [row.id])
+                try db.execute(
+                    sql: """
+                        INSERT INTO noteSearchQueue (noteRowID, queuedAt) SELECT rowid, ? FROM note WHERE id = ?
+                        ON CONFLICT (noteRowID) DO UPDATE SET queuedAt = excluded.queuedAt
+                        """,
+                    arguments: [date, row.id])
             }
             if change.operations.contains(where: { if case .tags = $0 { true } else { false } }) || note.version == 1 {
                 try db.execute(sql: "DELETE FROM noteTag WHERE noteID = ?", arguments: [row.id])
@@ -104,12 +112,14 @@ public struct SQLiteNoteRepository: NoteRepository {
         }
     }
 
-    /// Re-indexes up to `limit` queued notes in one transaction; returns how many. The index
-    /// holds its own copy of the text, so a note's old entry is removed by rowid, without the
-    /// old text.
-    public func indexQueued(limit: Int) async throws -> Int {
+    /// Re-indexes up to `limit` queued notes (only those queued before `queuedBefore`, when
+    /// given) in one transaction; returns how many. The index holds its own copy of the text,
+    /// so a note's old entry is removed by rowid, without the old text.
+    public func indexQueued(limit: Int, queuedBefore: Date?) async throws -> Int {
         try await writer.write { db in
-            let rowIDs = try Int64.fetchAll(db, sql: "SELECT noteRowID FROM noteSearchQueue LIMIT ?", arguments: [limit])
+            let rowIDs = try Int64.fetchAll(
+                db, sql: "SELECT noteRowID FROM noteSearchQueue WHERE queuedAt < ? LIMIT ?",
+                arguments: [queuedBefore ?? Date.distantFuture, limit])
             for rowID in rowIDs {
                 try db.execute(sql: "DELETE FROM noteSearch WHERE rowid = ?", arguments: [rowID])
                 try db.execute(
@@ -165,15 +175,17 @@ public struct SQLiteNoteRepository: NoteRepository {
             return Page(items: [], total: 0, offset: offset, limit: limit)
         }
         // Searches read what every save before them wrote.
-        while try await indexQueued(limit: 1_000) == 1_000 {}
+        while try await indexQueued(limit: 1_000, queuedBefore: nil) == 1_000 {}
         let (start, end) = (String(NoteHighlight.start), String(NoteHighlight.end))
         let matches = "noteSearch JOIN note ON note.rowid = noteSearch.rowid WHERE noteSearch MATCH ? AND \(filter)"
-        let countSQL = "SELECT COUNT(*) FROM \(matches)"
-        // Ranked first, then highlighted: snippets cost a pass over each note's text, so only
-        // the page's notes get one. Title matches count most, then tags, then content.
+        // Counting stops past `countLimit`: a word in most notes would otherwise cost a count
+        // of all of them on every search, for a number nobody pages through.
+        let countSQL = "SELECT COUNT(*) FROM (SELECT 1 FROM \(matches) LIMIT \(Self.countLimit))"
+        // Ranked first (FTS5's `rank`, configured in the schema), then highlighted: snippets
+        // cost a pass over each note's text, so only the page's notes get one.
         let selectSQL = """
             WITH page AS (
-                SELECT note.rowid AS noteRowID, bm25(noteSearch, 10.0, 1.0, 4.0) AS rank, note.updatedAt AS updatedAt
+                SELECT note.rowid AS noteRowID, noteSearch.rank AS rank, note.updatedAt AS updatedAt
                 FROM \(matches) ORDER BY rank, updatedAt DESC LIMIT ? OFFSET ?)
             SELECT \(columns), highlight(noteSearch, 0, '\(start)', '\(end)') AS titleHighlight,
                 snippet(noteSearch, 1, '\(start)', '\(end)', '…', 24) AS snippet

@@ -280,7 +280,8 @@ public struct NotepadService: Sendable {
                 documents.put(document)
                 return SaveResult(note: current, merged: false)
             }
-            let note = document.note(ownerID: current.ownerID, recordedAt: current.createdAt)
+            let note = document.note(
+                ownerID: current.ownerID, recordedAt: current.createdAt, content: baseDocument == nil ? edit.content : nil)
             do {
                 try await notes.record(change, resulting: note, at: clock.now())
             } catch NoteRepositoryError.versionConflict {

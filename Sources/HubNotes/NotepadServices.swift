@@ -31,15 +31,24 @@ public struct NoteMirrorService: Service {
 }
 
 /// Brings the search index up to date with saved notes in the background, so searches (which
-/// also catch up before they run) rarely find work to do.
+/// also catch up before they run) rarely find work to do. A note is indexed once it has not
+/// been saved for `quiet`: re-tokenising a large note after every autosave would hold the
+/// database's write lock that the next save needs.
 public struct NoteSearchIndexer: Service {
     let notes: any NoteRepository
+    let clock: any WallClock
     let interval: Duration
+    let quiet: TimeInterval
     let logger: Logger
 
-    public init(notes: any NoteRepository, interval: Duration = .milliseconds(250), logger: Logger) {
+    public init(
+        notes: any NoteRepository, clock: any WallClock, interval: Duration = .milliseconds(250), quiet: TimeInterval = 1,
+        logger: Logger
+    ) {
         self.notes = notes
+        self.clock = clock
         self.interval = interval
+        self.quiet = quiet
         self.logger = logger
     }
 
@@ -47,7 +56,8 @@ public struct NoteSearchIndexer: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    while try await notes.indexQueued(limit: 200) == 200 {}
+                    let before = clock.now().addingTimeInterval(-quiet)
+                    while try await notes.indexQueued(limit: 200, queuedBefore: before) == 200 {}
                 } catch {
                     logger.warning("indexing notes for search failed", metadata: ["error": "\(error)"])
                 }

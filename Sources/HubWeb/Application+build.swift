@@ -16,7 +16,7 @@ public func buildApplication(_ environment: HubEnvironment) -> some ApplicationP
             UploadExpiryService(uploads: environment.uploads, logger: environment.logger),
             environment.notepad.analytics,
             NoteMirrorService(notepad: environment.notepad),
-            NoteSearchIndexer(notes: environment.notepad.notes, logger: environment.logger),
+            NoteSearchIndexer(notes: environment.notepad.notes, clock: environment.clock, logger: environment.logger),
             NoteTrashSweeper(notepad: environment.notepad, logger: environment.logger),
         ],
         logger: environment.logger)

@@ -67,3 +67,11 @@ import Testing
         #expect(lines == [.same("a"), .removed("b"), .same("c"), .added("d")])
     }
 }
+
+@Suite struct StringScalarsTests {
+    @Test func encodesEveryWidthLikeTheStandardLibrary() {
+        for text in ["", "ascii", "naïve café", "€ and ∑", "👩‍💻 🇫🇷 𝄞", "\u{7F}\u{80}\u{7FF}\u{800}\u{FFFF}\u{10000}\u{10FFFF}"] {
+            #expect(String(scalars: Array(text.unicodeScalars)) == text)
+        }
+    }
+}

@@ -80,17 +80,19 @@ public struct TextCRDT: Sendable {
 
     /// The text now, as Unicode scalars (the unit positions count in).
     public var scalars: [Unicode.Scalar] {
-        var result: [Unicode.Scalar] = []
-        result.reserveCapacity(count)
-        items.forEach { if !$0.deleted { result.append($0.scalar) } }
-        return result
+        [Unicode.Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var index = 0
+            items.forEachSegment { segment in
+                for item in segment where !item.deleted {
+                    buffer[index] = item.scalar
+                    index += 1
+                }
+            }
+            initialized = index
+        }
     }
 
-    public var text: String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        return String(view)
-    }
+    public var text: String { String(scalars: scalars) }
 
     /// The counter this replica's next inserted character gets.
     public var nextLocalCounter: UInt32 { nextCounter }
@@ -308,9 +310,12 @@ struct GapBuffer: Sendable {
         storage[index < gapStart ? index : index + gapEnd - gapStart].deleted = true
     }
 
-    func forEach(_ body: (Item) -> Void) {
-        for i in 0..<gapStart { body(storage[i]) }
-        for i in gapEnd..<storage.count { body(storage[i]) }
+    /// The items before the gap, then those after it, as contiguous buffers.
+    func forEachSegment(_ body: (UnsafeBufferPointer<Item>) -> Void) {
+        storage.withUnsafeBufferPointer { buffer in
+            body(UnsafeBufferPointer(rebasing: buffer[0..<gapStart]))
+            body(UnsafeBufferPointer(rebasing: buffer[gapEnd..<buffer.count]))
+        }
     }
 
     mutating func insert(_ item: Item, at index: Int) {

@@ -53,9 +53,7 @@ extension TextOperation: Codable {
             try container.encode(first.encoded, forKey: .id)
             try container.encodeIfPresent(after?.encoded, forKey: .after)
             try container.encodeIfPresent(before?.encoded, forKey: .before)
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: text)
-            try container.encode(String(view), forKey: .text)
+            try container.encode(String(scalars: text), forKey: .text)
         case .delete(let replica, let counters):
             try container.encode(String(replica, radix: 16), forKey: .replica)
             try container.encode(counters.lowerBound, forKey: .from)

@@ -76,7 +76,7 @@ public struct NoteDocument: Sendable {
         if let value = differs(edit.deleted, \.deleted) { operations.append(.deleted(value)) }
         if let value = differs(edit.video, \.video) { operations.append(.video(value)) }
         if let content = edit.content {
-            let target = Array(content.unicodeScalars)
+            let target = [Unicode.Scalar](scalarsOf: content)
             if var fork = base?.text {
                 // New ids must not collide with ids this replica made after the base.
                 fork.reserveCounters(below: text.nextLocalCounter)
@@ -105,10 +105,12 @@ public struct NoteDocument: Sendable {
     }
 
     /// The note as stored and shown, for the local account `owner` (nil for a peer's note).
-    public func note(ownerID: UserID?, recordedAt: Date) -> Note {
+    /// `content`, when the caller knows it (a save that was not merged leaves exactly the text
+    /// it sent), saves rebuilding the text from the CRDT.
+    public func note(ownerID: UserID?, recordedAt: Date, content: String? = nil) -> Note {
         let createdAt = created?.stamp.clock.date ?? recordedAt
         return Note(
-            id: id, title: title.value, content: text.text, tags: tags.value, ownerID: ownerID,
+            id: id, title: title.value, content: content ?? text.text, tags: tags.value, ownerID: ownerID,
             author: created?.author ?? "", lastEditor: updated?.author ?? "", isShared: shared.value, videoID: video.value,
             version: version, createdAt: createdAt, updatedAt: updated?.stamp.clock.date ?? createdAt,
             deletedAt: deleted.value ? deleted.stamp?.clock.date : nil)

@@ -90,9 +90,10 @@ public protocol NoteRepository: Sendable {
     /// Throws `versionConflict` when version `note.version - 1` is no longer the latest.
     func record(_ change: NoteChange, resulting note: Note, at date: Date) async throws
     func list(_ query: NoteQuery) async throws -> Page<NoteListing>
-    /// Brings the search index up to date with up to `limit` saved notes; returns how many.
-    /// Saves only queue their notes for it, so saving a large note does not wait for indexing.
-    func indexQueued(limit: Int) async throws -> Int
+    /// Brings the search index up to date with up to `limit` saved notes (only those last saved
+    /// before `queuedBefore`, when given); returns how many. Saves only queue their notes for
+    /// it, so saving a large note does not wait for indexing.
+    func indexQueued(limit: Int, queuedBefore: Date?) async throws -> Int
     /// Notes with changes recorded at or after `date` (deleted ones included), in id order
     /// after `after`: a page at a time.
     func changed(since date: Date, after: NoteID?, limit: Int) async throws -> [Note]
