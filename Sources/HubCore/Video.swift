@@ -1,35 +1,9 @@
 import Foundation
 
-/// Identifies a video. Random (UUID v4) so ids reveal nothing about order or volume and can be
-/// minted on any instance or peer without coordination.
-public struct VideoID: Hashable, Sendable, Codable, CustomStringConvertible, LosslessStringConvertible {
+/// Identifies a video.
+public struct VideoID: RandomIdentifier {
     public let rawValue: String
-
-    public init() { self.rawValue = UUID().uuidString.lowercased() }
-
-    /// Accepts only the canonical lowercase UUID form, so an id from a URL can be used in a
-    /// storage key without further escaping.
-    public init?(_ description: String) {
-        guard description.count == 36, let uuid = UUID(uuidString: description),
-            uuid.uuidString.lowercased() == description
-        else { return nil }
-        self.rawValue = description
-    }
-
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let string = try decoder.singleValueContainer().decode(String.self)
-        guard let id = VideoID(string) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a video id"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    public init(canonical rawValue: String) { self.rawValue = rawValue }
 }
 
 /// What ffprobe found in a video. Every field is optional: without ffprobe installed, or for a

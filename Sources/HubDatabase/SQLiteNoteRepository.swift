@@ -11,8 +11,9 @@ public struct SQLiteNoteRepository: NoteRepository {
     /// How much of the content a listing carries: enough for a preview line, not whole notes.
     static let excerptLength = 280
 
-    /// Search results are counted up to this many; `Page.total` says "at least" past it.
-    public static let countLimit = 1_000
+    /// How many of a search's matches are counted and ranked at most (the newest ones); past
+    /// it `Page.total` says "at least".
+    public static let rankingLimit = 1_000
 
     public func note(_ id: NoteID) async throws -> Note? {
         try await writer.read { db in try NoteRow.fetchOne(db, key: id.rawValue)?.note }
@@ -178,15 +179,19 @@ public struct SQLiteNoteRepository: NoteRepository {
         while try await indexQueued(limit: 1_000, queuedBefore: nil) == 1_000 {}
         let (start, end) = (String(NoteHighlight.start), String(NoteHighlight.end))
         let matches = "noteSearch JOIN note ON note.rowid = noteSearch.rowid WHERE noteSearch MATCH ? AND \(filter)"
-        // Counting stops past `countLimit`: a word in most notes would otherwise cost a count
-        // of all of them on every search, for a number nobody pages through.
-        let countSQL = "SELECT COUNT(*) FROM (SELECT 1 FROM \(matches) LIMIT \(Self.countLimit))"
+        // Relevance ranking reads every match, so it is bounded: the matches are counted up to
+        // `rankingLimit` (newest first, which FTS5 walks without sorting and stops early), and a
+        // search matching more ranks only the newest `rankingLimit` of them, bounded by rowid,
+        // which FTS5 applies inside its index. A word in most notes then costs what a rarer one
+        // does, and finds the best of the recent notes that use it.
+        let boundarySQL = "SELECT noteSearch.rowid FROM \(matches) ORDER BY noteSearch.rowid DESC LIMIT 1 OFFSET \(Self.rankingLimit - 1)"
+        let countSQL = "SELECT COUNT(*) FROM \(matches) AND noteSearch.rowid >= ?"
         // Ranked first (FTS5's `rank`, configured in the schema), then highlighted: snippets
         // cost a pass over each note's text, so only the page's notes get one.
         let selectSQL = """
             WITH page AS (
                 SELECT note.rowid AS noteRowID, noteSearch.rank AS rank, note.updatedAt AS updatedAt
-                FROM \(matches) ORDER BY rank, updatedAt DESC LIMIT ? OFFSET ?)
+                FROM \(matches) AND noteSearch.rowid >= ? ORDER BY rank, updatedAt DESC LIMIT ? OFFSET ?)
             SELECT \(columns), highlight(noteSearch, 0, '\(start)', '\(end)') AS titleHighlight,
                 snippet(noteSearch, 1, '\(start)', '\(end)', '…', 24) AS snippet
             FROM page JOIN noteSearch ON noteSearch.rowid = page.noteRowID JOIN note ON note.rowid = page.noteRowID
@@ -194,8 +199,9 @@ public struct SQLiteNoteRepository: NoteRepository {
             """
         let matchArguments: StatementArguments = [pattern] + filterArguments
         return try await writer.read { db in
-            let total = try Int.fetchOne(db, sql: countSQL, arguments: matchArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: selectSQL, arguments: matchArguments + [limit, offset, pattern])
+            let boundary = try Int64.fetchOne(db, sql: boundarySQL, arguments: matchArguments) ?? Int64.min
+            let total = try Int.fetchOne(db, sql: countSQL, arguments: matchArguments + [boundary]) ?? 0
+            let rows = try Row.fetchAll(db, sql: selectSQL, arguments: matchArguments + [boundary, limit, offset, pattern])
             let items = try rows.map { row in
                 NoteListing(note: try NoteRow(row: row).note, titleHighlight: row["titleHighlight"], snippet: row["snippet"])
             }

@@ -209,6 +209,13 @@ public struct TusUploadService: Sendable {
         return removed
     }
 
+    /// Sweeps expired uploads every five minutes, beside the web server (tus expiration).
+    public func expiryService(logger: Logger) -> PeriodicService {
+        PeriodicService("sweeping expired uploads", every: .seconds(300), logger: logger) {
+            _ = try await sweepExpired()
+        }
+    }
+
     /// Staging files no upload owns (one-shot uploads or remux output interrupted by a crash),
     /// once they are older than the upload expiry, so nothing still being written is touched.
     private func removeStrayFiles() async {

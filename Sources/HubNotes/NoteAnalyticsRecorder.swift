@@ -1,23 +1,21 @@
 import Foundation
 import HubCore
 import Logging
-import ServiceLifecycle
 import Synchronization
 
-/// Collects views, edits and searches and writes them in batches, so counting never adds a
-/// database write (and its fsync) to a page view or a search. A crash loses at most the last
-/// interval's counts, which is acceptable for analytics and never touches notes themselves.
-public final class NoteAnalyticsRecorder: Service, Sendable {
+/// Collects views, edits and searches and writes them in batches (`flush`, every second from
+/// `NotepadService.services()`), so counting never adds a database write (and its fsync) to a
+/// page view or a search. A crash loses at most the last second's counts, which is acceptable
+/// for analytics and never touches notes themselves.
+public final class NoteAnalyticsRecorder: Sendable {
     private let repository: any NoteAnalyticsRepository
     private let clock: any WallClock
-    private let interval: Duration
     private let logger: Logger
     private let pending = Mutex<[(NoteEvent, Date)]>([])
 
-    public init(repository: any NoteAnalyticsRepository, clock: any WallClock, interval: Duration = .seconds(1), logger: Logger) {
+    public init(repository: any NoteAnalyticsRepository, clock: any WallClock, logger: Logger) {
         self.repository = repository
         self.clock = clock
-        self.interval = interval
         self.logger = logger
     }
 
@@ -37,15 +35,5 @@ public final class NoteAnalyticsRecorder: Service, Sendable {
         } catch {
             logger.warning("could not record note analytics", metadata: ["events": "\(events.count)", "error": "\(error)"])
         }
-    }
-
-    public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: self.interval)
-                await self.flush()
-            }
-        }
-        await flush()
     }
 }

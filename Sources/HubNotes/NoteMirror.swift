@@ -7,10 +7,11 @@ import Logging
 /// replaced atomically. The database stays the source of truth; the mirror is for people,
 /// backups and tools that read files. Private notes are never written here.
 ///
-/// Saves only hand the mirror the note's new state; `flush` (every quarter second, from
-/// `NoteMirrorService`) writes the latest state of each note once, so a burst of saves costs one
-/// file write per note instead of two fsyncs per save on the save's path. After a crash the
-/// service rewrites what changed since the last flush (`.mirrored` records when that was).
+/// Saves only hand the mirror the note's new state; `flush` (four times a second, from
+/// `NotepadService.services()`) writes the latest state of each note once, so a burst of saves costs one
+/// file write per note instead of two fsyncs per save on the save's path. After a crash,
+/// `NotepadService.reconcileMirror` rewrites what changed since the last flush (`.mirrored`
+/// records when that was).
 public actor NoteMirror {
     public struct SyncLogEntry: Codable, Sendable, Equatable {
         public var at: Date

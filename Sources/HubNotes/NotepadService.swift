@@ -198,7 +198,7 @@ public struct NotepadService: Sendable {
 
     /// Queues for the mirror every note recorded since its last flush (all of them the first
     /// time), so files a crash left stale or missing are rewritten.
-    func reconcileMirror() async throws {
+    @Sendable func reconcileMirror() async throws {
         let since = await mirror.lastFlush?.addingTimeInterval(-5) ?? .distantPast
         var after: NoteID?
         while true {

@@ -1,68 +1,35 @@
 import Foundation
 import HubCore
 import Logging
-import ServiceLifecycle
 
-/// Keeps the file mirror current: at start it rewrites what changed since its last flush (a
-/// crash may have cut one short), then flushes every `interval` and once more on shutdown.
-public struct NoteMirrorService: Service {
-    let notepad: NotepadService
-    let interval: Duration
-
-    public init(notepad: NotepadService, interval: Duration = .milliseconds(250)) {
-        self.notepad = notepad
-        self.interval = interval
-    }
-
-    public func run() async throws {
-        do {
-            try await notepad.reconcileMirror()
-        } catch {
-            notepad.logger.warning("could not bring the notes' mirror up to date", metadata: ["error": "\(error)"])
-        }
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                await notepad.mirror.flush()
-            }
-        }
-        await notepad.mirror.flush()
-    }
-}
-
-/// Brings the search index up to date with saved notes in the background, so searches (which
-/// also catch up before they run) rarely find work to do. A note is indexed once it has not
-/// been saved for `quiet`: re-tokenising a large note after every autosave would hold the
-/// database's write lock that the next save needs.
-public struct NoteSearchIndexer: Service {
-    let notes: any NoteRepository
-    let clock: any WallClock
-    let interval: Duration
-    let quiet: TimeInterval
-    let logger: Logger
-
-    public init(
-        notes: any NoteRepository, clock: any WallClock, interval: Duration = .milliseconds(250), quiet: TimeInterval = 1,
-        logger: Logger
-    ) {
-        self.notes = notes
-        self.clock = clock
-        self.interval = interval
-        self.quiet = quiet
-        self.logger = logger
-    }
-
-    public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let before = clock.now().addingTimeInterval(-quiet)
-                    while try await notes.indexQueued(limit: 200, queuedBefore: before) == 200 {}
-                } catch {
-                    logger.warning("indexing notes for search failed", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: interval)
-            }
-        }
+extension NotepadService {
+    /// The notepad's background work, each beside the web server under swift-service-lifecycle:
+    ///
+    /// - analytics events written in batches each second (and at shutdown);
+    /// - the file mirror flushed four times a second (and at shutdown), after rewriting at start
+    ///   what changed since its last flush (a crash may have cut one short);
+    /// - the search index brought up to date with notes that have not been saved for a second:
+    ///   re-tokenising a large note after every autosave would hold the write lock the next save
+    ///   needs (searches catch up on the rest before they run);
+    /// - the trash purged of notes deleted more than 30 days ago, hourly.
+    public func services() -> [PeriodicService] {
+        [
+            PeriodicService("recording note analytics", every: .seconds(1), logger: logger, atShutdown: { await analytics.flush() }) {
+                await analytics.flush()
+            },
+            PeriodicService(
+                "mirroring notes", every: .milliseconds(250), logger: logger, atStart: reconcileMirror, atShutdown: { await mirror.flush() }
+            ) {
+                await mirror.flush()
+            },
+            PeriodicService("indexing notes for search", every: .milliseconds(250), logger: logger) {
+                let quiet = clock.now().addingTimeInterval(-1)
+                while try await notes.indexQueued(limit: 200, queuedBefore: quiet) == 200 {}
+            },
+            PeriodicService("purging the notes' trash", every: .seconds(3_600), logger: logger) {
+                let purged = try await purgeTrash()
+                if purged > 0 { logger.info("purged notes from the trash", metadata: ["count": "\(purged)"]) }
+            },
+        ]
     }
 }

@@ -12,13 +12,7 @@ public func buildApplication(_ environment: HubEnvironment) -> some ApplicationP
     return Application(
         router: buildRouter(environment),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamhub"),
-        services: [
-            UploadExpiryService(uploads: environment.uploads, logger: environment.logger),
-            environment.notepad.analytics,
-            NoteMirrorService(notepad: environment.notepad),
-            NoteSearchIndexer(notes: environment.notepad.notes, clock: environment.clock, logger: environment.logger),
-            NoteTrashSweeper(notepad: environment.notepad, logger: environment.logger),
-        ],
+        services: [environment.uploads.expiryService(logger: environment.logger)] + environment.notepad.services(),
         logger: environment.logger)
 }
 

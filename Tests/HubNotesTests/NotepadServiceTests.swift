@@ -187,6 +187,19 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         #expect(try await pad.database.notes.allIDs(includingDeleted: true).count == 4, "the table is still there")
     }
 
+    @Test func broadSearchesRankTheNewestThousandMatches() async throws {
+        let pad = try TestNotepad()
+        for index in 0..<1_010 {
+            let special = index < 5 ? " special" : ""
+            _ = try await pad.service.create(NoteEdit(title: "Note \(index)\(special)", content: "common words", shared: true), by: pad.alice)
+        }
+        let broad = try await pad.service.list(NoteQuery(text: "common", visibility: .everything, limit: 20), for: pad.bob)
+        #expect(broad.total == 1_000, "counted up to the ranking limit")
+        #expect(!broad.items.contains { $0.note.title.hasSuffix("special") }, "the oldest matches are past the window")
+        let narrow = try await pad.service.list(NoteQuery(text: "special common", visibility: .everything), for: pad.bob)
+        #expect(narrow.total == 5, "a narrower search ranks all its matches, old ones included")
+    }
+
     @Test func analyticsCountViewsEditsAndSearches() async throws {
         let pad = try TestNotepad()
         let a = try await pad.service.create(NoteEdit(title: "Popular", content: "x", tags: ["t1", "t2"], shared: true), by: pad.alice)
