@@ -7,40 +7,53 @@ import Synchronization
 /// only serves a save when its version is the stored one, so a change recorded elsewhere (another
 /// process, an import) is never edited over.
 final class NoteDocumentCache: Sendable {
-    private struct State {
+    fileprivate struct State {
         var documents: [NoteID: NoteDocument] = [:]
         /// Least recently used first.
         var order: [NoteID] = []
+        var storedCharacters = 0
     }
 
+    /// The budget, in characters held (deleted ones included, 32 bytes each): 8 M is 256 MiB.
     private let capacity: Int
     private let state = Mutex(State())
 
-    init(capacity: Int = 128) {
+    init(capacity: Int = 8 << 20) {
         self.capacity = capacity
     }
 
     /// The document of `id` at `version`, removed from the cache; nil when it is not there.
     func take(_ id: NoteID, version: Int) -> NoteDocument? {
         state.withLock { state in
-            guard let document = state.documents.removeValue(forKey: id) else { return nil }
-            state.order.removeAll { $0 == id }
+            guard let document = state.remove(id) else { return nil }
             return document.version == version ? document : nil
         }
     }
 
+    /// Keeps `document`, dropping the least recently used ones past the budget (a document
+    /// larger than the whole budget is not kept).
     func put(_ document: NoteDocument) {
         state.withLock { state in
-            if state.documents.updateValue(document, forKey: document.id) != nil { state.order.removeAll { $0 == document.id } }
+            state.remove(document.id)
+            guard document.text.storedCount <= capacity else { return }
+            state.documents[document.id] = document
             state.order.append(document.id)
-            while state.order.count > capacity { state.documents[state.order.removeFirst()] = nil }
+            state.storedCharacters += document.text.storedCount
+            while state.storedCharacters > capacity, let oldest = state.order.first { state.remove(oldest) }
         }
     }
 
     func remove(_ id: NoteID) {
-        state.withLock { state in
-            state.documents[id] = nil
-            state.order.removeAll { $0 == id }
-        }
+        state.withLock { _ = $0.remove(id) }
+    }
+}
+
+extension NoteDocumentCache.State {
+    @discardableResult
+    mutating func remove(_ id: NoteID) -> NoteDocument? {
+        guard let document = documents.removeValue(forKey: id) else { return nil }
+        order.removeAll { $0 == id }
+        storedCharacters -= document.text.storedCount
+        return document
     }
 }

@@ -143,73 +143,6 @@ public struct NotepadService: Sendable {
         ).note
     }
 
-    /// Applies changes made on another hub (an import now, peers later), skipping those already
-    /// applied; returns how many were new. `owner` becomes the owner of notes new to this hub.
-    public func merge(_ changes: [NoteChange], owner: UserID?, event: String) async throws -> Int {
-        var applied = 0
-        var order: [NoteID] = []
-        var byNote: [NoteID: [NoteChange]] = [:]
-        for change in changes {
-            if byNote[change.note] == nil { order.append(change.note) }
-            byNote[change.note, default: []].append(change)
-        }
-        for id in order {
-            applied += try await merge(byNote[id]!, into: id, owner: owner, event: event)
-        }
-        return applied
-    }
-
-    private func merge(_ changes: [NoteChange], into id: NoteID, owner: UserID?, event: String) async throws -> Int {
-        for _ in 0..<8 {
-            let current = try await notes.note(id)
-            var document = if let current { try await self.document(for: current) } else { NoteDocument(id: id, node: node.id) }
-            var applied = 0
-            do {
-                for change in changes {
-                    if try await notes.contains(change.stamp, in: id) { continue }
-                    hlc.observe(change.stamp.clock)
-                    document.apply(change)
-                    let now = clock.now()
-                    let note = document.note(ownerID: current?.ownerID ?? owner, recordedAt: now)
-                    try await notes.record(change, resulting: note, at: now)
-                    await didChange(note, change, by: nil, event: event)
-                    applied += 1
-                }
-            } catch NoteRepositoryError.versionConflict {
-                continue
-            }
-            documents.put(document)
-            return applied
-        }
-        throw HubError(status: 409, code: "edit_conflict", message: "note \(id) is changing too often to merge; try again")
-    }
-
-    /// A note file without history (a mirror copy): created with its id, or saved over the
-    /// current version when this hub has the note. Returns whether anything changed.
-    func importSnapshot(_ file: NoteFile, by user: User) async throws -> Bool {
-        let edit = NoteEdit(title: file.title, content: file.content, tags: file.tags, shared: file.shared)
-        guard let existing = try await notes.note(file.id) else {
-            _ = try await create(edit, id: file.id, by: user)
-            return true
-        }
-        let result = try await commit(file.id, edit, baseVersion: nil, by: user, may: .modify, ifDeleted: .conflict)
-        return result.note.version != existing.version
-    }
-
-    /// Queues for the mirror every note recorded since its last flush (all of them the first
-    /// time), so files a crash left stale or missing are rewritten.
-    @Sendable func reconcileMirror() async throws {
-        let since = await mirror.lastFlush?.addingTimeInterval(-5) ?? .distantPast
-        var after: NoteID?
-        while true {
-            let batch = try await notes.changed(since: since, after: after, limit: 1_000)
-            for note in batch { await mirror.update(note) }
-            await mirror.flush()
-            guard batch.count == 1_000 else { return }
-            after = batch.last?.id
-        }
-    }
-
     /// Removes notes that have been in the trash longer than the retention, for good.
     public func purgeTrash() async throws -> Int {
         let purged = try await notes.purge(deletedBefore: clock.now().addingTimeInterval(-NoteLimits.trashRetention))
@@ -255,7 +188,7 @@ public struct NotepadService: Sendable {
         return note
     }
 
-    private func commit(
+    func commit(
         _ id: NoteID, _ edit: NoteEdit, baseVersion: Int?, by user: User, may action: AccessPolicy.Action, ifDeleted: DeletedNote
     ) async throws -> SaveResult {
         var baseVersion = baseVersion
@@ -276,6 +209,10 @@ public struct NotepadService: Sendable {
             var document = try await document(for: current)
             let reference = baseVersion ?? current.version
             let baseDocument: NoteDocument? = reference < document.version ? try await rebuild(id, through: reference) : nil
+            // A new stamp must be later than every stamp in the note, even when this process's
+            // clock reads earlier (a restart after the wall clock stepped back): otherwise a
+            // title change would lose to the title it replaces.
+            if let latest = document.updated?.stamp.clock { hlc.observe(latest) }
             guard let change = document.edit(edit, basedOn: baseDocument, stamp: stamp(), author: node.author(user)) else {
                 documents.put(document)
                 return SaveResult(note: current, merged: false)
@@ -298,18 +235,18 @@ public struct NotepadService: Sendable {
     }
 
     /// The note's document at its stored version: cached, or rebuilt from its history.
-    private func document(for note: Note) async throws -> NoteDocument {
+    func document(for note: Note) async throws -> NoteDocument {
         if let cached = documents.take(note.id, version: note.version) { return cached }
         return try await rebuild(note.id, through: nil)
     }
 
-    private func rebuild(_ id: NoteID, through version: Int?) async throws -> NoteDocument {
+    func rebuild(_ id: NoteID, through version: Int?) async throws -> NoteDocument {
         NoteDocument(id: id, node: node.id, history: try await notes.changes(of: id, through: version))
     }
 
     private func stamp() -> ChangeStamp { ChangeStamp(clock: hlc.now(), node: node.id) }
 
-    private func didChange(_ note: Note, _ change: NoteChange, by user: UserID?, event: String) async {
+    func didChange(_ note: Note, _ change: NoteChange, by user: UserID?, event: String) async {
         analytics.record(.edited(note.id, by: user))
         await mirror.update(note)
         let touchesSharing = change.operations.contains { if case .shared = $0 { true } else { false } }

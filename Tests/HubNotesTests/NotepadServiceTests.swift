@@ -143,6 +143,17 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         #expect(try await pad.database.notes.changes(of: note.id, through: nil).isEmpty)
     }
 
+    @Test func aSaveAfterTheClockSteppedBackStillWins() async throws {
+        let database = try HubDatabase.inMemory()
+        let before = try TestNotepad(database: database)
+        let note = try await before.service.create(NoteEdit(title: "Old title", content: "x"), by: before.alice)
+        // A restart (a fresh clock) with the wall clock an hour behind.
+        let after = try TestNotepad(database: database, mirrorDirectory: before.mirrorDirectory)
+        after.clock.advance(by: -3_600)
+        let saved = try await after.service.edit(note.id, NoteEdit(title: "New title"), baseVersion: 1, by: before.alice)
+        #expect(saved.note.title == "New title")
+    }
+
     @Test func restoringAVersionMakesANewOne() async throws {
         let pad = try TestNotepad()
         let note = try await pad.service.create(NoteEdit(title: "V", content: "one", tags: ["a"]), by: pad.alice)

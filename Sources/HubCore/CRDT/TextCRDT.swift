@@ -94,6 +94,9 @@ public struct TextCRDT: Sendable {
 
     public var text: String { String(scalars: scalars) }
 
+    /// Characters held, deleted ones included: what the document costs in memory (32 bytes each).
+    public var storedCount: Int { items.count }
+
     /// The counter this replica's next inserted character gets.
     public var nextLocalCounter: UInt32 { nextCounter }
 
