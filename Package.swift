@@ -185,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "HubWebTests",
             dependencies: [
-                "HubWeb", "HubClient", "HubMedia", "HubCore", "HubDatabase",
+                "HubWeb", "HubClient", "HubMedia", "HubCore", "HubDatabase", "HubNotes",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -178,7 +178,10 @@ public struct SQLiteNoteRepository: NoteRepository {
         // Searches read what every save before them wrote.
         while try await indexQueued(limit: 1_000, queuedBefore: nil) == 1_000 {}
         let (start, end) = (String(NoteHighlight.start), String(NoteHighlight.end))
-        let matches = "noteSearch JOIN note ON note.rowid = noteSearch.rowid WHERE noteSearch MATCH ? AND \(filter)"
+        // CROSS JOIN keeps the index as the outer loop: the planner would otherwise walk `note`
+        // and probe the index once per note, which for a broad query costs minutes, not
+        // milliseconds.
+        let matches = "noteSearch CROSS JOIN note ON note.rowid = noteSearch.rowid WHERE noteSearch MATCH ? AND \(filter)"
         // Relevance ranking reads every match, so it is bounded: the matches are counted up to
         // `rankingLimit` (newest first, which FTS5 walks without sorting and stops early), and a
         // search matching more ranks only the newest `rankingLimit` of them, bounded by rowid,
@@ -194,13 +197,16 @@ public struct SQLiteNoteRepository: NoteRepository {
                 FROM \(matches) AND noteSearch.rowid >= ? ORDER BY rank, updatedAt DESC LIMIT ? OFFSET ?)
             SELECT \(columns), highlight(noteSearch, 0, '\(start)', '\(end)') AS titleHighlight,
                 snippet(noteSearch, 1, '\(start)', '\(end)', '…', 24) AS snippet
-            FROM page JOIN noteSearch ON noteSearch.rowid = page.noteRowID JOIN note ON note.rowid = page.noteRowID
+            FROM page CROSS JOIN noteSearch ON noteSearch.rowid = page.noteRowID CROSS JOIN note ON note.rowid = page.noteRowID
             WHERE noteSearch MATCH ? ORDER BY page.rank, page.updatedAt DESC
             """
         let matchArguments: StatementArguments = [pattern] + filterArguments
         return try await writer.read { db in
-            let boundary = try Int64.fetchOne(db, sql: boundarySQL, arguments: matchArguments) ?? Int64.min
-            let total = try Int.fetchOne(db, sql: countSQL, arguments: matchArguments + [boundary]) ?? 0
+            // Past the boundary there are `rankingLimit` matches by definition; short of it,
+            // there are fewer and counting them is cheap.
+            let found = try Int64.fetchOne(db, sql: boundarySQL, arguments: matchArguments)
+            let total = try found == nil ? Int.fetchOne(db, sql: countSQL, arguments: matchArguments + [Int64.min]) ?? 0 : Self.rankingLimit
+            let boundary = found ?? Int64.min
             let rows = try Row.fetchAll(db, sql: selectSQL, arguments: matchArguments + [boundary, limit, offset, pattern])
             let items = try rows.map { row in
                 NoteListing(note: try NoteRow(row: row).note, titleHighlight: row["titleHighlight"], snippet: row["snippet"])

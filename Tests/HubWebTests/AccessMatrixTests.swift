@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HubCore
 import HubMedia
+import HubNotes
 import HummingbirdTesting
 import NIOCore
 import Testing
@@ -11,8 +12,10 @@ import Testing
 /// Who may do what, route by route: every route of the hub against every kind of caller, each
 /// cell on a fresh hub so a refused DELETE in one cell cannot hide an allowed one in the next.
 ///
-/// The fixture: `owner` (a member) has a private video, a shared video and an unfinished
-/// upload; `other` is another member; `admin` is the hub's admin.
+/// The fixture: `owner` (a member) has a private video, a shared video, an unfinished upload, a
+/// private note and a shared note; `other` is another member; `admin` is the hub's admin.
+/// Notes are collaborative: `other` edits the shared note, but only its owner or an admin
+/// unshares or deletes it.
 @Suite struct AccessMatrixTests {
     enum Caller: String, CaseIterable, CustomTestStringConvertible {
         case owner, ownerSession, other, admin, anonymous, revokedToken, expiredSession, tamperedCookie, foreignCookie
@@ -60,12 +63,37 @@ import Testing
         Route(method: .delete, path: "/api/v1/users/{other}", expected: [403, 403, 403, 204] + api),
         Route(method: .post, path: "/api/v1/invitations", expected: [403, 403, 403, 201] + api),
         Route(method: .put, path: "/api/v1/settings/signup", expected: [403, 403, 403, 200] + api),
+        Route(method: .get, path: "/api/v1/notes", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/api/v1/notes?q=private", expected: [200, 200, 200, 200] + api),
+        Route(method: .post, path: "/api/v1/notes", expected: [201, 201, 201, 201] + api),
+        Route(method: .post, path: "/api/v1/notes/preview", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/api/v1/notes/{privateNote}", expected: [200, 200, 404, 200] + api),
+        Route(method: .patch, path: "/api/v1/notes/{privateNote}", expected: [200, 200, 404, 200] + api),
+        Route(method: .delete, path: "/api/v1/notes/{privateNote}", expected: [204, 204, 404, 204] + api),
+        Route(method: .post, path: "/api/v1/notes/{privateNote}/share", expected: [200, 200, 404, 200] + api),
+        Route(method: .post, path: "/api/v1/notes/{privateNote}/restore", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/notes/{privateNote}/versions", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/notes/{privateNote}/versions/1", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/notes/{privateNote}/diff?from=1&to=1", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/notes/{sharedNote}", expected: [200, 200, 200, 200] + api),
+        Route(method: .patch, path: "/api/v1/notes/{sharedNote}", expected: [200, 200, 200, 200] + api),
+        Route(method: .post, path: "/api/v1/notes/{sharedNote}/versions/1/restore", expected: [200, 200, 200, 200] + api),
+        Route(method: .post, path: "/api/v1/notes/{sharedNote}/unshare", expected: [200, 200, 403, 200] + api),
+        Route(method: .delete, path: "/api/v1/notes/{sharedNote}", expected: [204, 204, 403, 204] + api),
+        Route(method: .get, path: "/api/v1/analytics/notes", expected: [200, 200, 200, 200] + api),
         Route(method: .get, path: "/", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/upload", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/videos/{private}", expected: [200, 200, 404, 200] + page),
         Route(method: .get, path: "/videos/{shared}", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/settings", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/admin/users", expected: [403, 403, 403, 200] + page),
+        Route(method: .get, path: "/notes", expected: [200, 200, 200, 200] + page),
+        Route(method: .get, path: "/notes/new", expected: [200, 200, 200, 200] + page),
+        Route(method: .get, path: "/notes/analytics", expected: [200, 200, 200, 200] + page),
+        Route(method: .get, path: "/notes/{privateNote}", expected: [200, 200, 404, 200] + page),
+        Route(method: .get, path: "/notes/{privateNote}/edit", expected: [200, 200, 404, 200] + page),
+        Route(method: .get, path: "/notes/{privateNote}/history", expected: [200, 200, 404, 200] + page),
+        Route(method: .get, path: "/notes/{sharedNote}/edit", expected: [200, 200, 200, 200] + page),
         // Open to everyone; only a bad bearer token is refused, as everywhere.
         Route(method: .get, path: "/login", expected: [302, 302, 302, 302, 200, 401, 200, 200, 200]),
         Route(method: .get, path: "/signup", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
@@ -97,6 +125,18 @@ import Testing
             let page = try await client.execute(uri: "/", method: .get, headers: [.authorization: "Bearer \(fixture.otherToken)"])
             #expect(!String(buffer: page.body).contains("private clip"))
             #expect(String(buffer: page.body).contains("shared clip"))
+
+            func noteTitles(_ token: String, _ query: String = "") async throws -> Set<String> {
+                let response = try await client.execute(uri: "/api/v1/notes\(query)", method: .get, headers: [.authorization: "Bearer \(token)"])
+                return Set(try response.decode(NoteListBody.self).items.map(\.title))
+            }
+            #expect(try await noteTitles(fixture.ownerToken) == ["private note", "shared note"])
+            #expect(try await noteTitles(fixture.otherToken) == ["shared note"])
+            #expect(try await noteTitles(fixture.otherToken, "?q=private") == [])
+            #expect(try await noteTitles(fixture.otherToken, "?deleted=true") == [])
+            #expect(try await noteTitles(fixture.adminToken, "?q=private") == ["private note"])
+            let notesPage = try await client.execute(uri: "/notes", method: .get, headers: [.authorization: "Bearer \(fixture.otherToken)"])
+            #expect(!String(buffer: notesPage.body).contains("private note"))
         }
     }
 }
@@ -111,6 +151,8 @@ struct Fixture {
     let privateVideo: String
     let sharedVideo: String
     let upload: String
+    let privateNote: String
+    let sharedNote: String
     let otherUserID: String
     let session: String
     let csrfToken: String
@@ -144,9 +186,13 @@ struct Fixture {
             let (_, upload) = try await tus.create(length: 1_000, headers: auth)
             return (try #require(privateVideo.headers[.videoID]), try #require(sharedVideo.headers[.videoID]), try #require(upload))
         }
+        let notepad = hub.environment.notepad
+        let privateNote = try await notepad.create(NoteEdit(title: "private note", content: "mine"), by: owner.user)
+        let sharedNote = try await notepad.create(NoteEdit(title: "shared note", content: "ours", shared: true), by: owner.user)
         return Fixture(
             hub: hub, ownerToken: owner.token, otherToken: other.token, adminToken: admin.token, revokedToken: revoked,
-            privateVideo: privateVideo, sharedVideo: sharedVideo, upload: upload, otherUserID: other.user.id.rawValue,
+            privateVideo: privateVideo, sharedVideo: sharedVideo, upload: upload, privateNote: privateNote.id.rawValue,
+            sharedNote: sharedNote.id.rawValue, otherUserID: other.user.id.rawValue,
             session: session.encoded(with: secret), csrfToken: session.csrfToken(with: secret),
             expiredSession: SessionCookie(userID: owner.user.id, generation: 0, expiresAt: now.addingTimeInterval(-60)).encoded(with: secret),
             tamperedSession: tampered,
@@ -171,10 +217,18 @@ struct Fixture {
             .replacingOccurrences(of: "{shared}", with: sharedVideo)
             .replacingOccurrences(of: "{upload}", with: upload.replacingOccurrences(of: "/api/v1/uploads/", with: ""))
             .replacingOccurrences(of: "{other}", with: otherUserID)
+            .replacingOccurrences(of: "{privateNote}", with: privateNote)
+            .replacingOccurrences(of: "{sharedNote}", with: sharedNote)
         var body: ByteBuffer?
         switch (route.method, route.path) {
         case (.patch, "/api/v1/videos/{private}"), (.patch, "/api/v1/videos/{shared}"):
             body = ByteBuffer(string: #"{"title": "renamed"}"#)
+        case (.patch, "/api/v1/notes/{privateNote}"), (.patch, "/api/v1/notes/{sharedNote}"):
+            body = ByteBuffer(string: #"{"content": "changed", "baseVersion": 1}"#)
+        case (.post, "/api/v1/notes"):
+            body = ByteBuffer(string: #"{"title": "new note", "content": "text"}"#)
+        case (.post, "/api/v1/notes/preview"):
+            body = ByteBuffer(string: ##"{"content": "# text"}"##)
         case (.patch, "/api/v1/users/{other}"):
             body = ByteBuffer(string: #"{"disabled": true}"#)
         case (.post, "/api/v1/tokens"):

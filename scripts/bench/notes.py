@@ -125,7 +125,7 @@ def update(hub, token, ids, count, clients, rng_seed):
 
 # The hub's search, as SQLiteNoteRepository builds it for a member (see its `list`): find where
 # the newest 1,000 matches begin, count and rank the matches from there, highlight only the page.
-MATCHES = ("noteSearch JOIN note ON note.rowid = noteSearch.rowid "
+MATCHES = ("noteSearch CROSS JOIN note ON note.rowid = noteSearch.rowid "
            "WHERE noteSearch MATCH ? AND note.deletedAt IS NULL AND (note.ownerID = ? OR note.shared = 1)")
 BOUNDARY_SQL = f"SELECT noteSearch.rowid FROM {MATCHES} ORDER BY noteSearch.rowid DESC LIMIT 1 OFFSET 999"
 COUNT_SQL = f"SELECT COUNT(*) FROM {MATCHES} AND noteSearch.rowid >= ?"
@@ -137,7 +137,7 @@ SELECT note.id, note.title, substr(note.content, 1, 280) AS content, note.tags, 
     note.shared, note.videoID, note.version, note.createdAt, note.updatedAt, note.deletedAt,
     highlight(noteSearch, 0, char(57344), char(57345)) AS titleHighlight,
     snippet(noteSearch, 1, char(57344), char(57345), '…', 24) AS snippet
-FROM page JOIN noteSearch ON noteSearch.rowid = page.noteRowID JOIN note ON note.rowid = page.noteRowID
+FROM page CROSS JOIN noteSearch ON noteSearch.rowid = page.noteRowID CROSS JOIN note ON note.rowid = page.noteRowID
 WHERE noteSearch MATCH ? ORDER BY page.rank, page.updatedAt DESC
 """
 
@@ -146,7 +146,8 @@ def direct_search(database, query, owner):
     pattern = fts_pattern(query)
     row = database.execute(BOUNDARY_SQL, (pattern, owner)).fetchone()
     boundary = row[0] if row else -(1 << 63)
-    database.execute(COUNT_SQL, (pattern, owner, boundary)).fetchone()
+    if row is None:
+        database.execute(COUNT_SQL, (pattern, owner, boundary)).fetchone()
     return database.execute(SEARCH_SQL, (pattern, owner, boundary, pattern)).fetchall()
 
 
