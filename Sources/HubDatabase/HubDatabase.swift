@@ -138,11 +138,12 @@ public struct HubDatabase: Sendable {
             // note never waits for re-tokenising it: the save queues the note in
             // `noteSearchQueue` in its own transaction, and the index catches up in the
             // background and before every search (`SQLiteNoteRepository.indexQueued`).
-            // Diacritics are folded ("cafe" finds "café"); prefix indexes make the word-prefix
-            // queries search sends cheap.
+            // Diacritics are folded ("cafe" finds "café"); prefix indexes up to five characters
+            // make the word-prefix queries search sends cheap (a one-letter prefix would
+            // otherwise merge the lists of every word with that letter).
             try db.execute(sql: """
                 CREATE VIRTUAL TABLE noteSearch USING fts5(
-                    title, content, tags, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')
+                    title, content, tags, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4 5')
                 """)
             // Title matches count most, then tags, then content; `ORDER BY rank` lets FTS5 rank
             // internally instead of calling bm25() per row from SQL.

@@ -14,11 +14,12 @@ final class NoteDocumentCache: Sendable {
         var storedCharacters = 0
     }
 
-    /// The budget, in characters held (deleted ones included, 32 bytes each): 8 M is 256 MiB.
+    /// The budget, in characters held (deleted ones included): each is 32 bytes, and a
+    /// document's buffer keeps up to as much again free for growth, so 2 M is at most 128 MiB.
     private let capacity: Int
     private let state = Mutex(State())
 
-    init(capacity: Int = 8 << 20) {
+    init(capacity: Int = 2 << 20) {
         self.capacity = capacity
     }
 

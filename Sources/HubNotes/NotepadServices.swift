@@ -24,7 +24,8 @@ extension NotepadService {
             },
             PeriodicService("indexing notes for search", every: .milliseconds(250), logger: logger) {
                 let quiet = clock.now().addingTimeInterval(-1)
-                while try await notes.indexQueued(limit: 200, queuedBefore: quiet) == 200 {}
+                // Small batches: each is a write transaction that saves wait behind.
+                while try await notes.indexQueued(limit: 16, queuedBefore: quiet) == 16 {}
             },
             PeriodicService("purging the notes' trash", every: .seconds(3_600), logger: logger) {
                 let purged = try await purgeTrash()

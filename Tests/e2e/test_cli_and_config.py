@@ -10,7 +10,9 @@ from helpers import request
 
 
 def test_help_on_every_command(binary):
-    for args in [[], ["serve"], ["upload"]]:
+    notes = [["notes", command] for command in
+             ["create", "list", "search", "show", "edit", "share", "unshare", "delete", "restore", "history", "export", "import"]]
+    for args in [[], ["serve"], ["upload"], ["user"], ["token"], ["storage"], ["notes"], *notes]:
         out = subprocess.run([binary, *args, "--help"], capture_output=True, text=True)
         assert out.returncode == 0 and "USAGE" in out.stdout.upper()
 

@@ -163,6 +163,7 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--updates", type=int, default=4_000)
     parser.add_argument("--searches", type=int, default=400)
+    parser.add_argument("--keep", action="store_true", help="keep the hub's data directory (printed) for a closer look")
     args = parser.parse_args()
     rng = random.Random(42)
     WORDS = vocabulary(rng)
@@ -195,6 +196,7 @@ def main():
             started = time.perf_counter()
             client.call("GET", f"/api/v1/notes?q={quote(query)}&limit=20")
             api_times.append(time.perf_counter() - started)
+        slowest = sorted(zip(api_times, queries), reverse=True)[:5]
         database = sqlite3.connect(f"file:{os.path.join(workdir, 'data', 'streamhub.sqlite')}?mode=ro", uri=True)
         owner = member_id or ""
         for query in queries[:20]:
@@ -254,7 +256,10 @@ def main():
         database.execute("COMMIT")
         big_times.append(time.perf_counter() - started)
     database.close()
-    shutil.rmtree(workdir, ignore_errors=True)
+    if args.keep:
+        print(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
     search_ratio = percentile(api_times, 95) / percentile(direct_times, 95)
     rows = [
@@ -268,6 +273,7 @@ def main():
         ("hub peak RSS", f"{peak / 1048576:.0f} MiB", "", ""),
     ]
     print_rows(rows)
+    print("slowest searches through the API: " + ", ".join(f"{query!r} {seconds * 1000:.1f} ms" for seconds, query in slowest))
 
 
 if __name__ == "__main__":
