@@ -175,8 +175,12 @@ public struct SQLiteNoteRepository: NoteRepository {
         guard let pattern = FTS5Pattern(matchingAllPrefixesIn: text) else {
             return Page(items: [], total: 0, offset: offset, limit: limit)
         }
-        // Searches read what every save before them wrote.
-        while try await indexQueued(limit: 1_000, queuedBefore: nil) == 1_000 {}
+        // Searches read what every save before them wrote (a read first: most searches find
+        // the queue empty and should not wait for the write lock to learn it).
+        let queued = try await writer.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM noteSearchQueue)") ?? false }
+        if queued {
+            while try await indexQueued(limit: 1_000, queuedBefore: nil) == 1_000 {}
+        }
         let (start, end) = (String(NoteHighlight.start), String(NoteHighlight.end))
         // CROSS JOIN keeps the index as the outer loop: the planner would otherwise walk `note`
         // and probe the index once per note, which for a broad query costs minutes, not

@@ -7,8 +7,10 @@ import Hummingbird
 struct NoteResource: ResponseEncodable {
     var id: String
     var title: String
-    var content: String
-    /// The rendered markdown; left out of the answers to saves, which only need the new state.
+    /// Left out of the answer to a save that was not merged: it is exactly what the client sent,
+    /// and echoing a large note back costs more than saving the edit.
+    var content: String?
+    /// The rendered markdown; left out of the answers to saves.
     var html: String?
     var tags: [String]
     var shared: Bool
@@ -25,10 +27,10 @@ struct NoteResource: ResponseEncodable {
     /// On a save: it was based on an older version and merged with what changed since.
     var merged: Bool?
 
-    init(_ note: Note, html: String?, for user: User, merged: Bool? = nil) {
+    init(_ note: Note, html: String?, for user: User, merged: Bool? = nil, includingContent: Bool = true) {
         id = note.id.rawValue
         title = note.title
-        content = note.content
+        content = includingContent ? note.content : nil
         self.html = html
         tags = note.tags
         shared = note.isShared

@@ -16,7 +16,8 @@ struct NotesCommand: AsyncParsableCommand {
     struct Note: Decodable {
         var id: String
         var title: String
-        var content: String
+        /// Absent from the answer to a save that was not merged.
+        var content: String?
         var tags: [String]
         var shared: Bool
         var version: Int
@@ -121,7 +122,7 @@ struct NotesCommand: AsyncParsableCommand {
             print("\(note.id) · version \(note.version) · \(note.shared ? "shared" : "private") · by \(note.author) · last change by \(note.lastEditor), \(note.updatedAt.formatted(.iso8601))")
             if !note.tags.isEmpty { print("tags: " + note.tags.joined(separator: ", ")) }
             print("")
-            print(note.content)
+            print(note.content ?? "")
         }
     }
 
@@ -143,7 +144,7 @@ struct NotesCommand: AsyncParsableCommand {
         func run() async throws {
             let api = try client.client()
             let current = try await report { try await api.send(.GET, "api/v1/notes/\(id)", as: Note.self) }
-            let content = keepContent ? nil : try input.read(editing: current.content)
+            let content = keepContent ? nil : try input.read(editing: current.content ?? "")
             let body = Body(title: title, content: content, tags: tags.map(splitTags), baseVersion: current.version)
             let saved = try await report { try await api.send(.PATCH, "api/v1/notes/\(id)", body: body, as: Note.self) }
             if saved.version == current.version {

@@ -9,7 +9,7 @@ import Testing
 struct NoteBody: Decodable {
     var id: String
     var title: String
-    var content: String
+    var content: String?
     var html: String?
     var tags: [String]
     var shared: Bool
@@ -61,6 +61,7 @@ struct NoteListBody: Decodable {
                 body: Self.body(["content": "# Steps\n1. deploy\n2. verify", "baseVersion": 1]))
             #expect(patched.status == .ok)
             #expect(try patched.decode(NoteBody.self).version == 2)
+            #expect(try patched.decode(NoteBody.self).content == nil, "an unmerged save does not echo the text back")
 
             let versions = try await client.execute(uri: "/api/v1/notes/\(note.id)/versions", method: .get)
             #expect(String(buffer: versions.body).contains("\"version\":2"))
@@ -164,7 +165,9 @@ struct NoteListBody: Decodable {
             async let second = client.admin.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["content": "one\ntwo\nthree\nfour", "baseVersion": 1]))
             let responses = try await [first, second]
             #expect(responses.allSatisfy { $0.status == .ok })
-            #expect(try responses.contains { try $0.decode(NoteBody.self).merged == true })
+            let merged = try responses.map { try $0.decode(NoteBody.self) }.filter { $0.merged == true }
+            #expect(merged.count == 1)
+            #expect(merged.first?.content == "ONE\ntwo\nthree\nfour", "a merged save answers with the merged text")
             let final = try await client.execute(uri: url, method: .get).decode(NoteBody.self)
             #expect(final.content == "ONE\ntwo\nthree\nfour")
             #expect(final.version == 3)

@@ -72,13 +72,15 @@ struct NoteController: Sendable {
     }
 
     /// A save: the fields given change, the others stay. `baseVersion` names the version the
-    /// writer started from; a save based on an older one is merged with what changed since.
+    /// writer started from; a save based on an older one is merged with what changed since, and
+    /// only then does the answer carry the content.
     @Sendable func update(_ request: Request, context: SignedInContext) async throws -> NoteResource {
         let id = try id(context)
         let body = try await decode(NoteRequest.self, from: request)
         if let video = body.edit.video ?? nil { _ = try await environment.video(video.rawValue, for: context.user, may: .view) }
         let result = try await notepad.edit(id, body.edit, baseVersion: body.baseVersion, by: context.user)
-        return resource(result.note, for: context.user, merged: result.merged, rendered: false)
+        // The merged text is news to the writer; an unmerged save's text is what they sent.
+        return resource(result.note, for: context.user, merged: result.merged, rendered: false, includingContent: result.merged)
     }
 
     @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -143,9 +145,9 @@ struct NoteController: Sendable {
 
     /// A note for the answer; `rendered` adds its HTML (reads do, saves do not: rendering a
     /// large note costs more than saving the edit).
-    func resource(_ note: Note, for user: User, merged: Bool? = nil, rendered: Bool = true) -> NoteResource {
+    func resource(_ note: Note, for user: User, merged: Bool? = nil, rendered: Bool = true, includingContent: Bool = true) -> NoteResource {
         let html = rendered ? notepad.renderer.html(note.content, timestampLinks: note.videoID != nil) : nil
-        return NoteResource(note, html: html, for: user, merged: merged)
+        return NoteResource(note, html: html, for: user, merged: merged, includingContent: includingContent)
     }
 
     private func id(_ context: SignedInContext) throws -> NoteID {
