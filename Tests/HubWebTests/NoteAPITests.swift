@@ -248,3 +248,12 @@ struct NoteListBody: Decodable {
         }
     }
 }
+
+@Suite struct HTMLTextTests {
+    @Test func escapesAndMarks() {
+        #expect(HTMLText.escape(#"<a href="x" title='y'>&</a>"#) == "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
+        #expect(HTMLText.escape("naïve 👩‍💻") == "naïve 👩‍💻")
+        #expect(HTMLText.highlight("a \u{E000}<b>\u{E001} c") == "a <mark>&lt;b&gt;</mark> c")
+        #expect(HTMLText.escape("\u{E000}x\u{E001}") == "\u{E000}x\u{E001}", "markers are markup only in highlights")
+    }
+}
