@@ -13,7 +13,8 @@ public struct PeriodicService: Service {
     let round: @Sendable () async throws -> Void
     let atShutdown: (@Sendable () async -> Void)?
 
-    /// With `runsFirstRoundAtStart: false` the first round waits one interval.
+    /// `atStart` runs once before the first round, which runs at once; `atShutdown` once after
+    /// the last.
     public init(
         _ name: String, every interval: Duration, logger: Logger, atStart: (@Sendable () async throws -> Void)? = nil,
         atShutdown: (@Sendable () async -> Void)? = nil, round: @escaping @Sendable () async throws -> Void

@@ -157,7 +157,8 @@ public struct SQLiteNoteRepository: NoteRepository {
         }
         let filter = conditions.joined(separator: " AND ")
         let columns = """
-            note.id, note.title, substr(note.content, 1, \(Self.excerptLength)) AS content, note.tags, note.ownerID, note.author,
+            note.id, note.title, \(query.fullContent ? "note.content" : "substr(note.content, 1, \(Self.excerptLength))") AS content,
+            note.tags, note.ownerID, note.author,
             note.lastEditor, note.shared, note.videoID, note.version, note.createdAt, note.updatedAt, note.deletedAt
             """
         let (offset, limit, filterArguments) = (query.offset, query.limit, arguments)

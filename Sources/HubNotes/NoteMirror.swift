@@ -73,8 +73,6 @@ public actor NoteMirror {
         syncLogChanged = true
     }
 
-    public var entries: [SyncLogEntry] { syncLog }
-
     /// When the last flush began: everything recorded before then is on disk.
     public var lastFlush: Date? {
         (try? String(contentsOfFile: directory + "/.mirrored", encoding: .utf8))

@@ -216,6 +216,27 @@ struct NoteListBody: Decodable {
         }
     }
 
+    @Test func aVideosNotesShowInFullBesideItsPlayer() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            let upload = try await client.execute(
+                uri: "/api/v1/videos", method: .post, headers: VideoAPITests.formType,
+                body: VideoAPITests.multipart([("file", "clip.mp4", fakeMP4(size: 5_000))]))
+            let video = try upload.decode(VideoBody.self)
+            let long = String(repeating: "Words before the moment. ", count: 20) + "Watch [0:05] closely."
+            _ = try await Self.create(client, ["title": "Moments", "content": long, "videoId": video.id])
+            let unknownVideo = try await client.execute(
+                uri: "/api/v1/notes", method: .post, headers: Self.json,
+                body: Self.body(["title": "Lost", "content": "x", "videoId": UUID().uuidString.lowercased()]))
+            #expect(unknownVideo.status == .notFound)
+            let page = String(buffer: try await client.execute(uri: "/videos/\(video.id)", method: .get).body)
+            #expect(page.contains("Moments"))
+            #expect(page.contains(##"<a href="#t=5" title="Play from 0:05">[0:05]</a>"##), "the whole note, past any excerpt, with its timestamp linked")
+            let listed = try await client.execute(uri: "/api/v1/notes?video=\(video.id)", method: .get).decode(NoteListBody.self)
+            #expect(listed.total == 1)
+        }
+    }
+
     @Test func pagesRender() async throws {
         let hub = try TestHub()
         try await hub.test { client in

@@ -14,13 +14,15 @@ public struct NoteQuery: Sendable, Equatable {
     public var video: VideoID?
     /// The trash instead of the live notes.
     public var deleted: Bool
+    /// Whole contents instead of excerpts (for a few notes shown in full, like a video's).
+    public var fullContent: Bool
     public var visibility: Visibility
     public var offset: Int
     public var limit: Int
 
     public init(
         text: String? = nil, tag: String? = nil, shared: Bool? = nil, owner: UserID? = nil, video: VideoID? = nil,
-        deleted: Bool = false, visibility: Visibility, offset: Int = 0, limit: Int = 50
+        deleted: Bool = false, fullContent: Bool = false, visibility: Visibility, offset: Int = 0, limit: Int = 50
     ) {
         self.text = text
         self.tag = tag
@@ -28,13 +30,15 @@ public struct NoteQuery: Sendable, Equatable {
         self.owner = owner
         self.video = video
         self.deleted = deleted
+        self.fullContent = fullContent
         self.visibility = visibility
         self.offset = offset
         self.limit = limit
     }
 }
 
-/// A note in a listing; for a search, where it matched. Highlights mark matches with
+/// A note in a listing (its content an excerpt, unless the query asked for it whole); for a
+/// search, where it matched. Highlights mark matches with
 /// `NoteHighlight.start`/`end` around them, for the caller to turn into markup after escaping.
 public struct NoteListing: Sendable {
     public var note: Note

@@ -63,14 +63,14 @@ struct PageController: Sendable {
         }
         // The video's notes sit beside it; their [m:ss] timestamps seek the player (player.js).
         let notes = try await environment.notepad.list(
-            NoteQuery(video: video.id, visibility: AccessPolicy.visibility(for: context.user), limit: 20), for: context.user)
-        var noteViews: [[String: Any]] = []
-        for listing in notes.items {
-            let note = try await environment.notepad.note(listing.note.id, for: context.user)
-            noteViews.append([
+            NoteQuery(video: video.id, fullContent: true, visibility: AccessPolicy.visibility(for: context.user), limit: 20),
+            for: context.user)
+        let noteViews: [[String: Any]] = notes.items.map { listing in
+            let note = listing.note
+            return [
                 "id": note.id.rawValue, "title": note.title, "author": note.author,
                 "html": environment.notepad.renderer.html(note.content, timestampLinks: true),
-            ])
+            ]
         }
         let view: [String: Any] = [
             "pageTitle": video.title,
