@@ -78,6 +78,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The peer network: peer authentication now; membership, discovery and gossip with the
+        // peer issue.
+        .target(
+            name: "HubSync",
+            dependencies: [
+                "HubCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HubMedia",
             dependencies: [
@@ -175,6 +185,11 @@ let package = Package(
         .testTarget(
             name: "HubNotesTests",
             dependencies: ["HubNotes", "HubCore", "HubDatabase", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HubSyncTests",
+            dependencies: ["HubSync", "HubCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
