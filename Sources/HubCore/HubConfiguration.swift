@@ -24,6 +24,15 @@ public struct HubConfiguration: Sendable {
         public var nodeName: String
         public var seeds: [String]
         public var secret: String?
+        /// How many peers each gossip round sends new changes to (`P2P_FANOUT`).
+        public var fanout: Int
+        /// How often new changes are sent, batched (`P2P_GOSSIP_INTERVAL_MS`): the guide's
+        /// "limit sync frequency".
+        public var gossipInterval: Duration
+        /// How often a random peer's digest is compared to repair gaps (`P2P_ANTI_ENTROPY_INTERVAL_MS`).
+        public var antiEntropyInterval: Duration
+        /// Announce and browse `_streamhub._tcp.local.` by multicast DNS (`P2P_MDNS`).
+        public var multicastDNS: Bool
     }
 
     public var storageBackend: StorageBackend
@@ -92,9 +101,34 @@ public struct HubConfiguration: Sendable {
             nodeName: settings.string("p2p.node.name") ?? "stream-hub-\(hostname)",
             seeds: (settings.string("p2p.peers") ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            secret: settings.string("p2p.secret", secret: true)
+            secret: settings.string("p2p.secret", secret: true),
+            fanout: Int(try settings.integer("p2p.fanout", env: "P2P_FANOUT") ?? 3),
+            gossipInterval: .milliseconds(try settings.integer("p2p.gossip.interval.ms", env: "P2P_GOSSIP_INTERVAL_MS") ?? 200),
+            antiEntropyInterval: .milliseconds(
+                try settings.integer("p2p.anti.entropy.interval.ms", env: "P2P_ANTI_ENTROPY_INTERVAL_MS") ?? 2_000),
+            multicastDNS: try settings.bool("p2p.mdns", env: "P2P_MDNS") ?? true
         )
+        guard (1...64).contains(peers.fanout) else {
+            throw ConfigurationError(setting: "P2P_FANOUT", problem: "must be from 1 to 64")
+        }
+        for (value, name) in [(peers.gossipInterval, "P2P_GOSSIP_INTERVAL_MS"), (peers.antiEntropyInterval, "P2P_ANTI_ENTROPY_INTERVAL_MS")]
+        where value < .milliseconds(10) || value > .seconds(3_600) {
+            throw ConfigurationError(setting: name, problem: "must be from 10 to 3600000 milliseconds")
+        }
+        if let secret = peers.secret, secret.utf8.count < 16 {
+            throw ConfigurationError(setting: "P2P_SECRET", problem: "must be at least 16 characters (for example: openssl rand -hex 32)")
+        }
+        guard !peers.nodeName.isEmpty, peers.nodeName.utf8.count <= 63, !peers.nodeName.contains(where: { $0 == "." || $0.isNewline }) else {
+            throw ConfigurationError(setting: "P2P_NODE_NAME", problem: "must be 1 to 63 bytes without dots (it is an mDNS instance name)")
+        }
         self.host = settings.string("hub.host") ?? "127.0.0.1"
+        // Without a secret any host that reaches the peer port could read every shared note and
+        // write to all of them; only loopback, which nothing off the machine reaches, may go without.
+        if peers.enabled, peers.secret == nil, !(host == "localhost" || host.hasPrefix("127.") || host == "::1") {
+            throw ConfigurationError(
+                setting: "P2P_SECRET",
+                problem: "is required with P2P_ENABLED=true when HUB_HOST (\(host)) is not a loopback address: any machine could join otherwise")
+        }
         self.port = try settings.port("hub.port", env: "HUB_PORT") ?? 8080
         self.dataDirectory = settings.string("hub.data.dir") ?? "./data"
         self.databaseURL = settings.string("database.url")

@@ -40,6 +40,8 @@ public struct HubDatabase: Sendable {
     public var settings: SQLiteHubSettings { SQLiteHubSettings(writer: writer) }
     public var notes: SQLiteNoteRepository { SQLiteNoteRepository(writer: writer) }
     public var noteAnalytics: SQLiteNoteAnalyticsRepository { SQLiteNoteAnalyticsRepository(writer: writer) }
+    public var syncLog: SQLiteSyncLogRepository { SQLiteSyncLogRepository(writer: writer) }
+    public var peers: SQLitePeerRepository { SQLitePeerRepository(writer: writer) }
 
     /// How many videos the hub has, whoever owns them.
     public func videoCount() async throws -> Int {
@@ -190,6 +192,52 @@ public struct HubDatabase: Sendable {
                 t.column("query", .text)
                 t.column("results", .integer)
                 t.column("at", .datetime).notNull().indexed()
+            }
+        }
+        migrator.registerMigration("v4: peer network") { db in
+            // The hub a note was created on (its sharing and deletion are decided there), whether
+            // it was ever shared (then peers may hold it and it is part of anti-entropy), and its
+            // sync digest: the XOR of its changes' stamp digests, compared with peers' to find
+            // the notes that differ.
+            try db.alter(table: "note") { t in
+                t.add(column: "homeNode", .text)
+                t.add(column: "published", .boolean).notNull().defaults(to: false)
+                t.add(column: "syncDigest", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: """
+                UPDATE note SET homeNode = (SELECT node FROM noteChange WHERE noteID = note.id AND version = 1),
+                    published = shared OR EXISTS (SELECT 1 FROM noteChange WHERE noteID = note.id AND summary LIKE '%shared%')
+                """)
+            var digests: [String: UInt64] = [:]
+            let changes = try Row.fetchCursor(db, sql: "SELECT noteID, node, clock FROM noteChange")
+            while let row = try changes.next() {
+                guard let node = NodeID(row["node"] as String) else { continue }
+                let stamp = ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(bitPattern: row["clock"])), node: node)
+                digests[row["noteID"], default: 0] ^= stamp.digest
+            }
+            for (id, digest) in digests {
+                try db.execute(sql: "UPDATE note SET syncDigest = ? WHERE id = ?", arguments: [Int64(bitPattern: digest), id])
+            }
+            try db.create(index: "note_published", on: "note", columns: ["published"])
+            try db.create(table: "syncLog") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull()
+                t.column("event", .text).notNull()
+                t.column("peer", .text)
+                t.column("noteID", .text)
+                t.column("version", .integer)
+                t.column("node", .text)
+                t.column("author", .text)
+                t.column("notes", .integer)
+                t.column("changes", .integer)
+                t.column("summary", .text).notNull()
+            }
+            // Peers added by hand (API, `streamhub peers add`): kept across restarts, unlike
+            // those discovered, which are found again.
+            try db.create(table: "peer") { t in
+                t.primaryKey("address", .text)
+                t.column("name", .text).notNull()
+                t.column("addedAt", .datetime).notNull()
             }
         }
         return migrator

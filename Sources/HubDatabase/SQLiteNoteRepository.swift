@@ -61,48 +61,82 @@ public struct SQLiteNoteRepository: NoteRepository {
     }
 
     public func record(_ change: NoteChange, resulting note: Note, at date: Date) async throws {
-        let operations = try JSONEncoder().encode(change.operations)
-        let row = NoteRow(note)
+        try await record([([change], note)], at: date)
+    }
+
+    public func record(_ runs: [(changes: [NoteChange], note: Note)], at date: Date) async throws {
+        let encoder = JSONEncoder()
+        let encoded = try runs.map { run in (run.changes, try run.changes.map { try encoder.encode($0.operations) }, run.note) }
         try await writer.write { db in
-            if note.version == 1 {
-                guard try !row.exists(db) else { throw NoteRepositoryError.versionConflict }
-                try row.insert(db)
-            } else {
-                try db.execute(
-                    sql: """
-                        UPDATE note SET title = ?, content = ?, tags = ?, lastEditor = ?, shared = ?, videoID = ?, version = ?,
-                            updatedAt = ?, deletedAt = ?
-                        WHERE id = ? AND version = ?
-                        """,
-                    arguments: [
-                        row.title, row.content, row.tags, row.lastEditor, row.shared, row.videoID, row.version,
-                        row.updatedAt, row.deletedAt, row.id, note.version - 1,
-                    ])
-                guard db.changesCount == 1 else { throw NoteRepositoryError.versionConflict }
+            for (changes, operations, note) in encoded where !changes.isEmpty {
+                try Self.record(changes, operations: operations, resulting: note, at: date, in: db)
             }
+        }
+    }
+
+    private static func record(_ changes: [NoteChange], operations: [Data], resulting note: Note, at date: Date, in db: Database) throws {
+        let row = NoteRow(note)
+        let firstVersion = note.version - changes.count + 1
+        if firstVersion == 1 {
+            guard try !row.exists(db) else { throw NoteRepositoryError.versionConflict }
+            try row.insert(db)
+        } else {
+            try db.execute(
+                sql: """
+                    UPDATE note SET title = ?, content = ?, tags = ?, lastEditor = ?, shared = ?, videoID = ?, version = ?,
+                        updatedAt = ?, deletedAt = ?
+                    WHERE id = ? AND version = ?
+                    """,
+                arguments: [
+                    row.title, row.content, row.tags, row.lastEditor, row.shared, row.videoID, row.version,
+                    row.updatedAt, row.deletedAt, row.id, firstVersion - 1,
+                ])
+            guard db.changesCount == 1 else { throw NoteRepositoryError.versionConflict }
+        }
+        // The digest is XORed in Swift: SQLite has no XOR, and emulating it with | and & overflows
+        // its signed integers into floating point.
+        var digest = UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT syncDigest FROM note WHERE id = ?", arguments: [row.id]) ?? 0)
+        for change in changes { digest ^= change.stamp.digest }
+        let sharedEver = changes.contains { $0.operations.contains { if case .shared(true) = $0 { true } else { false } } }
+        try db.execute(
+            sql: "UPDATE note SET syncDigest = ?, published = published OR shared OR ? WHERE id = ?",
+            arguments: [Int64(bitPattern: digest), sharedEver, row.id])
+        for (offset, change) in changes.enumerated() {
             try db.execute(
                 sql: """
                     INSERT INTO noteChange (noteID, version, node, clock, author, summary, operations, recordedAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    row.id, note.version, change.stamp.node.rawValue, Int64(change.stamp.clock.rawValue), change.author,
-                    change.summary, operations, date,
+                    row.id, firstVersion + offset, change.stamp.node.rawValue, Int64(change.stamp.clock.rawValue), change.author,
+                    change.summary, operations[offset], date,
                 ])
-            if note.version == 1 || change.operations.contains(where: Self.changesSearchableText) {
-                try db.execute(
-                    sql: """
-                        INSERT INTO noteSearchQueue (noteRowID, queuedAt) SELECT rowid, ? FROM note WHERE id = ?
-                        ON CONFLICT (noteRowID) DO UPDATE SET queuedAt = excluded.queuedAt
-                        """,
-                    arguments: [date, row.id])
+        }
+        if firstVersion == 1 || changes.contains(where: { $0.operations.contains(where: Self.changesSearchableText) }) {
+            try db.execute(
+                sql: """
+                    INSERT INTO noteSearchQueue (noteRowID, queuedAt) SELECT rowid, ? FROM note WHERE id = ?
+                    ON CONFLICT (noteRowID) DO UPDATE SET queuedAt = excluded.queuedAt
+                    """,
+                arguments: [date, row.id])
+        }
+        if firstVersion == 1 || changes.contains(where: { $0.operations.contains { if case .tags = $0 { true } else { false } } }) {
+            try db.execute(sql: "DELETE FROM noteTag WHERE noteID = ?", arguments: [row.id])
+            for tag in Set(note.tags) {
+                try db.execute(sql: "INSERT INTO noteTag (noteID, tag) VALUES (?, ?)", arguments: [row.id, tag])
             }
-            if change.operations.contains(where: { if case .tags = $0 { true } else { false } }) || note.version == 1 {
-                try db.execute(sql: "DELETE FROM noteTag WHERE noteID = ?", arguments: [row.id])
-                for tag in Set(note.tags) {
-                    try db.execute(sql: "INSERT INTO noteTag (noteID, tag) VALUES (?, ?)", arguments: [row.id, tag])
-                }
+        }
+    }
+
+    public func syncDigests() async throws -> [NoteID: UInt64] {
+        try await writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, syncDigest FROM note WHERE published")
+            var digests: [NoteID: UInt64] = [:]
+            while let row = try rows.next() {
+                guard let id = NoteID(row["id"] as String) else { continue }
+                digests[id] = UInt64(bitPattern: row["syncDigest"])
             }
+            return digests
         }
     }
 
@@ -139,6 +173,10 @@ public struct SQLiteNoteRepository: NoteRepository {
             conditions.append("(note.ownerID = ? OR note.shared = 1)")
             _ = arguments.append(contentsOf: [user.rawValue])
         }
+        if let home = query.home {
+            conditions.append("(note.shared = 1 OR note.homeNode IS NULL OR note.homeNode = ?)")
+            _ = arguments.append(contentsOf: [home.rawValue])
+        }
         if let tag = query.tag {
             conditions.append("EXISTS (SELECT 1 FROM noteTag WHERE noteTag.noteID = note.id AND noteTag.tag = ?)")
             _ = arguments.append(contentsOf: [tag])
@@ -159,7 +197,7 @@ public struct SQLiteNoteRepository: NoteRepository {
         let columns = """
             note.id, note.title, \(query.fullContent ? "note.content" : "substr(note.content, 1, \(Self.excerptLength))") AS content,
             note.tags, note.ownerID, note.author,
-            note.lastEditor, note.shared, note.videoID, note.version, note.createdAt, note.updatedAt, note.deletedAt
+            note.lastEditor, note.shared, note.videoID, note.version, note.createdAt, note.updatedAt, note.deletedAt, note.homeNode
             """
         let (offset, limit, filterArguments) = (query.offset, query.limit, arguments)
         guard let text = query.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -268,6 +306,7 @@ struct NoteRow: Codable, FetchableRecord, PersistableRecord {
     var createdAt: Date
     var updatedAt: Date
     var deletedAt: Date?
+    var homeNode: String?
 
     init(_ note: Note) {
         id = note.id.rawValue
@@ -283,12 +322,14 @@ struct NoteRow: Codable, FetchableRecord, PersistableRecord {
         createdAt = note.createdAt
         updatedAt = note.updatedAt
         deletedAt = note.deletedAt
+        homeNode = note.homeNode?.rawValue
     }
 
     var note: Note {
         Note(
             id: NoteID(id) ?? NoteID(), title: title, content: content, tags: JSONColumn.decode([String].self, from: tags) ?? [],
             ownerID: ownerID.flatMap(UserID.init), author: author, lastEditor: lastEditor, isShared: shared,
-            videoID: videoID.flatMap(VideoID.init), version: version, createdAt: createdAt, updatedAt: updatedAt, deletedAt: deletedAt)
+            videoID: videoID.flatMap(VideoID.init), version: version, createdAt: createdAt, updatedAt: updatedAt, deletedAt: deletedAt,
+            homeNode: homeNode.flatMap(NodeID.init))
     }
 }

@@ -47,7 +47,7 @@ public struct NoteArchive: Sendable {
                     guard changes.allSatisfy({ $0.note == file.id }) else {
                         throw HubError.badRequest("changes of another note")
                     }
-                    result.changes += try await notepad.merge(changes, owner: user?.id, event: "imported")
+                    result.changes += try await notepad.merge(changes, owner: user?.id)
                 } else if let user {
                     result.changes += try await notepad.importSnapshot(file, by: user) ? 1 : 0
                 } else {

@@ -13,18 +13,6 @@ import Logging
 /// `NotepadService.reconcileMirror` rewrites what changed since the last flush (`.mirrored`
 /// records when that was).
 public actor NoteMirror {
-    public struct SyncLogEntry: Codable, Sendable, Equatable {
-        public var at: Date
-        /// What happened: `local` for a change made on this hub, `imported` for one merged from
-        /// a file; the peer network adds `sent`, `received` and `refused`.
-        public var event: String
-        public var note: NoteID
-        public var version: Int
-        public var node: NodeID
-        public var author: String
-        public var summary: String
-    }
-
     let directory: String
     private let logger: Logger
     /// The newest version written per note, so an older state is never put back.

@@ -1,49 +1,200 @@
 import Foundation
 import HubCore
 
-/// Changes that come from elsewhere: another hub's history (an import now, peers next), a note
-/// file without history, and the mirror catching up after a restart.
+/// Changes that come from elsewhere (peers' batches, an import's histories, a note file without
+/// history, the mirror catching up after a restart) and the changes this hub hands to peers.
 extension NotepadService {
-    /// Applies changes made on another hub (an import now, peers later), skipping those already
-    /// applied; returns how many were new. `owner` becomes the owner of notes new to this hub.
-    public func merge(_ changes: [NoteChange], owner: UserID?, event: String) async throws -> Int {
-        var applied = 0
-        var order: [NoteID] = []
-        var byNote: [NoteID: [NoteChange]] = [:]
-        for change in changes {
-            if byNote[change.note] == nil { order.append(change.note) }
-            byNote[change.note, default: []].append(change)
-        }
-        for id in order {
-            applied += try await merge(byNote[id]!, into: id, owner: owner, event: event)
-        }
-        return applied
+    /// Where merged changes came from, which decides what is accepted and how it is logged.
+    public enum MergeSource: Sendable, Equatable {
+        /// An export being imported: its notes become `owner`'s.
+        case imported(owner: UserID?)
+        /// A peer, named as the sync log shows it. Only a note's home hub may share, unshare,
+        /// delete or restore it; such a change from elsewhere is refused.
+        case peer(String)
     }
 
-    private func merge(_ changes: [NoteChange], into id: NoteID, owner: UserID?, event: String) async throws -> Int {
-        for _ in 0..<8 {
-            let current = try await notes.note(id)
-            var document = if let current { try await self.document(for: current) } else { NoteDocument(id: id, node: node.id) }
-            var applied = 0
-            do {
-                for change in changes {
-                    if try await notes.contains(change.stamp, in: id) { continue }
-                    hlc.observe(change.stamp.clock)
-                    document.apply(change)
-                    let now = clock.now()
-                    let note = document.note(ownerID: current?.ownerID ?? owner, recordedAt: now)
-                    try await notes.record(change, resulting: note, at: now)
-                    await didChange(note, change, by: nil, event: event)
-                    applied += 1
-                }
-            } catch NoteRepositoryError.versionConflict {
-                continue
-            }
-            documents.put(document)
-            return applied
-        }
-        throw HubError(status: 409, code: "edit_conflict", message: "note \(id) is changing too often to merge; try again")
+    /// What a merge did.
+    public struct MergeOutcome: Sendable {
+        /// Changes that became new versions here.
+        public var applied = 0
+        /// Per note, the versions those changes became: what the peer network passes on.
+        public var versions: [NoteID: ClosedRange<Int>] = [:]
+        /// Notes whose batch was made on top of changes this hub does not hold yet: ask the
+        /// sender for what is missing (`outgoing(_:beyond:)` on its side).
+        public var behind: [NoteID] = []
+        /// Notes whose batch held a change this hub must not accept, with why.
+        public var refused: [(note: NoteID, reason: String)] = []
+        /// Register writes that lost to concurrent ones (settled by clock, then node id).
+        public var conflicts = 0
     }
+
+    /// Applies changes made on other hubs, skipping those already held: each batch's changes
+    /// in order, once its base is held. The whole merge is one transaction when nothing races
+    /// it (a peer's batch or a catch-up of thousands of notes costs one fsync); a note that a
+    /// local save changed meanwhile is merged again on its own.
+    public func merge(_ batches: [NoteBatch], from source: MergeSource) async throws -> MergeOutcome {
+        var outcome = MergeOutcome()
+        var order: [NoteID] = []
+        var byNote: [NoteID: [NoteBatch]] = [:]
+        for batch in batches {
+            if byNote[batch.note] == nil { order.append(batch.note) }
+            byNote[batch.note, default: []].append(batch)
+        }
+        var prepared: [Prepared] = []
+        for id in order {
+            if let run = try await prepare(byNote[id]!, of: id, from: source, into: &outcome) { prepared.append(run) }
+        }
+        guard !prepared.isEmpty else { return outcome }
+        do {
+            try await notes.record(prepared.map { ($0.changes, $0.note) }, at: clock.now())
+            for run in prepared { await finish(run, from: source, into: &outcome) }
+        } catch NoteRepositoryError.versionConflict {
+            // A save landed on one of these notes meanwhile: the prepared documents are stale.
+            for run in prepared { documents.remove(run.note.id) }
+            for run in prepared {
+                for attempt in 1...8 {
+                    guard let retry = try await prepare(byNote[run.note.id]!, of: run.note.id, from: source, into: &outcome) else { break }
+                    do {
+                        try await notes.record([(retry.changes, retry.note)], at: clock.now())
+                        await finish(retry, from: source, into: &outcome)
+                        break
+                    } catch NoteRepositoryError.versionConflict where attempt < 8 {
+                        documents.remove(run.note.id)
+                    }
+                }
+            }
+        }
+        return outcome
+    }
+
+    /// Applies `changes` (one note's or many, each note's in its history's order) from an
+    /// export; returns how many were new. Notes new to this hub become `owner`'s.
+    public func merge(_ changes: [NoteChange], owner: UserID?) async throws -> Int {
+        var batches: [NoteBatch] = []
+        for change in changes {
+            if batches.last?.note == change.note {
+                batches[batches.count - 1].changes.append(change)
+            } else {
+                batches.append(NoteBatch(note: change.note, base: VersionVector(), changes: [change]))
+            }
+        }
+        return try await merge(batches, from: .imported(owner: owner)).applied
+    }
+
+    /// How far ahead of this hub's clock a peer's stamp may be.
+    static let maxClockSkew: TimeInterval = 300
+
+    struct Prepared {
+        var document: NoteDocument
+        var changes: [NoteChange]
+        var note: Note
+        var conflicts: Int
+    }
+
+    /// One note's batches applied to its document in memory, not yet recorded: nil when
+    /// nothing in them is new (or they cannot be applied yet, or were refused).
+    private func prepare(_ batches: [NoteBatch], of id: NoteID, from source: MergeSource, into outcome: inout MergeOutcome) async throws -> Prepared? {
+        let current = try await notes.note(id)
+        var document = if let current { try await self.document(for: current) } else { NoteDocument(id: id, node: node.id) }
+        let conflictsBefore = document.conflicts
+        var fresh: [NoteChange] = []
+        batches: for batch in batches {
+            guard document.vector.dominates(batch.base) else {
+                outcome.behind.append(id)
+                break
+            }
+            for change in batch.changes where change.note == id && !document.vector.covers(change.stamp) {
+                if case .peer = source, let reason = refusal(of: change, home: document.homeNode ?? change.stamp.node) {
+                    outcome.refused.append((id, reason))
+                    break batches
+                }
+                hlc.observe(change.stamp.clock)
+                document.apply(change)
+                fresh.append(change)
+            }
+        }
+        guard !fresh.isEmpty else {
+            if current != nil { documents.put(document) }
+            return nil
+        }
+        let owner: UserID? = if case .imported(let owner) = source { owner } else { nil }
+        let note = document.note(ownerID: current?.ownerID ?? owner, recordedAt: clock.now())
+        return Prepared(document: document, changes: fresh, note: note, conflicts: document.conflicts - conflictsBefore)
+    }
+
+    /// Why a peer's change must not be applied, if it must not: sharing and deletion belong to
+    /// the note's owner, on the hub the note was made on.
+    private func refusal(of change: NoteChange, home: NodeID) -> String? {
+        // A clock far ahead would drag this hub's clock (and every later stamp) with it.
+        if change.stamp.clock.date > clock.now().addingTimeInterval(Self.maxClockSkew) {
+            return "\(change.author)'s change is stamped \(change.stamp.clock.date.formatted(.iso8601)), too far ahead of this hub's clock"
+        }
+        guard change.stamp.node != home else { return nil }
+        for operation in change.operations {
+            switch operation {
+            case .shared: return "\(change.author) may not share or unshare a note made on another hub"
+            case .deleted: return "\(change.author) may not delete or restore a note made on another hub"
+            case .text, .title, .tags, .video: continue
+            }
+        }
+        return nil
+    }
+
+    private func finish(_ run: Prepared, from source: MergeSource, into outcome: inout MergeOutcome) async {
+        documents.put(run.document)
+        outcome.applied += run.changes.count
+        outcome.versions[run.note.id] = (run.note.version - run.changes.count + 1)...run.note.version
+        outcome.conflicts += run.conflicts
+        switch source {
+        case .imported:
+            await didChange(run.note, run.changes, by: nil, event: .imported)
+        case .peer(let peer):
+            await didChange(run.note, run.changes, by: nil, event: .applied)
+            let last = run.changes[run.changes.count - 1]
+            await journal.record(.init(
+                at: clock.now(), event: .applied, peer: peer, note: run.note.id, version: run.note.version, node: last.stamp.node,
+                author: last.author, changes: run.changes.count,
+                summary: run.changes.count == 1 ? last.summary : "\(run.changes.count) changes, up to version \(run.note.version)"))
+            if run.conflicts > 0 {
+                await journal.record(.init(
+                    at: clock.now(), event: .conflict, peer: peer, note: run.note.id, version: run.note.version,
+                    summary: "\(run.conflicts) concurrent register write(s) settled by (clock, node); the text kept both sides"))
+            }
+        }
+    }
+
+    // MARK: - What peers receive
+
+    /// The changes of a note that may leave this hub, as a batch: those `have` does not cover
+    /// (a peer's copy), or with `have` nil those from version `from` on. Nil for a note that
+    /// was never shared: private notes never leave. A note unshared since goes as far as its
+    /// unsharing, so peers hide it, and no further: what its owner writes after stays here.
+    public func outgoing(_ id: NoteID, from version: Int = 1, beyond have: VersionVector? = nil) async throws -> NoteBatch? {
+        guard let note = try await notes.note(id) else { return nil }
+        let history = try await notes.changes(of: id, through: nil)
+        func touchesSharing(_ change: NoteChange, _ shared: Bool) -> Bool {
+            change.operations.contains { $0 == .shared(shared) }
+        }
+        guard history.contains(where: { touchesSharing($0, true) }) else { return nil }
+        let end = note.isShared ? history.count : (history.lastIndex { touchesSharing($0, false) }.map { $0 + 1 } ?? 0)
+        let visible = history[..<end]
+        if let have {
+            return NoteBatch(note: id, base: have, changes: visible.filter { !have.covers($0.stamp) })
+        }
+        let start = min(max(version - 1, 0), visible.count)
+        return NoteBatch(note: id, base: VersionVector(visible[..<start].map(\.stamp)), changes: Array(visible[start...]))
+    }
+
+    /// What this hub holds of a note, for asking a peer for the rest (empty for a note it
+    /// does not have).
+    public func vector(of id: NoteID) async throws -> VersionVector {
+        guard let note = try await notes.note(id) else { return VersionVector() }
+        let document = try await document(for: note)
+        documents.put(document)
+        return document.vector
+    }
+
+    // MARK: - Files
 
     /// A note file without history (a mirror copy): created with its id, or saved over the
     /// current version when this hub has the note. Returns whether anything changed.

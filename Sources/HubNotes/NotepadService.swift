@@ -15,6 +15,10 @@ public struct NotepadService: Sendable {
     public let analytics: NoteAnalyticsRecorder
     let analyticsRepository: any NoteAnalyticsRepository
     public let mirror: NoteMirror
+    /// The sync log: local changes to shared notes here, peers' batches from the peer network.
+    public let journal: SyncJournal
+    /// Local changes to notes peers may hold, for the peer network to send.
+    public let feed = NoteChangeFeed()
     public let renderer: MarkdownRenderer
     public let node: NodeIdentity
     let hlc: HybridLogicalClock
@@ -24,13 +28,14 @@ public struct NotepadService: Sendable {
     public let logger: Logger
 
     public init(
-        notes: any NoteRepository, analytics: any NoteAnalyticsRepository, mirror: NoteMirror, node: NodeIdentity,
-        clock: any WallClock, maxContentBytes: Int = NoteLimits.defaultContentBytes, logger: Logger
+        notes: any NoteRepository, analytics: any NoteAnalyticsRepository, mirror: NoteMirror, syncLog: (any SyncLogRepository)? = nil,
+        node: NodeIdentity, clock: any WallClock, maxContentBytes: Int = NoteLimits.defaultContentBytes, logger: Logger
     ) {
         self.notes = notes
         self.analyticsRepository = analytics
         self.analytics = NoteAnalyticsRecorder(repository: analytics, clock: clock, logger: logger)
         self.mirror = mirror
+        self.journal = SyncJournal(repository: syncLog, mirror: mirror, logger: logger)
         self.renderer = MarkdownRenderer()
         self.node = node
         self.hlc = HybridLogicalClock(wallClock: clock)
@@ -64,6 +69,7 @@ public struct NotepadService: Sendable {
     public func list(_ query: NoteQuery, for user: User) async throws -> Page<NoteListing> {
         var query = query
         query.visibility = AccessPolicy.visibility(for: user)
+        query.home = node.id
         // The trash holds one's own notes (an admin's: everyone's).
         if query.deleted && !user.isAdmin { query.owner = user.id }
         query.text = query.text.map { String($0.prefix(500)) }
@@ -108,7 +114,7 @@ public struct NotepadService: Sendable {
         let note = document.note(ownerID: user.id, recordedAt: now)
         try await notes.record(change, resulting: note, at: now)
         documents.put(document)
-        await didChange(note, change, by: user.id, event: "local")
+        await didChange(note, [change], by: user.id, event: .local)
         return note
     }
 
@@ -169,7 +175,15 @@ public struct NotepadService: Sendable {
     /// see it, 403 when they see it but may not do this.
     func load(_ id: NoteID, for user: User, may action: AccessPolicy.Action, ifDeleted: DeletedNote) async throws -> Note {
         guard let note = try await notes.note(id) else { throw HubError.notFound("note \(id)") }
+        // Another hub's note that its owner unshared is private to them, there: gone from here.
+        if let home = note.homeNode, home != node.id, note.ownerID == nil, !note.isShared { throw HubError.notFound("note \(id)") }
         try AccessPolicy.check(user, may: action == .modify ? .modify : .view, note, describedAs: "note \(id)")
+        // A note from another hub is shared, unshared, deleted and restored by its owner there;
+        // peers would refuse such a change from here anyway.
+        if action == .modify, let home = note.homeNode, home != node.id, note.ownerID == nil {
+            throw HubError(
+                status: 403, code: "forbidden", message: "note \(id) belongs to \(note.author) on another hub; only its owner there can do this")
+        }
         if action == .contribute, !AccessPolicy.allows(user, to: .contribute, note) {
             throw HubError(status: 403, code: "forbidden", message: "only the owner can change a private note")
         }
@@ -228,7 +242,7 @@ public struct NotepadService: Sendable {
                 continue
             }
             documents.put(document)
-            await didChange(note, change, by: user.id, event: "local")
+            await didChange(note, [change], by: user.id, event: .local)
             return SaveResult(note: note, merged: baseDocument != nil)
         }
         throw HubError(status: 409, code: "edit_conflict", message: "note \(id) is changing too often to save; try again")
@@ -246,14 +260,20 @@ public struct NotepadService: Sendable {
 
     private func stamp() -> ChangeStamp { ChangeStamp(clock: hlc.now(), node: node.id) }
 
-    func didChange(_ note: Note, _ change: NoteChange, by user: UserID?, event: String) async {
+    /// After changes were recorded: analytics, the mirror, and for notes peers may hold, the
+    /// sync log and (for changes made here) the peer network.
+    func didChange(_ note: Note, _ changes: [NoteChange], by user: UserID?, event: SyncLogEntry.Event) async {
         analytics.record(.edited(note.id, by: user))
         await mirror.update(note)
-        let touchesSharing = change.operations.contains { if case .shared = $0 { true } else { false } }
-        if note.isShared || touchesSharing {
-            await mirror.log(.init(
-                at: clock.now(), event: event, note: note.id, version: note.version, node: change.stamp.node,
-                author: change.author, summary: change.summary))
+        let touchesSharing = changes.contains { $0.operations.contains { if case .shared = $0 { true } else { false } } }
+        guard note.isShared || touchesSharing else { return }
+        if event == .local || event == .imported {
+            feed.publish(.init(note: note.id, version: note.version, count: changes.count))
+            for (offset, change) in changes.enumerated() {
+                await journal.record(.init(
+                    at: clock.now(), event: event, note: note.id, version: note.version - changes.count + 1 + offset,
+                    node: change.stamp.node, author: change.author, summary: change.summary))
+            }
         }
     }
 

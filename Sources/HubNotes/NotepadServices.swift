@@ -6,8 +6,8 @@ extension NotepadService {
     /// The notepad's background work, each beside the web server under swift-service-lifecycle:
     ///
     /// - analytics events written in batches each second (and at shutdown);
-    /// - the file mirror flushed four times a second (and at shutdown), after rewriting at start
-    ///   what changed since its last flush (a crash may have cut one short);
+    /// - the sync log and the file mirror flushed four times a second (and at shutdown), after
+    ///   rewriting at start what changed since its last flush (a crash may have cut one short);
     /// - the search index brought up to date with notes that have not been saved for a second:
     ///   re-tokenising a large note after every autosave would hold the write lock the next save
     ///   needs (searches catch up on the rest before they run);
@@ -18,8 +18,13 @@ extension NotepadService {
                 await analytics.flush()
             },
             PeriodicService(
-                "mirroring notes", every: .milliseconds(250), logger: logger, atStart: reconcileMirror, atShutdown: { await mirror.flush() }
+                "mirroring notes", every: .milliseconds(250), logger: logger, atStart: reconcileMirror,
+                atShutdown: {
+                    await journal.flush()
+                    await mirror.flush()
+                }
             ) {
+                await journal.flush()
                 await mirror.flush()
             },
             PeriodicService("indexing notes for search", every: .milliseconds(250), logger: logger) {

@@ -23,7 +23,8 @@ struct TestNotepad {
         logger.logLevel = .critical
         service = NotepadService(
             notes: self.database.notes, analytics: self.database.noteAnalytics,
-            mirror: try NoteMirror(directory: self.mirrorDirectory, logger: logger), node: NodeIdentity(id: node, name: "hub-test"),
+            mirror: try NoteMirror(directory: self.mirrorDirectory, logger: logger), syncLog: self.database.syncLog,
+            node: NodeIdentity(id: node, name: "hub-test"),
             clock: clock, maxContentBytes: maxContentBytes, logger: logger)
     }
 }
@@ -247,10 +248,11 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         #expect(file.title == "Mirrored" && file.version == 1 && file.content == "on disk")
         #expect(!FileManager.default.fileExists(atPath: await pad.service.mirror.path(of: secret.id)))
         _ = try await pad.service.setShared(shared.id, false, by: pad.alice)
+        await pad.service.journal.flush()
         await pad.service.mirror.flush()
         #expect(!FileManager.default.fileExists(atPath: path), "unsharing removes the file")
         let log = try NoteFile.decoder.decode(
-            [NoteMirror.SyncLogEntry].self, from: Data(contentsOf: URL(fileURLWithPath: pad.mirrorDirectory + "/sync_log.json")))
+            [SyncLogEntry].self, from: Data(contentsOf: URL(fileURLWithPath: pad.mirrorDirectory + "/sync_log.json")))
         #expect(log.map(\.summary) == ["content +7 −0, title, shared", "unshared"])
         #expect(PosixPath.contents(of: pad.mirrorDirectory + "/notes").allSatisfy { !$0.hasSuffix(".tmp") })
     }
@@ -275,13 +277,13 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         let note = try await there.service.create(NoteEdit(title: "Travels", content: "from there", shared: true), by: there.alice)
         _ = try await there.service.edit(note.id, NoteEdit(content: "from there, edited"), baseVersion: 1, by: there.alice)
         let changes = try await there.database.notes.changes(of: note.id, through: nil)
-        #expect(try await here.service.merge(changes, owner: here.alice.id, event: "imported") == 2)
-        #expect(try await here.service.merge(changes, owner: here.alice.id, event: "imported") == 0)
+        #expect(try await here.service.merge(changes, owner: here.alice.id) == 2)
+        #expect(try await here.service.merge(changes, owner: here.alice.id) == 0)
         // Both sides edit; exchanging the changes converges.
         _ = try await here.service.edit(note.id, NoteEdit(content: "Here: from there, edited"), baseVersion: 2, by: here.alice)
         _ = try await there.service.edit(note.id, NoteEdit(content: "from there, edited. There."), baseVersion: 2, by: there.alice)
-        _ = try await here.service.merge(try await there.database.notes.changes(of: note.id, through: nil), owner: nil, event: "imported")
-        _ = try await there.service.merge(try await here.database.notes.changes(of: note.id, through: nil), owner: nil, event: "imported")
+        _ = try await here.service.merge(try await there.database.notes.changes(of: note.id, through: nil), owner: nil)
+        _ = try await there.service.merge(try await here.database.notes.changes(of: note.id, through: nil), owner: nil)
         let mine = try await here.service.note(note.id, for: here.alice)
         let theirs = try await there.service.note(note.id, for: there.alice)
         #expect(mine.content == theirs.content)

@@ -23,10 +23,14 @@ public struct Note: Sendable, Equatable, Identifiable, OwnedItem {
     public var updatedAt: Date
     /// Set while the note is in the trash: restorable by its owner until it is purged.
     public var deletedAt: Date?
+    /// The hub the note was created on. Its sharing and deletion are decided there, by its
+    /// owner; other hubs hold a copy anyone may edit while it is shared.
+    public var homeNode: NodeID?
 
     public init(
         id: NoteID, title: String, content: String, tags: [String], ownerID: UserID?, author: String, lastEditor: String,
-        isShared: Bool, videoID: VideoID?, version: Int, createdAt: Date, updatedAt: Date, deletedAt: Date?
+        isShared: Bool, videoID: VideoID?, version: Int, createdAt: Date, updatedAt: Date, deletedAt: Date?,
+        homeNode: NodeID? = nil
     ) {
         self.id = id
         self.title = title
@@ -41,6 +45,7 @@ public struct Note: Sendable, Equatable, Identifiable, OwnedItem {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.deletedAt = deletedAt
+        self.homeNode = homeNode
     }
 
     public var isDeleted: Bool { deletedAt != nil }

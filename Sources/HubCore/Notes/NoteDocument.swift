@@ -18,6 +18,11 @@ public struct NoteDocument: Sendable {
     public private(set) var updated: (stamp: ChangeStamp, author: String)?
     /// Register writes that lost to a concurrent later write: conflicts settled by the rules.
     public private(set) var conflicts = 0
+    /// Which changes the document holds: what a peer is asked for, or told it can skip.
+    public private(set) var vector = VersionVector()
+
+    /// The node the note was created on: the only one whose sharing and deletion peers accept.
+    public var homeNode: NodeID? { created?.stamp.node }
 
     /// An empty document whose local edits carry `node`'s replica id.
     public init(id: NoteID, node: NodeID) {
@@ -54,6 +59,7 @@ public struct NoteDocument: Sendable {
             }
         }
         if lost { conflicts += 1 }
+        vector.record(stamp)
         version += 1
         if created == nil || stamp < created!.stamp { created = (stamp, change.author) }
         if updated == nil || stamp > updated!.stamp { updated = (stamp, change.author) }
@@ -113,6 +119,6 @@ public struct NoteDocument: Sendable {
             id: id, title: title.value, content: content ?? text.text, tags: tags.value, ownerID: ownerID,
             author: created?.author ?? "", lastEditor: updated?.author ?? "", isShared: shared.value, videoID: video.value,
             version: version, createdAt: createdAt, updatedAt: updated?.stamp.clock.date ?? createdAt,
-            deletedAt: deleted.value ? deleted.stamp?.clock.date : nil)
+            deletedAt: deleted.value ? deleted.stamp?.clock.date : nil, homeNode: homeNode)
     }
 }

@@ -17,6 +17,8 @@ public struct NoteQuery: Sendable, Equatable {
     /// Whole contents instead of excerpts (for a few notes shown in full, like a video's).
     public var fullContent: Bool
     public var visibility: Visibility
+    /// This hub's node: notes made on other hubs are listed only while they are shared.
+    public var home: NodeID?
     public var offset: Int
     public var limit: Int
 
@@ -93,6 +95,14 @@ public protocol NoteRepository: Sendable {
     /// Stores `change` as version `note.version` and `note` as the current state, atomically.
     /// Throws `versionConflict` when version `note.version - 1` is no longer the latest.
     func record(_ change: NoteChange, resulting note: Note, at date: Date) async throws
+    /// Records runs of changes in one transaction, all or none: each run's changes (of one
+    /// note, in order) become versions up to `note.version`, and `note` its current state.
+    /// How a peer's batch is stored without one fsync, or one row rewrite, per change.
+    func record(_ runs: [(changes: [NoteChange], note: Note)], at date: Date) async throws
+    /// For the peer network: every note that has ever been shared, with its sync digest (the
+    /// XOR of its changes' `ChangeStamp.digest`). Notes never shared are not listed: they never
+    /// leave this hub.
+    func syncDigests() async throws -> [NoteID: UInt64]
     func list(_ query: NoteQuery) async throws -> Page<NoteListing>
     /// Brings the search index up to date with up to `limit` saved notes (only those last saved
     /// before `queuedBefore`, when given); returns how many. Saves only queue their notes for
