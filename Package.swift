@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Linux headers the Glibc module leaves out (extended attributes).
@@ -78,13 +79,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The peer network: peer authentication now; membership, discovery and gossip with the
-        // peer issue.
+        // The peer network: peer authentication, membership, mDNS discovery, gossip and
+        // anti-entropy of the notepad's shared notes.
         .target(
             name: "HubSync",
             dependencies: [
-                "HubCore",
+                "HubCore", "HubNotes",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -104,7 +110,7 @@ let package = Package(
         .target(
             name: "HubWeb",
             dependencies: [
-                "HubCore", "HubStorage", "HubDatabase", "HubMedia", "HubNotes",
+                "HubCore", "HubStorage", "HubDatabase", "HubMedia", "HubNotes", "HubSync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -184,12 +190,15 @@ let package = Package(
         ),
         .testTarget(
             name: "HubNotesTests",
-            dependencies: ["HubNotes", "HubCore", "HubDatabase", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HubNotes", "HubCore", "HubDatabase", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HubSyncTests",
-            dependencies: ["HubSync", "HubCore"],
+            dependencies: ["HubSync", "HubCore", "HubNotes", "HubDatabase", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

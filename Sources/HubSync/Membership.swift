@@ -1,0 +1,212 @@
+import Foundation
+import HubCore
+
+/// How a hub came to know a peer.
+public enum PeerSource: String, Codable, Sendable {
+    /// `P2P_PEERS`.
+    case configured
+    /// `POST /api/v1/peers` or `streamhub peers add`: kept across restarts.
+    case added
+    /// Another peer's membership list.
+    case gossip
+    /// Multicast DNS on the local network.
+    case mdns
+
+    /// Peers found by discovery are forgotten once dead for long; those someone named are not.
+    var isDiscovered: Bool { self == .gossip || self == .mdns }
+}
+
+/// The failure detector's view of a peer.
+public enum PeerState: String, Codable, Sendable, CaseIterable {
+    /// Answered its last probe (or sent us a request) recently.
+    case alive
+    /// Missed a probe: still tried, no longer sent gossip.
+    case suspect
+    /// Missed several probes in a row: retried with growing backoff, then forgotten.
+    case dead
+}
+
+/// A peer as the API and the Peers page show it.
+public struct PeerStatus: Codable, Sendable, Equatable {
+    public var address: PeerAddress
+    public var name: String
+    public var node: NodeID?
+    public var source: PeerSource
+    public var state: PeerState
+    public var firstSeen: Date
+    public var lastContact: Date?
+    public var failures: Int
+    public var lastError: String?
+    public var nextProbe: Date
+    /// How long the latest change from this peer took to arrive (its stamp to its merge).
+    public var lagSeconds: Double?
+    public var batchesSent: Int
+    public var batchesReceived: Int
+    public var changesApplied: Int
+    public var conflicts: Int
+    public var refused: Int
+}
+
+/// Every peer this hub knows, with a failure detector: a peer that misses a probe becomes
+/// suspect, one that misses `deadAfter` in a row dead. Dead peers are probed with exponential
+/// backoff (up to `maxBackoff`) so one that comes back is found again, and discovered ones
+/// that stay dead past `forgetAfter` are dropped. Any successful exchange makes a peer alive.
+public actor Membership {
+    public struct Settings: Sendable {
+        public var probeInterval: Duration = .seconds(1)
+        public var deadAfter = 3
+        public var maxBackoff: Duration = .seconds(30)
+        public var forgetAfter: Duration = .seconds(600)
+
+        public init() {}
+    }
+
+    private let own: NodeID
+    private let settings: Settings
+    private let clock: any WallClock
+    private var peers: [PeerAddress: PeerStatus] = [:]
+    /// Addresses found to be this hub itself (a seed list shared by every hub names it too).
+    private var ownAddresses: Set<PeerAddress> = []
+    private let started: Date
+    /// When the first peer answered, for the discovery-time metric.
+    public private(set) var firstContact: Date?
+
+    public init(own: NodeID, settings: Settings = Settings(), clock: any WallClock) {
+        self.own = own
+        self.settings = settings
+        self.clock = clock
+        self.started = clock.now()
+    }
+
+    /// Seconds from start until the first peer answered.
+    public var discoverySeconds: Double? { firstContact.map { $0.timeIntervalSince(started) } }
+
+    /// Adds a peer unless it is known (a named source replaces a discovered one); returns
+    /// whether it is new.
+    @discardableResult
+    public func add(_ address: PeerAddress, name: String?, node: NodeID? = nil, source: PeerSource) -> Bool {
+        guard node != own, !ownAddresses.contains(address) else { return false }
+        if var known = peers[address] {
+            if let name, known.name == known.address.description || !source.isDiscovered { known.name = name }
+            if !source.isDiscovered && known.source.isDiscovered { known.source = source }
+            if let node { known.node = node }
+            peers[address] = known
+            return false
+        }
+        // The same hub at another address (it moved, or mDNS and a seed name it differently):
+        // keep the newest address only.
+        if let node, let old = peers.first(where: { $0.value.node == node })?.key, old != address {
+            if peers[old]?.state == .alive { return false }
+            peers[old] = nil
+        }
+        let now = clock.now()
+        peers[address] = PeerStatus(
+            address: address, name: name ?? address.description, node: node, source: source, state: .suspect, firstSeen: now,
+            lastContact: nil, failures: 0, lastError: nil, nextProbe: now, lagSeconds: nil, batchesSent: 0, batchesReceived: 0,
+            changesApplied: 0, conflicts: 0, refused: 0)
+        return true
+    }
+
+    /// Adds the peers a peer listed, skipping this hub and those already known.
+    public func learn(_ members: [PeerMessage.Member]) {
+        for member in members.prefix(1_000) {
+            add(member.address, name: member.name, node: member.node, source: .gossip)
+        }
+    }
+
+    /// The address turned out to be this hub.
+    public func isOwn(_ address: PeerAddress) {
+        ownAddresses.insert(address)
+        peers[address] = nil
+    }
+
+    /// Peers whose probe is due.
+    public func due() -> [PeerAddress] {
+        let now = clock.now()
+        return peers.values.filter { $0.nextProbe <= now }.map(\.address)
+    }
+
+    /// A probe or request to the peer succeeded.
+    public func reached(_ address: PeerAddress, node: NodeID?, name: String?) {
+        guard var peer = peers[address] else { return }
+        let now = clock.now()
+        if firstContact == nil { firstContact = now }
+        peer.state = .alive
+        peer.failures = 0
+        peer.lastError = nil
+        peer.lastContact = now
+        peer.nextProbe = now.addingTimeInterval(settings.probeInterval.seconds)
+        if let node { peer.node = node }
+        if let name, peer.source.isDiscovered || peer.name == peer.address.description { peer.name = name }
+        peers[address] = peer
+    }
+
+    /// A request from the peer arrived: it is alive, whatever our last probe said.
+    public func heard(from node: NodeID) -> PeerAddress? {
+        guard let address = address(of: node) else { return nil }
+        reached(address, node: node, name: nil)
+        return address
+    }
+
+    /// A probe or request to the peer failed.
+    public func failed(_ address: PeerAddress, error: String) {
+        guard var peer = peers[address] else { return }
+        let now = clock.now()
+        peer.failures += 1
+        peer.lastError = error
+        peer.state = peer.failures >= settings.deadAfter ? .dead : .suspect
+        let backoff = min(settings.probeInterval.seconds * pow(2, Double(max(0, peer.failures - 1))), settings.maxBackoff.seconds)
+        peer.nextProbe = now.addingTimeInterval(backoff)
+        if peer.state == .dead, peer.source.isDiscovered,
+            now.timeIntervalSince(peer.lastContact ?? peer.firstSeen) > settings.forgetAfter.seconds
+        {
+            peers[address] = nil
+            return
+        }
+        peers[address] = peer
+    }
+
+    public func address(of node: NodeID) -> PeerAddress? {
+        peers.values.first { $0.node == node }?.address
+    }
+
+    public func name(of address: PeerAddress) -> String {
+        peers[address]?.name ?? address.description
+    }
+
+    /// Up to `count` alive peers at random, leaving out `excluded` nodes.
+    public func randomAlive(_ count: Int, excluding excluded: Set<NodeID> = []) -> [PeerStatus] {
+        Array(peers.values.filter { $0.state == .alive && !($0.node.map(excluded.contains) ?? false) }.shuffled().prefix(count))
+    }
+
+    /// The peers to tell others about: those that answered.
+    public func members() -> [PeerMessage.Member] {
+        peers.values.filter { $0.state != .dead && $0.node != nil }.map { .init(node: $0.node, name: $0.name, address: $0.address) }
+    }
+
+    public func statuses() -> [PeerStatus] {
+        peers.values.sorted { ($0.name, $0.address) < ($1.name, $1.address) }
+    }
+
+    public enum Exchange { case sent, received }
+
+    /// Counts a batch exchanged with a peer and what it did here.
+    public func record(
+        _ exchange: Exchange, with address: PeerAddress, applied: Int = 0, conflicts: Int = 0, refused: Int = 0, lag: Double? = nil
+    ) {
+        guard var peer = peers[address] else { return }
+        switch exchange {
+        case .sent: peer.batchesSent += 1
+        case .received: peer.batchesReceived += 1
+        }
+        peer.changesApplied += applied
+        peer.conflicts += conflicts
+        peer.refused += refused
+        if let lag { peer.lagSeconds = lag }
+        peers[address] = peer
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

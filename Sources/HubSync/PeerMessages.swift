@@ -1,0 +1,100 @@
+import HubCore
+
+/// The peer protocol's bodies (JSON, under `/p2p/v1`, every request signed). A hub answers
+/// each with the matching response; anything it cannot parse is a 400 with the JSON error body.
+public enum PeerMessage {
+    /// `POST /p2p/v1/hello`: who the sender is and which peers it knows, answered in kind.
+    /// It is also the failure detector's probe.
+    public struct Hello: Codable, Sendable, Equatable {
+        public var node: NodeID
+        public var name: String
+        /// The port of the sender's peer listener.
+        public var port: Int
+        /// The host peers should use for the sender, when it listens on a specific address;
+        /// nil when it listens on every address (peers then use the address they saw).
+        public var host: String?
+        public var members: [Member]
+
+        public init(node: NodeID, name: String, port: Int, host: String?, members: [Member]) {
+            self.node = node
+            self.name = name
+            self.port = port
+            self.host = host
+            self.members = members
+        }
+    }
+
+    /// A peer in a membership list.
+    public struct Member: Codable, Sendable, Equatable {
+        public var node: NodeID?
+        public var name: String
+        public var address: PeerAddress
+
+        public init(node: NodeID?, name: String, address: PeerAddress) {
+            self.node = node
+            self.name = name
+            self.address = address
+        }
+    }
+
+    /// `POST /p2p/v1/gossip`: new changes of shared notes.
+    public struct Gossip: Codable, Sendable {
+        public var batches: [NoteBatch]
+
+        public init(batches: [NoteBatch]) { self.batches = batches }
+    }
+
+    /// How much of a note a hub holds.
+    public struct Holding: Codable, Sendable, Equatable {
+        public var note: NoteID
+        public var have: VersionVector
+
+        public init(note: NoteID, have: VersionVector) {
+            self.note = note
+            self.have = have
+        }
+    }
+
+    /// What the receiver did with a gossip batch; for notes whose batch it could not apply
+    /// yet, what it holds, so the sender follows up with exactly what is missing.
+    public struct GossipReceipt: Codable, Sendable {
+        public var applied: Int
+        public var behind: [Holding]
+
+        public init(applied: Int, behind: [Holding]) {
+            self.applied = applied
+            self.behind = behind
+        }
+    }
+
+    /// `POST /p2p/v1/digest`: anti-entropy's first step. The sender's root digest (XOR of its
+    /// notes' digests) and note count; a receiver that differs answers with every note's digest.
+    public struct Digest: Codable, Sendable {
+        public var root: UInt64
+        public var count: Int
+        /// Note id → digest.
+        public var notes: [String: UInt64]?
+
+        public init(root: UInt64, count: Int, notes: [String: UInt64]? = nil) {
+            self.root = root
+            self.count = count
+            self.notes = notes
+        }
+    }
+
+    /// `POST /p2p/v1/pull`: anti-entropy's second step, asking for notes' missing changes.
+    public struct Pull: Codable, Sendable {
+        public var notes: [Holding]
+
+        public init(notes: [Holding]) { self.notes = notes }
+    }
+
+    public struct PullResponse: Codable, Sendable {
+        public var batches: [NoteBatch]
+
+        public init(batches: [NoteBatch]) { self.batches = batches }
+    }
+
+    /// How many notes a pull may ask for at once.
+    public static let pullLimit = 500
+}
