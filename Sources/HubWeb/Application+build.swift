@@ -1,6 +1,7 @@
 import HubCore
 import HubMedia
 import HubNotes
+import HubSync
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -9,10 +10,16 @@ import ServiceLifecycle
 /// this same function; there is no second way to assemble the app.
 public func buildApplication(_ environment: HubEnvironment) -> some ApplicationProtocol {
     let configuration = environment.configuration
+    var services: [any Service] = [environment.uploads.expiryService(logger: environment.logger)] + environment.notepad.services()
+    if let network = environment.network {
+        // The peer listener and the peer network's loops live and stop with the web server.
+        services.append(buildPeerListener(network, host: configuration.host, logger: environment.logger))
+        services += network.services()
+    }
     return Application(
         router: buildRouter(environment),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamhub"),
-        services: [environment.uploads.expiryService(logger: environment.logger)] + environment.notepad.services(),
+        services: services,
         logger: environment.logger)
 }
 
@@ -41,6 +48,7 @@ public func buildRouter(_ environment: HubEnvironment) -> Router<HubRequestConte
     VideoController(environment: environment).addRoutes(to: signedInAPI)
     StreamController(environment: environment).addRoutes(to: signedInAPI)
     NoteController(environment: environment).addRoutes(to: signedInAPI)
+    PeerController(environment: environment).addRoutes(to: signedInAPI)
     UploadController(environment: environment).addRoutes(to: signedInAPI.group().add(middleware: TusResumableMiddleware()))
 
     let renderer = PageRenderer()
@@ -48,5 +56,6 @@ public func buildRouter(_ environment: HubEnvironment) -> Router<HubRequestConte
     AccountPageController(environment: environment, renderer: renderer).addRoutes(public: router, signedIn: pages)
     PageController(environment: environment, renderer: renderer).addRoutes(to: pages)
     NotePageController(environment: environment, renderer: renderer).addRoutes(to: pages)
+    PeerPageController(environment: environment, renderer: renderer).addRoutes(to: pages)
     return router
 }

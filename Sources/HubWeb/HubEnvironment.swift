@@ -5,6 +5,7 @@ import HubDatabase
 import HubMedia
 import HubNotes
 import HubStorage
+import HubSync
 import Logging
 
 /// Every dependency of the hub, built once at start-up (or by a test with its own choices) and
@@ -20,6 +21,8 @@ public struct HubEnvironment: Sendable {
     public let uploads: TusUploadService
     public let accounts: AccountService
     public let notepad: NotepadService
+    /// The peer network, when `P2P_ENABLED`.
+    public let network: PeerNetwork?
     public let clock: any WallClock
     public let logger: Logger
 
@@ -54,11 +57,32 @@ public struct HubEnvironment: Sendable {
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
             logger: logger)
         accounts = try AccountService(configuration: configuration, accounts: database.accounts, clock: clock, logger: logger)
+        let identity = NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName)
         notepad = NotepadService(
             notes: database.notes, analytics: database.noteAnalytics,
-            mirror: try NoteMirror(directory: configuration.notepadStoragePath, logger: logger),
-            node: NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName),
-            clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
+            mirror: try NoteMirror(directory: configuration.notepadStoragePath, logger: logger), syncLog: database.syncLog,
+            node: identity, clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
+        let peers = configuration.peers
+        if peers.enabled {
+            var seeds: [PeerAddress] = []
+            for seed in peers.seeds {
+                guard let address = PeerAddress(seed) else {
+                    throw ConfigurationError(setting: "P2P_PEERS", problem: "'\(seed)' is not host:port")
+                }
+                seeds.append(address)
+            }
+            if peers.port == configuration.port {
+                throw ConfigurationError(setting: "P2P_PORT", problem: "must differ from HUB_PORT (\(configuration.port))")
+            }
+            network = PeerNetwork(
+                settings: .init(
+                    port: peers.port, host: configuration.host, seeds: seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
+                    antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
+                identity: identity, notepad: notepad, peers: database.peers, secret: peers.secret, http: storageHTTPClient,
+                clock: clock, logger: logger)
+        } else {
+            network = nil
+        }
     }
 
     /// Refuses to start on a store other than the one the videos are in: the database records

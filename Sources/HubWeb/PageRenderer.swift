@@ -34,7 +34,7 @@ struct PageRenderer: Sendable {
         var library = MustacheLibrary()
         for name in [
             "head", "foot", "library", "upload", "player", "error", "login", "signup", "settings", "users",
-            "notes", "note", "note-edit", "note-history", "analytics",
+            "notes", "note", "note-edit", "note-history", "analytics", "peers",
         ] {
             guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Resources/templates"),
                 let text = try? String(contentsOf: url, encoding: .utf8)

@@ -1,0 +1,59 @@
+import Foundation
+import HubCore
+import HubNotes
+import HubSync
+import Hummingbird
+
+/// `/peers`: this hub's node, its peers (state, last contact, lag, conflicts), the sync figures
+/// and the latest sync log entries; admins add peers from it.
+struct PeerPageController: Sendable {
+    let environment: HubEnvironment
+    let renderer: PageRenderer
+
+    func addRoutes(to router: RouterGroup<SignedInPageContext>) {
+        router.get("peers", use: show)
+    }
+
+    @Sendable func show(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        let status = await environment.network?.status()
+        let now = environment.clock.now()
+        func ago(_ date: Date?) -> String {
+            guard let date else { return "never" }
+            let seconds = max(0, Int(now.timeIntervalSince(date)))
+            return seconds < 60 ? "\(seconds) s ago" : seconds < 3_600 ? "\(seconds / 60) min ago" : "\(seconds / 3_600) h ago"
+        }
+        func seconds(_ value: Double?) -> String {
+            value.map { $0 < 1 ? "\(Int(($0 * 1000).rounded())) ms" : String(format: "%.1f s", $0) } ?? "–"
+        }
+        let peers: [[String: Any]] = (status?.peers ?? []).map { peer in
+            [
+                "name": peer.name, "address": peer.address.description, "node": peer.node?.rawValue ?? "not yet known",
+                "state": peer.state.rawValue, "source": peer.source.rawValue, "lastContact": ago(peer.lastContact),
+                "lag": seconds(peer.lagSeconds), "conflicts": peer.conflicts, "sent": peer.batchesSent,
+                "received": peer.batchesReceived, "applied": peer.changesApplied, "refused": peer.refused,
+                "error": peer.lastError ?? false,
+            ]
+        }
+        let entries: [[String: Any]] = try await environment.notepad.journal.recent(limit: 50, before: nil).map { entry in
+            [
+                "at": entry.at.formatted(.iso8601), "event": entry.event.rawValue, "peer": entry.peer ?? "", "note": entry.note?.rawValue ?? false,
+                "version": entry.version.map(String.init) ?? "", "author": entry.author ?? "", "summary": entry.summary,
+            ]
+        }
+        var view: [String: Any] = [
+            "pageTitle": "Peers", "enabled": status != nil, "node": environment.notepad.node.id.rawValue,
+            "name": environment.notepad.node.name, "peers": peers, "noPeers": peers.isEmpty, "entries": entries,
+            "noEntries": entries.isEmpty, "isAdmin": context.user.isAdmin,
+        ]
+        if let status {
+            let metrics = status.metrics
+            view["port"] = status.port
+            view["metrics"] = [
+                "discovery": seconds(metrics.discoverySeconds), "lagP50": seconds(metrics.lagP50Seconds), "lagP99": seconds(metrics.lagP99Seconds),
+                "sent": metrics.batchesSent, "received": metrics.batchesReceived, "applied": metrics.changesApplied,
+                "conflicts": metrics.conflicts, "refused": metrics.refused, "failures": metrics.failures,
+            ] as [String: Any]
+        }
+        return renderer.page("peers", view, for: context.identity)
+    }
+}

@@ -1,0 +1,301 @@
+"""The peer network with real hub processes on loopback, each with its own data directory and
+listener: shared notes reach hubs two hops away, concurrent edits converge with both kept, a
+stopped hub catches up, a hub with the wrong secret gets and changes nothing, private notes never
+leave, only a note's owner unshares or deletes it, and a hub killed mid-sync loses nothing it
+acknowledged."""
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from hubbench import Hub, free_port
+
+SECRET = "a-cluster-secret-for-tests-0123456789"
+
+
+def eventually(predicate, timeout=30, message="timed out"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, message
+        time.sleep(0.05)
+
+
+def api(hub, path, method="GET", body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    status, _, raw = hub.request(path, method, headers, data, token=token)
+    return status, (json.loads(raw) if raw else None)
+
+
+class Cluster:
+    """Hubs made on demand under one temporary directory; all stopped at the end."""
+
+    def __init__(self, binary, root):
+        self.binary, self.root, self.hubs = binary, root, []
+
+    def hub(self, name, seeds=(), secret=SECRET, p2p_port=None, start=True, **env):
+        workdir = os.path.join(self.root, name)
+        os.makedirs(workdir, exist_ok=True)
+        p2p_port = p2p_port or free_port()
+        extra = {
+            "P2P_ENABLED": "true", "P2P_PORT": str(p2p_port), "P2P_NODE_NAME": name, "P2P_SECRET": secret,
+            "P2P_PEERS": ",".join(f"127.0.0.1:{seed.p2p_port}" for seed in seeds), "P2P_MDNS": "false",
+            "P2P_GOSSIP_INTERVAL_MS": "100", "P2P_ANTI_ENTROPY_INTERVAL_MS": "500", "LOG_LEVEL": "info",
+        }
+        extra.update(env)
+        hub = Hub(self.binary, workdir, extra_env=extra)
+        hub.p2p_port, hub.name = p2p_port, name
+        self.hubs.append(hub)
+        if start:
+            hub.start()
+            hub.sign_up_admin()
+        return hub
+
+    def stop(self):
+        for hub in self.hubs:
+            if hub.process:
+                hub.process.kill()
+                hub.process.wait()
+
+
+@pytest.fixture
+def cluster(binary, tmp_path):
+    cluster = Cluster(binary, str(tmp_path))
+    yield cluster
+    cluster.stop()
+
+
+def note_on(hub, note_id):
+    status, body = api(hub, f"/api/v1/notes/{note_id}")
+    return body if status == 200 else None
+
+
+def database_bytes(hub):
+    """Everything the hub's SQLite database holds on disk, the write-ahead log included."""
+    directory = os.path.join(hub.workdir, "data")
+    return b"".join(open(os.path.join(directory, name), "rb").read() for name in os.listdir(directory) if "sqlite" in name)
+
+
+def peers_of(hub):
+    return {peer["name"]: peer for peer in api(hub, "/api/v1/peers")[1]["peers"]}
+
+
+def test_shared_notes_travel_two_hops_and_concurrent_edits_converge(cluster):
+    a = cluster.hub("hub-a")
+    b = cluster.hub("hub-b", seeds=[a])
+    c = cluster.hub("hub-c", seeds=[b])
+    eventually(lambda: peers_of(c).get("hub-b", {}).get("state") == "alive", message="c never reached b")
+
+    status, note = api(a, "/api/v1/notes", "POST", {"title": "Runbook", "content": "Step one.\n", "tags": ["ops"], "shared": True})
+    assert status == 201
+    copy = eventually(lambda: note_on(c, note["id"]), message="the note never reached hub-c")
+    assert copy["title"] == "Runbook" and copy["content"] == "Step one.\n" and copy["author"] == "admin@hub-a"
+    assert copy["tags"] == ["ops"] and copy["shared"]
+
+    # Concurrent edits on two hubs, both from version 1: both kept everywhere, one title wins
+    # everywhere (by clock, then node id).
+    assert api(a, f"/api/v1/notes/{note['id']}", "PATCH",
+               {"content": "Step one.\nFrom A.\n", "title": "Runbook (A)", "baseVersion": 1})[0] == 200
+    assert api(c, f"/api/v1/notes/{note['id']}", "PATCH",
+               {"content": "From C.\nStep one.\n", "title": "Runbook (C)", "baseVersion": 1})[0] == 200
+
+    def converged():
+        states = [note_on(hub, note["id"]) for hub in (a, b, c)]
+        if any(s is None or s["version"] != 3 for s in states):
+            return None
+        return states if len({(s["title"], s["content"], tuple(s["tags"])) for s in states}) == 1 else None
+
+    states = eventually(converged, message="the hubs did not converge")
+    assert "From A." in states[0]["content"] and "From C." in states[0]["content"] and "Step one." in states[0]["content"]
+    assert states[0]["title"] in ("Runbook (A)", "Runbook (C)")
+
+    # Anyone may edit a shared note from any hub; the edit carries its author's hub.
+    assert api(b, f"/api/v1/notes/{note['id']}", "PATCH", {"tags": ["ops", "b-was-here"]})[0] == 200
+    eventually(lambda: (note_on(a, note["id"]) or {}).get("lastEditor") == "admin@hub-b")
+
+    # Only the owner, on the note's own hub, unshares or deletes it.
+    for path, method in [("/unshare", "POST"), ("", "DELETE"), ("/share", "POST")]:
+        status, body = api(c, f"/api/v1/notes/{note['id']}{path}", method)
+        assert status == 403 and body["error"]["code"] == "forbidden", (path, status, body)
+
+    # The sync log shows what travelled, in the API and in sync_log.json.
+    log = api(c, "/api/v1/sync/log?limit=200")[1]["entries"]
+    events = {entry["event"] for entry in log}
+    assert {"received", "applied", "local"} <= events, events
+    assert any(entry["event"] == "conflict" for hub in (a, b, c) for entry in api(hub, "/api/v1/sync/log?limit=500")[1]["entries"])
+    mirrored = json.load(open(os.path.join(c.workdir, "community_notes", "sync_log.json")))
+    assert any(entry["event"] == "applied" for entry in mirrored)
+
+    # Deleting on the owner's hub reaches the others; so does unsharing.
+    status, other = api(a, "/api/v1/notes", "POST", {"title": "Soon private", "content": "x", "shared": True})
+    eventually(lambda: note_on(c, other["id"]))
+    assert api(a, f"/api/v1/notes/{note['id']}", "DELETE")[0] == 204
+    assert api(a, f"/api/v1/notes/{other['id']}/unshare", "POST")[0] == 200
+    eventually(lambda: note_on(c, note["id"]) is None and note_on(c, other["id"]) is None,
+               message="the delete or the unshare did not reach hub-c")
+    assert other["id"] not in json.dumps(api(c, "/api/v1/notes?limit=100")[1])
+    # What the owner writes after unsharing stays home.
+    assert api(a, f"/api/v1/notes/{other['id']}", "PATCH", {"content": "private again: secret plans"})[0] == 200
+    time.sleep(1.5)
+    for hub in (b, c):
+        assert b"secret plans" not in database_bytes(hub)
+
+    # The Peers page and the metrics.
+    status, _, page = c.request("/peers")
+    assert status == 200 and b"hub-b" in page and b"alive" in page
+    status, _, metrics = c.request("/metrics", token="")
+    assert status == 200 and b'streamhub_peers{state="alive"}' in metrics and b"streamhub_sync_changes_applied_total" in metrics
+
+
+def test_private_notes_never_leave_their_hub(cluster):
+    a = cluster.hub("hub-a")
+    b = cluster.hub("hub-b", seeds=[a])
+    status, private = api(a, "/api/v1/notes", "POST", {"title": "Diary", "content": "only-on-hub-a-3f9c"})
+    status, shared = api(a, "/api/v1/notes", "POST", {"title": "Public", "content": "hello", "shared": True})
+    eventually(lambda: note_on(b, shared["id"]))
+    time.sleep(1.5)  # several anti-entropy rounds
+    assert note_on(b, private["id"]) is None
+    database = database_bytes(b)
+    assert b"only-on-hub-a-3f9c" not in database and private["id"].encode() not in database
+
+
+def test_a_stopped_hub_catches_up_when_it_returns(cluster):
+    a = cluster.hub("hub-a")
+    b = cluster.hub("hub-b", seeds=[a])
+    status, first = api(a, "/api/v1/notes", "POST", {"title": "Before", "content": "v1", "shared": True})
+    eventually(lambda: note_on(b, first["id"]))
+    b.stop()
+    made = [api(a, "/api/v1/notes", "POST", {"title": f"While away {i}", "content": f"n{i}", "shared": True})[1]["id"]
+            for i in range(25)]
+    assert api(a, f"/api/v1/notes/{first['id']}", "PATCH", {"content": "v2 while b was away"})[0] == 200
+    b.start()
+    eventually(lambda: all(note_on(b, note_id) for note_id in made), message="b did not catch up")
+    eventually(lambda: note_on(b, first["id"])["content"] == "v2 while b was away")
+    eventually(lambda: peers_of(a).get("hub-b", {}).get("state") == "alive")
+
+
+def test_a_hub_with_the_wrong_secret_gets_nothing_and_changes_nothing(cluster):
+    a = cluster.hub("hub-a")
+    intruder = cluster.hub("intruder", seeds=[a], secret="not-the-cluster-secret-0000")
+    status, shared = api(a, "/api/v1/notes", "POST", {"title": "Members only", "content": "shared-3b1e", "shared": True})
+    status, planted = api(intruder, "/api/v1/notes", "POST", {"title": "Planted", "content": "evil", "shared": True})
+    eventually(lambda: any(entry["event"] == "refused" for entry in api(a, "/api/v1/sync/log?limit=100")[1]["entries"]),
+               message="hub-a did not log the refused requests")
+    time.sleep(1.5)
+    assert note_on(intruder, shared["id"]) is None and note_on(a, planted["id"]) is None
+    assert "intruder" not in peers_of(a)
+    assert peers_of(intruder)["127.0.0.1:%d" % a.p2p_port]["state"] != "alive"
+    refused = [entry for entry in api(a, "/api/v1/sync/log?limit=100")[1]["entries"] if entry["event"] == "refused"]
+    assert "signature" in refused[0]["summary"]
+
+
+def test_a_hub_killed_mid_sync_keeps_what_it_acknowledged(cluster):
+    a = cluster.hub("hub-a")
+    # Three pulls' worth (500 notes each), so the kill lands between or inside their transactions.
+    total = 1_200
+    for i in range(total):
+        assert api(a, "/api/v1/notes", "POST", {"title": f"Note {i}", "content": ("line %d\n" % i) * 50, "shared": True})[0] == 201
+    fresh = cluster.hub("fresh", seeds=[a])
+
+    def count():
+        return api(fresh, "/api/v1/notes?shared=true&limit=1")[1]["total"]
+
+    def versions():
+        held = {}
+        for offset in range(0, total, 200):
+            held.update({item["id"]: item["version"]
+                         for item in api(fresh, f"/api/v1/notes?limit=200&offset={offset}")[1]["items"]})
+        return held
+
+    eventually(lambda: count() > 0, message="the catch-up never started")
+    held = versions()
+    fresh.process.send_signal(signal.SIGKILL)
+    fresh.process.wait()
+    fresh.process = None
+    fresh.start()
+    after = versions()
+    assert all(note_id in after and after[note_id] >= version for note_id, version in held.items()), "lost acknowledged notes"
+    print(f"killed holding {len(held)} of {total} notes")
+    eventually(lambda: count() == total, timeout=60, message="the restarted hub did not finish catching up")
+
+
+def test_peers_are_added_by_api_and_command_line_and_bad_input_is_refused(cluster):
+    a = cluster.hub("hub-a")
+    b = cluster.hub("hub-b")
+    c = cluster.hub("hub-c")
+    status, peer = api(a, "/api/v1/peers", "POST", {"name": "bee", "address": f"127.0.0.1:{b.p2p_port}"})
+    assert status == 201 and peer["name"] == "bee"
+    eventually(lambda: peers_of(a).get("bee", {}).get("state") == "alive")
+    out = c.cli("peers", "add", "a-hub", f"127.0.0.1:{a.p2p_port}", env={"STREAMHUB_URL": c.url, "STREAMHUB_TOKEN": c.token})
+    assert "a-hub" in out.stdout
+    # c learns b from a's membership list.
+    eventually(lambda: "hub-b" in peers_of(c) or "bee" in peers_of(c), message="membership lists did not spread")
+    listed = c.cli("peers", "list", env={"STREAMHUB_URL": c.url, "STREAMHUB_TOKEN": c.token}).stdout
+    assert "a-hub" in listed and "alive" in listed
+
+    for body in [{"name": "x", "address": "no-port"}, {"name": "", "address": "127.0.0.1:1"},
+                 {"name": "x", "address": "127.0.0.1:99999"}, {"address": "127.0.0.1:1"}]:
+        status, answer = api(a, "/api/v1/peers", "POST", body)
+        assert status == 400 and answer["error"]["code"], (body, status, answer)
+    a.add_user("member", "member-password")
+    member = a.create_token("member")
+    status, answer = api(a, "/api/v1/peers", "POST", {"name": "x", "address": "127.0.0.1:1"}, token=member)
+    assert status == 403 and answer["error"]["code"] == "admin_only"
+    assert api(a, "/api/v1/peers", token="")[0] == 401
+    assert api(a, "/api/v1/sync/log?limit=0")[0] == 400
+    bad = c.cli("peers", "add", "x", "nonsense", check=False, env={"STREAMHUB_URL": c.url, "STREAMHUB_TOKEN": c.token})
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "host:port" in bad.stderr
+
+
+def test_the_peer_port_refuses_unsigned_stale_and_malformed_requests(cluster):
+    import hashlib
+    import hmac
+    import secrets
+    import urllib.error
+    import urllib.request
+    a = cluster.hub("hub-a")
+    url = f"http://127.0.0.1:{a.p2p_port}/p2p/v1/hello"
+
+    def post(body, headers):
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def signed(body, timestamp=None, nonce=None, secret=SECRET, node="ab" * 16):
+        key = hmac.new(b"\0" * 32, secret.encode(), hashlib.sha256).digest()  # HKDF-extract, no salt
+        key = hmac.new(key, b"streamhub peer request v1\x01", hashlib.sha256).digest()  # HKDF-expand, one block
+        timestamp = str(timestamp if timestamp is not None else int(time.time() * 1000))
+        nonce = nonce or secrets.token_hex(16)
+        canonical = "\n".join(["streamhub-p2p-v1", "POST", "/p2p/v1/hello", node, timestamp, nonce,
+                               hashlib.sha256(body).hexdigest()])
+        return {"Stream-Hub-Node": node, "Stream-Hub-Timestamp": timestamp, "Stream-Hub-Nonce": nonce,
+                "Stream-Hub-Signature": hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest(),
+                "Content-Type": "application/json"}
+
+    hello = json.dumps({"node": "ab" * 16, "name": "probe", "port": 1, "members": []}).encode()
+    status, body = post(hello, {"Content-Type": "application/json"})
+    assert status == 401 and body["error"]["code"] == "peer_refused"
+    status, body = post(hello, signed(hello, timestamp=int(time.time() * 1000) - 600_000))
+    assert status == 401 and "window" in body["error"]["message"]
+    headers = signed(hello)
+    assert post(hello, headers)[0] == 200
+    status, body = post(hello, headers)
+    assert status == 401 and "replay" in body["error"]["message"]
+    status, body = post(b'{"node": 1', signed(b'{"node": 1'))
+    assert status == 400 and body["error"]["code"] == "invalid_json"
+    status, body = post(hello + b" ", signed(hello))
+    assert status == 401 and "signature" in body["error"]["message"]
+
+
+def test_p2p_off_loopback_needs_a_secret(binary, tmp_path):
+    hub = Hub(binary, str(tmp_path), extra_env={"P2P_ENABLED": "true", "HUB_HOST": "0.0.0.0", "P2P_PORT": str(free_port())})
+    result = hub.cli("serve", check=False)
+    assert result.returncode == 78 and "P2P_SECRET" in result.stderr and result.stderr.count("\n") == 1
