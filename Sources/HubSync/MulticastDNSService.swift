@@ -54,7 +54,7 @@ struct MulticastDNSService: Service {
     func run() async throws {
         guard let interface = Self.interfaceAddress(for: host) else {
             logger.warning("mDNS is off: no IPv4 interface to announce on")
-            return
+            return try await Self.idle()
         }
         let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
         do {
@@ -66,15 +66,22 @@ struct MulticastDNSService: Service {
                         try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
                     }
                 }
-            try await Self.joinGroup(channel.channel, interface: interface)
         } catch {
             logger.warning("mDNS is off: could not open the multicast socket", metadata: ["error": "\(error)"])
-            return
+            return try await Self.idle()
         }
-        logger.info("announcing by mDNS", metadata: ["instance": "\(instanceName)", "interface": "\(interface)"])
         let groupAddress = try SocketAddress(ipAddress: Self.group, port: Self.port)
         let announcement = announcementRecords(address: interface)
+        // Everything, joining the group included, inside executeThenClose: the channel must be
+        // closed through it on every path.
         try await channel.executeThenClose { inbound, outbound in
+            do {
+                try await Self.joinGroup(channel.channel, interface: interface)
+            } catch {
+                logger.warning("mDNS is off: could not join the multicast group", metadata: ["error": "\(error)"])
+                return try await Self.idle()
+            }
+            logger.info("announcing by mDNS", metadata: ["instance": "\(instanceName)", "interface": "\(interface.map(String.init).joined(separator: "."))"])
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask {
                     // Announce twice a second apart (RFC 6762 §8.3), then query with backoff.
@@ -110,6 +117,12 @@ struct MulticastDNSService: Service {
                 tasks.cancelAll()
             }
         }
+    }
+
+    /// A service that returns early stops the hub; without mDNS the hub still runs (peers come
+    /// from configuration), so a failed start waits for shutdown instead.
+    private static func idle() async throws {
+        try? await gracefulShutdown()
     }
 
     private func envelope(_ message: DNSMessage, to address: SocketAddress) -> AddressedEnvelope<ByteBuffer> {
@@ -196,17 +209,23 @@ struct MulticastDNSService: Service {
     }
 
     /// Joins the mDNS group on the interface and sends from it, with loopback so hubs on one
-    /// machine see each other.
+    /// machine see each other. The membership is set with `IP_ADD_MEMBERSHIP` directly: NIO
+    /// refuses interfaces without the MULTICAST flag, which `lo` lacks although multicast works
+    /// on it.
     private static func joinGroup(_ channel: any Channel, interface: [UInt8]) async throws {
-        guard let multicast = channel as? any MulticastChannel else { throw ChannelError.operationUnsupported }
-        let text = interface.map(String.init).joined(separator: ".")
-        let device = try System.enumerateDevices().first { $0.address?.ipAddress == text }
-        try await multicast.joinGroup(try SocketAddress(ipAddress: group, port: port), device: device).get()
-        guard case .v4(let socket) = try SocketAddress(ipAddress: text, port: 0) else { throw ChannelError.operationUnsupported }
-        let address = socket.address.sin_addr
         guard let options = channel as? any SocketOptionProvider else { throw ChannelError.operationUnsupported }
+        let address = try inAddress(interface.map(String.init).joined(separator: "."))
+        var membership = ip_mreq()
+        membership.imr_multiaddr = try inAddress(group)
+        membership.imr_interface = address
+        try await options.unsafeSetSocketOption(level: .ip, name: .ip_add_membership, value: membership).get()
         try await options.setIPMulticastIF(address).get()
         try await options.setIPMulticastLoop(1).get()
         try await options.setIPMulticastTTL(255).get()
+    }
+
+    private static func inAddress(_ text: String) throws -> in_addr {
+        guard case .v4(let socket) = try SocketAddress(ipAddress: text, port: 0) else { throw ChannelError.operationUnsupported }
+        return socket.address.sin_addr
     }
 }
