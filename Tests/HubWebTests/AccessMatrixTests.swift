@@ -83,6 +83,11 @@ import Testing
         Route(method: .get, path: "/api/v1/analytics/notes", expected: [200, 200, 200, 200] + api),
         Route(method: .get, path: "/", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/upload", expected: [200, 200, 200, 200] + page),
+        Route(method: .get, path: "/api/v1/peers", expected: [200, 200, 200, 200] + api),
+        // Adding peers is for admins; this hub's peer network is off, which the admin is told.
+        Route(method: .post, path: "/api/v1/peers", expected: [403, 403, 403, 409] + api),
+        Route(method: .get, path: "/api/v1/sync/log", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/peers", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/videos/{private}", expected: [200, 200, 404, 200] + page),
         Route(method: .get, path: "/videos/{shared}", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/settings", expected: [200, 200, 200, 200] + page),
@@ -98,6 +103,7 @@ import Testing
         Route(method: .get, path: "/login", expected: [302, 302, 302, 302, 200, 401, 200, 200, 200]),
         Route(method: .get, path: "/signup", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
         Route(method: .get, path: "/healthz", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        Route(method: .get, path: "/metrics", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
         Route(method: .get, path: "/static/hub.js", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
     ]
 
@@ -227,6 +233,8 @@ struct Fixture {
             body = ByteBuffer(string: #"{"content": "changed", "baseVersion": 1}"#)
         case (.post, "/api/v1/notes"):
             body = ByteBuffer(string: #"{"title": "new note", "content": "text"}"#)
+        case (.post, "/api/v1/peers"):
+            body = ByteBuffer(string: #"{"name": "office", "address": "127.0.0.1:6881"}"#)
         case (.post, "/api/v1/notes/preview"):
             body = ByteBuffer(string: ##"{"content": "# text"}"##)
         case (.patch, "/api/v1/users/{other}"):
