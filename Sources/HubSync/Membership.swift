@@ -54,6 +54,8 @@ public struct PeerStatus: Codable, Sendable, Equatable {
 public actor Membership {
     public struct Settings: Sendable {
         public var probeInterval: Duration = .seconds(1)
+        /// How many alive peers are probed per interval, on average.
+        public var probesPerInterval = 3
         public var deadAfter = 3
         public var maxBackoff: Duration = .seconds(30)
         public var forgetAfter: Duration = .seconds(600)
@@ -126,25 +128,43 @@ public actor Membership {
         return peers.values.filter { $0.nextProbe <= now }.map(\.address)
     }
 
-    /// A probe or request to the peer succeeded.
-    public func reached(_ address: PeerAddress, node: NodeID?, name: String?) {
-        guard var peer = peers[address] else { return }
+    /// A probe or request to the peer succeeded; returns whether it was not alive before (a
+    /// peer just found or back), which is when a hub compares notes with it at once.
+    @discardableResult
+    public func reached(_ address: PeerAddress, node: NodeID?, name: String?) -> Bool {
+        guard var peer = peers[address] else { return false }
         let now = clock.now()
         if firstContact == nil { firstContact = now }
+        let wasAlive = peer.state == .alive
         peer.state = .alive
         peer.failures = 0
         peer.lastError = nil
         peer.lastContact = now
-        peer.nextProbe = now.addingTimeInterval(settings.probeInterval.seconds)
+        // Like SWIM, a hub probes a few alive peers per interval, not all of them: each alive
+        // peer's turn comes every (alive peers ÷ probesPerInterval) intervals, so probing costs
+        // O(N) messages across the network per interval instead of O(N²).
+        let alive = Double(peers.values.filter { $0.state == .alive }.count + (wasAlive ? 0 : 1))
+        let jitter = Double.random(in: 0.9...1.1)
+        peer.nextProbe = now.addingTimeInterval(settings.probeInterval.seconds * max(1, alive / Double(settings.probesPerInterval)) * jitter)
         if let node { peer.node = node }
         if let name, peer.source.isDiscovered || peer.name == peer.address.description { peer.name = name }
         peers[address] = peer
+        return !wasAlive
     }
 
     /// A request from the peer arrived: it is alive, whatever our last probe said.
     public func heard(from node: NodeID) -> PeerAddress? {
         guard let address = address(of: node) else { return nil }
-        reached(address, node: node, name: nil)
+        // Contact keeps a peer alive without pushing back its next probe: a peer that only
+        // sends must still answer now and then.
+        if var peer = peers[address], peer.state != .alive || peer.failures > 0 {
+            peer.state = .alive
+            peer.failures = 0
+            peer.lastContact = clock.now()
+            peers[address] = peer
+        } else {
+            peers[address]?.lastContact = clock.now()
+        }
         return address
     }
 

@@ -154,8 +154,11 @@ public final class PeerNetwork: Sendable {
                 await membership.isOwn(address)
                 return
             }
-            await membership.reached(address, node: answer.node, name: answer.name)
+            let isNew = await membership.reached(address, node: answer.node, name: answer.name)
             await membership.learn(answer.members)
+            // A peer just found, or back after a while: compare notes now rather than at the
+            // next anti-entropy round, so a new or returning hub catches up at once.
+            if isNew { try await synchronize(with: address) }
         } catch {
             await failed(address, error)
         }
