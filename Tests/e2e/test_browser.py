@@ -293,3 +293,53 @@ def test_notes_create_edit_history_search_share_and_seek(hub, browser, tmp_path)
     wait_for(lambda: browser.execute_script(
         "const v = document.getElementById('player'); return Math.abs(v.currentTime - 7) < 1.5;"),
         timeout=15, message="the player to seek to 0:07")
+
+
+def test_peers_page_adds_a_peer_and_shows_its_state_and_the_sync_log(binary, browser, tmp_path):
+    """The Peers page in a browser: an admin adds another hub with the form, sees it alive, and a
+    shared note from it shows in the sync log."""
+    import json
+    from hubbench import free_port
+    from selenium.webdriver.common.by import By
+    hubs = []
+    for name in ("office", "lab"):
+        workdir = tmp_path / name
+        workdir.mkdir()
+        hub = Hub(binary, str(workdir), extra_env={
+            "P2P_ENABLED": "true", "P2P_PORT": str(free_port()), "P2P_NODE_NAME": name, "P2P_MDNS": "false",
+            "P2P_SECRET": "browser-test-cluster-secret", "P2P_GOSSIP_INTERVAL_MS": "100"})
+        hub.start()
+        hub.sign_up_admin()
+        hubs.append(hub)
+    office, lab = hubs
+    try:
+        sign_in(browser, office)
+        browser.get(office.url + "/peers")
+        assert "office" in browser.find_element(By.ID, "peers").text
+        fill(browser, "add-peer", name="lab", address=f"127.0.0.1:{lab.env['P2P_PORT']}")
+        row = wait_for(lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, "#peer-list tr.peer") if "lab" in r.text],
+                       message="the added peer")[0]
+        assert "127.0.0.1:" in row.text
+
+        def alive():
+            browser.refresh()
+            return [r for r in browser.find_elements(By.CSS_SELECTOR, "#peer-list tr.peer.alive") if "lab" in r.text]
+
+        wait_for(alive, interval=0.5, message="the peer alive")
+        body = json.dumps({"title": "From the lab", "content": "measured", "shared": True}).encode()
+        status, _, raw = lab.request("/api/v1/notes", "POST", {"Content-Type": "application/json"}, body)
+        assert status == 201
+        note_id = json.loads(raw)["id"]
+
+        def logged():
+            browser.refresh()
+            return [r for r in browser.find_elements(By.CSS_SELECTOR, "#sync-log tr.applied") if note_id in r.text]
+
+        wait_for(logged, interval=0.5, message="the applied batch in the sync log")
+        browser.find_element(By.CSS_SELECTOR, f"#sync-log a[href='/notes/{note_id}']").click()
+        wait_for(lambda: browser.find_elements(By.ID, "note-page"), message="the note from the lab")
+        assert browser.find_element(By.ID, "note-title").text == "From the lab"
+        assert "admin@lab" in browser.find_element(By.ID, "note-page").text
+    finally:
+        for hub in hubs:
+            hub.stop()

@@ -37,6 +37,7 @@ struct PeerPageController: Sendable {
         let entries: [[String: Any]] = try await environment.notepad.journal.recent(limit: 50, before: nil).map { entry in
             [
                 "at": entry.at.formatted(.iso8601), "event": entry.event.rawValue, "peer": entry.peer ?? "", "note": entry.note?.rawValue ?? false,
+                "noteShort": entry.note.map { String($0.rawValue.prefix(8)) } ?? "",
                 "version": entry.version.map(String.init) ?? "", "author": entry.author ?? "", "summary": entry.summary,
             ]
         }
