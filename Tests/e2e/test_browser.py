@@ -333,7 +333,7 @@ def test_peers_page_adds_a_peer_and_shows_its_state_and_the_sync_log(binary, bro
 
         def logged():
             browser.refresh()
-            return [r for r in browser.find_elements(By.CSS_SELECTOR, "#sync-log tr.applied") if note_id in r.text]
+            return browser.find_elements(By.CSS_SELECTOR, f"#sync-log tr.applied a[href='/notes/{note_id}']")
 
         wait_for(logged, interval=0.5, message="the applied batch in the sync log")
         browser.find_element(By.CSS_SELECTOR, f"#sync-log a[href='/notes/{note_id}']").click()
