@@ -21,20 +21,80 @@ public struct SQLiteNoteRepository: NoteRepository {
 
     public func changes(of id: NoteID, through version: Int?) async throws -> [NoteChange] {
         try await writer.read { db in
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT node, clock, author, operations FROM noteChange WHERE noteID = ? AND version <= ? ORDER BY version",
-                arguments: [id.rawValue, version ?? Int.max])
-            let decoder = JSONDecoder()
-            var changes: [NoteChange] = []
-            while let row = try rows.next() {
-                guard let node = NodeID(row["node"]) else { continue }
-                let operations = try decoder.decode([NoteOperation].self, from: row["operations"] as Data)
-                changes.append(NoteChange(
-                    note: id, stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node),
-                    author: row["author"], operations: operations))
+            try Self.changes(
+                db, sql: "SELECT noteID, node, clock, author, operations FROM noteChange WHERE noteID = ? AND version <= ? ORDER BY version",
+                arguments: [id.rawValue, version ?? Int.max]
+            )[id] ?? []
+        }
+    }
+
+    public func notes(_ ids: [NoteID]) async throws -> [NoteID: Note] {
+        try await writer.read { db in
+            var notes: [NoteID: Note] = [:]
+            for chunk in ids.chunked(by: 500) {
+                let rows = try NoteRow.fetchAll(
+                    db, sql: "SELECT * FROM note WHERE id IN (\(Self.placeholders(chunk.count)))", arguments: StatementArguments(chunk.map(\.rawValue)))
+                for row in rows { notes[row.note.id] = row.note }
+            }
+            return notes
+        }
+    }
+
+    public func changes(of ids: [NoteID]) async throws -> [NoteID: [NoteChange]] {
+        try await writer.read { db in
+            var changes: [NoteID: [NoteChange]] = [:]
+            for chunk in ids.chunked(by: 500) {
+                try changes.merge(
+                    Self.changes(
+                        db,
+                        sql: """
+                            SELECT noteID, node, clock, author, operations FROM noteChange
+                            WHERE noteID IN (\(Self.placeholders(chunk.count))) ORDER BY noteID, version
+                            """,
+                        arguments: StatementArguments(chunk.map(\.rawValue))), uniquingKeysWith: { $1 })
             }
             return changes
         }
+    }
+
+    public func vectors(of ids: [NoteID]) async throws -> [NoteID: VersionVector] {
+        try await writer.read { db in
+            var vectors: [NoteID: VersionVector] = [:]
+            for chunk in ids.chunked(by: 500) {
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT noteID, node, MAX(clock) AS clock FROM noteChange
+                        WHERE noteID IN (\(Self.placeholders(chunk.count))) GROUP BY noteID, node
+                        """,
+                    arguments: StatementArguments(chunk.map(\.rawValue)))
+                while let row = try rows.next() {
+                    guard let note = NoteID(row["noteID"] as String), let node = NodeID(row["node"]) else { continue }
+                    vectors[note, default: VersionVector()].record(
+                        ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node))
+                }
+            }
+            return vectors
+        }
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
+    /// Changes from rows of (noteID, node, clock, author, operations), per note in row order.
+    private static func changes(_ db: Database, sql: String, arguments: StatementArguments) throws -> [NoteID: [NoteChange]] {
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let decoder = JSONDecoder()
+        var changes: [NoteID: [NoteChange]] = [:]
+        while let row = try rows.next() {
+            guard let note = NoteID(row["noteID"] as String), let node = NodeID(row["node"]) else { continue }
+            let operations = try decoder.decode([NoteOperation].self, from: row["operations"] as Data)
+            changes[note, default: []].append(NoteChange(
+                note: note, stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node),
+                author: row["author"], operations: operations))
+        }
+        return changes
     }
 
     public func contains(_ stamp: ChangeStamp, in note: NoteID) async throws -> Bool {
@@ -331,5 +391,12 @@ struct NoteRow: Codable, FetchableRecord, PersistableRecord {
             ownerID: ownerID.flatMap(UserID.init), author: author, lastEditor: lastEditor, isShared: shared,
             videoID: videoID.flatMap(VideoID.init), version: version, createdAt: createdAt, updatedAt: updatedAt, deletedAt: deletedAt,
             homeNode: homeNode.flatMap(NodeID.init))
+    }
+}
+
+extension Array {
+    /// The array in consecutive slices of at most `size` (SQLite bounds a statement's arguments).
+    func chunked(by size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

@@ -41,8 +41,9 @@ extension NotepadService {
             byNote[batch.note, default: []].append(batch)
         }
         var prepared: [Prepared] = []
+        let current = try await notes.notes(order)
         for id in order {
-            if let run = try await prepare(byNote[id]!, of: id, from: source, into: &outcome) { prepared.append(run) }
+            if let run = try await prepare(byNote[id]!, of: id, current: current[id], from: source, into: &outcome) { prepared.append(run) }
         }
         guard !prepared.isEmpty else { return outcome }
         do {
@@ -53,7 +54,9 @@ extension NotepadService {
             for run in prepared { documents.remove(run.note.id) }
             for run in prepared {
                 for attempt in 1...8 {
-                    guard let retry = try await prepare(byNote[run.note.id]!, of: run.note.id, from: source, into: &outcome) else { break }
+                    let current = try await notes.note(run.note.id)
+                    guard let retry = try await prepare(byNote[run.note.id]!, of: run.note.id, current: current, from: source, into: &outcome)
+                    else { break }
                     do {
                         try await notes.record([(retry.changes, retry.note)], at: clock.now())
                         await finish(retry, from: source, into: &outcome)
@@ -93,8 +96,9 @@ extension NotepadService {
 
     /// One note's batches applied to its document in memory, not yet recorded: nil when
     /// nothing in them is new (or they cannot be applied yet, or were refused).
-    private func prepare(_ batches: [NoteBatch], of id: NoteID, from source: MergeSource, into outcome: inout MergeOutcome) async throws -> Prepared? {
-        let current = try await notes.note(id)
+    private func prepare(
+        _ batches: [NoteBatch], of id: NoteID, current: Note?, from source: MergeSource, into outcome: inout MergeOutcome
+    ) async throws -> Prepared? {
         var document = if let current { try await self.document(for: current) } else { NoteDocument(id: id, node: node.id) }
         let conflictsBefore = document.conflicts
         var fresh: [NoteChange] = []
@@ -171,7 +175,19 @@ extension NotepadService {
     /// unsharing, so peers hide it, and no further: what its owner writes after stays here.
     public func outgoing(_ id: NoteID, from version: Int = 1, beyond have: VersionVector? = nil) async throws -> NoteBatch? {
         guard let note = try await notes.note(id) else { return nil }
-        let history = try await notes.changes(of: id, through: nil)
+        return Self.offer(note, history: try await notes.changes(of: id, through: nil), from: version, beyond: have)
+    }
+
+    /// `outgoing(_:beyond:)` for many notes at once (an anti-entropy pull), read in two queries.
+    public func outgoing(_ holdings: [(note: NoteID, have: VersionVector)]) async throws -> [NoteBatch] {
+        let ids = holdings.map(\.note)
+        let (found, histories) = (try await notes.notes(ids), try await notes.changes(of: ids))
+        return holdings.compactMap { holding in
+            found[holding.note].flatMap { Self.offer($0, history: histories[holding.note] ?? [], from: 1, beyond: holding.have) }
+        }
+    }
+
+    static func offer(_ note: Note, history: [NoteChange], from version: Int, beyond have: VersionVector?) -> NoteBatch? {
         func touchesSharing(_ change: NoteChange, _ shared: Bool) -> Bool {
             change.operations.contains { $0 == .shared(shared) }
         }
@@ -179,19 +195,20 @@ extension NotepadService {
         let end = note.isShared ? history.count : (history.lastIndex { touchesSharing($0, false) }.map { $0 + 1 } ?? 0)
         let visible = history[..<end]
         if let have {
-            return NoteBatch(note: id, base: have, changes: visible.filter { !have.covers($0.stamp) })
+            return NoteBatch(note: note.id, base: have, changes: visible.filter { !have.covers($0.stamp) })
         }
         let start = min(max(version - 1, 0), visible.count)
-        return NoteBatch(note: id, base: VersionVector(visible[..<start].map(\.stamp)), changes: Array(visible[start...]))
+        return NoteBatch(note: note.id, base: VersionVector(visible[..<start].map(\.stamp)), changes: Array(visible[start...]))
     }
 
-    /// What this hub holds of a note, for asking a peer for the rest (empty for a note it
+    /// What this hub holds of each note, for asking a peer for the rest (empty for notes it
     /// does not have).
+    public func vectors(of ids: [NoteID]) async throws -> [NoteID: VersionVector] {
+        try await notes.vectors(of: ids)
+    }
+
     public func vector(of id: NoteID) async throws -> VersionVector {
-        guard let note = try await notes.note(id) else { return VersionVector() }
-        let document = try await document(for: note)
-        documents.put(document)
-        return document.vector
+        try await notes.vectors(of: [id])[id] ?? VersionVector()
     }
 
     // MARK: - Files

@@ -268,7 +268,7 @@ public struct NotepadService: Sendable {
         let touchesSharing = changes.contains { $0.operations.contains { if case .shared = $0 { true } else { false } } }
         guard note.isShared || touchesSharing else { return }
         if event == .local || event == .imported {
-            feed.publish(.init(note: note.id, version: note.version, count: changes.count))
+            feed.publish(.init(note: note.id, version: note.version, count: changes.count, newest: changes.map(\.stamp.clock).max()!))
             for (offset, change) in changes.enumerated() {
                 await journal.record(.init(
                     at: clock.now(), event: event, note: note.id, version: note.version - changes.count + 1 + offset,

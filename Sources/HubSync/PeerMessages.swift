@@ -14,13 +14,18 @@ public enum PeerMessage {
         /// nil when it listens on every address (peers then use the address they saw).
         public var host: String?
         public var members: [Member]
+        /// The newest change of a shared note the sender holds (its HLC): a hub that hears of
+        /// one it lacks, older than a couple of gossip rounds, was missed by the gossip and
+        /// asks that peer at once instead of waiting for anti-entropy.
+        public var newest: HLCTimestamp?
 
-        public init(node: NodeID, name: String, port: Int, host: String?, members: [Member]) {
+        public init(node: NodeID, name: String, port: Int, host: String?, members: [Member], newest: HLCTimestamp? = nil) {
             self.node = node
             self.name = name
             self.port = port
             self.host = host
             self.members = members
+            self.newest = newest
         }
     }
 
@@ -96,5 +101,5 @@ public enum PeerMessage {
     }
 
     /// How many notes a pull may ask for at once.
-    public static let pullLimit = 500
+    public static let pullLimit = 1_000
 }

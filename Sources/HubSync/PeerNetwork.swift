@@ -5,6 +5,7 @@ import HubNotes
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The hub's side of the peer network: who the peers are (membership with a failure detector),
 /// how new changes of shared notes reach them (gossip), how gaps are repaired (anti-entropy),
@@ -60,6 +61,12 @@ public final class PeerNetwork: Sendable {
     public let metrics = SyncMetrics()
     let client: PeerClient
     let outbox = Outbox()
+    /// The newest change of a shared note held here, as far as this process has seen.
+    let newest = NewestChange()
+    /// Peers that hold changes gossip did not bring here (with the newest they hold):
+    /// synchronised with at the next round.
+    let missed = Mutex<[PeerAddress: HLCTimestamp]>([:])
+    let synchronizing = Mutex(false)
     let peerStore: any PeerRepository
     let clock: any WallClock
     let logger: Logger
@@ -83,9 +90,10 @@ public final class PeerNetwork: Sendable {
         // else); they then sign with an empty one, which every such hub shares.
         self.authenticator = PeerRequestAuthenticator(secret: secret ?? "", node: identity.id, clock: clock)
         self.client = PeerClient(http: http, authenticator: authenticator, timeout: settings.requestTimeout)
-        let outbox = outbox
+        let (outbox, newest) = (outbox, newest)
         notepad.feed.subscribe { notice in
             outbox.add(notice.note, from: notice.version - notice.count + 1)
+            newest.advance(to: notice.newest)
         }
     }
 
@@ -100,6 +108,9 @@ public final class PeerNetwork: Sendable {
             },
             PeriodicService("anti-entropy with peers", every: settings.antiEntropyInterval, logger: logger) {
                 try await self.antiEntropyRound()
+            },
+            PeriodicService("catching up with peers that hold more", every: settings.gossipInterval, logger: logger) {
+                try await self.catchUpRound()
             },
         ]
         if settings.multicastDNS {
@@ -133,7 +144,8 @@ public final class PeerNetwork: Sendable {
 
     func hello() async -> PeerMessage.Hello {
         PeerMessage.Hello(
-            node: identity.id, name: identity.name, port: settings.port, host: settings.advertisedHost, members: await membership.members())
+            node: identity.id, name: identity.name, port: settings.port, host: settings.advertisedHost, members: await membership.members(),
+            newest: newest.value)
     }
 
     func probeRound() async {
@@ -158,7 +170,7 @@ public final class PeerNetwork: Sendable {
             await membership.learn(answer.members)
             // A peer just found, or back after a while: compare notes now rather than at the
             // next anti-entropy round, so a new or returning hub catches up at once.
-            if isNew { try await synchronize(with: address) }
+            if isNew { try await synchronize(with: address) } else { noteNewest(answer.newest, at: address) }
         } catch {
             await failed(address, error)
         }
@@ -229,9 +241,16 @@ public final class PeerNetwork: Sendable {
     }
 
     /// Pulls from `address` every change of a shared note it holds and this hub does not;
-    /// returns how many changes were applied.
+    /// returns how many changes were applied, or nil when the exchange did not complete (it
+    /// failed, or another synchronisation was running: one at a time, so the loops that start
+    /// them never pull the same notes twice).
     @discardableResult
-    public func synchronize(with address: PeerAddress) async throws -> Int {
+    public func synchronize(with address: PeerAddress) async throws -> Int? {
+        guard synchronizing.withLock({ busy in
+            defer { busy = true }
+            return !busy
+        }) else { return nil }
+        defer { synchronizing.withLock { $0 = false } }
         let mine = try await notepad.notes.syncDigests()
         let answer: PeerMessage.Digest
         do {
@@ -239,26 +258,53 @@ public final class PeerNetwork: Sendable {
                 "digest", PeerMessage.Digest(root: Self.root(of: mine), count: mine.count), to: address, as: PeerMessage.Digest.self)
         } catch {
             await failed(address, error)
-            return 0
+            return nil
         }
         guard let theirs = answer.notes else { return 0 }
         let wanted = theirs.compactMap { key, digest in NoteID(key).flatMap { mine[$0] == digest ? nil : $0 } }
+        let pages = stride(from: 0, to: wanted.count, by: PeerMessage.pullLimit).map {
+            Array(wanted[$0..<min($0 + PeerMessage.pullLimit, wanted.count)])
+        }
+        guard !pages.isEmpty else { return 0 }
+        @Sendable func pull(_ page: [NoteID]) async throws -> PeerMessage.PullResponse {
+            let held = try await notepad.vectors(of: page)
+            let holdings = page.map { PeerMessage.Holding(note: $0, have: held[$0] ?? VersionVector()) }
+            return try await client.post("pull", PeerMessage.Pull(notes: holdings), to: address, as: PeerMessage.PullResponse.self)
+        }
         var applied = 0
-        for start in stride(from: 0, to: wanted.count, by: PeerMessage.pullLimit) {
-            var holdings: [PeerMessage.Holding] = []
-            for id in wanted[start..<min(start + PeerMessage.pullLimit, wanted.count)] {
-                holdings.append(.init(note: id, have: try await notepad.vector(of: id)))
+        do {
+            // The next page is on its way while this one is merged.
+            var response = try await pull(pages[0])
+            for index in pages.indices {
+                async let following = index + 1 < pages.count ? pull(pages[index + 1]) : nil
+                applied += try await receive(response.batches, from: address, node: nil, kind: "anti-entropy").applied
+                guard let next = try await following else { break }
+                response = next
             }
-            let response: PeerMessage.PullResponse
-            do {
-                response = try await client.post("pull", PeerMessage.Pull(notes: holdings), to: address, as: PeerMessage.PullResponse.self)
-            } catch {
-                await failed(address, error)
-                return applied
-            }
-            applied += try await receive(response.batches, from: address, node: nil, kind: "anti-entropy").applied
+        } catch let error as PeerClient.Failure {
+            await failed(address, error)
+            return nil
         }
         return applied
+    }
+
+    func catchUpRound() async throws {
+        let peers = missed.withLock { missed in
+            defer { missed.removeAll() }
+            return missed
+        }
+        for (address, theirs) in peers {
+            // Having pulled everything the peer held, this hub holds its newest too.
+            if try await synchronize(with: address) != nil { newest.advance(to: theirs) }
+        }
+    }
+
+    /// A peer holds a change newer than any here, made longer ago than gossip takes: this hub
+    /// was missed, so it catches up with that peer in the next round.
+    func noteNewest(_ theirs: HLCTimestamp?, at address: PeerAddress) {
+        guard let theirs, theirs > newest.value, clock.now().timeIntervalSince(theirs.date) > 2 * settings.gossipInterval.seconds
+        else { return }
+        missed.withLock { $0[address] = max($0[address] ?? theirs, theirs) }
     }
 
     static func root(of digests: [NoteID: UInt64]) -> UInt64 {
@@ -276,6 +322,7 @@ public final class PeerNetwork: Sendable {
         if let host = hello.host ?? remoteHost, let address = PeerAddress(host: host, port: hello.port) {
             await membership.add(address, name: hello.name, node: node, source: .gossip)
             await membership.reached(address, node: node, name: hello.name)
+            noteNewest(hello.newest, at: address)
         }
         await membership.learn(hello.members)
         return await self.hello()
@@ -286,10 +333,8 @@ public final class PeerNetwork: Sendable {
         try Self.checkSize(gossip.batches)
         let address = await membership.heard(from: node)
         let outcome = try await receive(gossip.batches, from: address, node: node, kind: "gossip")
-        var behind: [PeerMessage.Holding] = []
-        for id in Set(outcome.behind) {
-            behind.append(.init(note: id, have: try await notepad.vector(of: id)))
-        }
+        let held = try await notepad.vectors(of: Array(Set(outcome.behind)))
+        let behind = Set(outcome.behind).map { PeerMessage.Holding(note: $0, have: held[$0] ?? VersionVector()) }
         return PeerMessage.GossipReceipt(applied: outcome.applied, behind: behind)
     }
 
@@ -310,12 +355,7 @@ public final class PeerNetwork: Sendable {
             throw HubError(status: 413, code: "pull_too_large", message: "a pull may name at most \(PeerMessage.pullLimit) notes")
         }
         let address = await membership.heard(from: node)
-        var batches: [NoteBatch] = []
-        for holding in request.notes {
-            if let batch = try await notepad.outgoing(holding.note, beyond: holding.have), !batch.changes.isEmpty {
-                batches.append(batch)
-            }
-        }
+        let batches = try await notepad.outgoing(request.notes.map { ($0.note, $0.have) }).filter { !$0.changes.isEmpty }
         if !batches.isEmpty {
             let changes = batches.reduce(0) { $0 + $1.changes.count }
             metrics.update {
@@ -357,6 +397,7 @@ public final class PeerNetwork: Sendable {
         }
         let lag = newest.map { max(0, now.timeIntervalSince($0.date)) }
         if let lag { metrics.recordLag(lag) }
+        if let newest { self.newest.advance(to: newest) }
         metrics.update {
             $0.changesApplied += outcome.applied
             $0.conflicts += outcome.conflicts
@@ -409,5 +450,16 @@ public final class PeerNetwork: Sendable {
         Status(
             node: identity.id, name: identity.name, port: settings.port, peers: await membership.statuses(),
             metrics: metrics.snapshot(discoverySeconds: await membership.discoverySeconds))
+    }
+}
+
+/// The newest change stamp seen, only ever moving forward.
+final class NewestChange: Sendable {
+    private let stamp = Mutex(HLCTimestamp(rawValue: 0))
+
+    var value: HLCTimestamp { stamp.withLock { $0 } }
+
+    func advance(to candidate: HLCTimestamp) {
+        stamp.withLock { $0 = max($0, candidate) }
     }
 }

@@ -196,7 +196,7 @@ def test_a_hub_with_the_wrong_secret_gets_nothing_and_changes_nothing(cluster):
 
 def test_a_hub_killed_mid_sync_keeps_what_it_acknowledged(cluster):
     a = cluster.hub("hub-a")
-    # Three pulls' worth (500 notes each), so the kill lands between or inside their transactions.
+    # Two pulls' worth (1,000 notes each), so the kill lands between or inside their transactions.
     total = 1_200
     for i in range(total):
         assert api(a, "/api/v1/notes", "POST", {"title": f"Note {i}", "content": ("line %d\n" % i) * 50, "shared": True})[0] == 201

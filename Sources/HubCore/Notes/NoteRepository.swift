@@ -89,6 +89,13 @@ public protocol NoteRepository: Sendable {
     func note(_ id: NoteID) async throws -> Note?
     /// The note's changes in the order this hub applied them, up to and including `version`.
     func changes(of id: NoteID, through version: Int?) async throws -> [NoteChange]
+    /// Several notes at once (those that exist), for the peer network's batches.
+    func notes(_ ids: [NoteID]) async throws -> [NoteID: Note]
+    /// Several notes' whole histories at once, each in the order this hub applied them.
+    func changes(of ids: [NoteID]) async throws -> [NoteID: [NoteChange]]
+    /// What this hub holds of each note (the latest clock per node), without reading the
+    /// changes themselves; notes it does not have are left out.
+    func vectors(of ids: [NoteID]) async throws -> [NoteID: VersionVector]
     /// Whether a change with this stamp was applied to the note already (from a peer or an import).
     func contains(_ stamp: ChangeStamp, in note: NoteID) async throws -> Bool
     func versions(of id: NoteID) async throws -> [NoteVersionSummary]
