@@ -8,13 +8,15 @@ import Glibc
 /// Files that must survive a crash whole: written to a temporary file, synced, then renamed or
 /// linked into place, so a reader sees the old contents or the new, never a torn mix.
 public enum DurableFile {
-    /// Replaces `path` with `bytes` atomically.
-    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws(PosixError) {
+    /// Replaces `path` with `bytes` atomically. With `sync: false` the file is not synced
+    /// before the rename: for callers that write many files and then sync them all at once with
+    /// `PosixPath.syncFileSystem(containing:)` before they rely on any of them.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, sync: Bool = true) throws(PosixError) {
         let temporary = "\(path).\(UUID().uuidString).tmp"
         do {
             let file = try PosixFile(path: temporary, mode: .createNew)
             try file.write(ByteBuffer(bytes: bytes), at: 0)
-            try file.sync()
+            if sync { try file.sync() }
         } catch {
             unlink(temporary)
             throw error

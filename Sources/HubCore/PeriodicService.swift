@@ -39,6 +39,8 @@ public struct PeriodicService: Service {
             while !Task.isCancelled {
                 do {
                     try await round()
+                } catch is CancellationError {
+                    break  // shutting down: the round was cut short on purpose
                 } catch {
                     logger.warning("\(name) failed", metadata: ["error": "\(error)"])
                 }

@@ -205,6 +205,15 @@ public enum PosixPath {
         close(fd)
     }
 
+    /// Flushes every written file of the file system holding `path` to disk, with one
+    /// `syncfs` instead of an `fsync` per file.
+    public static func syncFileSystem(containing path: String) throws(PosixError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PosixError(operation: "open", path: path) }
+        defer { close(fd) }
+        guard syncfs(fd) == 0 else { throw PosixError(operation: "syncfs", path: path) }
+    }
+
     /// Names of the entries in a directory (without `.` and `..`); empty when it does not exist.
     public static func contents(of directory: String) -> [String] {
         entries(of: directory).map(\.name)

@@ -8,9 +8,14 @@ import Synchronization
 /// process, an import) is never edited over.
 final class NoteDocumentCache: Sendable {
     fileprivate struct State {
-        var documents: [NoteID: NoteDocument] = [:]
-        /// Least recently used first.
-        var order: [NoteID] = []
+        /// Each document with the use that put it there.
+        var documents: [NoteID: (document: NoteDocument, use: Int)] = [:]
+        /// Uses, oldest first, from `head` on. An entry whose use is no longer its document's
+        /// (the document was taken or put again since) is skipped: every operation stays O(1)
+        /// amortised, however many notes a peer's catch-up brings.
+        var uses: [(id: NoteID, use: Int)] = []
+        var head = 0
+        var nextUse = 0
         var storedCharacters = 0
     }
 
@@ -37,24 +42,38 @@ final class NoteDocumentCache: Sendable {
         state.withLock { state in
             state.remove(document.id)
             guard document.text.storedCount <= capacity else { return }
-            state.documents[document.id] = document
-            state.order.append(document.id)
+            state.nextUse += 1
+            state.documents[document.id] = (document, state.nextUse)
+            state.uses.append((document.id, state.nextUse))
             state.storedCharacters += document.text.storedCount
-            while state.storedCharacters > capacity, let oldest = state.order.first { state.remove(oldest) }
+            while state.storedCharacters > capacity, state.head < state.uses.count {
+                let oldest = state.uses[state.head]
+                state.head += 1
+                if state.documents[oldest.id]?.use == oldest.use { state.remove(oldest.id) }
+            }
+            state.compact()
         }
     }
 
     func remove(_ id: NoteID) {
         state.withLock { _ = $0.remove(id) }
     }
+
+    var count: Int { state.withLock { $0.documents.count } }
 }
 
 extension NoteDocumentCache.State {
     @discardableResult
     mutating func remove(_ id: NoteID) -> NoteDocument? {
-        guard let document = documents.removeValue(forKey: id) else { return nil }
-        order.removeAll { $0 == id }
-        storedCharacters -= document.text.storedCount
-        return document
+        guard let entry = documents.removeValue(forKey: id) else { return nil }
+        storedCharacters -= entry.document.text.storedCount
+        return entry.document
+    }
+
+    /// Drops skipped and stale uses once they outnumber the live ones.
+    mutating func compact() {
+        guard uses.count - head > 2 * documents.count + 64 || head > uses.count / 2 + 64 else { return }
+        uses = uses[head...].filter { documents[$0.id]?.use == $0.use }
+        head = 0
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import Logging
+import Synchronization
 
 /// Keeps the shared notes as files under `NOTEPAD_STORAGE_PATH` in the original guide's layout:
 /// `notes/{note_id}.json` (the current version with its number) and `sync_log.json`, each
@@ -13,14 +14,20 @@ import Logging
 /// `NotepadService.reconcileMirror` rewrites what changed since the last flush (`.mirrored`
 /// records when that was).
 public actor NoteMirror {
-    let directory: String
+    /// What saves hand over, behind a lock of its own rather than the actor: a save or a peer's
+    /// batch queues its notes without waiting for a flush that is writing thousands of files.
+    private struct Queue {
+        /// The newest version written or queued per note, so an older state is never put back.
+        var newest: [NoteID: Int] = [:]
+        var pending: [NoteID: Note] = [:]
+        var removals: Set<NoteID> = []
+        var syncLog: [SyncLogEntry] = []
+        var syncLogChanged = false
+    }
+
+    nonisolated let directory: String
     private let logger: Logger
-    /// The newest version written per note, so an older state is never put back.
-    private var written: [NoteID: Int] = [:]
-    private var pending: [NoteID: Note] = [:]
-    private var removals: Set<NoteID> = []
-    private var syncLog: [SyncLogEntry]
-    private var syncLogChanged = false
+    private let queue: Mutex<Queue>
     private static let syncLogLimit = 500
 
     /// Creates the directories; an unwritable path is a configuration error.
@@ -35,30 +42,38 @@ public actor NoteMirror {
         guard access(directory + "/notes", W_OK) == 0 else {
             throw ConfigurationError(setting: "NOTEPAD_STORAGE_PATH", problem: "is not writable: \(directory)")
         }
-        syncLog = (try? Data(contentsOf: URL(fileURLWithPath: directory + "/sync_log.json")))
+        let syncLog = (try? Data(contentsOf: URL(fileURLWithPath: directory + "/sync_log.json")))
             .flatMap { try? NoteFile.decoder.decode([SyncLogEntry].self, from: $0) } ?? []
+        queue = Mutex(Queue(syncLog: syncLog))
     }
 
-    public func path(of id: NoteID) -> String { "\(directory)/notes/\(id).json" }
+    public nonisolated func path(of id: NoteID) -> String { "\(directory)/notes/\(id).json" }
 
     /// Queues the note's file to match its state: shared, live notes have one.
-    public func update(_ note: Note) {
-        guard (pending[note.id]?.version ?? written[note.id] ?? 0) < note.version else { return }
-        pending[note.id] = note
+    public nonisolated func update(_ note: Note) {
+        queue.withLock { queue in
+            guard queue.newest[note.id, default: 0] < note.version else { return }
+            queue.newest[note.id] = note.version
+            queue.pending[note.id] = note
+        }
     }
 
     /// Queues the removal of a purged note's file.
-    public func remove(_ id: NoteID) {
-        pending[id] = nil
-        written[id] = .max
-        removals.insert(id)
+    public nonisolated func remove(_ id: NoteID) {
+        queue.withLock { queue in
+            queue.pending[id] = nil
+            queue.newest[id] = .max
+            queue.removals.insert(id)
+        }
     }
 
     /// Queues an entry of `sync_log.json` (which keeps the latest entries).
-    public func log(_ entry: SyncLogEntry) {
-        syncLog.append(entry)
-        if syncLog.count > Self.syncLogLimit { syncLog.removeFirst(syncLog.count - Self.syncLogLimit) }
-        syncLogChanged = true
+    public nonisolated func log(_ entries: [SyncLogEntry]) {
+        queue.withLock { queue in
+            queue.syncLog.append(contentsOf: entries)
+            if queue.syncLog.count > Self.syncLogLimit { queue.syncLog.removeFirst(queue.syncLog.count - Self.syncLogLimit) }
+            queue.syncLogChanged = true
+        }
     }
 
     /// When the last flush began: everything recorded before then is on disk.
@@ -67,33 +82,44 @@ public actor NoteMirror {
             .flatMap { try? Date($0.trimmingCharacters(in: .whitespacesAndNewlines), strategy: .iso8601) }
     }
 
-    /// Writes what is queued.
+    /// Writes what is queued (one flush at a time: the actor's part).
     public func flush() {
-        guard !pending.isEmpty || !removals.isEmpty || syncLogChanged else { return }
         let started = Date()
-        let notes = pending
-        pending.removeAll()
+        let (notes, removals, syncLog) = queue.withLock { queue in
+            defer {
+                queue.pending.removeAll()
+                queue.removals.removeAll()
+                queue.syncLogChanged = false
+            }
+            return (queue.pending, queue.removals, queue.syncLogChanged ? queue.syncLog : nil)
+        }
+        guard !notes.isEmpty || !removals.isEmpty || syncLog != nil else { return }
         for (id, note) in notes {
             do {
                 if note.isShared && !note.isDeleted {
-                    try DurableFile.write(try NoteFile.encoder.encode(NoteFile(note)), to: path(of: id))
+                    try DurableFile.write(try NoteFile.encoder.encode(NoteFile(note)), to: path(of: id), sync: false)
                 } else {
                     try PosixPath.remove(path(of: id))
                 }
-                written[id] = note.version
             } catch {
                 logger.warning("could not mirror a note", metadata: ["note": "\(id)", "error": "\(error)"])
             }
         }
         for id in removals { try? PosixPath.remove(path(of: id)) }
-        removals.removeAll()
-        if syncLogChanged {
+        if let syncLog {
             do {
-                try DurableFile.write(try NoteFile.encoder.encode(syncLog), to: directory + "/sync_log.json")
-                syncLogChanged = false
+                try DurableFile.write(try NoteFile.encoder.encode(syncLog), to: directory + "/sync_log.json", sync: false)
             } catch {
                 logger.warning("could not write the sync log", metadata: ["error": "\(error)"])
             }
+        }
+        // One sync for the whole flush (a catch-up from a peer writes thousands of files), before
+        // the marker that says everything up to `started` is on disk.
+        do {
+            try PosixPath.syncFileSystem(containing: directory)
+        } catch {
+            logger.warning("could not sync the note mirror", metadata: ["error": "\(error)"])
+            return
         }
         try? DurableFile.write(Array(started.formatted(.iso8601).utf8), to: directory + "/.mirrored")
     }

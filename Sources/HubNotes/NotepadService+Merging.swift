@@ -155,12 +155,12 @@ extension NotepadService {
         case .peer(let peer):
             await didChange(run.note, run.changes, by: nil, event: .applied)
             let last = run.changes[run.changes.count - 1]
-            await journal.record(.init(
+            journal.record(.init(
                 at: clock.now(), event: .applied, peer: peer, note: run.note.id, version: run.note.version, node: last.stamp.node,
                 author: last.author, changes: run.changes.count,
                 summary: run.changes.count == 1 ? last.summary : "\(run.changes.count) changes, up to version \(run.note.version)"))
             if run.conflicts > 0 {
-                await journal.record(.init(
+                journal.record(.init(
                     at: clock.now(), event: .conflict, peer: peer, note: run.note.id, version: run.note.version,
                     summary: "\(run.conflicts) concurrent register write(s) settled by (clock, node); the text kept both sides"))
             }
@@ -232,7 +232,7 @@ extension NotepadService {
         var after: NoteID?
         while true {
             let batch = try await notes.changed(since: since, after: after, limit: 1_000)
-            for note in batch { await mirror.update(note) }
+            for note in batch { mirror.update(note) }
             await mirror.flush()
             guard batch.count == 1_000 else { return }
             after = batch.last?.id

@@ -154,7 +154,7 @@ public struct NotepadService: Sendable {
         let purged = try await notes.purge(deletedBefore: clock.now().addingTimeInterval(-NoteLimits.trashRetention))
         for id in purged {
             documents.remove(id)
-            await mirror.remove(id)
+            mirror.remove(id)
         }
         return purged.count
     }
@@ -264,13 +264,13 @@ public struct NotepadService: Sendable {
     /// sync log and (for changes made here) the peer network.
     func didChange(_ note: Note, _ changes: [NoteChange], by user: UserID?, event: SyncLogEntry.Event) async {
         analytics.record(.edited(note.id, by: user))
-        await mirror.update(note)
+        mirror.update(note)
         let touchesSharing = changes.contains { $0.operations.contains { if case .shared = $0 { true } else { false } } }
         guard note.isShared || touchesSharing else { return }
         if event == .local || event == .imported {
             feed.publish(.init(note: note.id, version: note.version, count: changes.count, newest: changes.map(\.stamp.clock).max()!))
             for (offset, change) in changes.enumerated() {
-                await journal.record(.init(
+                journal.record(.init(
                     at: clock.now(), event: event, note: note.id, version: note.version - changes.count + 1 + offset,
                     node: change.stamp.node, author: change.author, summary: change.summary))
             }

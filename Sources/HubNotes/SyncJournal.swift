@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import Logging
+import Synchronization
 
 /// Where sync log entries go: buffered, then written together to the database (the log's
 /// record, `GET /api/v1/sync/log`) and to the mirror's `sync_log.json`, so logging a batch never
@@ -9,7 +10,8 @@ public actor SyncJournal {
     private let repository: (any SyncLogRepository)?
     private let mirror: NoteMirror
     private let logger: Logger
-    private var pending: [SyncLogEntry] = []
+    /// Behind its own lock, so recording never waits for a flush in progress.
+    private let pending = Mutex<[SyncLogEntry]>([])
     private var appendedSinceTrim = 0
     /// How many entries the database keeps.
     static let retained = 10_000
@@ -20,15 +22,17 @@ public actor SyncJournal {
         self.logger = logger
     }
 
-    public func record(_ entry: SyncLogEntry) {
-        pending.append(entry)
+    public nonisolated func record(_ entry: SyncLogEntry) {
+        pending.withLock { $0.append(entry) }
     }
 
     public func flush() async {
-        guard !pending.isEmpty else { return }
-        let entries = pending
-        pending.removeAll()
-        for entry in entries { await mirror.log(entry) }
+        let entries = pending.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        guard !entries.isEmpty else { return }
+        mirror.log(entries)
         guard let repository else { return }
         do {
             try await repository.append(entries)

@@ -227,7 +227,7 @@ public final class PeerNetwork: Sendable {
             $0.changesSent += changes
         }
         await membership.record(.sent, with: address)
-        await notepad.journal.record(.init(
+        notepad.journal.record(.init(
             at: clock.now(), event: .sent, peer: await label(address), notes: batches.count, changes: changes,
             summary: "gossip: \(changes) change(s) of \(batches.count) note(s); \(receipt.applied) new there"))
         return receipt
@@ -251,6 +251,7 @@ public final class PeerNetwork: Sendable {
             return !busy
         }) else { return nil }
         defer { synchronizing.withLock { $0 = false } }
+        logger.info("TIMING sync start")
         let mine = try await notepad.notes.syncDigests()
         let answer: PeerMessage.Digest
         do {
@@ -267,6 +268,8 @@ public final class PeerNetwork: Sendable {
         }
         guard !pages.isEmpty else { return 0 }
         @Sendable func pull(_ page: [NoteID]) async throws -> PeerMessage.PullResponse {
+            let t0 = ContinuousClock.now
+            defer { logger.info("TIMING pull", metadata: ["d": "\(ContinuousClock.now - t0)"]) }
             let held = try await notepad.vectors(of: page)
             let holdings = page.map { PeerMessage.Holding(note: $0, have: held[$0] ?? VersionVector()) }
             return try await client.post("pull", PeerMessage.Pull(notes: holdings), to: address, as: PeerMessage.PullResponse.self)
@@ -277,7 +280,9 @@ public final class PeerNetwork: Sendable {
             var response = try await pull(pages[0])
             for index in pages.indices {
                 async let following = index + 1 < pages.count ? pull(pages[index + 1]) : nil
+                let t1 = ContinuousClock.now
                 applied += try await receive(response.batches, from: address, node: nil, kind: "anti-entropy").applied
+                logger.info("TIMING merge", metadata: ["d": "\(ContinuousClock.now - t1)"])
                 guard let next = try await following else { break }
                 response = next
             }
@@ -363,7 +368,7 @@ public final class PeerNetwork: Sendable {
                 $0.changesSent += changes
             }
             if let address { await membership.record(.sent, with: address) }
-            await notepad.journal.record(.init(
+            notepad.journal.record(.init(
                 at: clock.now(), event: .sent, peer: address.map { "\($0)" } ?? node.rawValue, notes: batches.count, changes: changes,
                 summary: "anti-entropy: \(changes) change(s) of \(batches.count) note(s) the peer lacked"))
         }
@@ -381,7 +386,7 @@ public final class PeerNetwork: Sendable {
         metrics.update { $0.batchesReceived += 1 }
         if let address { await membership.record(.received, with: address) }
         if changes > 0 {
-            await notepad.journal.record(.init(
+            notepad.journal.record(.init(
                 at: clock.now(), event: .received, peer: peer, notes: batches.count, changes: changes,
                 summary: "\(kind): \(changes) change(s) of \(batches.count) note(s)"))
         }
@@ -389,7 +394,7 @@ public final class PeerNetwork: Sendable {
         let now = clock.now()
         for (note, reason) in outcome.refused {
             logger.warning("refused a peer's change", metadata: ["peer": "\(peer)", "note": "\(note)", "reason": "\(reason)"])
-            await notepad.journal.record(.init(at: now, event: .refused, peer: peer, note: note, summary: reason))
+            notepad.journal.record(.init(at: now, event: .refused, peer: peer, note: note, summary: reason))
         }
         var newest: HLCTimestamp?
         for batch in batches where outcome.versions[batch.note] != nil {
@@ -421,7 +426,7 @@ public final class PeerNetwork: Sendable {
     public func refused(_ reason: String, from remote: String) async {
         metrics.update { $0.refused += 1 }
         logger.warning("refused a peer request", metadata: ["from": "\(remote)", "reason": "\(reason)"])
-        await notepad.journal.record(.init(at: clock.now(), event: .refused, peer: remote, summary: reason))
+        notepad.journal.record(.init(at: clock.now(), event: .refused, peer: remote, summary: reason))
     }
 
     private func label(_ address: PeerAddress) async -> String {

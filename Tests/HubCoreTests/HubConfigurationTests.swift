@@ -24,7 +24,8 @@ import Testing
     @Test func readsDesignNames() throws {
         let configuration = try configuration([
             "HUB_PORT": "9000", "HUB_HOST": "0.0.0.0", "UPLOAD_DIR": "/srv/videos", "MAX_UPLOAD_BYTES": "1024",
-            "P2P_PEERS": "a:1, b:2", "P2P_ENABLED": "true",
+            "P2P_PEERS": "a:1, b:2", "P2P_ENABLED": "true", "P2P_SECRET": "sixteen-chars-or-more", "P2P_FANOUT": "4",
+            "P2P_GOSSIP_INTERVAL_MS": "50", "P2P_ANTI_ENTROPY_INTERVAL_MS": "5000", "P2P_MDNS": "false",
         ])
         #expect(configuration.port == 9000)
         #expect(configuration.host == "0.0.0.0")
@@ -32,6 +33,8 @@ import Testing
         #expect(configuration.maxUploadBytes == 1024)
         #expect(configuration.peers.seeds == ["a:1", "b:2"])
         #expect(configuration.peers.enabled)
+        #expect(configuration.peers.fanout == 4 && configuration.peers.gossipInterval == .milliseconds(50))
+        #expect(configuration.peers.antiEntropyInterval == .seconds(5) && !configuration.peers.multicastDNS)
     }
 
     @Test(arguments: [
@@ -47,6 +50,15 @@ import Testing
         (["LOG_LEVEL": "loud"], "LOG_LEVEL"),
         (["SHUTDOWN_GRACE_SECONDS": "-1"], "SHUTDOWN_GRACE_SECONDS"),
         (["UPLOAD_EXPIRY_SECONDS": "0"], "UPLOAD_EXPIRY_SECONDS"),
+        (["P2P_ENABLED": "true", "HUB_HOST": "0.0.0.0"], "P2P_SECRET"),
+        (["P2P_ENABLED": "true", "HUB_HOST": "10.0.0.2"], "P2P_SECRET"),
+        (["P2P_SECRET": "short"], "P2P_SECRET"),
+        (["P2P_FANOUT": "0"], "P2P_FANOUT"),
+        (["P2P_FANOUT": "65"], "P2P_FANOUT"),
+        (["P2P_GOSSIP_INTERVAL_MS": "5"], "P2P_GOSSIP_INTERVAL_MS"),
+        (["P2P_ANTI_ENTROPY_INTERVAL_MS": "abc"], "P2P_ANTI_ENTROPY_INTERVAL_MS"),
+        (["P2P_NODE_NAME": "has.dots"], "P2P_NODE_NAME"),
+        (["P2P_MDNS": "perhaps"], "P2P_MDNS"),
     ])
     func badSettingsNameTheSetting(environment: [String: String], setting: String) {
         #expect {

@@ -295,7 +295,17 @@ def test_the_peer_port_refuses_unsigned_stale_and_malformed_requests(cluster):
     assert status == 401 and "signature" in body["error"]["message"]
 
 
-def test_p2p_off_loopback_needs_a_secret(binary, tmp_path):
-    hub = Hub(binary, str(tmp_path), extra_env={"P2P_ENABLED": "true", "HUB_HOST": "0.0.0.0", "P2P_PORT": str(free_port())})
+@pytest.mark.parametrize("env, setting", [
+    ({"HUB_HOST": "0.0.0.0"}, "P2P_SECRET"),
+    ({"P2P_PEERS": "127.0.0.1:6881,nonsense"}, "P2P_PEERS"),
+    ({"P2P_SECRET": "short"}, "P2P_SECRET"),
+    ({"P2P_FANOUT": "0"}, "P2P_FANOUT"),
+    ({"P2P_PORT": "same"}, "P2P_PORT"),
+])
+def test_bad_peer_settings_stop_the_hub_with_one_line(binary, tmp_path, env, setting):
+    hub = Hub(binary, str(tmp_path), extra_env={"P2P_ENABLED": "true", "P2P_PORT": str(free_port())})
+    hub.env.update(env)
+    if env.get("P2P_PORT") == "same":
+        hub.env["P2P_PORT"] = hub.env["HUB_PORT"]
     result = hub.cli("serve", check=False)
-    assert result.returncode == 78 and "P2P_SECRET" in result.stderr and result.stderr.count("\n") == 1
+    assert result.returncode == 78 and setting in result.stderr and result.stderr.count("\n") == 1, result.stderr
