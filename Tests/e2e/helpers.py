@@ -2,6 +2,7 @@ import base64
 import http.client
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -14,6 +15,26 @@ def request(url, method="GET", headers=None, data=None):
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read()
+
+
+def api(hub, path, method="GET", body=None, token=None):
+    """(status, decoded JSON or None) of a JSON API call on `hub` as its admin (or `token`)."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    status, _, raw = hub.request(path, method, headers, data, token=token)
+    return status, (json.loads(raw) if raw else None)
+
+
+def eventually(predicate, timeout=30, interval=0.05, message="timed out"):
+    """Waits for what the hub does a moment later (mirror flushes, gossip rounds); returns the
+    predicate's first truthy value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, message
+        time.sleep(interval)
 
 
 def tus_headers(**extra):

@@ -12,19 +12,10 @@ import uuid
 
 import pytest
 
+from helpers import eventually
 from hubbench import Hub, free_port
 
 SECRET = "a-cluster-secret-for-tests-0123456789"
-
-
-def eventually(predicate, timeout=30, message="timed out"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, message
-        time.sleep(0.1)
 
 
 def test_a_standard_mdns_browser_and_the_hub_see_each_other(binary, tmp_path):

@@ -8,22 +8,8 @@ import socket
 import subprocess
 import time
 
+from helpers import api, eventually
 from hubbench import Hub
-
-
-def eventually(predicate, timeout=10):
-    """The mirror is written a moment after a save (it batches); wait for it."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def api(hub, path, method="GET", body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data is not None else {}
-    status, _, raw = hub.request(path, method, headers, data, token=token)
-    return status, (json.loads(raw) if raw else None)
 
 
 def notes_cli(hub, *args, stdin=None, check=True):

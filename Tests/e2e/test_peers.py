@@ -10,26 +10,10 @@ import time
 
 import pytest
 
+from helpers import api, eventually
 from hubbench import Hub, free_port
 
 SECRET = "a-cluster-secret-for-tests-0123456789"
-
-
-def eventually(predicate, timeout=30, message="timed out"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
-
-
-def api(hub, path, method="GET", body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data is not None else {}
-    status, _, raw = hub.request(path, method, headers, data, token=token)
-    return status, (json.loads(raw) if raw else None)
 
 
 class Cluster:
