@@ -94,7 +94,8 @@ public struct HubConfiguration: Sendable {
             self.s3 = nil
         }
         self.notepadStoragePath = settings.string("notepad.storage.path") ?? "./community_notes"
-        let hostname = ProcessInfo.processInfo.hostName
+        // The host's short name: an FQDN's dots cannot be in an mDNS instance name.
+        let hostname = String(ProcessInfo.processInfo.hostName.prefix { $0 != "." }.prefix(40))
         self.peers = PeerSettings(
             enabled: try settings.bool("p2p.enabled", env: "P2P_ENABLED") ?? false,
             port: try settings.port("p2p.port", env: "P2P_PORT") ?? 6881,

@@ -146,6 +146,12 @@ def test_private_notes_never_leave_their_hub(cluster):
     assert note_on(b, private["id"]) is None
     database = database_bytes(b)
     assert b"only-on-hub-a-3f9c" not in database and private["id"].encode() not in database
+    # Shared later, it travels with its whole history.
+    assert api(a, f"/api/v1/notes/{private['id']}", "PATCH", {"content": "only-on-hub-a-3f9c, now for everyone"})[0] == 200
+    assert api(a, f"/api/v1/notes/{private['id']}/share", "POST")[0] == 200
+    copy = eventually(lambda: note_on(b, private["id"]))
+    assert copy["version"] == 3 and copy["content"] == "only-on-hub-a-3f9c, now for everyone"
+    assert api(b, f"/api/v1/notes/{private['id']}/versions/1")[1]["content"] == "only-on-hub-a-3f9c"
 
 
 def test_a_stopped_hub_catches_up_when_it_returns(cluster):
