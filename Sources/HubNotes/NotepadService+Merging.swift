@@ -48,7 +48,14 @@ extension NotepadService {
         guard !prepared.isEmpty else { return outcome }
         do {
             try await notes.record(prepared.map { ($0.changes, $0.note) }, at: clock.now())
-            for run in prepared { await finish(run, from: source, into: &outcome) }
+            // A catch-up of thousands of notes is one line of the log, not thousands.
+            let itemised = prepared.count <= Self.itemisedNotes
+            for run in prepared { await finish(run, from: source, itemised: itemised, into: &outcome) }
+            if !itemised, case .peer(let peer) = source {
+                journal.record(.init(
+                    at: clock.now(), event: .applied, peer: peer, notes: prepared.count, changes: outcome.applied,
+                    summary: "\(outcome.applied) changes of \(prepared.count) notes"))
+            }
         } catch NoteRepositoryError.versionConflict {
             // A save landed on one of these notes meanwhile: the prepared documents are stale.
             for run in prepared { documents.remove(run.note.id) }
@@ -59,7 +66,7 @@ extension NotepadService {
                     else { break }
                     do {
                         try await notes.record([(retry.changes, retry.note)], at: clock.now())
-                        await finish(retry, from: source, into: &outcome)
+                        await finish(retry, from: source, itemised: true, into: &outcome)
                         break
                     } catch NoteRepositoryError.versionConflict where attempt < 8 {
                         documents.remove(run.note.id)
@@ -144,7 +151,10 @@ extension NotepadService {
         return nil
     }
 
-    private func finish(_ run: Prepared, from source: MergeSource, into outcome: inout MergeOutcome) async {
+    /// Up to how many notes a merge logs one `applied` entry each.
+    static let itemisedNotes = 20
+
+    private func finish(_ run: Prepared, from source: MergeSource, itemised: Bool, into outcome: inout MergeOutcome) async {
         documents.put(run.document)
         outcome.applied += run.changes.count
         outcome.versions[run.note.id] = (run.note.version - run.changes.count + 1)...run.note.version
@@ -155,10 +165,12 @@ extension NotepadService {
         case .peer(let peer):
             await didChange(run.note, run.changes, by: nil, event: .applied)
             let last = run.changes[run.changes.count - 1]
-            journal.record(.init(
-                at: clock.now(), event: .applied, peer: peer, note: run.note.id, version: run.note.version, node: last.stamp.node,
-                author: last.author, changes: run.changes.count,
-                summary: run.changes.count == 1 ? last.summary : "\(run.changes.count) changes, up to version \(run.note.version)"))
+            if itemised {
+                journal.record(.init(
+                    at: clock.now(), event: .applied, peer: peer, note: run.note.id, version: run.note.version, node: last.stamp.node,
+                    author: last.author, changes: run.changes.count,
+                    summary: run.changes.count == 1 ? last.summary : "\(run.changes.count) changes, up to version \(run.note.version)"))
+            }
             if run.conflicts > 0 {
                 journal.record(.init(
                     at: clock.now(), event: .conflict, peer: peer, note: run.note.id, version: run.note.version,
