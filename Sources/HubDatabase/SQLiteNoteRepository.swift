@@ -28,6 +28,29 @@ public struct SQLiteNoteRepository: NoteRepository {
         }
     }
 
+    public func changes(of id: NoteID, after version: Int) async throws -> [NoteChange] {
+        try await writer.read { db in
+            try Self.changes(
+                db, sql: "SELECT noteID, node, clock, author, operations FROM noteChange WHERE noteID = ? AND version > ? ORDER BY version",
+                arguments: [id.rawValue, version]
+            )[id] ?? []
+        }
+    }
+
+    public func vector(of id: NoteID, through version: Int) async throws -> VersionVector {
+        try await writer.read { db in
+            var vector = VersionVector()
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT node, MAX(clock) AS clock FROM noteChange WHERE noteID = ? AND version <= ? GROUP BY node",
+                arguments: [id.rawValue, version])
+            while let row = try rows.next() {
+                guard let node = NodeID(row["node"] as String) else { continue }
+                vector.record(ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node))
+            }
+            return vector
+        }
+    }
+
     public func notes(_ ids: [NoteID]) async throws -> [NoteID: Note] {
         try await writer.read { db in
             var notes: [NoteID: Note] = [:]
@@ -188,9 +211,10 @@ public struct SQLiteNoteRepository: NoteRepository {
         }
     }
 
-    public func syncDigests() async throws -> [NoteID: UInt64] {
+    public func syncDigests(excludingDeletedBefore date: Date) async throws -> [NoteID: UInt64] {
         try await writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, syncDigest FROM note WHERE published")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, syncDigest FROM note WHERE published AND (deletedAt IS NULL OR deletedAt >= ?)", arguments: [date])
             var digests: [NoteID: UInt64] = [:]
             while let row = try rows.next() {
                 guard let id = NoteID(row["id"] as String) else { continue }

@@ -187,7 +187,18 @@ extension NotepadService {
     /// unsharing, so peers hide it, and no further: what its owner writes after stays here.
     public func outgoing(_ id: NoteID, from version: Int = 1, beyond have: VersionVector? = nil) async throws -> NoteBatch? {
         guard let note = try await notes.note(id) else { return nil }
+        // The common case, a shared note's latest changes, reads only those (and the vector
+        // of the versions before them), however long the note's history.
+        if have == nil, note.isShared, version > 1 {
+            let base = try await notes.vector(of: id, through: version - 1)
+            return NoteBatch(note: id, base: base, changes: try await notes.changes(of: id, after: version - 1))
+        }
         return Self.offer(note, history: try await notes.changes(of: id, through: nil), from: version, beyond: have)
+    }
+
+    /// Every note peers may hold, with its digest: anti-entropy's summary.
+    public func syncDigests() async throws -> [NoteID: UInt64] {
+        try await notes.syncDigests(excludingDeletedBefore: clock.now().addingTimeInterval(-NoteLimits.trashRetention + 86_400))
     }
 
     /// `outgoing(_:beyond:)` for many notes at once (an anti-entropy pull), read in two queries.

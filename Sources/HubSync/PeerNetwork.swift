@@ -252,7 +252,7 @@ public final class PeerNetwork: Sendable {
         }) else { return nil }
         defer { synchronizing.withLock { $0 = false } }
         logger.info("TIMING sync start")
-        let mine = try await notepad.notes.syncDigests()
+        let mine = try await notepad.syncDigests()
         let answer: PeerMessage.Digest
         do {
             answer = try await client.post(
@@ -347,7 +347,7 @@ public final class PeerNetwork: Sendable {
     /// every shared note's digest.
     public func digest(_ request: PeerMessage.Digest, from node: NodeID) async throws -> PeerMessage.Digest {
         _ = await membership.heard(from: node)
-        let mine = try await notepad.notes.syncDigests()
+        let mine = try await notepad.syncDigests()
         let root = Self.root(of: mine)
         guard root != request.root || mine.count != request.count else { return PeerMessage.Digest(root: root, count: mine.count) }
         return PeerMessage.Digest(

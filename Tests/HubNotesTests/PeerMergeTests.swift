@@ -27,7 +27,7 @@ struct PeerMergeTests {
         #expect(try await there.database.notes.note(note.id)?.content == "one\ntwo\n")
         // Repeats change nothing.
         #expect(try await there.service.merge([missing, second], from: .peer("here")).applied == 0)
-        #expect(try await here.database.notes.syncDigests() == (try await there.database.notes.syncDigests()))
+        #expect(try await here.service.syncDigests() == (try await there.service.syncDigests()))
     }
 
     @Test func onlyTheHomeHubSharesUnsharesOrDeletes() async throws {
@@ -60,7 +60,7 @@ struct PeerMergeTests {
         let secret = try await pad.service.create(NoteEdit(title: "Diary", content: "mine"), by: pad.alice)
         #expect(try await pad.service.outgoing(secret.id) == nil)
         #expect(try await pad.service.outgoing(secret.id, beyond: VersionVector()) == nil)
-        #expect(try await pad.database.notes.syncDigests()[secret.id] == nil)
+        #expect(try await pad.service.syncDigests()[secret.id] == nil)
 
         let note = try await pad.service.create(NoteEdit(title: "Was shared", content: "public", shared: true), by: pad.alice)
         _ = try await pad.service.setShared(note.id, false, by: pad.alice)
@@ -71,6 +71,24 @@ struct PeerMergeTests {
         // Shared again: the whole history goes.
         _ = try await pad.service.setShared(note.id, true, by: pad.alice)
         #expect(try await pad.service.outgoing(note.id, beyond: VersionVector())?.changes.count == 4)
+    }
+
+    @Test func notesAboutToBePurgedLeaveTheDigestsSoNoHubPullsThemBack() async throws {
+        let pad = try TestNotepad()
+        let note = try await pad.service.create(NoteEdit(title: "Old", content: "gone soon", shared: true), by: pad.alice)
+        try await pad.service.delete(note.id, by: pad.alice)
+        #expect(try await pad.service.syncDigests()[note.id] != nil, "a deletion travels like any change")
+        pad.clock.advance(by: NoteLimits.trashRetention - 86_400 / 2)
+        #expect(try await pad.service.syncDigests()[note.id] == nil)
+    }
+
+    @Test func gossipSendsOnlyTheLatestChangesWithTheirBase() async throws {
+        let pad = try TestNotepad()
+        let note = try await pad.service.create(NoteEdit(title: "Long", content: "1", shared: true), by: pad.alice)
+        for text in ["1 2", "1 2 3", "1 2 3 4"] { _ = try await pad.service.edit(note.id, NoteEdit(content: text), baseVersion: nil, by: pad.alice) }
+        let history = try await pad.database.notes.changes(of: note.id, through: nil)
+        let batch = try #require(try await pad.service.outgoing(note.id, from: 3))
+        #expect(batch.changes == Array(history[2...]) && batch.base == VersionVector(history[..<2].map(\.stamp)))
     }
 
     @Test func concurrentEditsOnTwoHubsKeepBothAndConverge() async throws {
@@ -88,7 +106,7 @@ struct PeerMergeTests {
         let (left, right) = (try #require(try await a.database.notes.note(note.id)), try #require(try await b.database.notes.note(note.id)))
         #expect(left.content == right.content && left.title == right.title && left.version == 3 && right.version == 3)
         #expect(left.content.contains("A's line") && left.content.contains("B's line"))
-        #expect(try await a.database.notes.syncDigests() == (try await b.database.notes.syncDigests()))
+        #expect(try await a.service.syncDigests() == (try await b.service.syncDigests()))
     }
 
     /// Random concurrent histories on three hubs, delivered as gossip in random order with
@@ -163,8 +181,8 @@ struct PeerMergeTests {
             #expect(state.title == states[0].title && state.tags == states[0].tags && state.version == states[0].version, "seed \(seed)")
         }
         #expect(states[0].version == made, "every change is a version on every hub (seed \(seed))")
-        let digests = try await hubs[0].database.notes.syncDigests()
-        for hub in hubs.dropFirst() { #expect(try await hub.database.notes.syncDigests() == digests, "seed \(seed)") }
+        let digests = try await hubs[0].service.syncDigests()
+        for hub in hubs.dropFirst() { #expect(try await hub.service.syncDigests() == digests, "seed \(seed)") }
         // The stored state is the history's: a rebuild from the changes gives the same text.
         let rebuilt = try await hubs[1].service.rebuild(note.id, through: nil)
         #expect(rebuilt.text.text == states[0].content, "seed \(seed)")

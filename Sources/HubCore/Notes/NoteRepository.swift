@@ -89,6 +89,10 @@ public protocol NoteRepository: Sendable {
     func note(_ id: NoteID) async throws -> Note?
     /// The note's changes in the order this hub applied them, up to and including `version`.
     func changes(of id: NoteID, through version: Int?) async throws -> [NoteChange]
+    /// The note's changes after its first `version` versions, in order: what gossip sends.
+    func changes(of id: NoteID, after version: Int) async throws -> [NoteChange]
+    /// What the note's first `version` versions hold: the base of a gossip batch.
+    func vector(of id: NoteID, through version: Int) async throws -> VersionVector
     /// Several notes at once (those that exist), for the peer network's batches.
     func notes(_ ids: [NoteID]) async throws -> [NoteID: Note]
     /// Several notes' whole histories at once, each in the order this hub applied them.
@@ -108,8 +112,9 @@ public protocol NoteRepository: Sendable {
     func record(_ runs: [(changes: [NoteChange], note: Note)], at date: Date) async throws
     /// For the peer network: every note that has ever been shared, with its sync digest (the
     /// XOR of its changes' `ChangeStamp.digest`). Notes never shared are not listed: they never
-    /// leave this hub.
-    func syncDigests() async throws -> [NoteID: UInt64]
+    /// leave this hub; nor are notes deleted before `deletedBefore`, which are about to be
+    /// purged (so a hub that purged one does not pull it back from one that has not yet).
+    func syncDigests(excludingDeletedBefore date: Date) async throws -> [NoteID: UInt64]
     func list(_ query: NoteQuery) async throws -> Page<NoteListing>
     /// Brings the search index up to date with up to `limit` saved notes (only those last saved
     /// before `queuedBefore`, when given); returns how many. Saves only queue their notes for
