@@ -197,26 +197,32 @@ public struct HubDatabase: Sendable {
         migrator.registerMigration("v4: peer network") { db in
             // The hub a note was created on (its sharing and deletion are decided there), whether
             // it was ever shared (then peers may hold it and it is part of anti-entropy), and its
-            // sync digest: the XOR of its changes' stamp digests, compared with peers' to find
-            // the notes that differ.
+            // sync digests: the XOR of its changes' stamp digests, compared with peers' to find
+            // the notes that differ, and the part of it from changes made since the note was
+            // unshared, which peers never get (so the digest offered leaves them out).
             try db.alter(table: "note") { t in
                 t.add(column: "homeNode", .text)
                 t.add(column: "published", .boolean).notNull().defaults(to: false)
                 t.add(column: "syncDigest", .integer).notNull().defaults(to: 0)
+                t.add(column: "privateDigest", .integer).notNull().defaults(to: 0)
             }
-            try db.execute(sql: """
-                UPDATE note SET homeNode = (SELECT node FROM noteChange WHERE noteID = note.id AND version = 1),
-                    published = shared OR EXISTS (SELECT 1 FROM noteChange WHERE noteID = note.id AND summary LIKE '%shared%')
-                """)
-            var digests: [String: UInt64] = [:]
-            let changes = try Row.fetchCursor(db, sql: "SELECT noteID, node, clock FROM noteChange")
+            try db.execute(sql: "UPDATE note SET homeNode = (SELECT node FROM noteChange WHERE noteID = note.id AND version = 1)")
+            var states: [String: SyncDigests] = [:]
+            let shared = try Set(String.fetchAll(db, sql: "SELECT id FROM note WHERE shared"))
+            let changes = try Row.fetchCursor(db, sql: "SELECT noteID, node, clock, operations FROM noteChange ORDER BY noteID, version")
+            let decoder = JSONDecoder()
             while let row = try changes.next() {
                 guard let node = NodeID(row["node"] as String) else { continue }
-                let stamp = ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(bitPattern: row["clock"])), node: node)
-                digests[row["noteID"], default: 0] ^= stamp.digest
+                let id: String = row["noteID"]
+                let change = NoteChange(
+                    note: NoteID(id) ?? NoteID(), stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(bitPattern: row["clock"])), node: node),
+                    author: "", operations: (try? decoder.decode([NoteOperation].self, from: row["operations"] as Data)) ?? [])
+                states[id, default: SyncDigests()].record(change, sharedNow: shared.contains(id))
             }
-            for (id, digest) in digests {
-                try db.execute(sql: "UPDATE note SET syncDigest = ? WHERE id = ?", arguments: [Int64(bitPattern: digest), id])
+            for (id, state) in states {
+                try db.execute(
+                    sql: "UPDATE note SET syncDigest = ?, privateDigest = ?, published = ? WHERE id = ?",
+                    arguments: [Int64(bitPattern: state.all), Int64(bitPattern: state.unshared), state.published, id])
             }
             try db.create(index: "note_published", on: "note", columns: ["published"])
             try db.create(table: "syncLog") { t in

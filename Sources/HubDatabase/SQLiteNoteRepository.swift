@@ -176,14 +176,16 @@ public struct SQLiteNoteRepository: NoteRepository {
                 ])
             guard db.changesCount == 1 else { throw NoteRepositoryError.versionConflict }
         }
-        // The digest is XORed in Swift: SQLite has no XOR, and emulating it with | and & overflows
+        // Digests are XORed in Swift: SQLite has no XOR, and emulating it with | and & overflows
         // its signed integers into floating point.
-        var digest = UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT syncDigest FROM note WHERE id = ?", arguments: [row.id]) ?? 0)
-        for change in changes { digest ^= change.stamp.digest }
-        let sharedEver = changes.contains { $0.operations.contains { if case .shared(true) = $0 { true } else { false } } }
+        let stored = try Row.fetchOne(db, sql: "SELECT syncDigest, privateDigest, published FROM note WHERE id = ?", arguments: [row.id])
+        var digests = SyncDigests(
+            all: UInt64(bitPattern: stored?["syncDigest"] ?? 0), unshared: UInt64(bitPattern: stored?["privateDigest"] ?? 0),
+            published: stored?["published"] ?? false)
+        for change in changes { digests.record(change, sharedNow: note.isShared) }
         try db.execute(
-            sql: "UPDATE note SET syncDigest = ?, published = published OR shared OR ? WHERE id = ?",
-            arguments: [Int64(bitPattern: digest), sharedEver, row.id])
+            sql: "UPDATE note SET syncDigest = ?, privateDigest = ?, published = ? WHERE id = ?",
+            arguments: [Int64(bitPattern: digests.all), Int64(bitPattern: digests.unshared), digests.published, row.id])
         for (offset, change) in changes.enumerated() {
             try db.execute(
                 sql: """
@@ -214,11 +216,12 @@ public struct SQLiteNoteRepository: NoteRepository {
     public func syncDigests(excludingDeletedBefore date: Date) async throws -> [NoteID: UInt64] {
         try await writer.read { db in
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT id, syncDigest FROM note WHERE published AND (deletedAt IS NULL OR deletedAt >= ?)", arguments: [date])
+                db, sql: "SELECT id, syncDigest, privateDigest FROM note WHERE published AND (deletedAt IS NULL OR deletedAt >= ?)",
+                arguments: [date])
             var digests: [NoteID: UInt64] = [:]
             while let row = try rows.next() {
                 guard let id = NoteID(row["id"] as String) else { continue }
-                digests[id] = UInt64(bitPattern: row["syncDigest"])
+                digests[id] = UInt64(bitPattern: row["syncDigest"]) ^ UInt64(bitPattern: row["privateDigest"])
             }
             return digests
         }
@@ -422,5 +425,26 @@ extension Array {
     /// The array in consecutive slices of at most `size` (SQLite bounds a statement's arguments).
     func chunked(by size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+/// A note's sync digests as changes are recorded: the XOR of every change's stamp digest, and of
+/// those made since the note was last unshared while it stays unshared (peers never get them, see
+/// `NotepadService.outgoing`), so the digest offered to peers is `all ^ unshared`.
+struct SyncDigests {
+    var all: UInt64 = 0
+    var unshared: UInt64 = 0
+    var published = false
+
+    /// `sharedNow`: whether the note is shared once these changes are applied.
+    mutating func record(_ change: NoteChange, sharedNow: Bool) {
+        all ^= change.stamp.digest
+        let sharing = change.operations.compactMap { if case .shared(let value) = $0 { value } else { nil } }
+        if sharing.contains(true) { published = true }
+        if !sharing.isEmpty {
+            unshared = 0
+        } else if published, !sharedNow {
+            unshared ^= change.stamp.digest
+        }
     }
 }

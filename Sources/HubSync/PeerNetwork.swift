@@ -251,7 +251,6 @@ public final class PeerNetwork: Sendable {
             return !busy
         }) else { return nil }
         defer { synchronizing.withLock { $0 = false } }
-        logger.info("TIMING sync start")
         let mine = try await notepad.syncDigests()
         let answer: PeerMessage.Digest
         do {
@@ -268,8 +267,6 @@ public final class PeerNetwork: Sendable {
         }
         guard !pages.isEmpty else { return 0 }
         @Sendable func pull(_ page: [NoteID]) async throws -> PeerMessage.PullResponse {
-            let t0 = ContinuousClock.now
-            defer { logger.info("TIMING pull", metadata: ["d": "\(ContinuousClock.now - t0)"]) }
             let held = try await notepad.vectors(of: page)
             let holdings = page.map { PeerMessage.Holding(note: $0, have: held[$0] ?? VersionVector()) }
             return try await client.post("pull", PeerMessage.Pull(notes: holdings), to: address, as: PeerMessage.PullResponse.self)
@@ -280,9 +277,7 @@ public final class PeerNetwork: Sendable {
             var response = try await pull(pages[0])
             for index in pages.indices {
                 async let following = index + 1 < pages.count ? pull(pages[index + 1]) : nil
-                let t1 = ContinuousClock.now
                 applied += try await receive(response.batches, from: address, node: nil, kind: "anti-entropy").applied
-                logger.info("TIMING merge", metadata: ["d": "\(ContinuousClock.now - t1)"])
                 guard let next = try await following else { break }
                 response = next
             }

@@ -68,9 +68,14 @@ struct PeerMergeTests {
         let offered = try #require(try await pad.service.outgoing(note.id, beyond: VersionVector()))
         #expect(offered.changes.count == 2, "up to and including the unsharing, nothing after")
         #expect(offered.changes.last?.operations == [.shared(false)])
+        // The digest peers compare is that of what they can get, so a peer holding all of it
+        // matches and stops asking.
+        #expect(try await pad.service.syncDigests()[note.id] == offered.changes.reduce(0) { $0 ^ $1.stamp.digest })
         // Shared again: the whole history goes.
         _ = try await pad.service.setShared(note.id, true, by: pad.alice)
-        #expect(try await pad.service.outgoing(note.id, beyond: VersionVector())?.changes.count == 4)
+        let everything = try #require(try await pad.service.outgoing(note.id, beyond: VersionVector()))
+        #expect(everything.changes.count == 4)
+        #expect(try await pad.service.syncDigests()[note.id] == everything.changes.reduce(0) { $0 ^ $1.stamp.digest })
     }
 
     @Test func notesAboutToBePurgedLeaveTheDigestsSoNoHubPullsThemBack() async throws {
