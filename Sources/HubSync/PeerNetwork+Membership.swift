@@ -1,0 +1,63 @@
+import Foundation
+import HubCore
+import HubNotes
+import Logging
+
+/// Who the peers are: the ones configured or added, and the failure detector's probes (hellos,
+/// which also carry membership lists and the newest change held).
+extension PeerNetwork {
+    @Sendable func loadPeers() async throws {
+        for seed in settings.seeds { await membership.add(seed, name: nil, source: .configured) }
+        for (name, address) in try await peerStore.all() {
+            if let address = PeerAddress(address) { await membership.add(address, name: name, source: .added) }
+        }
+    }
+
+    /// `POST /api/v1/peers` and `streamhub peers add`: the guide's `register_peer`. Kept across
+    /// restarts and probed at once.
+    public func add(name: String, address: PeerAddress) async throws {
+        try await peerStore.save(name: name, address: address.description, at: clock.now())
+        await membership.add(address, name: name, source: .added)
+        await probe(address, with: await hello())
+    }
+
+    func hello() async -> PeerMessage.Hello {
+        PeerMessage.Hello(
+            node: identity.id, name: identity.name, port: settings.port, host: settings.advertisedHost, members: await membership.members(),
+            newest: newest.value)
+    }
+
+    func probeRound() async {
+        let due = await membership.due()
+        guard !due.isEmpty else { return }
+        let hello = await hello()
+        await withTaskGroup(of: Void.self) { group in
+            for address in due {
+                group.addTask { await self.probe(address, with: hello) }
+            }
+        }
+    }
+
+    func probe(_ address: PeerAddress, with hello: PeerMessage.Hello) async {
+        do {
+            let answer = try await client.post("hello", hello, to: address, as: PeerMessage.Hello.self)
+            guard answer.node != identity.id else {
+                await membership.isOwn(address)
+                return
+            }
+            let isNew = await membership.reached(address, node: answer.node, name: answer.name)
+            await membership.learn(answer.members)
+            // A peer just found, or back after a while: compare notes now rather than at the
+            // next anti-entropy round, so a new or returning hub catches up at once.
+            if isNew { try await synchronize(with: address) } else { noteNewest(answer.newest, at: address) }
+        } catch {
+            await failed(address, error)
+        }
+    }
+
+    func failed(_ address: PeerAddress, _ error: any Error) async {
+        metrics.update { $0.failures += 1 }
+        await membership.failed(address, error: "\(error)")
+        logger.debug("a peer did not answer", metadata: ["peer": "\(address)", "error": "\(error)"])
+    }
+}
