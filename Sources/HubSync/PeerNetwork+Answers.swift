@@ -25,7 +25,7 @@ extension PeerNetwork {
     public func gossip(_ gossip: PeerMessage.Gossip, from node: NodeID) async throws -> PeerMessage.GossipReceipt {
         try Self.checkSize(gossip.batches)
         let address = await membership.heard(from: node)
-        let outcome = try await receive(gossip.batches, from: address, node: node, kind: "gossip")
+        let outcome = try await receive(gossip.batches, from: address, node: node, by: .gossip)
         let held = try await notepad.vectors(of: Array(Set(outcome.behind)))
         let behind = Set(outcome.behind).map { PeerMessage.Holding(note: $0, have: held[$0] ?? VersionVector()) }
         return PeerMessage.GossipReceipt(applied: outcome.applied, behind: behind)
@@ -63,20 +63,25 @@ extension PeerNetwork {
         return PeerMessage.PullResponse(batches: batches)
     }
 
+    /// How a peer's batches came.
+    enum Delivery: String {
+        case gossip
+        case antiEntropy = "anti-entropy"
+    }
+
     /// Merges a peer's batches, logs and counts what happened, and queues what was new for the
     /// next gossip round (gossip only: what anti-entropy pulled, the peer it came from has
     /// already offered to everyone who asks).
     func receive(
-        _ batches: [NoteBatch], from address: PeerAddress?, node: NodeID?, kind: String
+        _ batches: [NoteBatch], from address: PeerAddress?, node: NodeID?, by delivery: Delivery
     ) async throws -> NotepadService.MergeOutcome {
         let peer = if let address { await label(address) } else { node?.rawValue ?? "unknown peer" }
         let changes = batches.reduce(0) { $0 + $1.changes.count }
         metrics.update { $0.batchesReceived += 1 }
-        if let address { await membership.record(.received, with: address) }
         if changes > 0 {
             notepad.journal.record(.init(
                 at: clock.now(), event: .received, peer: peer, notes: batches.count, changes: changes,
-                summary: "\(kind): \(changes) change(s) of \(batches.count) note(s)"))
+                summary: "\(delivery.rawValue): \(changes) change(s) of \(batches.count) note(s)"))
         }
         let outcome = try await notepad.merge(batches, from: .peer(peer))
         let now = clock.now()
@@ -99,7 +104,7 @@ extension PeerNetwork {
         if let address {
             await membership.record(.received, with: address, applied: outcome.applied, conflicts: outcome.conflicts, refused: outcome.refused.count, lag: lag)
         }
-        if kind == "gossip" {
+        if delivery == .gossip {
             for batch in batches {
                 guard let versions = outcome.versions[batch.note] else { continue }
                 var except = Set(batch.changes.map(\.stamp.node))

@@ -48,7 +48,7 @@ extension PeerNetwork {
             var response = try await pull(pages[0])
             for index in pages.indices {
                 async let following = index + 1 < pages.count ? pull(pages[index + 1]) : nil
-                applied += try await receive(response.batches, from: address, node: nil, kind: "anti-entropy").applied
+                applied += try await receive(response.batches, from: address, node: nil, by: .antiEntropy).applied
                 guard let next = try await following else { break }
                 response = next
             }
