@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import HubCore
 
 @testable import HubStorage
@@ -70,6 +71,10 @@ final class MotoServer: Sendable {
     func store(secretKey: String? = nil, bucket: String? = nil) -> S3ObjectStore {
         var credentials = credentials
         if let secretKey { credentials.secretKey = secretKey }
-        return S3ObjectStore(settings: .init(bucket: bucket ?? self.bucket, region: "us-east-1", credentials: credentials, endpoint: endpoint))
+        // moto is one Python process: with the whole suite on both cores it can take longer
+        // than the hub's start-up deadline to answer, which is not what these tests check.
+        return S3ObjectStore(
+            settings: .init(bucket: bucket ?? self.bucket, region: "us-east-1", credentials: credentials, endpoint: endpoint),
+            healthCheckTimeout: .seconds(60))
     }
 }

@@ -44,12 +44,16 @@ public struct S3ObjectStore: ObjectStore {
     let parallelParts = 4
     /// The first retry waits up to this long; each further one up to twice as long.
     let baseRetryDelayMilliseconds: Int
+    /// How long `checkHealth` waits: short, because AsyncHTTPClient keeps retrying a refused
+    /// connection until the deadline and a start-up check must fail fast.
+    let healthCheckTimeout: TimeAmount
 
     public init(
         settings: Settings, http: HTTPClient = .shared, clock: any WallClock = SystemWallClock(), multipartThreshold: Int64 = 64 << 20,
-        baseRetryDelayMilliseconds: Int = 200
+        baseRetryDelayMilliseconds: Int = 200, healthCheckTimeout: TimeAmount = .seconds(5)
     ) {
         self.settings = settings
+        self.healthCheckTimeout = healthCheckTimeout
         self.baseRetryDelayMilliseconds = baseRetryDelayMilliseconds
         self.multipartThreshold = multipartThreshold
         self.signer = SigV4Signer(credentials: settings.credentials, region: settings.region)
@@ -191,9 +195,7 @@ public struct S3ObjectStore: ObjectStore {
     /// `HEAD` on the bucket: wrong credentials, a missing bucket and an unreachable endpoint each
     /// fail with a message that names the cause.
     public func checkHealth() async throws {
-        // A short deadline: AsyncHTTPClient keeps retrying a refused connection until the
-        // request's deadline, and a start-up check must fail fast.
-        let response = try await send("HEAD", key: nil, timeout: .seconds(5), attempts: 1)
+        let response = try await send("HEAD", key: nil, timeout: healthCheckTimeout, attempts: 1)
         switch response.status.code {
         case 200: return
         case 403: throw ObjectStoreError.accessDenied("S3 refused the credentials for bucket '\(settings.bucket)' (403)")
