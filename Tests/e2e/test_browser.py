@@ -263,7 +263,11 @@ def test_notes_create_edit_history_search_share_and_seek(hub, browser, tmp_path)
     search = browser.find_element(By.ID, "note-search")
     search.send_keys("announ")
     search.submit()
-    item = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#notes .note-item"), message="search results")[0]
+    # Wait for the results page itself: the list of the page before it matches too, and goes
+    # stale under our feet when the navigation lands (seen on a loaded CI machine).
+    wait_for(lambda: "q=announ" in browser.current_url, message="the search page")
+    item = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#notes .note-item mark") and
+                    browser.find_elements(By.CSS_SELECTOR, "#notes .note-item"), message="search results")[0]
     assert item.get_attribute("data-note-id") == note_id
     assert "announ" in item.find_element(By.TAG_NAME, "mark").text.lower()
 
