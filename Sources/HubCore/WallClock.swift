@@ -9,3 +9,11 @@ public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Date { Date() }
 }
+
+extension Duration {
+    /// The duration as a `TimeInterval`, for date arithmetic (`addingTimeInterval`).
+    public var seconds: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

@@ -241,10 +241,3 @@ public struct TusUploadService: Sendable {
         return record
     }
 }
-
-extension Duration {
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}

@@ -226,7 +226,3 @@ public actor Membership {
         peers[address] = peer
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
