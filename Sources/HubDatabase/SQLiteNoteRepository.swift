@@ -439,9 +439,8 @@ struct SyncDigests {
     /// `sharedNow`: whether the note is shared once these changes are applied.
     mutating func record(_ change: NoteChange, sharedNow: Bool) {
         all ^= change.stamp.digest
-        let sharing = change.operations.compactMap { if case .shared(let value) = $0 { value } else { nil } }
-        if sharing.contains(true) { published = true }
-        if !sharing.isEmpty {
+        if let sharing = change.sharing {
+            published = published || sharing
             unshared = 0
         } else if published, !sharedNow {
             unshared ^= change.stamp.digest

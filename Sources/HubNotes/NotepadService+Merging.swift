@@ -211,11 +211,8 @@ extension NotepadService {
     }
 
     static func offer(_ note: Note, history: [NoteChange], from version: Int, beyond have: VersionVector?) -> NoteBatch? {
-        func touchesSharing(_ change: NoteChange, _ shared: Bool) -> Bool {
-            change.operations.contains { $0 == .shared(shared) }
-        }
-        guard history.contains(where: { touchesSharing($0, true) }) else { return nil }
-        let end = note.isShared ? history.count : (history.lastIndex { touchesSharing($0, false) }.map { $0 + 1 } ?? 0)
+        guard history.contains(where: { $0.sharing == true }) else { return nil }
+        let end = note.isShared ? history.count : (history.lastIndex { $0.sharing == false }.map { $0 + 1 } ?? 0)
         let visible = history[..<end]
         if let have {
             return NoteBatch(note: note.id, base: have, changes: visible.filter { !have.covers($0.stamp) })

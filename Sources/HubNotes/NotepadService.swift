@@ -265,8 +265,7 @@ public struct NotepadService: Sendable {
     func didChange(_ note: Note, _ changes: [NoteChange], by user: UserID?, event: SyncLogEntry.Event) async {
         analytics.record(.edited(note.id, by: user))
         mirror.update(note)
-        let touchesSharing = changes.contains { $0.operations.contains { if case .shared = $0 { true } else { false } } }
-        guard note.isShared || touchesSharing else { return }
+        guard note.isShared || changes.contains(where: { $0.sharing != nil }) else { return }
         if event == .local || event == .imported {
             feed.publish(.init(note: note.id, version: note.version, count: changes.count, newest: changes.map(\.stamp.clock).max()!))
             for (offset, change) in changes.enumerated() {

@@ -28,6 +28,12 @@ public struct NoteChange: Sendable, Hashable, Codable {
         self.operations = operations
     }
 
+    /// What the change sets the note's sharing to, when it touches sharing: what decides which of
+    /// a note's changes may leave its hub.
+    public var sharing: Bool? {
+        operations.lazy.compactMap { if case .shared(let shared) = $0 { shared } else { nil } }.last
+    }
+
     /// Scalars inserted and removed by the change's text operations, for the history list.
     public var textDelta: (inserted: Int, removed: Int) {
         operations.reduce(into: (0, 0)) { total, operation in
