@@ -22,7 +22,8 @@ public struct HubConfiguration: Sendable {
         public var enabled: Bool
         public var port: Int
         public var nodeName: String
-        public var seeds: [String]
+        /// `P2P_PEERS`: the peers to start from.
+        public var seeds: [PeerAddress]
         public var secret: String?
         /// How many peers each gossip round sends new changes to (`P2P_FANOUT`).
         public var fanout: Int
@@ -100,8 +101,7 @@ public struct HubConfiguration: Sendable {
             enabled: try settings.bool("p2p.enabled", env: "P2P_ENABLED") ?? false,
             port: try settings.port("p2p.port", env: "P2P_PORT") ?? 6881,
             nodeName: settings.string("p2p.node.name") ?? "stream-hub-\(hostname)",
-            seeds: (settings.string("p2p.peers") ?? "").split(separator: ",")
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            seeds: try Self.peerAddresses(settings.string("p2p.peers") ?? ""),
             secret: settings.string("p2p.secret", secret: true),
             fanout: Int(try settings.integer("p2p.fanout", env: "P2P_FANOUT") ?? 3),
             gossipInterval: .milliseconds(try settings.integer("p2p.gossip.interval.ms", env: "P2P_GOSSIP_INTERVAL_MS") ?? 200),
@@ -131,6 +131,9 @@ public struct HubConfiguration: Sendable {
                 problem: "is required with P2P_ENABLED=true when HUB_HOST (\(host)) is not a loopback address: any machine could join otherwise")
         }
         self.port = try settings.port("hub.port", env: "HUB_PORT") ?? 8080
+        if peers.enabled, peers.port == port {
+            throw ConfigurationError(setting: "P2P_PORT", problem: "must differ from HUB_PORT (\(port))")
+        }
         self.dataDirectory = settings.string("hub.data.dir") ?? "./data"
         self.databaseURL = settings.string("database.url")
         if let url = databaseURL, !url.hasPrefix("sqlite:") {
@@ -185,6 +188,18 @@ public struct HubConfiguration: Sendable {
     }
 
     /// The SQLite database file used when `DATABASE_URL` is unset.
+    /// `host:port, host:port`, each checked.
+    static func peerAddresses(_ list: String) throws(ConfigurationError) -> [PeerAddress] {
+        var addresses: [PeerAddress] = []
+        for item in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            guard let address = PeerAddress(item) else {
+                throw ConfigurationError(setting: "P2P_PEERS", problem: "'\(item)' is not host:port")
+            }
+            addresses.append(address)
+        }
+        return addresses
+    }
+
     public var sqlitePath: String {
         if let url = databaseURL, url.hasPrefix("sqlite:") {
             return String(url.dropFirst("sqlite:".count))

@@ -64,19 +64,9 @@ public struct HubEnvironment: Sendable {
             node: identity, clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
         let peers = configuration.peers
         if peers.enabled {
-            var seeds: [PeerAddress] = []
-            for seed in peers.seeds {
-                guard let address = PeerAddress(seed) else {
-                    throw ConfigurationError(setting: "P2P_PEERS", problem: "'\(seed)' is not host:port")
-                }
-                seeds.append(address)
-            }
-            if peers.port == configuration.port {
-                throw ConfigurationError(setting: "P2P_PORT", problem: "must differ from HUB_PORT (\(configuration.port))")
-            }
             network = PeerNetwork(
                 settings: .init(
-                    port: peers.port, host: configuration.host, seeds: seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
+                    port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
                     antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
                 identity: identity, notepad: notepad, peers: database.peers, secret: peers.secret, http: storageHTTPClient,
                 clock: clock, logger: logger)

@@ -31,7 +31,7 @@ import Testing
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.uploadDirectory == "/srv/videos")
         #expect(configuration.maxUploadBytes == 1024)
-        #expect(configuration.peers.seeds == ["a:1", "b:2"])
+        #expect(configuration.peers.seeds.map(\.description) == ["a:1", "b:2"])
         #expect(configuration.peers.enabled)
         #expect(configuration.peers.fanout == 4 && configuration.peers.gossipInterval == .milliseconds(50))
         #expect(configuration.peers.antiEntropyInterval == .seconds(5) && !configuration.peers.multicastDNS)
@@ -59,6 +59,8 @@ import Testing
         (["P2P_ANTI_ENTROPY_INTERVAL_MS": "abc"], "P2P_ANTI_ENTROPY_INTERVAL_MS"),
         (["P2P_NODE_NAME": "has.dots"], "P2P_NODE_NAME"),
         (["P2P_MDNS": "perhaps"], "P2P_MDNS"),
+        (["P2P_PEERS": "a:1, nonsense"], "P2P_PEERS"),
+        (["P2P_ENABLED": "true", "HUB_PORT": "7000", "P2P_PORT": "7000"], "P2P_PORT"),
     ])
     func badSettingsNameTheSetting(environment: [String: String], setting: String) {
         #expect {
