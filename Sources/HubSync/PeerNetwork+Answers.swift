@@ -18,7 +18,7 @@ extension PeerNetwork {
             noteNewest(hello.newest, at: address)
         }
         await membership.learn(hello.members)
-        return await self.hello()
+        return await ownHello()
     }
 
     /// `POST /p2p/v1/gossip`.

@@ -18,10 +18,12 @@ extension PeerNetwork {
     public func add(name: String, address: PeerAddress) async throws {
         try await peerStore.save(name: name, address: address.description, at: clock.now())
         await membership.add(address, name: name, source: .added)
-        await probe(address, with: await hello())
+        await probe(address, with: await ownHello())
     }
 
-    func hello() async -> PeerMessage.Hello {
+    /// This hub as it introduces itself: its node, where to reach it, the peers it knows and the
+    /// newest change it holds.
+    func ownHello() async -> PeerMessage.Hello {
         PeerMessage.Hello(
             node: identity.id, name: identity.name, port: settings.port, host: settings.advertisedHost, members: await membership.members(),
             newest: newest.value)
@@ -30,7 +32,7 @@ extension PeerNetwork {
     func probeRound() async {
         let due = await membership.due()
         guard !due.isEmpty else { return }
-        let hello = await hello()
+        let hello = await ownHello()
         await withTaskGroup(of: Void.self) { group in
             for address in due {
                 group.addTask { await self.probe(address, with: hello) }
