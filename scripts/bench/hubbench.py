@@ -2,6 +2,7 @@
 import os
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -21,6 +22,17 @@ def build_release(product="streamhub"):
     out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout.strip()
     return os.path.join(out, product)
+
+
+def run_clients(work, clients):
+    """Runs `work(index)` on `clients` threads at once; returns the seconds until all finish."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 def print_rows(rows):

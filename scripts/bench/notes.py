@@ -24,7 +24,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hubbench import Hub, build_release, print_rows  # noqa: E402
+from hubbench import Hub, build_release, print_rows, run_clients  # noqa: E402
 
 WORDS = None
 
@@ -93,13 +93,7 @@ def seed(hub, tokens, count, clients, rng_seed):
             if index % len(tokens) == 0:
                 first.extend(made)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, first, ids
+    return run_clients(work, clients), first, ids
 
 
 def update(hub, token, ids, count, clients, rng_seed):
@@ -114,13 +108,7 @@ def update(hub, token, ids, count, clients, rng_seed):
             client.call("PATCH", f"/api/v1/notes/{note_id}", {"content": note["content"] + " " + text(rng, WORDS, 5),
                                                                "baseVersion": note["version"]})
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
+    return run_clients(work, clients)
 
 
 # The hub's search, as SQLiteNoteRepository builds it for a member (see its `list`): find where

@@ -28,7 +28,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hubbench import Hub, build_release, free_port  # noqa: E402
+from hubbench import Hub, build_release, free_port, run_clients  # noqa: E402
 
 SECRET = "benchmark-cluster-secret-0123456789"
 GOSSIP_MS = 200
@@ -123,7 +123,7 @@ def catch_up(binary, notes, runs, clients=8):
         counter = iter(range(notes))
         lock = threading.Lock()
 
-        def writer():
+        def writer(_):
             while True:
                 with lock:
                     index = next(counter, None)
@@ -133,11 +133,7 @@ def catch_up(binary, notes, runs, clients=8):
                 status, _ = call(source, "/api/v1/notes", "POST", body)
                 assert status == 201
 
-        threads = [threading.Thread(target=writer) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_clients(writer, clients)
         # Let the source settle (a search brings its index up to date; the mirror flushes).
         call(source, "/api/v1/notes?q=shared&limit=1")
         time.sleep(2)
