@@ -242,33 +242,52 @@ def test_peers_are_added_by_api_and_command_line_and_bad_input_is_refused(cluste
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "host:port" in bad.stderr
 
 
-def test_the_peer_port_refuses_unsigned_stale_and_malformed_requests(cluster):
+def test_the_peers_api_refuses_oversized_and_malformed_bodies(cluster):
+    a = cluster.hub("hub-a")
+    headers = {"Content-Type": "application/json"}
+    huge = json.dumps({"name": "x" * (2 << 20), "address": "127.0.0.1:1"}).encode()
+    status, _, raw = a.request("/api/v1/peers", "POST", headers, huge)
+    assert status == 413 and json.loads(raw)["error"]["code"] == "payload_too_large"
+    status, _, raw = a.request("/api/v1/peers", "POST", headers, b'{"name": "x", "addr')
+    assert status == 400 and json.loads(raw)["error"]["code"] == "bad_request"
+    assert peers_of(a) == {}
+
+
+def peer_post(hub, path, body, headers):
+    """(status, JSON body) of a raw request to a hub's peer port."""
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(f"http://127.0.0.1:{hub.p2p_port}{path}", data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def peer_headers(path, body, timestamp=None, nonce=None, secret=SECRET, node="ab" * 16):
+    """The signature headers of DESIGN.md's peer protocol, made as any client holding the secret would."""
     import hashlib
     import hmac
     import secrets
-    import urllib.error
-    import urllib.request
+    key = hmac.new(b"\0" * 32, secret.encode(), hashlib.sha256).digest()  # HKDF-extract, no salt
+    key = hmac.new(key, b"streamhub peer request v1\x01", hashlib.sha256).digest()  # HKDF-expand, one block
+    timestamp = str(timestamp if timestamp is not None else int(time.time() * 1000))
+    nonce = nonce or secrets.token_hex(16)
+    canonical = "\n".join(["streamhub-p2p-v1", "POST", path, node, timestamp, nonce, hashlib.sha256(body).hexdigest()])
+    return {"Stream-Hub-Node": node, "Stream-Hub-Timestamp": timestamp, "Stream-Hub-Nonce": nonce,
+            "Stream-Hub-Signature": hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest(),
+            "Content-Type": "application/json"}
+
+
+def test_the_peer_port_refuses_unsigned_stale_and_malformed_requests(cluster):
     a = cluster.hub("hub-a")
-    url = f"http://127.0.0.1:{a.p2p_port}/p2p/v1/hello"
 
     def post(body, headers):
-        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+        return peer_post(a, "/p2p/v1/hello", body, headers)
 
-    def signed(body, timestamp=None, nonce=None, secret=SECRET, node="ab" * 16):
-        key = hmac.new(b"\0" * 32, secret.encode(), hashlib.sha256).digest()  # HKDF-extract, no salt
-        key = hmac.new(key, b"streamhub peer request v1\x01", hashlib.sha256).digest()  # HKDF-expand, one block
-        timestamp = str(timestamp if timestamp is not None else int(time.time() * 1000))
-        nonce = nonce or secrets.token_hex(16)
-        canonical = "\n".join(["streamhub-p2p-v1", "POST", "/p2p/v1/hello", node, timestamp, nonce,
-                               hashlib.sha256(body).hexdigest()])
-        return {"Stream-Hub-Node": node, "Stream-Hub-Timestamp": timestamp, "Stream-Hub-Nonce": nonce,
-                "Stream-Hub-Signature": hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest(),
-                "Content-Type": "application/json"}
+    def signed(body, timestamp=None):
+        return peer_headers("/p2p/v1/hello", body, timestamp=timestamp)
 
     hello = json.dumps({"node": "ab" * 16, "name": "probe", "port": 1, "members": []}).encode()
     status, body = post(hello, {"Content-Type": "application/json"})
@@ -283,6 +302,53 @@ def test_the_peer_port_refuses_unsigned_stale_and_malformed_requests(cluster):
     assert status == 400 and body["error"]["code"] == "invalid_json"
     status, body = post(hello + b" ", signed(hello))
     assert status == 401 and "signature" in body["error"]["message"]
+
+
+def test_the_peer_port_refuses_oversized_misshapen_and_interrupted_requests(cluster):
+    import http.client
+    import socket
+    import uuid
+    a = cluster.hub("hub-a")
+
+    def signed_post(path, payload):
+        body = json.dumps(payload).encode()
+        return peer_post(a, path, body, peer_headers(path, body))
+
+    # Too many notes in one pull or one gossip request: 413, with the limit named.
+    status, body = signed_post("/p2p/v1/pull", {"notes": [{"note": str(uuid.uuid4()), "have": {}} for _ in range(1_001)]})
+    assert status == 413 and body["error"]["code"] == "pull_too_large"
+    status, body = signed_post("/p2p/v1/gossip", {"batches": [{"note": str(uuid.uuid4()), "base": {}, "changes": []}
+                                                              for _ in range(5_001)]})
+    assert status == 413 and body["error"]["code"] == "batch_too_large"
+    # A body declared larger than a peer request may be is refused before it is read.
+    connection = http.client.HTTPConnection("127.0.0.1", a.p2p_port, timeout=10)
+    connection.putrequest("POST", "/p2p/v1/gossip")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(200 << 20))
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413 and json.loads(response.read())["error"]["code"] == "payload_too_large"
+    connection.close()
+    # A signed batch of the wrong shape, and a vector naming something that is not a node: 400.
+    for payload in [{"batches": [{"note": "not-a-note"}]}, {"batches": [{"note": str(uuid.uuid4()), "base": {"x": 1}, "changes": []}]}]:
+        status, body = signed_post("/p2p/v1/gossip", payload)
+        assert status == 400 and body["error"]["code"] == "invalid_json", payload
+
+    # A gossip request cut off mid-body changes nothing, and the hub carries on.
+    status, note = api(a, "/api/v1/notes", "POST", {"title": "Before", "content": "kept", "shared": True})
+    batch = {"batches": [{"note": str(uuid.uuid4()), "base": {}, "changes": [
+        {"note": "x", "stamp": {"clock": 1, "node": "cd" * 16}, "author": "x@y", "operations": [{"title": "planted"}]}]}]}
+    body = json.dumps(batch).encode()
+    headers = peer_headers("/p2p/v1/gossip", body)
+    with socket.create_connection(("127.0.0.1", a.p2p_port), timeout=10) as raw:
+        head = "POST /p2p/v1/gossip HTTP/1.1\r\nHost: hub\r\nContent-Length: %d\r\n" % len(body)
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+        raw.sendall(head.encode() + body[: len(body) // 2])
+    time.sleep(0.5)
+    assert api(a, "/healthz")[0] == 200
+    listing = api(a, "/api/v1/notes?limit=100")[1]
+    assert [item["title"] for item in listing["items"]] == ["Before"]
+    assert api(a, f"/api/v1/notes/{note['id']}")[1]["version"] == 1
 
 
 @pytest.mark.parametrize("env, setting", [
