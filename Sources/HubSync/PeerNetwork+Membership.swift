@@ -41,19 +41,27 @@ extension PeerNetwork {
     }
 
     func probe(_ address: PeerAddress, with hello: PeerMessage.Hello) async {
+        let answer: PeerMessage.Hello
         do {
-            let answer = try await client.post("hello", hello, to: address, as: PeerMessage.Hello.self)
-            guard answer.node != identity.id else {
-                await membership.isOwn(address)
-                return
-            }
-            let isNew = await membership.reached(address, node: answer.node, name: answer.name)
-            await membership.learn(answer.members)
-            // A peer just found, or back after a while: compare notes now rather than at the
-            // next anti-entropy round, so a new or returning hub catches up at once.
-            if isNew { try await synchronize(with: address) } else { noteNewest(answer.newest, at: address) }
+            answer = try await client.post("hello", hello, to: address, as: PeerMessage.Hello.self)
         } catch {
             await failed(address, error)
+            return
+        }
+        guard answer.node != identity.id else {
+            await membership.isOwn(address)
+            return
+        }
+        let isNew = await membership.reached(address, node: answer.node, name: answer.name)
+        await membership.learn(answer.members)
+        guard isNew else { return noteNewest(answer.newest, at: address) }
+        // A peer just found, or back after a while: compare notes now rather than at the next
+        // anti-entropy round, so a new or returning hub catches up at once. (The peer answered:
+        // a failure here is this hub's, not a sign the peer is down.)
+        do {
+            try await synchronize(with: address)
+        } catch {
+            logger.warning("could not catch up with a peer", metadata: ["peer": "\(address)", "error": "\(error)"])
         }
     }
 
