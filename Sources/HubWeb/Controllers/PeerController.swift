@@ -52,7 +52,9 @@ struct PeerController: Sendable {
             throw HubError(status: 409, code: "p2p_disabled", message: "the peer network is off on this hub; start it with P2P_ENABLED=true")
         }
         try await network.add(name: name, address: address)
-        let status = await network.membership.statuses().first { $0.address == address }
+        guard let status = await network.membership.statuses().first(where: { $0.address == address }) else {
+            throw HubError.badRequest("\(address) is this hub's own peer address", code: "invalid_peer_address")
+        }
         var response = try status.response(from: request, context: context)
         response.status = .created
         return response
@@ -82,7 +84,6 @@ struct PeerController: Sendable {
 }
 
 extension PeerStatus: ResponseEncodable {}
-extension Optional: @retroactive ResponseEncodable where Wrapped: ResponseEncodable {}
 
 /// The peer network's figures in Prometheus' text format, for `GET /metrics`.
 enum SyncMetricsText {
