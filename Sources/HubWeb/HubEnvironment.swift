@@ -26,9 +26,10 @@ public struct HubEnvironment: Sendable {
     public let clock: any WallClock
     public let logger: Logger
 
+    /// `httpClient` carries the hub's outgoing requests: to S3, and to peers.
     public init(
         configuration: HubConfiguration, media: any MediaProcessor, clock: any WallClock = SystemWallClock(),
-        storageHTTPClient: HTTPClient = .shared, logger: Logger
+        httpClient: HTTPClient = .shared, logger: Logger
     ) throws {
         self.configuration = configuration
         self.clock = clock
@@ -44,7 +45,7 @@ public struct HubEnvironment: Sendable {
             throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
         }
         videos = CachedVideoRepository(database.videos)
-        store = try StorageFactory.makeStore(configuration, http: storageHTTPClient, logger: logger)
+        store = try StorageFactory.makeStore(configuration, http: httpClient, logger: logger)
         staging = UploadStaging(directory: "\(configuration.uploadDirectory)/.incoming")
         do {
             try staging.prepare()
@@ -68,7 +69,7 @@ public struct HubEnvironment: Sendable {
                 settings: .init(
                     port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
                     antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
-                identity: identity, notepad: notepad, peers: database.peers, secret: peers.secret, http: storageHTTPClient,
+                identity: identity, notepad: notepad, peers: database.peers, secret: peers.secret, http: httpClient,
                 clock: clock, logger: logger)
         } else {
             network = nil

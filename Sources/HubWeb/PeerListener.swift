@@ -15,16 +15,16 @@ public func buildPeerListener(_ network: PeerNetwork, host: String, logger: Logg
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: PeerSignatureMiddleware(network: network))
     let routes = router.group("p2p/v1")
-    routes.post("hello") { request, context in
+    routes.post("hello") { _, context in
         try await network.hello(try decode(PeerMessage.Hello.self, context), from: try context.sender(), remoteHost: context.remoteHost)
     }
-    routes.post("gossip") { request, context in
+    routes.post("gossip") { _, context in
         try await network.gossip(try decode(PeerMessage.Gossip.self, context), from: try context.sender())
     }
-    routes.post("digest") { request, context in
+    routes.post("digest") { _, context in
         try await network.digest(try decode(PeerMessage.Digest.self, context), from: try context.sender())
     }
-    routes.post("pull") { request, context in
+    routes.post("pull") { _, context in
         try await network.pull(try decode(PeerMessage.Pull.self, context), from: try context.sender())
     }
     return Application(

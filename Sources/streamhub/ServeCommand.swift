@@ -37,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         let environment: HubEnvironment
         do {
             environment = try HubEnvironment(
-                configuration: configuration, media: MediaTools.detect(), storageHTTPClient: http, logger: logger)
+                configuration: configuration, media: MediaTools.detect(), httpClient: http, logger: logger)
             try await StorageFactory.checkAtStartUp(environment.store, configuration: configuration)
             try await environment.verifyStorageLocation()
         } catch let error as ConfigurationError {
