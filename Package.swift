@@ -113,6 +113,8 @@ let package = Package(
                 "HubCore", "HubStorage", "HubDatabase", "HubMedia", "HubNotes", "HubSync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -198,7 +200,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HubSyncTests",
-            dependencies: ["HubSync", "HubCore", "HubNotes", "HubDatabase", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HubSync", "HubCore", "HubNotes", "HubDatabase", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -36,6 +36,25 @@ public struct HubConfiguration: Sendable {
         public var multicastDNS: Bool
     }
 
+    /// How long a connection may keep the hub waiting, on the web and the peer port alike: a
+    /// client that stops sending is closed after these, so it holds no socket, memory or upload
+    /// lock for ever.
+    public struct ConnectionTimeouts: Sendable, Equatable {
+        /// From a request's first byte to the end of its headers (`HTTP_HEADER_TIMEOUT_SECONDS`).
+        public var header: Duration
+        /// Between two reads of a request body (`HTTP_BODY_TIMEOUT_SECONDS`): a stalled upload's
+        /// PATCH ends after this, which releases its lock so the client can resume.
+        public var body: Duration
+        /// A kept-alive connection with no request (`HTTP_IDLE_TIMEOUT_SECONDS`).
+        public var idle: Duration
+
+        public init(header: Duration = .seconds(10), body: Duration = .seconds(30), idle: Duration = .seconds(60)) {
+            self.header = header
+            self.body = body
+            self.idle = idle
+        }
+    }
+
     public var storageBackend: StorageBackend
     public var uploadDirectory: String
     public var s3: S3Settings?
@@ -65,6 +84,7 @@ public struct HubConfiguration: Sendable {
     public var trustProxy: Bool
     /// The largest note content accepted, in bytes (`NOTE_MAX_BYTES`).
     public var noteMaxBytes: Int
+    public var timeouts: ConnectionTimeouts
 
     public static let defaultBcryptCost = 10
 
@@ -181,6 +201,17 @@ public struct HubConfiguration: Sendable {
             throw ConfigurationError(setting: "NOTE_MAX_BYTES", problem: "must be at most 67108864 (64 MiB)")
         }
         self.noteMaxBytes = Int(noteMaxBytes)
+        var timeouts = ConnectionTimeouts()
+        for (setting, env, path) in [
+            ("http.header.timeout.seconds", "HTTP_HEADER_TIMEOUT_SECONDS", \ConnectionTimeouts.header),
+            ("http.body.timeout.seconds", "HTTP_BODY_TIMEOUT_SECONDS", \ConnectionTimeouts.body),
+            ("http.idle.timeout.seconds", "HTTP_IDLE_TIMEOUT_SECONDS", \ConnectionTimeouts.idle),
+        ] {
+            guard let seconds = try settings.integer(setting, env: env) else { continue }
+            guard (1...3_600).contains(seconds) else { throw ConfigurationError(setting: env, problem: "must be from 1 to 3600 seconds") }
+            timeouts[keyPath: path] = .seconds(seconds)
+        }
+        self.timeouts = timeouts
         self.logLevel = settings.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(setting: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")

@@ -1,3 +1,4 @@
+import Foundation
 import CCmarkGFM
 
 #if canImport(Glibc)
@@ -22,7 +23,49 @@ public struct MarkdownRenderer: Sendable {
         _ = Self.registration
     }
 
+    /// The note as HTML. Blocks over `MarkdownBudget` are shown as plain text: each becomes a
+    /// placeholder paragraph for cmark, then its escaped text in the output.
     public func html(_ markdown: String, timestampLinks: Bool = false) -> String {
+        let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
+        let blocks = MarkdownBudget.blocks(of: lines)
+        guard blocks.contains(where: { !$0.rendered }) else { return render(markdown, timestampLinks: timestampLinks) }
+        // A private-use marker with a random tag: text in the note cannot guess it.
+        let tag = UInt64.random(in: .min ... .max)
+        func marker(_ index: Int) -> String { "\u{E000}\(tag)-\(index)\u{E000}" }
+        var source = ""
+        var cursor = 0
+        var plain: [String] = []
+        for block in blocks where !block.rendered {
+            source += lines[cursor..<block.lines.lowerBound].map { $0 + "\n" }.joined()
+            source += marker(plain.count) + "\n"
+            plain.append(lines[block.lines].joined(separator: "\n"))
+            cursor = block.lines.upperBound
+        }
+        source += lines[cursor...].joined(separator: "\n")
+        var html = render(source, timestampLinks: timestampLinks)
+        for (index, text) in plain.enumerated() {
+            html = html.replacingOccurrences(of: "<p>\(marker(index))</p>", with: #"<p class="unrendered">"# + Self.escaped(text) + "</p>")
+        }
+        return html
+    }
+
+    static func escaped(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.unicodeScalars.append(character)
+            }
+        }
+        return result
+    }
+
+    private func render(_ markdown: String, timestampLinks: Bool) -> String {
         let options = CMARK_OPT_DEFAULT | CMARK_OPT_GITHUB_PRE_LANG
         guard let parser = cmark_parser_new(options) else { return "" }
         defer { cmark_parser_free(parser) }

@@ -109,18 +109,21 @@ extension NotepadService {
         var document = if let current { try await self.document(for: current) } else { NoteDocument(id: id, node: node.id) }
         let conflictsBefore = document.conflicts
         var fresh: [NoteChange] = []
+        // Any refused change refuses everything these batches bring to the note: a batch is
+        // applied whole or not at all, and the document (a copy) is dropped, not cached.
+        func refuse(_ reason: String) -> Prepared? {
+            outcome.refused.append((id, reason))
+            return nil
+        }
         batches: for batch in batches {
             guard document.vector.dominates(batch.base) else {
                 outcome.behind.append(id)
                 break
             }
             for change in batch.changes where change.note == id && !document.vector.covers(change.stamp) {
-                if case .peer = source, let reason = refusal(of: change, home: document.homeNode ?? change.stamp.node) {
-                    outcome.refused.append((id, reason))
-                    break batches
-                }
+                if let reason = refusal(of: change, to: document, current: current) { return refuse(reason) }
+                if let reason = document.applyChecked(change, ownNodeName: node.name) { return refuse(reason) }
                 hlc.observe(change.stamp.clock)
-                document.apply(change)
                 fresh.append(change)
             }
         }
@@ -128,18 +131,32 @@ extension NotepadService {
             if current != nil { documents.put(document) }
             return nil
         }
+        // Four bytes per scalar at most: only a note near the limit is measured exactly.
+        if document.text.count * 4 > maxContentBytes, document.text.text.utf8.count > maxContentBytes {
+            return refuse("the note's content would exceed \(maxContentBytes) bytes")
+        }
         let owner: UserID? = if case .imported(let owner) = source { owner } else { nil }
         let note = document.note(ownerID: current?.ownerID ?? owner, recordedAt: clock.now())
         return Prepared(document: document, changes: fresh, note: note, conflicts: document.conflicts - conflictsBefore)
     }
 
-    /// Why a peer's change must not be applied, if it must not: sharing and deletion belong to
-    /// the note's owner, on the hub the note was made on.
-    private func refusal(of change: NoteChange, home: NodeID) -> String? {
+    /// Why a change from elsewhere (a peer, or an export being imported) must not be applied,
+    /// if it must not. The rules stop anyone from acting as this hub or as a note's home:
+    /// - a change stamped with this hub's node id that this hub does not hold was not made here;
+    /// - a note that is private here takes no change from elsewhere at all;
+    /// - sharing and deletion belong to the note's owner, on the hub the note was made on.
+    private func refusal(of change: NoteChange, to document: NoteDocument, current: Note?) -> String? {
         // A clock far ahead would drag this hub's clock (and every later stamp) with it.
         if change.stamp.clock.date > clock.now().addingTimeInterval(Self.maxClockSkew) {
             return "\(change.author)'s change is stamped \(change.stamp.clock.date.formatted(.iso8601)), too far ahead of this hub's clock"
         }
+        if change.stamp.node == node.id {
+            return "a change stamped with this hub's node id that this hub never made"
+        }
+        if let current, current.ownerID != nil || current.homeNode == node.id, !current.isShared {
+            return "note \(current.id) is private on this hub"
+        }
+        let home = document.homeNode ?? change.stamp.node
         guard change.stamp.node != home else { return nil }
         for operation in change.operations {
             switch operation {

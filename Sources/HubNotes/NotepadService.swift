@@ -19,7 +19,8 @@ public struct NotepadService: Sendable {
     public let journal: SyncJournal
     /// Local changes to notes peers may hold, for the peer network to send.
     public let feed = NoteChangeFeed()
-    public let renderer: MarkdownRenderer
+    /// Notes as HTML, rendered off the request threads and kept per version.
+    public let html: NoteHTML
     public let node: NodeIdentity
     let hlc: HybridLogicalClock
     let clock: any WallClock
@@ -36,7 +37,7 @@ public struct NotepadService: Sendable {
         self.analytics = NoteAnalyticsRecorder(repository: analytics, clock: clock, logger: logger)
         self.mirror = mirror
         self.journal = SyncJournal(repository: syncLog, mirror: mirror, logger: logger)
-        self.renderer = MarkdownRenderer()
+        self.html = NoteHTML()
         self.node = node
         self.hlc = HybridLogicalClock(wallClock: clock)
         self.clock = clock

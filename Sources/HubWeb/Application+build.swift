@@ -13,11 +13,12 @@ public func buildApplication(_ environment: HubEnvironment) -> some ApplicationP
     var services: [any Service] = [environment.uploads.expiryService(logger: environment.logger)] + environment.notepad.services()
     if let network = environment.network {
         // The peer listener and the peer network's loops live and stop with the web server.
-        services.append(buildPeerListener(network, host: configuration.host, logger: environment.logger))
+        services.append(buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: environment.logger))
         services += network.services()
     }
     return Application(
         router: buildRouter(environment),
+        server: .guardedHTTP1(timeouts: configuration.timeouts),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamhub"),
         services: services,
         logger: environment.logger)
@@ -35,6 +36,7 @@ public func buildRouter(_ environment: HubEnvironment) -> Router<HubRequestConte
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: RequestBodyLimitMiddleware(limits: RequestBodyLimits(environment.configuration)))
     router.add(middleware: AuthenticationMiddleware(accounts: environment.accounts, trustProxy: environment.configuration.trustProxy))
 
     HealthController(environment: environment).addRoutes(to: router)

@@ -17,6 +17,12 @@ struct MultipartUpload {
     /// Room for the form's other fields and boundaries on top of the file itself.
     static let formOverhead: Int64 = 1 << 20
     static let maximumFieldBytes = 64 * 1024
+    /// The form's parts other than the file, and their bytes together: without these, thousands
+    /// of fields of just under the per-field limit are held in memory until the request ends.
+    static let maximumFields = 16
+    static let maximumFieldsTotalBytes = 256 * 1024
+    /// The fields the hub reads; others are counted against the limits and dropped.
+    static let knownFields: Set<String> = ["title", "description", "tags", "shared"]
 
     static func receive(_ request: Request, staging: UploadStaging, maxFileBytes: Int64) async throws -> MultipartUpload {
         guard let contentType = request.headers[.contentType], let mediaType = MediaType(from: contentType),
@@ -37,6 +43,8 @@ struct MultipartUpload {
         var currentField: (name: String, filename: String?)?
         var fieldValue = ByteBuffer()
         var filename: String?
+        var fieldCount = 0
+        var fieldBytes = 0
         do {
             for try await buffer in request.body {
                 for event in try parser.feed(buffer) {
@@ -47,6 +55,11 @@ struct MultipartUpload {
                             guard writer == nil else { throw HubError.badRequest("only one 'file' field is accepted", code: "invalid_multipart") }
                             filename = currentField?.filename
                             writer = StagedFileWriter(file: try await PosixFile.create(path), position: 0, contentHash: SHA256(), requestDigest: nil)
+                        } else {
+                            fieldCount += 1
+                            guard fieldCount <= maximumFields else {
+                                throw HubError(status: 413, code: "too_many_fields", message: "a form may have at most \(maximumFields) fields besides 'file'")
+                            }
                         }
                     case .body(var bytes):
                         if currentField?.name == "file", var fileWriter = writer {
@@ -57,10 +70,14 @@ struct MultipartUpload {
                             guard fieldValue.readableBytes + bytes.readableBytes <= maximumFieldBytes else {
                                 throw HubError(status: 413, code: "field_too_large", message: "form fields other than 'file' are limited to \(maximumFieldBytes) bytes")
                             }
-                            fieldValue.writeBuffer(&bytes)
+                            fieldBytes += bytes.readableBytes
+                            guard fieldBytes <= maximumFieldsTotalBytes else {
+                                throw HubError(status: 413, code: "fields_too_large", message: "the form's fields besides 'file' may hold at most \(maximumFieldsTotalBytes) bytes together")
+                            }
+                            if let name = currentField?.name, knownFields.contains(name) { fieldValue.writeBuffer(&bytes) }
                         }
                     case .partEnd:
-                        if let field = currentField, field.name != "file" {
+                        if let field = currentField, knownFields.contains(field.name) {
                             fields[field.name] = fieldValue.readString(length: fieldValue.readableBytes)
                         }
                         fieldValue.clear()

@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import HubCore
+import HubMedia
 import HubSync
 import Hummingbird
 import Logging
@@ -10,7 +12,9 @@ import NIOCore
 /// application beside the web one. Nothing reaches a route unsigned: `PeerSignatureMiddleware`
 /// reads the body, checks the signature, time and nonce, and names the sending node; the routes
 /// decode and hand the message to `PeerNetwork`.
-public func buildPeerListener(_ network: PeerNetwork, host: String, logger: Logger) -> some ApplicationProtocol {
+public func buildPeerListener(
+    _ network: PeerNetwork, host: String, timeouts: HubConfiguration.ConnectionTimeouts, logger: Logger
+) -> some ApplicationProtocol {
     let router = Router(context: PeerRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: PeerSignatureMiddleware(network: network))
@@ -28,8 +32,8 @@ public func buildPeerListener(_ network: PeerNetwork, host: String, logger: Logg
         try await network.pull(try decode(PeerMessage.Pull.self, context), from: try context.sender())
     }
     return Application(
-        router: router, configuration: .init(address: .hostname(host, port: network.settings.port), serverName: "streamhub-p2p"),
-        logger: logger)
+        router: router, server: .guardedHTTP1(timeouts: timeouts),
+        configuration: .init(address: .hostname(host, port: network.settings.port), serverName: "streamhub-p2p"), logger: logger)
 }
 
 /// The middleware has collected the body already; decoding failures are a 400.
@@ -70,27 +74,49 @@ public struct PeerRequestContext: RequestContext {
 }
 
 /// Refuses (401, logged to the sync log) any peer request that is unsigned, signed with another
-/// secret, altered, outside the time window, or replayed.
+/// secret, altered, outside the time window, or replayed. The signature is checked from the
+/// headers alone, so nobody without the secret gets a byte of body read, and the body is hashed
+/// as it arrives and compared with the signed digest at its end.
 struct PeerSignatureMiddleware: RouterMiddleware {
     let network: PeerNetwork
 
     func handle(_ request: Request, context: PeerRequestContext, next: (Request, PeerRequestContext) async throws -> Response) async throws -> Response {
-        var request = request
         var context = context
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > context.maxUploadSize {
-            throw HubError(status: 413, code: "payload_too_large", message: "a peer request may be at most \(context.maxUploadSize) bytes")
+        let limit = context.maxUploadSize
+        if let raw = request.headers[.contentLength] {
+            guard let declared = HeaderInteger.parse(raw) else {
+                throw HubError.badRequest("Content-Length must be a whole number of bytes", code: "invalid_content_length")
+            }
+            guard declared <= limit else {
+                throw HubError(status: 413, code: "payload_too_large", message: "a peer request may be at most \(limit) bytes")
+            }
         }
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
-        context.body = body
         let headers = request.headers
+        let head: PeerRequestAuthenticator.SignedHead
         do throws(PeerAuthenticationError) {
-            context.signedBy = try network.authenticator.verify(
-                method: request.method.rawValue, path: request.uri.description, body: body.readableBytesView
-            ) { name in HTTPField.Name(name).flatMap { headers[$0] } }
+            head = try network.authenticator.verifyHead(method: request.method.rawValue, path: request.uri.description) { name in
+                HTTPField.Name(name).flatMap { headers[$0] }
+            }
         } catch {
-            await network.refused(error.description, from: context.remoteHost ?? "unknown")
-            throw HubError(status: 401, code: "peer_refused", message: error.description)
+            throw await refuse(error, context: context)
         }
+        var digest = SHA256()
+        var body = ByteBuffer()
+        for try await chunk in request.body {
+            guard body.readableBytes + chunk.readableBytes <= limit else {
+                throw HubError(status: 413, code: "payload_too_large", message: "a peer request may be at most \(limit) bytes")
+            }
+            digest.update(data: chunk.readableBytesView)
+            body.writeImmutableBuffer(chunk)
+        }
+        guard digest.finalize().hexEncoded == head.bodyDigest else { throw await refuse(.bodyAltered, context: context) }
+        context.body = body
+        context.signedBy = head.sender
         return try await next(request, context)
+    }
+
+    private func refuse(_ error: PeerAuthenticationError, context: PeerRequestContext) async -> HubError {
+        await network.refused(error.description, from: context.remoteHost ?? "unknown")
+        return HubError(status: 401, code: "peer_refused", message: error.description)
     }
 }

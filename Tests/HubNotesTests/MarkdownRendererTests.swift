@@ -1,4 +1,7 @@
+import Foundation
 import Testing
+
+import HubCore
 
 @testable import HubNotes
 
@@ -44,5 +47,53 @@ import Testing
     @Test func timestampScanner() {
         #expect(Timestamp.find(in: Array("[0:00][10:59]".utf8)).map(\.seconds) == [0, 659])
         #expect(Timestamp.find(in: Array("[1:2] [123:45] [a:bc] [1:00:60]".utf8)).isEmpty)
+    }
+
+    /// Shapes that made cmark-gfm slow (issue 13: `![[]()` × 30,000 took 3.9 s, wide tables and
+    /// email-like text took seconds at 2 MiB) still render, as plain text where over budget,
+    /// with nothing of them executable. How fast is `scripts/bench/markdown.py`'s to say.
+    @Test(arguments: [
+        ("images around links", "![[]()"), ("email autolinks", "a@"), ("emphasis", "*_"), ("strikethrough", "~a"),
+        ("nested quotes and lists", "> - "), ("entities", "&#"),
+    ])
+    func hostileShapesOfTwoMebibytesRenderAsText(name: String, unit: String) {
+        let markdown = String(repeating: unit, count: (2 << 20) / unit.utf8.count)
+        let html = renderer.html(markdown)
+        #expect(html.contains(#"<p class="unrendered">"#) || html.utf8.count > markdown.utf8.count / 2, "\(name)")
+    }
+
+    @Test func aTableWithThousandsOfColumnsIsShownAsText() {
+        let columns = 20_000
+        let markdown = "|" + String(repeating: "a|", count: columns) + "\n|" + String(repeating: "-|", count: columns) + "\n"
+        let html = renderer.html("# Kept\n\n" + markdown + "\nafter <b>")
+        #expect(html.contains("<h1>Kept</h1>"), "blocks within budget render as markdown")
+        #expect(!html.contains("<table>") && html.contains(#"<p class="unrendered">|a|a|"#))
+        #expect(html.contains("<p>after </p>") || html.contains("after"), "the block after it renders")
+        #expect(!html.contains("<b>"))
+    }
+
+    @Test func plainTextBlocksAreEscapedAndRealNotesAreUntouched() {
+        let hostile = String(repeating: "[", count: MarkdownBudget.bracketsPerBlock + 1) + "<script>alert(1)</script> & \"'"
+        let html = renderer.html("intro\n\n" + hostile + "\n\n```\n[[[\n```")
+        #expect(html.contains("<p>intro</p>"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;&#39;"))
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("<pre><code>[[[\n</code></pre>"), "a fenced block after it is markdown again")
+        let ordinary = (0..<2_000).map { "Paragraph \($0) with a [link](https://example.com/\($0)) and **bold**, `code`." }
+            .joined(separator: "\n\n")
+        #expect(!renderer.html(ordinary).contains("unrendered"), "a long ordinary note is rendered whole")
+    }
+
+    @Test func renderedHTMLIsKeptPerVersion() async {
+        let html = NoteHTML()
+        let note = Note(
+            id: NoteID(), title: "t", content: "**bold**", tags: [], ownerID: nil, author: "a@b", lastEditor: "a@b", isShared: false,
+            videoID: nil, version: 3, createdAt: Date(), updatedAt: Date(), deletedAt: nil, homeNode: nil)
+        #expect(await html.of(note) == "<p><strong>bold</strong></p>\n")
+        var edited = note
+        edited.content = "changed"
+        #expect(await html.of(edited) == "<p><strong>bold</strong></p>\n", "a version's HTML is rendered once")
+        edited.version = 4
+        #expect(await html.of(edited) == "<p>changed</p>\n")
     }
 }

@@ -16,7 +16,10 @@ struct TestNotepad {
     let bob = User(id: UserID(), name: "bob", role: .member, passwordHash: "", isDisabled: false, sessionGeneration: 0, createdAt: Date())
     let admin = User(id: UserID(), name: "root", role: .admin, passwordHash: "", isDisabled: false, sessionGeneration: 0, createdAt: Date())
 
-    init(database: HubDatabase? = nil, node: NodeID = .random(), maxContentBytes: Int = 1 << 20, mirrorDirectory: String? = nil) throws {
+    init(
+        database: HubDatabase? = nil, node: NodeID = .random(), name: String = "hub-test", maxContentBytes: Int = 1 << 20,
+        mirrorDirectory: String? = nil
+    ) throws {
         self.database = try database ?? HubDatabase.inMemory()
         self.mirrorDirectory = mirrorDirectory ?? NSTemporaryDirectory() + "notes-" + UUID().uuidString
         var logger = Logger(label: "test")
@@ -24,7 +27,7 @@ struct TestNotepad {
         service = NotepadService(
             notes: self.database.notes, analytics: self.database.noteAnalytics,
             mirror: try NoteMirror(directory: self.mirrorDirectory, logger: logger), syncLog: self.database.syncLog,
-            node: NodeIdentity(id: node, name: "hub-test"),
+            node: NodeIdentity(id: node, name: name),
             clock: clock, maxContentBytes: maxContentBytes, logger: logger)
     }
 }
@@ -272,8 +275,8 @@ final class SteppingClock: WallClock, @unchecked Sendable {
     }
 
     @Test func mergingChangesFromAnotherHubIsIdempotent() async throws {
-        let here = try TestNotepad()
-        let there = try TestNotepad()
+        let here = try TestNotepad(name: "hub-here")
+        let there = try TestNotepad(name: "hub-there")
         let note = try await there.service.create(NoteEdit(title: "Travels", content: "from there", shared: true), by: there.alice)
         _ = try await there.service.edit(note.id, NoteEdit(content: "from there, edited"), baseVersion: 1, by: there.alice)
         let changes = try await there.database.notes.changes(of: note.id, through: nil)

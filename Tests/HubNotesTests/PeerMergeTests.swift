@@ -11,7 +11,7 @@ import Testing
 /// offered, and convergence under any delivery order with losses repaired by anti-entropy.
 struct PeerMergeTests {
     @Test func aBatchBuiltOnChangesNotHeldWaitsForThem() async throws {
-        let (here, there) = (try TestNotepad(), try TestNotepad())
+        let (here, there) = (try TestNotepad(name: "hub-here"), try TestNotepad(name: "hub-there"))
         let note = try await here.service.create(NoteEdit(title: "Plan", content: "one\n", shared: true), by: here.alice)
         _ = try await here.service.edit(note.id, NoteEdit(content: "one\ntwo\n"), baseVersion: nil, by: here.alice)
         // Only the second change arrives: it is not applied, and the receiver says what it holds.
@@ -31,7 +31,7 @@ struct PeerMergeTests {
     }
 
     @Test func onlyTheHomeHubSharesUnsharesOrDeletes() async throws {
-        let (home, away) = (try TestNotepad(), try TestNotepad())
+        let (home, away) = (try TestNotepad(), try TestNotepad(name: "hub-away"))
         let note = try await home.service.create(NoteEdit(title: "Ours", content: "text", shared: true), by: home.alice)
         _ = try await away.service.merge([try #require(try await home.service.outgoing(note.id))], from: .peer("home"))
         // On the other hub nobody, admins included, may manage it.
@@ -52,7 +52,7 @@ struct PeerMergeTests {
         _ = try await away.service.edit(note.id, NoteEdit(content: "text, improved"), baseVersion: nil, by: away.bob)
         let edit = try #require(try await away.service.outgoing(note.id, from: 2))
         #expect(try await home.service.merge([edit], from: .peer("away")).applied == 1)
-        #expect(try await home.database.notes.note(note.id)?.lastEditor == "bob@hub-test")
+        #expect(try await home.database.notes.note(note.id)?.lastEditor == "bob@hub-away")
     }
 
     @Test func privateNotesAreNeverOfferedAndUnsharingStopsTheFlow() async throws {
@@ -97,7 +97,7 @@ struct PeerMergeTests {
     }
 
     @Test func concurrentEditsOnTwoHubsKeepBothAndConverge() async throws {
-        let (a, b) = (try TestNotepad(), try TestNotepad())
+        let (a, b) = (try TestNotepad(name: "hub-a"), try TestNotepad(name: "hub-b"))
         let note = try await a.service.create(NoteEdit(title: "Shared", content: "alpha\nomega\n", shared: true), by: a.alice)
         _ = try await b.service.merge([try #require(try await a.service.outgoing(note.id))], from: .peer("a"))
         _ = try await a.service.edit(note.id, NoteEdit(title: "From A", content: "alpha\nA's line\nomega\n"), baseVersion: 1, by: a.alice)
@@ -128,7 +128,7 @@ struct PeerMergeTests {
 
     static func converge(seed: UInt64, steps: Int, lossPercent: Int) async throws {
         var random = SplitMix64(seed: seed)
-        let hubs = try (0..<3).map { _ in try TestNotepad() }
+        let hubs = try (0..<3).map { try TestNotepad(name: "hub-\($0)") }
         let note = try await hubs[0].service.create(NoteEdit(title: "Start", content: "base text\n", tags: ["a"], shared: true), by: hubs[0].alice)
         var inFlight: [(to: Int, batch: NoteBatch)] = []
         var made = 1

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HubCore
 import Synchronization
@@ -44,7 +45,13 @@ import Testing
         let headers = sender.headers(method: "POST", path: "/p2p/v1/changes", body: body)
         #expect(verify(receiver, headers, method: "DELETE") == .failure(.badSignature))
         #expect(verify(receiver, headers, path: "/p2p/v1/peers") == .failure(.badSignature))
-        #expect(verify(receiver, headers, body: Array(#"{"changes": [1]}"#.utf8)) == .failure(.badSignature))
+        // The headers are checked (and their nonce spent) before the body: an altered body is
+        // caught at its end, so it is tried on a request of its own.
+        let altered = sender.headers(method: "POST", path: "/p2p/v1/changes", body: body)
+        #expect(verify(receiver, altered, body: Array(#"{"changes": [1]}"#.utf8)) == .failure(.bodyAltered))
+        var otherDigest = headers
+        otherDigest[PeerRequestAuthenticator.contentDigestHeader] = String(repeating: "0", count: 64)
+        #expect(verify(receiver, otherDigest) == .failure(.badSignature), "the declared digest is signed")
         var otherNode = headers
         otherNode[PeerRequestAuthenticator.nodeHeader] = west.rawValue
         #expect(verify(receiver, otherNode) == .failure(.badSignature), "a sender cannot claim another node's id")
@@ -56,6 +63,8 @@ import Testing
         for (header, value) in [
             (PeerRequestAuthenticator.nodeHeader, "not-a-node"), (PeerRequestAuthenticator.timestampHeader, "soon"),
             (PeerRequestAuthenticator.nonceHeader, "short"), (PeerRequestAuthenticator.nonceHeader, String(repeating: "Z", count: 32)),
+            (PeerRequestAuthenticator.timestampHeader, "9223372036854775807000"), (PeerRequestAuthenticator.timestampHeader, "-5"),
+            (PeerRequestAuthenticator.contentDigestHeader, "abc"), (PeerRequestAuthenticator.signatureHeader, String(repeating: "a", count: 100_000)),
         ] {
             var broken = headers
             broken[header] = value
@@ -97,7 +106,7 @@ import Testing
         let authenticator = PeerRequestAuthenticator(secret: "cluster secret", node: east, clock: TestClock())
         let signature = authenticator.sign(
             method: "post", path: "/p2p/v1/changes", node: east.rawValue, timestamp: "1790000000000",
-            nonce: "0123456789abcdef0123456789abcdef", body: body)
+            nonce: "0123456789abcdef0123456789abcdef", bodyDigest: SHA256.hash(data: body).hexEncoded)
         #expect(signature == "dc98a8917cc7955d0ebc2c5c6c9e9333aabe10f87812e7f24dd382ef7ca3c304")
     }
 

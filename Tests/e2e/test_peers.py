@@ -274,10 +274,11 @@ def peer_headers(path, body, timestamp=None, nonce=None, secret=SECRET, node="ab
     key = hmac.new(key, b"streamhub peer request v1\x01", hashlib.sha256).digest()  # HKDF-expand, one block
     timestamp = str(timestamp if timestamp is not None else int(time.time() * 1000))
     nonce = nonce or secrets.token_hex(16)
-    canonical = "\n".join(["streamhub-p2p-v1", "POST", path, node, timestamp, nonce, hashlib.sha256(body).hexdigest()])
+    digest = hashlib.sha256(body).hexdigest()
+    canonical = "\n".join(["streamhub-p2p-v1", "POST", path, node, timestamp, nonce, digest])
     return {"Stream-Hub-Node": node, "Stream-Hub-Timestamp": timestamp, "Stream-Hub-Nonce": nonce,
             "Stream-Hub-Signature": hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest(),
-            "Content-Type": "application/json"}
+            "Stream-Hub-Content-SHA256": digest, "Content-Type": "application/json"}
 
 
 def test_the_peer_port_refuses_unsigned_stale_and_malformed_requests(cluster):

@@ -155,6 +155,42 @@ public struct TextCRDT: Sendable {
 
     // MARK: - Remote operations
 
+    /// Why `operation`, made by `author`'s replica, cannot be applied to this text, if it cannot:
+    /// it inserts under another replica's name, refers to characters this text has never held
+    /// (causal delivery means everything an operation names has arrived before it), or has ids
+    /// past the counter's range. Checked in constant time, whatever ranges the operation names,
+    /// so a 300-byte delete of `0...250000000` costs nothing to refuse.
+    public func refusal(of operation: TextOperation, madeBy author: ReplicaID) -> String? {
+        switch operation {
+        case .insert(let first, let after, let before, let text):
+            guard first.replica == author else { return "an insert names another replica's characters as its own" }
+            guard !text.isEmpty, UInt64(first.counter) + UInt64(text.count) <= UInt64(UInt32.max) else {
+                return "an insert's ids are empty or past the counter's range"
+            }
+            for origin in [after, before].compactMap(\.self) where !holds(origin) {
+                return "an insert refers to a character this note has never held"
+            }
+            return nil
+        case .delete(let replica, let counters):
+            guard let highest = highestCounter(of: replica), counters.upperBound <= highest else {
+                return "a delete names characters this note has never held"
+            }
+            return nil
+        }
+    }
+
+    /// Whether a character with this id was ever inserted here (deleted or not): its replica's
+    /// counter has reached it. Ids are given out consecutively, so this needs no search.
+    private func holds(_ id: CharacterID) -> Bool {
+        highestCounter(of: id.replica).map { id.counter <= $0 } ?? false
+    }
+
+    /// The highest counter of `replica`'s characters applied here, nil when it has none.
+    private func highestCounter(of replica: ReplicaID) -> UInt32? {
+        if replica == self.replica { return nextCounter == 0 ? nil : nextCounter - 1 }
+        return applied[replica]
+    }
+
     /// Applies an operation from another replica (or a repeat of one already applied, which
     /// changes nothing).
     public mutating func apply(_ operation: TextOperation) {
@@ -176,6 +212,12 @@ public struct TextCRDT: Sendable {
             if first.replica == replica { nextCounter = max(nextCounter, first.counter + UInt32(text.count)) }
         case .delete(let replica, let counters):
             guard let replica = replicaIndex[replica] else { return }
+            // A long range is one pass over the items, not one search per counter: the cost is
+            // bounded by what the text holds, never by the numbers an operation names.
+            if counters.count > Self.searchedDeleteLength {
+                deleteByScanning(replica: replica, counters: counters)
+                return
+            }
             var near: Int?
             for counter in counters {
                 guard let raw = index(of: LocalID(replica: replica, counter: counter), near: near) else { continue }
@@ -185,6 +227,20 @@ public struct TextCRDT: Sendable {
                 count -= 1
                 if raw < cursor.raw { cursor.visible -= 1 }
             }
+        }
+    }
+
+    /// Up to how many counters a delete looks up one by one (each search starts where the
+    /// previous one ended, so a run typed in one go is found in one short walk).
+    static let searchedDeleteLength = 64
+
+    private mutating func deleteByScanning(replica: UInt32, counters: ClosedRange<UInt32>) {
+        for raw in 0..<items.count {
+            let item = items[raw]
+            guard item.id.replica == replica, counters.contains(item.id.counter), !item.deleted else { continue }
+            items.markDeleted(raw)
+            count -= 1
+            if raw < cursor.raw { cursor.visible -= 1 }
         }
     }
 

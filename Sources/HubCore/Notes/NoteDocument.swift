@@ -45,6 +45,31 @@ public struct NoteDocument: Sendable {
         applyRegisters(change)
     }
 
+    /// Applies a change made on another hub after checking it as the API checks a save: its
+    /// title, tags and author, and that each text operation fits the text as it then stands.
+    /// Returns why not when it does not; the document may then be partly changed and must be
+    /// thrown away (merges work on a copy and refuse the whole batch).
+    public mutating func applyChecked(_ change: NoteChange, ownNodeName: String) -> String? {
+        if let problem = NoteRules.foreignAuthorProblem(change.author, ownNodeName: ownNodeName) { return problem }
+        for operation in change.operations {
+            switch operation {
+            case .title(let title):
+                if let problem = NoteRules.titleProblem(title) { return problem }
+            case .tags(let tags):
+                if let problem = NoteRules.tagsProblem(tags) { return problem }
+            case .text, .shared, .deleted, .video:
+                continue
+            }
+        }
+        for operation in change.operations {
+            guard case .text(let text) = operation else { continue }
+            if let problem = self.text.refusal(of: text, madeBy: change.stamp.node.replica) { return problem }
+            self.text.apply(text)
+        }
+        applyRegisters(change)
+        return nil
+    }
+
     private mutating func applyRegisters(_ change: NoteChange) {
         let stamp = change.stamp
         var lost = false

@@ -52,13 +52,8 @@ public struct AccountService: Sendable {
         let name = try AccountRules.canonicalName(rawName)
         try AccountRules.checkPassword(password)
         let hash = try await hasher.hash(password)
-        let now = clock.now()
-        let first = User(name: name, role: .admin, passwordHash: hash, createdAt: now)
-        if try await accounts.insert(first, asFirstAccount: true) {
-            logger.notice("first account created; it is the admin", metadata: ["user": "\(name)"])
-            return first
-        }
-        let user = User(name: name, role: role, passwordHash: hash, createdAt: now)
+        if let first = try await insertFirstAccount(name: name, passwordHash: hash) { return first }
+        let user = User(name: name, role: role, passwordHash: hash, createdAt: clock.now())
         _ = try await accounts.insert(user, asFirstAccount: false)
         logger.info("account created", metadata: ["user": "\(name)", "role": "\(role.rawValue)"])
         return user
@@ -70,7 +65,12 @@ public struct AccountService: Sendable {
         // Validated first, so a typo does not use up an invitation.
         _ = try AccountRules.canonicalName(name)
         try AccountRules.checkPassword(password)
-        if try await needsFirstAccount() { return try await createUser(name: name, password: password, role: .admin) }
+        if try await needsFirstAccount() {
+            // Many may see an empty hub at once; the database lets exactly one of them be first.
+            // The others go on as any later sign-up would: by invitation or open sign-up.
+            let hash = try await hasher.hash(password)
+            if let first = try await insertFirstAccount(name: try AccountRules.canonicalName(name), passwordHash: hash) { return first }
+        }
         if let code = invitationCode, !code.isEmpty {
             guard let invitation = try await accounts.redeemInvitation(codeHash: Self.digest(code), at: clock.now()) else {
                 throw HubError(status: 403, code: "invalid_invitation", message: "this invitation is unknown, used or expired")
@@ -81,6 +81,14 @@ public struct AccountService: Sendable {
             throw HubError(status: 403, code: "signup_closed", message: "sign-up is closed; ask an admin for an invitation")
         }
         return try await createUser(name: name, password: password, role: .member)
+    }
+
+    /// The admin, when no account existed yet: the check and the insert are one transaction.
+    private func insertFirstAccount(name: String, passwordHash: String) async throws -> User? {
+        let first = User(name: name, role: .admin, passwordHash: passwordHash, createdAt: clock.now())
+        guard try await accounts.insert(first, asFirstAccount: true) else { return nil }
+        logger.notice("first account created; it is the admin", metadata: ["user": "\(name)"])
+        return first
     }
 
     public func user(named name: String) async throws -> User? {

@@ -65,8 +65,17 @@ struct AccountPageController: Sendable {
     }
 
     /// Only a path on this site; anything else (`//evil.example`, `https://…`) becomes `/`.
+    /// Browsers drop tabs and newlines from URLs and read `\\` as `/`, so `/\t/evil.example`
+    /// would leave the site: any control character or backslash, raw or percent-encoded, is
+    /// refused, and what remains must parse as a path with neither scheme nor authority.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\") else { return "/" }
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), next.utf8.count <= 2_048 else { return "/" }
+        let decoded = next.removingPercentEncoding ?? ""
+        for text in [next, decoded] {
+            guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\\" }) else { return "/" }
+        }
+        guard !decoded.hasPrefix("//"), let components = URLComponents(string: next), components.scheme == nil, components.host == nil
+        else { return "/" }
         return next
     }
 

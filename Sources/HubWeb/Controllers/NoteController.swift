@@ -30,20 +30,12 @@ struct NoteController: Sendable {
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> NoteListResource {
         let parameters = request.uri.queryParameters
-        func flag(_ name: Substring) throws -> Bool? {
-            guard let value = parameters[name] else { return nil }
-            switch value {
-            case "true", "1": return true
-            case "false", "0": return false
-            default: throw HubError.badRequest("'\(name)' must be true or false", code: "invalid_parameter")
-            }
-        }
         var query = NoteQuery(
-            text: parameters["q"].map(String.init), tag: parameters["tag"].map { String($0).lowercased() }, shared: try flag("shared"),
-            deleted: try flag("deleted") ?? false, visibility: AccessPolicy.visibility(for: context.user),
-            offset: try VideoController.integer(parameters["offset"], name: "offset", default: 0, range: 0...Int(Int32.max)),
-            limit: try VideoController.integer(parameters["limit"], name: "limit", default: 50, range: 1...200))
-        if try flag("mine") == true { query.owner = context.user.id }
+            text: parameters["q"].map(String.init), tag: parameters["tag"].map { String($0).lowercased() }, shared: try parameters.flag("shared"),
+            deleted: try parameters.flag("deleted") ?? false, visibility: AccessPolicy.visibility(for: context.user),
+            offset: try parameters.integer("offset", default: 0, in: QueryBounds.offset),
+            limit: try parameters.integer("limit", default: 50, in: 1...200))
+        if try parameters.flag("mine") == true { query.owner = context.user.id }
         if let video = parameters["video"] {
             guard let id = VideoID(String(video)) else { throw HubError.badRequest("'video' must be a video id", code: "invalid_parameter") }
             query.video = id
@@ -61,14 +53,14 @@ struct NoteController: Sendable {
             draft.video = nil
         }
         let note = try await notepad.create(draft, by: context.user)
-        var response = try resource(note, for: context.user, rendered: false).response(from: request, context: context)
+        var response = try await resource(note, for: context.user, rendered: false).response(from: request, context: context)
         response.status = .created
         response.headers[.location] = "/api/v1/notes/\(note.id)"
         return response
     }
 
     @Sendable func get(_ request: Request, context: SignedInContext) async throws -> NoteResource {
-        resource(try await notepad.view(try id(context), for: context.user), for: context.user)
+        await resource(try await notepad.view(try id(context), for: context.user), for: context.user)
     }
 
     /// A save: the fields given change, the others stay. `baseVersion` names the version the
@@ -80,7 +72,7 @@ struct NoteController: Sendable {
         if let video = body.edit.video ?? nil { _ = try await environment.video(video.rawValue, for: context.user, may: .view) }
         let result = try await notepad.edit(id, body.edit, baseVersion: body.baseVersion, by: context.user)
         // The merged text is news to the writer; an unmerged save's text is what they sent.
-        return resource(result.note, for: context.user, merged: result.merged, rendered: false, includingContent: result.merged)
+        return await resource(result.note, for: context.user, merged: result.merged, rendered: false, includingContent: result.merged)
     }
 
     @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -89,15 +81,15 @@ struct NoteController: Sendable {
     }
 
     @Sendable func restore(_ request: Request, context: SignedInContext) async throws -> NoteResource {
-        resource(try await notepad.restore(try id(context), by: context.user), for: context.user)
+        await resource(try await notepad.restore(try id(context), by: context.user), for: context.user)
     }
 
     @Sendable func share(_ request: Request, context: SignedInContext) async throws -> NoteResource {
-        resource(try await notepad.setShared(try id(context), true, by: context.user), for: context.user)
+        await resource(try await notepad.setShared(try id(context), true, by: context.user), for: context.user)
     }
 
     @Sendable func unshare(_ request: Request, context: SignedInContext) async throws -> NoteResource {
-        resource(try await notepad.setShared(try id(context), false, by: context.user), for: context.user)
+        await resource(try await notepad.setShared(try id(context), false, by: context.user), for: context.user)
     }
 
     @Sendable func versions(_ request: Request, context: SignedInContext) async throws -> NoteVersionListResource {
@@ -106,23 +98,22 @@ struct NoteController: Sendable {
 
     @Sendable func version(_ request: Request, context: SignedInContext) async throws -> NoteResource {
         let note = try await notepad.version(try versionNumber(context), of: try id(context), for: context.user)
-        return resource(note, for: context.user)
+        return await resource(note, for: context.user)
     }
 
     @Sendable func restoreVersion(_ request: Request, context: SignedInContext) async throws -> NoteResource {
-        resource(try await notepad.restore(version: try versionNumber(context), of: try id(context), by: context.user), for: context.user)
+        await resource(try await notepad.restore(version: try versionNumber(context), of: try id(context), by: context.user), for: context.user)
     }
 
     @Sendable func diff(_ request: Request, context: SignedInContext) async throws -> NoteDiffResource {
         let parameters = request.uri.queryParameters
-        let range = 1...Int(Int32.max)
-        let from = try VideoController.integer(parameters["from"], name: "from", default: 1, range: range)
+        let from = try parameters.integer("from", default: 1, in: QueryBounds.version)
         let id = try id(context)
         let to: Int
         if parameters["to"] == nil {
             to = try await notepad.note(id, for: context.user).version
         } else {
-            to = try VideoController.integer(parameters["to"], name: "to", default: 1, range: range)
+            to = try parameters.integer("to", default: 1, in: QueryBounds.version)
         }
         return NoteDiffResource(from: from, to: to, lines: try await notepad.diff(of: id, from: from, to: to, for: context.user))
     }
@@ -133,11 +124,11 @@ struct NoteController: Sendable {
         guard body.content.utf8.count <= notepad.maxContentBytes else {
             throw HubError(status: 413, code: "note_too_large", message: "a note's content may be at most \(notepad.maxContentBytes) bytes")
         }
-        return RenderedMarkdown(html: notepad.renderer.html(body.content, timestampLinks: body.timestamps ?? false))
+        return RenderedMarkdown(html: await notepad.html.preview(body.content, timestampLinks: body.timestamps ?? false))
     }
 
     @Sendable func analytics(_ request: Request, context: SignedInContext) async throws -> NoteAnalyticsReport {
-        let days = try VideoController.integer(request.uri.queryParameters["days"], name: "days", default: 30, range: 1...366)
+        let days = try request.uri.queryParameters.integer("days", default: 30, in: 1...366)
         return try await notepad.analyticsReport(for: context.user, days: days)
     }
 
@@ -145,8 +136,8 @@ struct NoteController: Sendable {
 
     /// A note for the answer; `rendered` adds its HTML (reads do, saves do not: rendering a
     /// large note costs more than saving the edit).
-    func resource(_ note: Note, for user: User, merged: Bool? = nil, rendered: Bool = true, includingContent: Bool = true) -> NoteResource {
-        let html = rendered ? notepad.renderer.html(note.content, timestampLinks: note.videoID != nil) : nil
+    func resource(_ note: Note, for user: User, merged: Bool? = nil, rendered: Bool = true, includingContent: Bool = true) async -> NoteResource {
+        let html = rendered ? await notepad.html.of(note) : nil
         return NoteResource(note, html: html, for: user, merged: merged, includingContent: includingContent)
     }
 
@@ -166,10 +157,8 @@ struct NoteController: Sendable {
     /// JSON bodies may carry a whole note, so they get the note limit (with room for escaping)
     /// instead of the API's 1 MiB; anything larger is refused before it is read.
     private func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
-        let limit = notepad.maxContentBytes * 3 + 65_536
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-            throw HubError(status: 413, code: "note_too_large", message: "the request body exceeds \(limit) bytes")
-        }
+        // RequestBodyLimitMiddleware refused a larger declared length; this bounds a chunked one.
+        let limit = Int(RequestBodyLimits.noteJSON(maxContentBytes: notepad.maxContentBytes))
         let buffer = try await request.body.collect(upTo: limit)
         return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
     }

@@ -26,11 +26,11 @@ struct NotePageController: Sendable {
         let text = parameters["q"].map(String.init) ?? ""
         let tag = parameters["tag"].map { $0.lowercased() }
         let view = parameters["view"].map(String.init) ?? "all"
-        let page = max(1, parameters["page"].flatMap { Int($0) } ?? 1)
+        let page = try parameters.integer("page", default: 1, in: QueryBounds.page)
         let pageSize = 30
         var query = NoteQuery(
             text: text, tag: tag, deleted: view == "trash", visibility: AccessPolicy.visibility(for: context.user),
-            offset: min((page - 1) * pageSize, Int(Int32.max)), limit: pageSize)
+            offset: (page - 1) * pageSize, limit: pageSize)
         if view == "mine" { query.owner = context.user.id }
         if view == "community" { query.shared = true }
         let result = try await notepad.list(query, for: context.user)
@@ -72,7 +72,7 @@ struct NotePageController: Sendable {
         if let id = note.videoID, let found = try? await environment.video(id.rawValue, for: context.user, may: .view) {
             video = ["id": found.id.rawValue, "title": found.title]
         }
-        return renderer.page("note", ["pageTitle": note.title, "note": view(of: note, for: context.user), "video": video ?? false], for: context.identity)
+        return renderer.page("note", ["pageTitle": note.title, "note": await view(of: note, for: context.user), "video": video ?? false], for: context.identity)
     }
 
     @Sendable func new(_ request: Request, context: SignedInPageContext) async throws -> Response {
@@ -86,7 +86,7 @@ struct NotePageController: Sendable {
 
     @Sendable func edit(_ request: Request, context: SignedInPageContext) async throws -> Response {
         guard let note = try await page(for: context, { try await notepad.note($0, for: context.user) }) else { return notFound(context) }
-        var editor = view(of: note, for: context.user)
+        var editor = await view(of: note, for: context.user)
         editor["isNew"] = false
         return renderer.page("note-edit", ["pageTitle": "Edit: \(note.title)", "editor": editor, "maxBytes": notepad.maxContentBytes], for: context.identity)
     }
@@ -97,13 +97,13 @@ struct NotePageController: Sendable {
         guard let note = try await page(for: context, { try await notepad.note($0, for: context.user) }) else { return notFound(context) }
         let parameters = request.uri.queryParameters
         let versions = try await notepad.versions(of: note.id, for: context.user)
-        let to = min(max(parameters["to"].flatMap { Int($0) } ?? note.version, 1), note.version)
-        let from = min(max(parameters["from"].flatMap { Int($0) } ?? max(to - 1, 1), 1), note.version)
+        let to = min(try parameters.integer("to", default: note.version, in: QueryBounds.version), note.version)
+        let from = min(try parameters.integer("from", default: max(to - 1, 1), in: QueryBounds.version), note.version)
         let lines = try await notepad.diff(of: note.id, from: from, to: to, for: context.user)
         var shown: [String: Any]? = nil
-        if let number = parameters["version"].flatMap({ Int($0) }), (1...note.version).contains(number) {
+        if let number = try parameters.integer("version", in: QueryBounds.version), number <= note.version {
             let old = try await notepad.version(number, of: note.id, for: context.user)
-            shown = ["version": number, "title": old.title, "html": notepad.renderer.html(old.content, timestampLinks: old.videoID != nil),
+            shown = ["version": number, "title": old.title, "html": await notepad.html.of(old),
                      "canRestore": AccessPolicy.allows(context.user, to: .contribute, note) && number != note.version]
         }
         let diff: [[String: Any]] = lines.map { line in
@@ -122,7 +122,7 @@ struct NotePageController: Sendable {
         return renderer.page(
             "note-history",
             [
-                "pageTitle": "History: \(note.title)", "note": view(of: note, for: context.user), "versions": rows,
+                "pageTitle": "History: \(note.title)", "note": await view(of: note, for: context.user), "versions": rows,
                 "from": from, "to": to, "diff": diff, "unchanged": !lines.contains { if case .same = $0 { false } else { true } },
                 "shown": shown ?? false,
             ], for: context.identity)
@@ -151,12 +151,12 @@ struct NotePageController: Sendable {
         ["query": count.query, "count": count.count, "results": count.lastResults]
     }
 
-    func view(of note: Note, for user: User) -> [String: Any] {
+    func view(of note: Note, for user: User) async -> [String: Any] {
         [
             "id": note.id.rawValue, "title": note.title, "content": note.content, "tags": note.tags,
             "tagList": note.tags.joined(separator: ", "), "shared": note.isShared, "author": note.author, "lastEditor": note.lastEditor,
             "version": note.version, "createdAt": note.createdAt.formatted(.iso8601), "updatedAt": note.updatedAt.formatted(.iso8601),
-            "html": notepad.renderer.html(note.content, timestampLinks: note.videoID != nil),
+            "html": await notepad.html.of(note),
             "videoId": note.videoID?.rawValue ?? false,
             "canEdit": AccessPolicy.allows(user, to: .contribute, note), "canManage": AccessPolicy.allows(user, to: .modify, note),
         ]

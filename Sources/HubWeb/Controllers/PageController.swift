@@ -23,10 +23,10 @@ struct PageController: Sendable {
 
     @Sendable func library(_ request: Request, context: SignedInPageContext) async throws -> Response {
         let query = request.uri.queryParameters["q"].map(String.init) ?? ""
-        let page = max(1, request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1)
+        let page = try request.uri.queryParameters.integer("page", default: 1, in: QueryBounds.page)
         let result = try await environment.videos.list(
             query: query, visibility: AccessPolicy.visibility(for: context.user),
-            offset: min((page - 1) * pageSize, Int(Int32.max)), limit: pageSize)
+            offset: (page - 1) * pageSize, limit: pageSize)
         func link(_ page: Int) -> String {
             var components = URLComponents()
             components.queryItems = (query.isEmpty ? [] : [URLQueryItem(name: "q", value: query)]) + [URLQueryItem(name: "page", value: String(page))]
@@ -65,12 +65,9 @@ struct PageController: Sendable {
         let notes = try await environment.notepad.list(
             NoteQuery(video: video.id, fullContent: true, visibility: AccessPolicy.visibility(for: context.user), limit: 20),
             for: context.user)
-        let noteViews: [[String: Any]] = notes.items.map { listing in
-            let note = listing.note
-            return [
-                "id": note.id.rawValue, "title": note.title, "author": note.author,
-                "html": environment.notepad.renderer.html(note.content, timestampLinks: true),
-            ]
+        var noteViews: [[String: Any]] = []
+        for note in notes.items.map(\.note) {
+            noteViews.append(["id": note.id.rawValue, "title": note.title, "author": note.author, "html": await environment.notepad.html.of(note)])
         }
         let view: [String: Any] = [
             "pageTitle": video.title,

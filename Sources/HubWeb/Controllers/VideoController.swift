@@ -18,8 +18,8 @@ struct VideoController: Sendable {
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> VideoListResource {
         let query = request.uri.queryParameters
-        let limit = try Self.integer(query["limit"], name: "limit", default: 24, range: 1...100)
-        let offset = try Self.integer(query["offset"], name: "offset", default: 0, range: 0...Int(Int32.max))
+        let limit = try query.integer("limit", default: 24, in: 1...100)
+        let offset = try query.integer("offset", default: 0, in: QueryBounds.offset)
         let text = query["q"].map(String.init)
         let page = try await environment.videos.list(
             query: text, visibility: AccessPolicy.visibility(for: context.user), offset: offset, limit: limit)
@@ -67,14 +67,6 @@ struct VideoController: Sendable {
         response.status = .created
         response.headers[.location] = "/api/v1/videos/\(video.id)"
         return response
-    }
-
-    static func integer(_ value: Substring?, name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let value else { return defaultValue }
-        guard let number = Int(value), range.contains(number) else {
-            throw HubError.badRequest("'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)", code: "invalid_parameter")
-        }
-        return number
     }
 
     static func validate(_ changes: VideoChanges) throws -> VideoChanges {

@@ -57,7 +57,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     /// never sent by a browser on its own, so they need neither.
     private func checkForgery(_ request: Request, context: Context) throws {
         if case .apiToken = context.identity?.credential { return }
-        if let origin = request.headers[.origin], !Self.origin(origin, matches: expectedHost(request)) {
+        if let origin = request.headers[.origin],
+            !Self.origin(origin, matches: expectedHost(request), scheme: SessionCookieJar.isTLS(request, trustProxy: trustProxy) ? "https" : "http")
+        {
             throw HubError(status: 403, code: "cross_origin_request", message: "state-changing requests must come from the hub's own pages (Origin \(origin))")
         }
         if case .session(let csrfToken) = context.identity?.credential, request.headers[.csrfToken] != csrfToken {
@@ -70,9 +72,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return request.head.authority
     }
 
-    static func origin(_ origin: String, matches host: String?) -> Bool {
-        guard let host, let separator = origin.range(of: "://") else { return false }
-        return origin[separator.upperBound...].lowercased() == host.lowercased()
+    /// Scheme and host both: a page served over plain HTTP on the same host (another port, or
+    /// a network attacker's injection) is not the hub's HTTPS origin.
+    static func origin(_ origin: String, matches host: String?, scheme: String) -> Bool {
+        guard let host else { return false }
+        return origin.lowercased() == "\(scheme)://\(host.lowercased())"
     }
 
     static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
@@ -91,7 +95,7 @@ enum SessionCookieJar {
         Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/", secure: isTLS(request, trustProxy: trustProxy), httpOnly: true, sameSite: .lax)
     }
 
-    private static func isTLS(_ request: Request, trustProxy: Bool) -> Bool {
+    static func isTLS(_ request: Request, trustProxy: Bool) -> Bool {
         request.uri.scheme == .https || (trustProxy && request.headers[.xForwardedProto]?.lowercased() == "https")
     }
 }

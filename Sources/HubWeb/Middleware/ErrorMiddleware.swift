@@ -4,6 +4,7 @@ import HubCore
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Maps every error a route throws to the hub's JSON error body
 /// `{"error": {"code", "message"}}` with the right status — the one place where domain errors
@@ -49,6 +50,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return HubError(
                 status: Int(error.status.code), code: Self.code(for: error.status),
                 message: error.body ?? error.status.reasonPhrase)
+        case is HTTPParserError:
+            // The body's framing broke mid-request (a chunk size of 2^72, say): the client's fault.
+            return HubError.badRequest("the request is malformed: \(error)", code: "malformed_request")
         case is NIOTooManyBytesError:
             return HubError(status: 413, code: "payload_too_large", message: "the request body is too large")
         case is DecodingError:

@@ -23,8 +23,15 @@
   }
 
   // Only same-site paths, so a crafted ?next= cannot send someone elsewhere after signing in.
+  // Browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil" would leave the site:
+  // control characters and backslashes, raw or percent-encoded, are refused.
   function safeNext(path) {
-    return typeof path === "string" && path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") ? path : "/";
+    if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) return "/";
+    let decoded;
+    try { decoded = decodeURIComponent(path); } catch (_) { return "/"; }
+    const unsafe = /[\u0000-\u001f\u007f-\u009f\\]/;
+    if (unsafe.test(path) || unsafe.test(decoded) || decoded.startsWith("//")) return "/";
+    return new URL(path, window.location.origin).origin === window.location.origin ? path : "/";
   }
 
   function formBody(form) {
