@@ -48,6 +48,12 @@ public enum UploadNaming {
         return truncated(cleaned, toUTF8Bytes: VideoLimits.filenameLength)
     }
 
+    /// One line of printable text: control characters (a NUL, a newline, an escape code) become
+    /// spaces, since titles and tags end up in pages, logs and terminals.
+    public static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+    }
+
     public static func defaultTitle(forFilename filename: String) -> String {
         let stem = (filename as NSString).deletingPathExtension
         return truncated(stem.isEmpty ? filename : stem, toUTF8Bytes: VideoLimits.titleLength)
@@ -62,7 +68,7 @@ public enum UploadNaming {
     public static func tags(_ tags: [String]) -> [String] {
         var seen = Set<String>()
         return tags
-            .map { truncated($0.trimmingCharacters(in: .whitespacesAndNewlines), toUTF8Bytes: VideoLimits.tagLength) }
+            .map { truncated(printable($0).trimmingCharacters(in: .whitespacesAndNewlines), toUTF8Bytes: VideoLimits.tagLength) }
             .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
             .prefix(VideoLimits.tagCount).map { $0 }
     }

@@ -14,7 +14,7 @@ public struct UploadDescription: Sendable {
     public init(filename: String?, title: String?, description: String?, tags: [String], shared: Bool = false) {
         let filename = UploadNaming.sanitizedFilename(filename)
         self.filename = filename
-        let title = title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let title = title.map(UploadNaming.printable)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         self.title = title.isEmpty ? UploadNaming.defaultTitle(forFilename: filename) : UploadNaming.truncated(title, toUTF8Bytes: VideoLimits.titleLength)
         self.description = UploadNaming.truncated(description ?? "", toUTF8Bytes: VideoLimits.descriptionLength)
         self.tags = tags

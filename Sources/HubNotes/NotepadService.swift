@@ -132,6 +132,25 @@ public struct NotepadService: Sendable {
         try await commit(id, NoteEdit(shared: shared), baseVersion: nil, by: user, may: .modify, ifDeleted: .conflict).note
     }
 
+    /// Shares what the note says now and none of its history: a note's versions all travel with
+    /// it once shared, so a secret replaced in version 2 would be readable in version 1. The
+    /// current title, content, tags and video become a new shared note of one version, and this
+    /// one (with its history) moves to its owner's trash. Only the owner may, since the new note
+    /// is theirs.
+    public func shareCurrentVersion(_ id: NoteID, by user: User) async throws -> Note {
+        let note = try await load(id, for: user, may: .modify, ifDeleted: .conflict)
+        guard note.ownerID == user.id else {
+            throw HubError(status: 403, code: "forbidden", message: "only the note's owner can share its current version as a new note")
+        }
+        guard !note.isShared else {
+            throw HubError(status: 409, code: "already_shared", message: "note \(id) is shared already, with its history")
+        }
+        let fresh = try await create(
+            NoteEdit(title: note.title, content: note.content, tags: note.tags, shared: true, video: note.videoID.map { .some($0) }), by: user)
+        try await delete(id, by: user)
+        return fresh
+    }
+
     /// Moves the note to the trash; its owner can restore it for `NoteLimits.trashRetention`.
     public func delete(_ id: NoteID, by user: User) async throws {
         _ = try await commit(id, NoteEdit(deleted: true), baseVersion: nil, by: user, may: .modify, ifDeleted: .hide)
@@ -283,9 +302,7 @@ public struct NotepadService: Sendable {
         var edit = edit
         if let title = edit.title {
             let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed.utf8.count <= NoteLimits.titleBytes, !trimmed.contains(where: \.isNewline) else {
-                throw HubError.badRequest("title must be one line of 1 to \(NoteLimits.titleBytes) bytes", code: "invalid_title")
-            }
+            if let problem = NoteRules.titleProblem(trimmed) { throw HubError.badRequest(problem, code: "invalid_title") }
             edit.title = trimmed
         }
         if let content = edit.content, content.utf8.count > maxContentBytes {
@@ -295,10 +312,7 @@ public struct NotepadService: Sendable {
             var seen = Set<String>()
             let cleaned = tags.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
                 .filter { !$0.isEmpty && seen.insert($0).inserted }
-            guard cleaned.count <= NoteLimits.tagCount, cleaned.allSatisfy({ $0.utf8.count <= NoteLimits.tagBytes }) else {
-                throw HubError.badRequest(
-                    "at most \(NoteLimits.tagCount) tags of at most \(NoteLimits.tagBytes) bytes each", code: "invalid_tags")
-            }
+            if let problem = NoteRules.tagsProblem(cleaned) { throw HubError.badRequest(problem, code: "invalid_tags") }
             edit.tags = cleaned
         }
         return edit

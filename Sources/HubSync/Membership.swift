@@ -109,11 +109,26 @@ public actor Membership {
         return true
     }
 
-    /// Adds the peers a peer listed, skipping this hub and those already known.
-    public func learn(_ members: [PeerMessage.Member]) {
-        for member in members.prefix(1_000) {
-            add(member.address, name: member.name, node: member.node, source: .gossip)
+    /// Peers learned from others' lists and never reached yet, at most: each is probed, so a
+    /// peer's list must not make this hub probe arbitrary hosts without bound.
+    public static let maxUnconfirmed = 256
+    /// New peers one list may teach.
+    public static let maxLearnedPerList = 32
+
+    /// Adds the peers a peer listed, skipping this hub and those already known, within the
+    /// bounds above; returns how many were new.
+    @discardableResult
+    public func learn(_ members: [PeerMessage.Member]) -> Int {
+        var unconfirmed = peers.values.count { $0.source == .gossip && $0.lastContact == nil }
+        var learned = 0
+        for member in members.prefix(1_000) where learned < Self.maxLearnedPerList && unconfirmed < Self.maxUnconfirmed {
+            guard PeerMessage.isValidName(member.name) else { continue }
+            if add(member.address, name: member.name, node: member.node, source: .gossip) {
+                learned += 1
+                unconfirmed += 1
+            }
         }
+        return learned
     }
 
     /// The address turned out to be this hub.

@@ -102,4 +102,10 @@ public enum PeerMessage {
 
     /// How many notes a pull may ask for at once.
     public static let pullLimit = 1_000
+
+    /// A node name as a peer may announce it: what `P2P_NODE_NAME` accepts (an mDNS instance
+    /// name), so names shown on the Peers page and in logs are short and printable.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 63 && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
 }

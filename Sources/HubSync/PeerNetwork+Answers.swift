@@ -12,6 +12,9 @@ extension PeerNetwork {
         guard hello.node == node else {
             throw HubError.badRequest("the hello names node \(hello.node), but the request is signed by \(node)", code: "invalid_hello")
         }
+        guard PeerMessage.isValidName(hello.name), (1...65_535).contains(hello.port), hello.members.count <= 1_000 else {
+            throw HubError.badRequest("a hello needs a name of 1 to 63 printable bytes, a port and at most 1000 members", code: "invalid_hello")
+        }
         if let host = hello.host ?? remoteHost, let address = PeerAddress(host: host, port: hello.port) {
             await membership.add(address, name: hello.name, node: node, source: .gossip)
             await membership.reached(address, node: node, name: hello.name)
@@ -118,8 +121,12 @@ extension PeerNetwork {
     /// A refused peer request (bad signature, stale, replayed), for the log and the metrics.
     public func refused(_ reason: String, from remote: String) async {
         metrics.update { $0.refused += 1 }
-        logger.warning("refused a peer request", metadata: ["from": "\(remote)", "reason": "\(reason)"])
-        notepad.journal.record(.init(at: clock.now(), event: .refused, peer: remote, summary: reason))
+        // Counted every time, written at most once a minute per sender: 2,000 unsigned
+        // requests are one line of the sync log and the server log, not 2,000.
+        guard let folded = refusals.admit(remote, at: clock.now()) else { return }
+        let summary = folded == 0 ? reason : "\(reason) (and \(folded) more refused from \(remote) in the last minute)"
+        logger.warning("refused a peer request", metadata: ["from": "\(remote)", "reason": "\(summary)"])
+        notepad.journal.record(.init(at: clock.now(), event: .refused, peer: remote, summary: summary))
     }
 
     func label(_ address: PeerAddress) async -> String {

@@ -67,6 +67,7 @@ public final class PeerNetwork: Sendable {
     /// synchronised with at the next round.
     let missed = Mutex<[PeerAddress: HLCTimestamp]>([:])
     let synchronizing = Mutex(false)
+    let refusals = RefusalFolding()
     let peerStore: any PeerRepository
     let clock: any WallClock
     let logger: Logger

@@ -36,7 +36,7 @@ struct HubOptions: ParsableArguments {
     /// The account rules over this hub's database, for the `user` and `token` commands.
     func accountService() async -> AccountService {
         let configuration = await configuration()
-        var logger = Logger(label: "streamhub")
+        var logger = Logger(label: "streamhub", factory: EscapingLogHandler.standardError)
         logger.logLevel = .warning
         do {
             return try AccountService(
@@ -49,7 +49,7 @@ struct HubOptions: ParsableArguments {
     /// The notepad over this hub's data, for `notes export` and `import`.
     func notepad() async -> NotepadService {
         let configuration = await configuration()
-        var logger = Logger(label: "streamhub")
+        var logger = Logger(label: "streamhub", factory: EscapingLogHandler.standardError)
         logger.logLevel = .warning
         let database = await database(configuration)
         do {

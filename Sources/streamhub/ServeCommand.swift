@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
             "hub.host": host, "hub.port": port.map(String.init), "upload.dir": uploadDir,
             "storage.backend": storageBackend, "max.upload.bytes": maxUploadBytes.map(String.init), "log.level": logLevel,
         ])
-        var logger = Logger(label: "streamhub")
+        var logger = Logger(label: "streamhub", factory: EscapingLogHandler.standardError)
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
         let http = StorageFactory.makeHTTPClient()
         let environment: HubEnvironment

@@ -275,8 +275,13 @@ def test_notes_create_edit_history_search_share_and_seek(hub, browser, tmp_path)
     wait_for(lambda: browser.find_elements(By.ID, "share-toggle"), message="the note page")
     assert browser.find_element(By.ID, "visibility").text == "Private"
     browser.find_element(By.ID, "share-toggle").click()
+    # Sharing says that the history goes with the note, and offers the current version alone.
+    dialog = wait_for(lambda: [d for d in browser.find_elements(By.ID, "share-dialog") if d.is_displayed()], message="the share dialog")[0]
+    assert "every earlier version" in dialog.text and browser.find_element(By.ID, "share-current-only").is_displayed()
+    browser.find_element(By.ID, "share-with-history").click()
     wait_for(lambda: browser.find_elements(By.ID, "visibility") and browser.find_element(By.ID, "visibility").text == "Shared",
              message="shared")
+    assert browser.current_url.endswith(f"/notes/{note_id}"), "shared with its history: the same note"
     browser.get(hub.url + "/notes?view=community")
     assert note_id in [e.get_attribute("data-note-id") for e in browser.find_elements(By.CSS_SELECTOR, "#notes .note-item")]
 

@@ -84,8 +84,22 @@ struct NoteController: Sendable {
         await resource(try await notepad.restore(try id(context), by: context.user), for: context.user)
     }
 
-    @Sendable func share(_ request: Request, context: SignedInContext) async throws -> NoteResource {
-        await resource(try await notepad.setShared(try id(context), true, by: context.user), for: context.user)
+    /// `{"history": "all"}` (the default, also for no body) shares the note with every earlier
+    /// version; `{"history": "none"}` shares its current version as a new note (201 with its
+    /// `Location`), leaving the history private in the owner's trash.
+    @Sendable func share(_ request: Request, context: SignedInContext) async throws -> Response {
+        let history = try await decodeIfPresent(ShareRequest.self, from: request)?.history ?? .all
+        switch history {
+        case .all:
+            return try await resource(try await notepad.setShared(try id(context), true, by: context.user), for: context.user)
+                .response(from: request, context: context)
+        case .none:
+            let note = try await notepad.shareCurrentVersion(try id(context), by: context.user)
+            var response = try await resource(note, for: context.user).response(from: request, context: context)
+            response.status = .created
+            response.headers[.location] = "/api/v1/notes/\(note.id)"
+            return response
+        }
     }
 
     @Sendable func unshare(_ request: Request, context: SignedInContext) async throws -> NoteResource {
@@ -154,6 +168,14 @@ struct NoteController: Sendable {
         return number
     }
 
+    /// A JSON body when the request has one (a declared length, or a chunked body), nil when not.
+    private func decodeIfPresent<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body? {
+        if let length = request.headers[.contentLength], length == "0" { return nil }
+        let buffer = try await request.body.collect(upTo: Int(RequestBodyLimits.json))
+        guard buffer.readableBytes > 0 else { return nil }
+        return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+    }
+
     /// JSON bodies may carry a whole note, so they get the note limit (with room for escaping)
     /// instead of the API's 1 MiB; anything larger is refused before it is read.
     private func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
@@ -162,6 +184,12 @@ struct NoteController: Sendable {
         let buffer = try await request.body.collect(upTo: limit)
         return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
     }
+}
+
+/// The body of `POST /notes/{id}/share`, optional.
+struct ShareRequest: Decodable {
+    enum History: String, Decodable { case all, none }
+    var history: History?
 }
 
 /// The body of `POST /notes` and `PATCH /notes/{id}`. `videoId: null` detaches a note from its

@@ -72,8 +72,8 @@ struct VideoController: Sendable {
     static func validate(_ changes: VideoChanges) throws -> VideoChanges {
         var changes = changes
         if let title = changes.title?.trimmingCharacters(in: .whitespacesAndNewlines) {
-            guard !title.isEmpty, title.utf8.count <= VideoLimits.titleLength else {
-                throw HubError.badRequest("title must be 1 to \(VideoLimits.titleLength) bytes", code: "invalid_title")
+            guard !title.isEmpty, title.utf8.count <= VideoLimits.titleLength, UploadNaming.printable(title) == title else {
+                throw HubError.badRequest("title must be one line of 1 to \(VideoLimits.titleLength) bytes without control characters", code: "invalid_title")
             }
             changes.title = title
         }

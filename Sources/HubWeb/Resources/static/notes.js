@@ -72,11 +72,30 @@
       say("Someone else saved this note while you were editing it; both changes were kept.");
     }
     const share = document.getElementById("share-toggle");
+    const shareDialog = document.getElementById("share-dialog");
     if (share) {
       share.addEventListener("click", async () => {
         try {
-          await window.hub.api("POST", `${url}/${share.dataset.shared === "true" ? "unshare" : "share"}`);
-          window.location.reload();
+          if (share.dataset.shared === "true") {
+            await window.hub.api("POST", `${url}/unshare`);
+            window.location.reload();
+            return;
+          }
+          // Sharing exposes the whole history: the dialog says so and offers the current version only.
+          shareDialog.returnValue = "cancel";
+          shareDialog.showModal();
+        } catch (error) {
+          say(error.message);
+        }
+      });
+    }
+    if (shareDialog) {
+      shareDialog.addEventListener("close", async () => {
+        const history = shareDialog.returnValue;
+        if (history !== "all" && history !== "none") return;
+        try {
+          const note = await window.hub.api("POST", `${url}/share`, { history });
+          window.location.assign(`/notes/${note.id}`);
         } catch (error) {
           say(error.message);
         }
