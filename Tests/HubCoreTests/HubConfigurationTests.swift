@@ -21,6 +21,12 @@ import Testing
         #expect(!configuration.peers.enabled)
     }
 
+    @Test func connectionTimeoutsHaveDefaultsAndSettings() throws {
+        #expect(try configuration([:]).timeouts == .init(header: .seconds(10), body: .seconds(30), idle: .seconds(60)))
+        let set = try configuration(["HTTP_HEADER_TIMEOUT_SECONDS": "2", "HTTP_BODY_TIMEOUT_SECONDS": "5", "HTTP_IDLE_TIMEOUT_SECONDS": "7"])
+        #expect(set.timeouts == .init(header: .seconds(2), body: .seconds(5), idle: .seconds(7)))
+    }
+
     @Test func readsDesignNames() throws {
         let configuration = try configuration([
             "HUB_PORT": "9000", "HUB_HOST": "0.0.0.0", "UPLOAD_DIR": "/srv/videos", "MAX_UPLOAD_BYTES": "1024",
@@ -61,6 +67,11 @@ import Testing
         (["P2P_MDNS": "perhaps"], "P2P_MDNS"),
         (["P2P_PEERS": "a:1, nonsense"], "P2P_PEERS"),
         (["P2P_ENABLED": "true", "HUB_PORT": "7000", "P2P_PORT": "7000"], "P2P_PORT"),
+        (["HTTP_HEADER_TIMEOUT_SECONDS": "0"], "HTTP_HEADER_TIMEOUT_SECONDS"),
+        (["HTTP_BODY_TIMEOUT_SECONDS": "9223372036854775807"], "HTTP_BODY_TIMEOUT_SECONDS"),
+        (["HTTP_IDLE_TIMEOUT_SECONDS": "soon"], "HTTP_IDLE_TIMEOUT_SECONDS"),
+        (["P2P_GOSSIP_INTERVAL_MS": "9223372036854775807"], "P2P_GOSSIP_INTERVAL_MS"),
+        (["P2P_FANOUT": "99999999999999999999999"], "P2P_FANOUT"),
     ])
     func badSettingsNameTheSetting(environment: [String: String], setting: String) {
         #expect {
