@@ -47,7 +47,11 @@ public struct NoteArchive: Sendable {
                     guard changes.allSatisfy({ $0.note == file.id }) else {
                         throw HubError.badRequest("changes of another note")
                     }
-                    result.changes += try await notepad.merge(changes, owner: user?.id)
+                    let outcome = try await notepad.importChanges(changes, owner: user?.id)
+                    if let refusal = outcome.refused.first {
+                        throw HubError(status: 403, code: "refused", message: "refused: \(refusal.reason)")
+                    }
+                    result.changes += outcome.applied
                 } else if let user {
                     result.changes += try await notepad.importSnapshot(file, by: user) ? 1 : 0
                 } else {

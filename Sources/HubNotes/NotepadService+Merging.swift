@@ -80,6 +80,11 @@ extension NotepadService {
     /// Applies `changes` (one note's or many, each note's in its history's order) from an
     /// export; returns how many were new. Notes new to this hub become `owner`'s.
     public func merge(_ changes: [NoteChange], owner: UserID?) async throws -> Int {
+        try await importChanges(changes, owner: owner).applied
+    }
+
+    /// `merge(_:owner:)`, with what was refused and why.
+    public func importChanges(_ changes: [NoteChange], owner: UserID?) async throws -> MergeOutcome {
         var batches: [NoteBatch] = []
         for change in changes {
             if batches.last?.note == change.note {
@@ -88,7 +93,7 @@ extension NotepadService {
                 batches.append(NoteBatch(note: change.note, base: VersionVector(), changes: [change]))
             }
         }
-        return try await merge(batches, from: .imported(owner: owner)).applied
+        return try await merge(batches, from: .imported(owner: owner))
     }
 
     /// How far ahead of this hub's clock a peer's stamp may be.
@@ -251,14 +256,19 @@ extension NotepadService {
     // MARK: - Files
 
     /// A note file without history (a mirror copy): created with its id, or saved over the
-    /// current version when this hub has the note. Returns whether anything changed.
+    /// current version when this hub has the note and shares it. A file says whatever its
+    /// maker typed, so over a note that exists it changes title, content and tags only: never
+    /// its sharing, and never a note that is private here. Returns whether anything changed.
     func importSnapshot(_ file: NoteFile, by user: User) async throws -> Bool {
-        let edit = NoteEdit(title: file.title, content: file.content, tags: file.tags, shared: file.shared)
         guard let existing = try await notes.note(file.id) else {
-            _ = try await create(edit, id: file.id, by: user)
+            _ = try await create(NoteEdit(title: file.title, content: file.content, tags: file.tags, shared: file.shared), id: file.id, by: user)
             return true
         }
-        let result = try await commit(file.id, edit, baseVersion: nil, by: user, may: .modify, ifDeleted: .conflict)
+        guard existing.isShared else {
+            throw HubError(status: 403, code: "forbidden", message: "note \(file.id) is private on this hub; an import does not change it")
+        }
+        let edit = try validate(NoteEdit(title: file.title, content: file.content, tags: file.tags))
+        let result = try await commit(file.id, edit, baseVersion: nil, by: user, may: .contribute, ifDeleted: .conflict)
         return result.note.version != existing.version
     }
 

@@ -114,6 +114,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // What is dropped never reaches Hummingbird, which therefore asks for no more reads:
+        // the guard asks for them itself until the drain ends.
+        if case .draining = phase { context.read() }
+        context.fireChannelReadComplete()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A malformed request (bad chunk size, bad header): nothing more can be read from this
         // connection, so it closes once the answer to it is written.
@@ -148,6 +155,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
             phase = .draining(dropped: 0)
             arm(Self.drainTime, context: context)
+            context.read()
         } else if unanswered == 0, !bodyPending {
             phase = .idle
             arm(timeouts.idle, context: context)
