@@ -154,6 +154,17 @@ let package = Package(
             path: "Benchmarks/StorageBench",
             swiftSettings: swiftSettings
         ),
+        // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz.sh); built
+        // normally it replays inputs, so a crash once found stays a regression test.
+        .executableTarget(
+            name: "hub-fuzz",
+            dependencies: [
+                "HubCore", "HubMedia", "HubNotes", "HubSync",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/HubFuzz",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "streamhub",
             dependencies: [

@@ -1,7 +1,7 @@
 /// The parts of a DNS message (RFC 1035) that multicast DNS service discovery (RFC 6762/6763)
 /// uses: questions and PTR, SRV, TXT and A records. Reading follows compression pointers
 /// (bounded, so a looping pointer cannot hang the reader); writing does not compress.
-struct DNSMessage: Equatable {
+public struct DNSMessage: Equatable, Sendable {
     enum RecordType: UInt16 {
         case a = 1
         case ptr = 12
@@ -93,7 +93,7 @@ struct DNSMessage: Equatable {
         self.additionals = additionals
     }
 
-    init(parsing bytes: [UInt8]) throws {
+    public init(parsing bytes: [UInt8]) throws {
         var reader = Reader(bytes: bytes)
         id = try reader.u16()
         let flags = try reader.u16()

@@ -12,8 +12,8 @@ import NIOCore
 /// of a delimiter, so a multi-gigabyte file part passes through in constant memory; the delimiter
 /// is found with `memchr` on `\r`, which keeps the scan near memory speed. (The byte-at-a-time
 /// parser this replaced managed under 2 MB/s on a 100 MiB file.)
-struct MultipartStreamParser {
-    enum Event {
+public struct MultipartStreamParser {
+    public enum Event {
         case headers([String: String])
         case body(ByteBuffer)
         case partEnd
@@ -21,21 +21,21 @@ struct MultipartStreamParser {
 
     private enum State { case preamble, headers, body, done }
 
-    static let maximumHeaderBytes = 16 * 1024
+    public static let maximumHeaderBytes = 16 * 1024
 
     private let delimiter: [UInt8]  // "\r\n--boundary"
     private var state = State.preamble
     private var buffer = ByteBuffer()
 
-    init(boundary: String) {
+    public init(boundary: String) {
         delimiter = Array("\r\n--\(boundary)".utf8)
         // The first delimiter may start the body without its leading CRLF.
         buffer.writeString("\r\n")
     }
 
-    var isComplete: Bool { state == .done }
+    public var isComplete: Bool { state == .done }
 
-    mutating func feed(_ input: ByteBuffer) throws(HubError) -> [Event] {
+    public mutating func feed(_ input: ByteBuffer) throws(HubError) -> [Event] {
         var input = input
         buffer.writeBuffer(&input)
         var events: [Event] = []

@@ -2,7 +2,7 @@ import HubCore
 import NIOCore
 import Testing
 
-@testable import HubWeb
+@testable import HubMedia
 
 @Suite struct MultipartStreamParserTests {
     static let body = "preamble to ignore\r\n--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n--Bx\r\n"
