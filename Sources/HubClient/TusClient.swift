@@ -61,7 +61,7 @@ public struct TusClient: Sendable {
             switch response.status.code {
             case 200:
                 if let videoID = response.headers.first(name: "Stream-Hub-Video-Id") { return videoID }
-                offset = Int64(response.headers.first(name: "Upload-Offset") ?? "") ?? 0
+                offset = try Self.offset(response.headers.first(name: "Upload-Offset"), size: size) ?? 0
             case 404, 410:
                 location = nil
             case 401:
@@ -94,13 +94,23 @@ public struct TusClient: Sendable {
                 }
                 throw try await failure(response)
             }
-            offset = Int64(response.headers.first(name: "Upload-Offset") ?? "") ?? offset
+            offset = try Self.offset(response.headers.first(name: "Upload-Offset"), size: size) ?? offset
             progress(offset, size)
             if let videoID = response.headers.first(name: "Stream-Hub-Video-Id") { return videoID }
         }
     }
 
     struct RetryableError: Error { let status: Int }
+
+    /// The server's `Upload-Offset`, which must lie within the file: anything else (a broken or
+    /// hostile server) stops the upload instead of reading outside the file.
+    static func offset(_ header: String?, size: Int64) throws -> Int64? {
+        guard let header else { return nil }
+        guard let offset = Int64(header), (0...size).contains(offset) else {
+            throw Failure(description: "the hub answered Upload-Offset '\(header.prefix(40))', outside the file's \(size) bytes")
+        }
+        return offset
+    }
 
     private func send(_ method: HTTPMethod, _ url: String, headers extra: [String: String] = [:], body: ByteBuffer? = nil) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)

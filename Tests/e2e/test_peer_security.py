@@ -175,3 +175,28 @@ def test_notes_import_obeys_the_same_rules(cluster, tmp_path):
     status, note = api(a, f"/api/v1/notes/{private['id']}", token=alice)
     assert status == 200 and note["shared"] is False and note["version"] == 1
     assert api(a, f"/api/v1/notes/{fake}")[0] == 404
+
+
+def test_the_peer_port_closes_connections_that_stop_sending(cluster):
+    a = cluster.hub("hub-a", HTTP_HEADER_TIMEOUT_SECONDS="1", HTTP_BODY_TIMEOUT_SECONDS="1", HTTP_IDLE_TIMEOUT_SECONDS="2")
+    body = json.dumps({"node": OTHER, "name": "slow", "port": 1, "members": []}).encode()
+    signed = peer_headers("/p2p/v1/hello", body)
+    head = "POST /p2p/v1/hello HTTP/1.1\r\nHost: hub\r\nContent-Length: %d\r\n" % len(body)
+    head += "".join(f"{name}: {value}\r\n" for name, value in signed.items()) + "\r\n"
+    openings = [b"", b"POST /p2p/v1/hello HTTP/1.1\r\nHost: hub\r\n", head.encode() + body[:10]]
+    connections = []
+    for opening in openings:
+        connection = socket.create_connection(("127.0.0.1", a.p2p_port), timeout=15)
+        if opening:
+            connection.sendall(opening)
+        connections.append(connection)
+    for connection, name in zip(connections, ["idle", "half headers", "half a signed body"]):
+        connection.settimeout(6)
+        try:
+            while connection.recv(65536):
+                pass
+        except ConnectionResetError:
+            pass
+        except socket.timeout:
+            raise AssertionError(f"{name}: the peer port kept the connection open")
+        connection.close()
