@@ -16,7 +16,13 @@ seconds=${FUZZ_SECONDS:-7}
 targets=("$@")
 ((${#targets[@]})) || targets=(range conditional tus multipart dns markdown peer-message crdt)
 
-swift build --product hub-fuzz --scratch-path .build-fuzz --sanitize fuzzer --sanitize address -Xswiftc -DFUZZING >&2
+mkdir -p .build-fuzz
+# The build's output (ld.gold prints a harmless warning per ASan symbol) is shown only on failure.
+if ! swift build --product hub-fuzz --scratch-path .build-fuzz --sanitize fuzzer --sanitize address -Xswiftc -DFUZZING \
+    >.build-fuzz/build.log 2>&1; then
+  grep -v "Cannot export local symbol" .build-fuzz/build.log | tail -n 40 >&2
+  exit 1
+fi
 binary="$(swift build --scratch-path .build-fuzz --show-bin-path)/hub-fuzz"
 findings=.build-fuzz/findings
 mkdir -p "$findings"

@@ -43,7 +43,8 @@ public struct HubConfiguration: Sendable {
         /// From a request's first byte to the end of its headers (`HTTP_HEADER_TIMEOUT_SECONDS`).
         public var header: Duration
         /// Between two reads of a request body (`HTTP_BODY_TIMEOUT_SECONDS`): a stalled upload's
-        /// PATCH ends after this, which releases its lock so the client can resume.
+        /// PATCH ends after this, which releases its lock so the client can resume. A response
+        /// the client stops reading gets twice as long.
         public var body: Duration
         /// A kept-alive connection with no request (`HTTP_IDLE_TIMEOUT_SECONDS`).
         public var idle: Duration

@@ -23,7 +23,9 @@ public enum MP4Layout {
             } else if size32 == 0 {
                 boxSize = size - offset  // extends to end of file
             }
-            guard boxSize >= 8 else { return false }
+            // A box claiming more than the file holds is malformed; its size (up to 2^63 - 1 from
+            // a 64-bit field) must not reach `offset += boxSize`, which would trap.
+            guard boxSize >= 8, boxSize <= size - offset else { return false }
             switch type {
             case "mdat": sawMediaData = true
             case "moov": return sawMediaData

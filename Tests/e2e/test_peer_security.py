@@ -14,14 +14,6 @@ from test_peers import Cluster, cluster, peer_headers, peer_post  # noqa: F401  
 OTHER = "ab" * 16  # the node the test's signed requests come from (peer_headers' default)
 
 
-def rss(hub):
-    with open(f"/proc/{hub.process.pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def node_of(hub):
     return api(hub, "/api/v1/peers")[1]["node"]
 
@@ -50,7 +42,7 @@ def stamp(node, offset_ms=0):
 
 def test_unsigned_bodies_are_never_read(cluster):
     a = cluster.hub("hub-a")
-    before = rss(a)
+    before = a.rss_bytes()
     answers = []
     # The finding: six unsigned 120 MB gossip bodies, each short of its last byte, took 738 MB.
     for _ in range(6):
@@ -61,7 +53,7 @@ def test_unsigned_bodies_are_never_read(cluster):
         answers.append(connection.recv(4096).split(b"\r\n")[0])
         connection.close()
     assert all(b" 401 " in answer for answer in answers), answers
-    assert rss(a) - before < 64 << 20, f"RSS grew by {(rss(a) - before) >> 20} MB"
+    assert a.rss_bytes() - before < 64 << 20, f"RSS grew by {(a.rss_bytes() - before) >> 20} MB"
     assert a.request("/healthz")[0] == 200
 
 

@@ -251,3 +251,28 @@ def test_hostile_markdown_renders_and_the_hub_stays_responsive(hub):
         status, body = api(hub, f"/api/v1/notes/{note['id']}")
         assert status == 200 and 'class="unrendered"' in body["html"]
 
+
+
+def test_a_client_that_stops_reading_a_stream_is_let_go(quick):
+    data = fake_mp4(24 << 20, seed=9)
+    location = create_upload(quick, len(data))
+    _, headers, _ = quick.request(location, "PATCH", tus_headers(Upload_Offset="0", Content_Type="application/offset+octet-stream"), data)
+    connection = socket.socket()
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    connection.connect(("127.0.0.1", quick.port))
+    connection.sendall(f"GET /api/v1/videos/{headers['Stream-Hub-Video-Id']}/stream HTTP/1.1\r\nHost: hub\r\n"
+                       f"Authorization: Bearer {quick.token}\r\n\r\n".encode())
+    time.sleep(5)  # twice the 1 s body timeout, and then some: the hub gives up on the reader
+    connection.settimeout(10)
+    received = 0
+    try:
+        while True:
+            chunk = connection.recv(1 << 20)
+            if not chunk:
+                break
+            received += len(chunk)
+    except ConnectionResetError:
+        pass
+    connection.close()
+    assert received < len(data), "the stalled response was ended, not kept open until read"
+    assert quick.request("/healthz")[0] == 200

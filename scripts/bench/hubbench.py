@@ -112,9 +112,15 @@ class Hub:
             raise RuntimeError("hub did not become ready:\n" + log.read()[-2000:])
 
     def peak_rss_bytes(self):
+        return self._status_bytes("VmHWM:")
+
+    def rss_bytes(self):
+        return self._status_bytes("VmRSS:")
+
+    def _status_bytes(self, field):
         with open(f"/proc/{self.process.pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field):
                     return int(line.split()[1]) * 1024
         return 0
 

@@ -46,6 +46,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// The current request's `end` has not arrived.
     private var bodyPending = false
     private var closeAfterResponse = false
+    /// The request could not be parsed: nothing after it can be framed.
+    private var unparsable = false
+    /// Armed while the socket will not take more of a response (the client stopped reading).
+    private var writeDeadline: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
     init(timeouts: HubConfiguration.ConnectionTimeouts) {
@@ -59,12 +63,27 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
+        writeDeadline?.cancel()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
+        writeDeadline?.cancel()
         context.fireChannelInactive()
+    }
+
+    /// A client that stops reading a response (a stream it never consumes) holds a connection
+    /// and the response's buffers: once the socket has taken nothing for twice the body timeout
+    /// (nginx's `send_timeout` is 60 s too), the connection closes.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writeDeadline?.cancel()
+        writeDeadline = nil
+        if !context.channel.isWritable {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            writeDeadline = context.eventLoop.scheduleTask(in: TimeAmount(timeouts.body * 2)) { bound.value.close(promise: nil) }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     // MARK: - Requests
@@ -124,7 +143,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A malformed request (bad chunk size, bad header): nothing more can be read from this
         // connection, so it closes once the answer to it is written.
-        if error is HTTPParserError { closeAfterResponse = true }
+        if error is HTTPParserError {
+            closeAfterResponse = true
+            unparsable = true
+        }
         context.fireErrorCaught(error)
     }
 
@@ -149,7 +171,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         unanswered = max(0, unanswered - 1)
         if closeAfterResponse {
             context.flush()
-            guard bodyPending else {
+            guard bodyPending, !unparsable else {
                 context.close(promise: nil)
                 return
             }
