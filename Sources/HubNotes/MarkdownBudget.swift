@@ -6,15 +6,30 @@
 /// thousands of cells (20,000 columns: 6.5 s), and every inline delimiter costs 0.2 to 2.5 µs, so
 /// 2 MiB of `a@a@…` (email autolinks) takes 5 s even though it is linear. The budget bounds each:
 /// a block (lines between blank lines, fenced code aside) with too many brackets or a line with
-/// too many cells, and every block once the note has spent its delimiters, is shown as plain
-/// text instead of markdown. Real notes never reach these limits; a hostile one stays readable.
+/// too many cells, and every block once the note has spent its budget, is shown as plain text
+/// instead of markdown. Real notes never reach these limits; a hostile one stays readable.
 struct MarkdownBudget {
     /// `[` in one block: the image-around-link shape costs ~60 ms at 5,000.
     static let bracketsPerBlock = 2_000
     /// `|` on one line: a table of this many columns still renders in microseconds.
     static let cellsPerLine = 128
-    /// Delimiters in the whole note, `@` counting four times (it is the costliest).
-    static let delimitersPerNote = 150_000
+    /// The note's budget in cost units of about a quarter of a microsecond of cmark-gfm's time
+    /// (`cost`), so a whole note spends about 0.3 s at most.
+    static let costPerNote = 1_200_000
+
+    /// What each byte costs cmark-gfm, measured per 2 MiB of the byte repeated in its costliest
+    /// context (scripts/bench/markdown.py): link and code punctuation ~0.25 µs, emphasis ~0.5,
+    /// strikethrough ~1, a quote or list level ~1.75, an email autolink's `@` ~5. Plain text
+    /// costs nothing here (cmark reads it at hundreds of MB/s).
+    static let cost: [Int] = {
+        var table = [Int](repeating: 0, count: 256)
+        for byte in "[]()!:`\\&<".utf8 { table[Int(byte)] = 1 }
+        for byte in "*_".utf8 { table[Int(byte)] = 2 }
+        table[Int(UInt8(ascii: "~"))] = 4
+        table[Int(UInt8(ascii: ">"))] = 7
+        table[Int(UInt8(ascii: "@"))] = 20
+        return table
+    }()
 
     /// A run of lines of the source, and whether it may be rendered as markdown.
     struct Block {
@@ -30,15 +45,15 @@ struct MarkdownBudget {
         var start = 0
         var fence: (marker: UInt8, length: Int)?
         var brackets = 0
-        var delimiters = 0
+        var blockCost = 0
         var wideLine = false
 
         func close(at end: Int) {
             guard end > start else { return }
-            let rendered = brackets <= bracketsPerBlock && !wideLine && spent + delimiters <= delimitersPerNote
-            if rendered { spent += delimiters }
+            let rendered = brackets <= bracketsPerBlock && !wideLine && spent + blockCost <= costPerNote
+            if rendered { spent += blockCost }
             blocks.append(Block(lines: start..<end, rendered: rendered))
-            (brackets, delimiters, wideLine) = (0, 0, false)
+            (brackets, blockCost, wideLine) = (0, 0, false)
         }
 
         for (index, line) in lines.enumerated() {
@@ -67,21 +82,9 @@ struct MarkdownBudget {
             }
             var pipes = 0
             for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "["):
-                    brackets += 1
-                    delimiters += 1
-                case UInt8(ascii: "|"):
-                    pipes += 1
-                case UInt8(ascii: "@"):
-                    delimiters += 4
-                case UInt8(ascii: "]"), UInt8(ascii: "!"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "`"),
-                    UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\\"), UInt8(ascii: ":"), UInt8(ascii: "("),
-                    UInt8(ascii: ")"):
-                    delimiters += 1
-                default:
-                    continue
-                }
+                blockCost += cost[Int(byte)]
+                if byte == UInt8(ascii: "[") { brackets += 1 }
+                if byte == UInt8(ascii: "|") { pipes += 1 }
             }
             if pipes > cellsPerLine { wideLine = true }
         }

@@ -42,11 +42,20 @@ public struct MarkdownRenderer: Sendable {
             cursor = block.lines.upperBound
         }
         source += lines[cursor...].joined(separator: "\n")
-        var html = render(source, timestampLinks: timestampLinks)
+        // The placeholders come out in the order they went in: one pass splices them. (Foundation's
+        // replacingOccurrences bridges to UTF-16 and took minutes on a large note here.)
+        let html = render(source, timestampLinks: timestampLinks)
+        var result = ""
+        result.reserveCapacity(html.utf8.count + plain.reduce(0) { $0 + $1.utf8.count })
+        var rest = html[...]
         for (index, text) in plain.enumerated() {
-            html = html.replacingOccurrences(of: "<p>\(marker(index))</p>", with: #"<p class="unrendered">"# + Self.escaped(text) + "</p>")
+            guard let found = rest.firstRange(of: "<p>\(marker(index))</p>") else { continue }
+            result += rest[..<found.lowerBound]
+            result += #"<p class="unrendered">"# + Self.escaped(text) + "</p>"
+            rest = rest[found.upperBound...]
         }
-        return html
+        result += rest
+        return result
     }
 
     static func escaped(_ text: String) -> String {
