@@ -172,8 +172,9 @@ def main():
         hub.sign_up_admin()
         video_id = tus_upload(hub.url, source, headers=hub.auth)
         os.remove(source)
-        stored = next(os.path.join(d, "source") for d, _, files in os.walk(os.path.join(hub.workdir, "uploads", "videos"))
-                      if "source" in files and video_id in d)
+        # The local store shards objects: uploads/objects/<xx>/videos/<id>/source.
+        stored = next(os.path.join(d, "source") for d, _, files in os.walk(os.path.join(hub.workdir, "uploads", "objects"))
+                      if "source" in files and d.endswith(os.path.join("videos", video_id)))
         nginx_port = hub.port + 1 if hub.port < 65000 else hub.port - 1
         nginx = start_nginx(workdir, stored, nginx_port)
         hub_url = f"{hub.url}/api/v1/videos/{video_id}/stream"
