@@ -15,6 +15,13 @@ extension PeerNetwork {
         guard PeerMessage.isValidName(hello.name), (1...65_535).contains(hello.port), hello.members.count <= 1_000 else {
             throw HubError.badRequest("a hello needs a name of 1 to 63 printable bytes, a port and at most 1000 members", code: "invalid_hello")
         }
+        // Authors are `name@node-name`, and changes naming this hub's name are refused as forged:
+        // two hubs with one name would silently refuse each other's authors. Say so instead.
+        if hello.node != identity.id, hello.name == identity.name {
+            let message = Self.duplicateName(identity.name, other: node)
+            await refused(message, from: remoteHost ?? node.rawValue)
+            throw HubError(status: 409, code: "duplicate_node_name", message: message)
+        }
         if let host = hello.host ?? remoteHost, let address = PeerAddress(host: host, port: hello.port) {
             await membership.add(address, name: hello.name, node: node, source: .gossip)
             await membership.reached(address, node: node, name: hello.name)
@@ -127,6 +134,10 @@ extension PeerNetwork {
         let summary = folded == 0 ? reason : "\(reason) (and \(folded) more refused from \(remote) in the last minute)"
         logger.warning("refused a peer request", metadata: ["from": "\(remote)", "reason": "\(summary)"])
         notepad.journal.record(.init(at: clock.now(), event: .refused, peer: remote, summary: summary))
+    }
+
+    static func duplicateName(_ name: String, other: NodeID) -> String {
+        "node \(other) is also named '\(name)': P2P_NODE_NAME must differ on every hub of a cluster"
     }
 
     func label(_ address: PeerAddress) async -> String {

@@ -52,6 +52,12 @@ extension PeerNetwork {
             await membership.isOwn(address)
             return
         }
+        guard answer.name != identity.name else {
+            metrics.update { $0.failures += 1 }
+            await membership.failed(address, error: Self.duplicateName(identity.name, other: answer.node))
+            logger.warning("a peer has this hub's name", metadata: ["peer": "\(address)", "node": "\(answer.node)"])
+            return
+        }
         let isNew = await membership.reached(address, node: answer.node, name: answer.name)
         await membership.learn(answer.members)
         guard isNew else { return noteNewest(answer.newest, at: address) }

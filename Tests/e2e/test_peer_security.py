@@ -192,3 +192,15 @@ def test_the_peer_port_closes_connections_that_stop_sending(cluster):
         except socket.timeout:
             raise AssertionError(f"{name}: the peer port kept the connection open")
         connection.close()
+
+
+def test_two_hubs_with_one_name_say_so_instead_of_refusing_each_other_quietly(cluster):
+    a = cluster.hub("twin-a", P2P_NODE_NAME="twin")
+    b = cluster.hub("twin-b", seeds=[a], P2P_NODE_NAME="twin")
+
+    def told():
+        peers = api(b, "/api/v1/peers")[1]["peers"]
+        return [p for p in peers if "P2P_NODE_NAME must differ" in (p.get("lastError") or "")]
+    assert eventually(told, timeout=20), api(b, "/api/v1/peers")[1]
+    assert eventually(lambda: any("P2P_NODE_NAME must differ" in entry["summary"] and entry["event"] == "refused"
+                                  for entry in api(a, "/api/v1/sync/log?limit=50")[1]["entries"]), timeout=20)
