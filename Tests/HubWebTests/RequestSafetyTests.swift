@@ -35,6 +35,23 @@ import Testing
         }
     }
 
+    @Test func searchesAreBoundedInWordsAndBytes() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            let many = Array(repeating: "a", count: QueryBounds.searchWords + 1).joined(separator: "%20")
+            let long = String(repeating: "x", count: QueryBounds.searchBytes + 1)
+            let punctuated = Array(repeating: "a", count: 1_000).joined(separator: "-")
+            for query in [many, long, punctuated] {
+                for path in ["/api/v1/notes?q=", "/api/v1/videos?q=", "/notes?q=", "/?q="] {
+                    let response = try await client.execute(uri: path + query, method: .get)
+                    #expect(response.status == .badRequest && response.errorCode == "invalid_query", "\(path)\(query.prefix(20))")
+                }
+            }
+            let fine = Array(repeating: "plan", count: QueryBounds.searchWords).joined(separator: "%20")
+            #expect(try await client.execute(uri: "/api/v1/notes?q=" + fine, method: .get).status == .ok)
+        }
+    }
+
     @Test func tenSimultaneousFirstSignUpsMakeExactlyOneAdmin() async throws {
         let hub = try TestHub()
         try await hub.application.test(.router) { client in

@@ -31,7 +31,7 @@ struct NoteController: Sendable {
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> NoteListResource {
         let parameters = request.uri.queryParameters
         var query = NoteQuery(
-            text: parameters["q"].map(String.init), tag: parameters["tag"].map { String($0).lowercased() }, shared: try parameters.flag("shared"),
+            text: try parameters.searchText(), tag: parameters["tag"].map { String($0).lowercased() }, shared: try parameters.flag("shared"),
             deleted: try parameters.flag("deleted") ?? false, visibility: AccessPolicy.visibility(for: context.user),
             offset: try parameters.integer("offset", default: 0, in: QueryBounds.offset),
             limit: try parameters.integer("limit", default: 50, in: 1...200))

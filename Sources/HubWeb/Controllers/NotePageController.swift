@@ -23,7 +23,7 @@ struct NotePageController: Sendable {
     /// `view`: `all` (what the user may see), `mine`, `community` (shared) or `trash`.
     @Sendable func list(_ request: Request, context: SignedInPageContext) async throws -> Response {
         let parameters = request.uri.queryParameters
-        let text = parameters["q"].map(String.init) ?? ""
+        let text = try parameters.searchText() ?? ""
         let tag = parameters["tag"].map { $0.lowercased() }
         let view = parameters["view"].map(String.init) ?? "all"
         let page = try parameters.integer("page", default: 1, in: QueryBounds.page)

@@ -22,7 +22,7 @@ struct PageController: Sendable {
     }
 
     @Sendable func library(_ request: Request, context: SignedInPageContext) async throws -> Response {
-        let query = request.uri.queryParameters["q"].map(String.init) ?? ""
+        let query = try request.uri.queryParameters.searchText() ?? ""
         let page = try request.uri.queryParameters.integer("page", default: 1, in: QueryBounds.page)
         let result = try await environment.videos.list(
             query: query, visibility: AccessPolicy.visibility(for: context.user),

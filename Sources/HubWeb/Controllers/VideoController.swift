@@ -20,7 +20,7 @@ struct VideoController: Sendable {
         let query = request.uri.queryParameters
         let limit = try query.integer("limit", default: 24, in: 1...100)
         let offset = try query.integer("offset", default: 0, in: QueryBounds.offset)
-        let text = query["q"].map(String.init)
+        let text = try query.searchText()
         let page = try await environment.videos.list(
             query: text, visibility: AccessPolicy.visibility(for: context.user), offset: offset, limit: limit)
         return VideoListResource(items: page.items.map(VideoResource.init), total: page.total, offset: offset, limit: limit)
