@@ -72,19 +72,28 @@ public enum TextDiff {
         case added(String)
     }
 
-    public static func lines(from old: String, to new: String) -> [Line] {
+    /// The line diff of two texts, at most `limit` lines of it (and whether it was cut there).
+    /// Both bounds matter for a 2 MiB note of a million lines: the search keeps a frontier per
+    /// edit, so `maxCost` edits cost `maxCost²` integers (10,000 took 800 MB), and every line
+    /// shown is a JSON object or a table row (a million of them took 16 s to render).
+    public static func lines(from old: String, to new: String, limit: Int = 20_000) -> (lines: [Line], truncated: Bool) {
         let a = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var result: [Line] = []
+        /// Appends what fits; false when some of `lines` did not.
+        func take(_ lines: some Collection<String>, as kind: (String) -> Line) -> Bool {
+            let room = limit - result.count
+            result += lines.prefix(room).map(kind)
+            return lines.count <= room
+        }
         var cursor = 0
-        for hunk in hunks(from: a, to: b, maxCost: 10_000, semantic: false) {
-            result += a[cursor..<hunk.offset].map(Line.same)
-            result += a[hunk.offset..<(hunk.offset + hunk.deleted)].map(Line.removed)
-            result += b[hunk.inserted].map(Line.added)
+        for hunk in hunks(from: a, to: b, maxCost: 2_000, semantic: false) {
+            guard take(a[cursor..<hunk.offset], as: Line.same), take(a[hunk.offset..<(hunk.offset + hunk.deleted)], as: Line.removed),
+                take(b[hunk.inserted], as: Line.added)
+            else { return (result, true) }
             cursor = hunk.offset + hunk.deleted
         }
-        result += a[cursor...].map(Line.same)
-        return result
+        return (result, !take(a[cursor...], as: Line.same))
     }
 
     /// The greedy forward search, keeping each round's frontier to walk the path back.

@@ -95,11 +95,11 @@ public struct NotepadService: Sendable {
         return try await rebuild(id, through: version).note(ownerID: current.ownerID, recordedAt: current.createdAt)
     }
 
-    /// What changed, line by line, from version `from` to version `to`.
-    public func diff(of id: NoteID, from: Int, to: Int, for user: User) async throws -> [TextDiff.Line] {
+    /// What changed, line by line, from version `from` to version `to`, at most `limit` lines.
+    public func diff(of id: NoteID, from: Int, to: Int, limit: Int = 20_000, for user: User) async throws -> (lines: [TextDiff.Line], truncated: Bool) {
         let old = try await version(from, of: id, for: user)
         let new = try await version(to, of: id, for: user)
-        return TextDiff.lines(from: old.content, to: new.content)
+        return TextDiff.lines(from: old.content, to: new.content, limit: limit)
     }
 
     // MARK: - Changing

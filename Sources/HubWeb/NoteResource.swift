@@ -119,10 +119,14 @@ struct NoteDiffResource: ResponseEncodable {
     var from: Int
     var to: Int
     var lines: [Line]
+    /// The diff went on past the lines shown (`TextDiff.lines`' limit).
+    var truncated: Bool
 
-    init(from: Int, to: Int, lines: [TextDiff.Line]) {
+    init(from: Int, to: Int, diff: (lines: [TextDiff.Line], truncated: Bool)) {
+        let lines = diff.lines
         self.from = from
         self.to = to
+        self.truncated = diff.truncated
         self.lines = lines.map { line in
             switch line {
             case .same(let text): Line(kind: "same", text: text)

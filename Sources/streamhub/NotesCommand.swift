@@ -210,6 +210,7 @@ struct NotesCommand: AsyncParsableCommand {
         struct Diff: Decodable {
             struct Line: Decodable { var kind: String; var text: String }
             var lines: [Line]
+            var truncated: Bool?
         }
 
         func run() async throws {
@@ -221,6 +222,7 @@ struct NotesCommand: AsyncParsableCommand {
                 for line in result.lines {
                     print((line.kind == "added" ? "+ " : line.kind == "removed" ? "- " : "  ") + line.text)
                 }
+                if result.truncated == true { print("… the comparison goes on past the \(result.lines.count) lines shown") }
                 return
             }
             let versions = try await report { try await api.send(.GET, "api/v1/notes/\(id)/versions", as: Versions.self) }

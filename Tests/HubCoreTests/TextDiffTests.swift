@@ -63,8 +63,22 @@ import Testing
     }
 
     @Test func lineDiff() {
-        let lines = TextDiff.lines(from: "a\nb\nc", to: "a\nc\nd")
-        #expect(lines == [.same("a"), .removed("b"), .same("c"), .added("d")])
+        let diff = TextDiff.lines(from: "a\nb\nc", to: "a\nc\nd")
+        #expect(diff.lines == [.same("a"), .removed("b"), .same("c"), .added("d")] && !diff.truncated)
+        #expect(TextDiff.lines(from: "a\nb\nc", to: "a\nc\nd", limit: 4).truncated == false, "exactly the limit is whole")
+    }
+
+    /// A 2 MiB note of a million lines, all changed: the comparison is cut, not built whole (the
+    /// search's memory grows with the square of its edit budget, the page with every line).
+    @Test func aHugeLineDiffIsCutAtItsLimit() {
+        let old = String(repeating: "a\n", count: 1_000_000)
+        let new = String(repeating: "b\n", count: 1_000_000)
+        let diff = TextDiff.lines(from: old, to: new, limit: 1_000)
+        #expect(diff.lines.count == 1_000 && diff.truncated)
+        #expect(diff.lines.first == .removed("a"))
+        let interleaved = TextDiff.lines(
+            from: (0..<50_000).map { "\($0)" }.joined(separator: "\n"), to: (0..<50_000).map { $0 % 2 == 0 ? "x\($0)" : "\($0)" }.joined(separator: "\n"))
+        #expect(interleaved.lines.count == 20_000 && interleaved.truncated)
     }
 }
 

@@ -55,7 +55,7 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         #expect(versions.map(\.version) == [2, 1])
         #expect(try await pad.service.version(1, of: note.id, for: pad.alice).content == "# Plan\nfirst")
         let diff = try await pad.service.diff(of: note.id, from: 1, to: 2, for: pad.alice)
-        #expect(diff == [.same("# Plan"), .same("first"), .added("second")])
+        #expect(diff.lines == [.same("# Plan"), .same("first"), .added("second")] && !diff.truncated)
         await #expect(throws: HubError.self) { try await pad.service.version(3, of: note.id, for: pad.alice) }
         // Saving what is already there makes no version.
         #expect(try await pad.service.edit(note.id, NoteEdit(content: "# Plan\nfirst\nsecond"), baseVersion: 2, by: pad.alice).note.version == 2)

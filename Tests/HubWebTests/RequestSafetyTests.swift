@@ -52,6 +52,23 @@ import Testing
         }
     }
 
+    @Test func aLongDiffIsCutNotBuiltWhole() async throws {
+        let hub = try TestHub()
+        try await hub.test { client in
+            let note = try await NoteAPITests.create(client, ["title": "Lines", "content": String(repeating: "a\n", count: 30_000)])
+            _ = try await client.execute(
+                uri: "/api/v1/notes/\(note.id)", method: .patch, headers: Self.json, body: NoteAPITests.body(["content": String(repeating: "b\n", count: 30_000)]))
+            struct Diff: Decodable {
+                var lines: [[String: String]]
+                var truncated: Bool
+            }
+            let diff = try await client.execute(uri: "/api/v1/notes/\(note.id)/diff?from=1&to=2", method: .get).decode(Diff.self)
+            #expect(diff.lines.count == 20_000 && diff.truncated)
+            let page = try await client.execute(uri: "/notes/\(note.id)/history?from=1&to=2", method: .get)
+            #expect(page.status == .ok && String(buffer: page.body).contains("id=\"diff-truncated\""))
+        }
+    }
+
     @Test func tenSimultaneousFirstSignUpsMakeExactlyOneAdmin() async throws {
         let hub = try TestHub()
         try await hub.application.test(.router) { client in

@@ -129,7 +129,7 @@ struct NoteController: Sendable {
         } else {
             to = try parameters.integer("to", default: 1, in: QueryBounds.version)
         }
-        return NoteDiffResource(from: from, to: to, lines: try await notepad.diff(of: id, from: from, to: to, for: context.user))
+        return NoteDiffResource(from: from, to: to, diff: try await notepad.diff(of: id, from: from, to: to, for: context.user))
     }
 
     /// Renders markdown as a saved note would be, for the editor's live preview.

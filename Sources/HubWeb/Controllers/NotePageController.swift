@@ -11,6 +11,9 @@ struct NotePageController: Sendable {
     let renderer: PageRenderer
     var notepad: NotepadService { environment.notepad }
 
+    /// The most diff lines the history page shows (the API gives up to 20,000).
+    static let diffLines = 5_000
+
     func addRoutes(to router: RouterGroup<SignedInPageContext>) {
         router.get("notes", use: list)
         router.get("notes/new", use: new)
@@ -99,7 +102,8 @@ struct NotePageController: Sendable {
         let versions = try await notepad.versions(of: note.id, for: context.user)
         let to = min(try parameters.integer("to", default: note.version, in: QueryBounds.version), note.version)
         let from = min(try parameters.integer("from", default: max(to - 1, 1), in: QueryBounds.version), note.version)
-        let lines = try await notepad.diff(of: note.id, from: from, to: to, for: context.user)
+        // A page shows fewer lines than the API returns: each is a row the template renders.
+        let (lines, truncated) = try await notepad.diff(of: note.id, from: from, to: to, limit: Self.diffLines, for: context.user)
         var shown: [String: Any]? = nil
         if let number = try parameters.integer("version", in: QueryBounds.version), number <= note.version {
             let old = try await notepad.version(number, of: note.id, for: context.user)
@@ -124,6 +128,7 @@ struct NotePageController: Sendable {
             [
                 "pageTitle": "History: \(note.title)", "note": await view(of: note, for: context.user), "versions": rows,
                 "from": from, "to": to, "diff": diff, "unchanged": !lines.contains { if case .same = $0 { false } else { true } },
+                "diffTruncated": truncated,
                 "shown": shown ?? false,
             ], for: context.identity)
     }
