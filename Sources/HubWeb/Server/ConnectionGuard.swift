@@ -218,7 +218,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        let body = ByteBuffer(string: #"{"error":{"code":"\#(refusal.code)","message":"\#(refusal.message.jsonEscaped)"}}"#)
+        // The hub's error body, as ErrorMiddleware writes it (no request id: no request was made).
+        let json = try? JSONEncoder().encode(HubError.Body(error: .init(code: refusal.code, message: refusal.message, requestId: nil)))
+        let body = ByteBuffer(bytes: json ?? Data())
         let headers = HTTPHeaders([
             ("content-type", "application/json; charset=utf-8"), ("content-length", "\(body.readableBytes)"), ("connection", "close"),
         ])
@@ -261,21 +263,5 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             connectionGuard.bytesArrived()
             context.fireChannelRead(data)
         }
-    }
-}
-
-extension String {
-    /// The string as the inside of a JSON string literal.
-    var jsonEscaped: String {
-        var escaped = ""
-        for scalar in unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case _ where scalar.value < 0x20: escaped += String(format: "\\u%04x", scalar.value)
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
     }
 }
