@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import HTTPTypes
 import HubCore
-import HubMedia
 import HubSync
 import Hummingbird
 import Logging
@@ -10,13 +9,15 @@ import NIOCore
 
 /// The peer protocol's listener on `P2P_PORT` (DESIGN.md: HTTP/JSON under `/p2p/v1`), a second
 /// application beside the web one. Nothing reaches a route unsigned: `PeerSignatureMiddleware`
-/// reads the body, checks the signature, time and nonce, and names the sending node; the routes
-/// decode and hand the message to `PeerNetwork`.
+/// checks the signature, time and nonce from the headers, then reads the body against the
+/// signed digest and names the sending node; the routes decode and hand the message to
+/// `PeerNetwork`.
 public func buildPeerListener(
     _ network: PeerNetwork, host: String, timeouts: HubConfiguration.ConnectionTimeouts, logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router(context: PeerRequestContext.self)
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: RequestBodyLimitMiddleware(bytes: Int64(PeerRequestContext.maxBodyBytes)))
     router.add(middleware: PeerSignatureMiddleware(network: network))
     let routes = router.group("p2p/v1")
     routes.post("hello") { _, context in
@@ -70,7 +71,8 @@ public struct PeerRequestContext: RequestContext {
     }
 
     /// A gossip batch or a pull answer can hold many notes; the note limit bounds each.
-    public var maxUploadSize: Int { 128 << 20 }
+    static let maxBodyBytes = 128 << 20
+    public var maxUploadSize: Int { Self.maxBodyBytes }
 }
 
 /// Refuses (401, logged to the sync log) any peer request that is unsigned, signed with another
@@ -82,15 +84,8 @@ struct PeerSignatureMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: PeerRequestContext, next: (Request, PeerRequestContext) async throws -> Response) async throws -> Response {
         var context = context
+        // A declared length past the limit was refused by RequestBodyLimitMiddleware; this bounds a chunked body.
         let limit = context.maxUploadSize
-        if let raw = request.headers[.contentLength] {
-            guard let declared = HeaderInteger.parse(raw) else {
-                throw HubError.badRequest("Content-Length must be a whole number of bytes", code: "invalid_content_length")
-            }
-            guard declared <= limit else {
-                throw HubError(status: 413, code: "payload_too_large", message: "a peer request may be at most \(limit) bytes")
-            }
-        }
         let headers = request.headers
         let head: PeerRequestAuthenticator.SignedHead
         do throws(PeerAuthenticationError) {

@@ -168,9 +168,8 @@ struct NoteController: Sendable {
         return number
     }
 
-    /// A JSON body when the request has one (a declared length, or a chunked body), nil when not.
+    /// A JSON body when the request has one, nil when it is empty.
     private func decodeIfPresent<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body? {
-        if let length = request.headers[.contentLength], length == "0" { return nil }
         let buffer = try await request.body.collect(upTo: Int(RequestBodyLimits.json))
         guard buffer.readableBytes > 0 else { return nil }
         return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))

@@ -44,7 +44,6 @@ struct UploadController: Sendable {
         // Checked before anything is created, so a refused chunk leaves no upload behind.
         let checksum = try UploadChecksum(header: request.headers[.uploadChecksum])
         let hasBody = request.headers[.contentType] == TusProtocol.offsetOctetStream
-        if hasBody { try checkBodyLength(request) }
         let record = try await environment.uploads.create(length: length, metadata: metadata, owner: context.user.id)
 
         var progress = TusUploadService.Progress(upload: record, videoID: nil)
@@ -87,7 +86,6 @@ struct UploadController: Sendable {
             throw HubError.badRequest("Upload-Offset must be a non-negative integer", code: "invalid_upload_offset")
         }
         let checksum = try UploadChecksum(header: request.headers[.uploadChecksum])
-        try checkBodyLength(request)
         let progress = try await environment.uploads.append(
             try await ownUploadID(context), at: offset, declaredLength: Self.contentLength(request), checksum: checksum,
             body: request.body)
@@ -117,12 +115,6 @@ struct UploadController: Sendable {
                 status: 412, code: "unsupported_tus_version",
                 message: "this server speaks tus \(TusProtocol.version); send Tus-Resumable: \(TusProtocol.version)",
                 headers: ["Tus-Resumable": TusProtocol.version, "Tus-Version": TusProtocol.version])
-        }
-    }
-
-    private func checkBodyLength(_ request: Request) throws {
-        if let declared = request.headers[.contentLength], HeaderInteger.parse(declared) == nil {
-            throw HubError.badRequest("Content-Length is not a number", code: "invalid_content_length")
         }
     }
 

@@ -49,9 +49,6 @@ struct VideoController: Sendable {
     /// arrives, then goes through the same ingest as a tus upload.
     @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
         let limit = environment.configuration.maxUploadBytes
-        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > limit + MultipartUpload.formOverhead {
-            throw HubError.payloadTooLarge(limit: limit)
-        }
         let upload = try await MultipartUpload.receive(
             request, staging: environment.staging, maxFileBytes: limit)
         let video: Video

@@ -38,16 +38,26 @@ struct RequestBodyLimits: Sendable {
 }
 
 /// Refuses a body larger than its route takes from `Content-Length` alone, before a byte of it
-/// is read (413); `ConnectionGuard` then closes the connection once the client has its answer.
+/// is read (413), and a `Content-Length` that is not a number (400); `ConnectionGuard` then
+/// closes the connection once the client has its answer. Both listeners use it: the web one
+/// with `RequestBodyLimits`, the peer one with its single limit.
 struct RequestBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
-    let limits: RequestBodyLimits
+    let limit: @Sendable (HTTPRequest.Method, String) -> RequestBodyLimits.Limit
+
+    init(limits: RequestBodyLimits) {
+        limit = { limits.limit(method: $0, path: $1) }
+    }
+
+    init(bytes: Int64) {
+        limit = { _, _ in RequestBodyLimits.Limit(bytes: bytes, code: "payload_too_large") }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let raw = request.headers[.contentLength] {
             guard let declared = HeaderInteger.parse(raw) else {
                 throw HubError.badRequest("Content-Length must be a whole number of bytes", code: "invalid_content_length")
             }
-            let limit = limits.limit(method: request.method, path: request.uri.path)
+            let limit = limit(request.method, request.uri.path)
             guard declared <= limit.bytes else {
                 throw HubError(status: 413, code: limit.code, message: "this request's body may be at most \(limit.bytes) bytes")
             }
