@@ -44,7 +44,7 @@ struct StorageBench {
         let key = try ObjectKey("bench/\(UUID().uuidString)")
         // The put consumes its file, as it does a staged upload; a hard link leaves the original.
         let link = file + ".put-\(UUID().uuidString)"
-        guard Foundation.link(file, link) == 0 else { throw HubError.unavailable("cannot link \(file)") }
+        guard Foundation.link(file, link) == 0 else { throw PosixError(operation: "link", path: file) }
         ProcessMemory.resetPeak()
         var started = ContinuousClock.now
         let info = try await store.put(key, movingFileAt: link, contentType: "video/mp4")

@@ -90,7 +90,7 @@ struct TraceReplay {
         var stream = z_stream()
         // 16 + MAX_WBITS: expect a gzip header.
         guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw HubError.badRequest("zlib could not start", code: "gzip")
+            throw InvalidInput("zlib could not start", code: "gzip")
         }
         defer { inflateEnd(&stream) }
         var output = Data()
@@ -110,7 +110,7 @@ struct TraceReplay {
             }
             return status
         }
-        guard status == Z_STREAM_END else { throw HubError.badRequest("not a whole gzip file (zlib \(status))", code: "gzip") }
+        guard status == Z_STREAM_END else { throw InvalidInput("not a whole gzip file (zlib \(status))", code: "gzip") }
         return output
     }
 }

@@ -6,13 +6,13 @@ import NIOCore
 public struct ObjectKey: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
 
-    public init(_ rawValue: String) throws(HubError) {
+    public init(_ rawValue: String) throws(InvalidInput) {
         let segments = rawValue.split(separator: "/", omittingEmptySubsequences: false)
         guard !rawValue.isEmpty, rawValue.utf8.count <= 1024,
             !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
             !rawValue.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\\" })
         else {
-            throw HubError.badRequest("invalid object key", code: "invalid_key")
+            throw InvalidInput("invalid object key", code: "invalid_key")
         }
         self.rawValue = rawValue
     }
@@ -82,6 +82,9 @@ public enum ObjectStoreError: Error, Sendable, Equatable {
     case notFound(ObjectKey)
     case accessDenied(String)
     case unavailable(String)
+    /// The backend's endpoint did not answer at all (as opposed to answering with an error):
+    /// at start-up this points at the endpoint setting rather than the bucket.
+    case unreachable(String)
     case preconditionFailed(String)
     case insufficientStorage(String)
 }

@@ -18,7 +18,7 @@ public struct SQLiteAccountRepository: AccountRepository {
                 return true
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw HubError(status: 409, code: "name_taken", message: "the name '\(user.name)' is already taken")
+            throw AccountError.nameTaken(user.name)
         }
     }
 

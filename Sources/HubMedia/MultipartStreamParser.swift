@@ -35,7 +35,7 @@ public struct MultipartStreamParser {
 
     public var isComplete: Bool { state == .done }
 
-    public mutating func feed(_ input: ByteBuffer) throws(HubError) -> [Event] {
+    public mutating func feed(_ input: ByteBuffer) throws(InvalidInput) -> [Event] {
         var input = input
         buffer.writeBuffer(&input)
         var events: [Event] = []
@@ -69,7 +69,7 @@ public struct MultipartStreamParser {
                 }
                 guard let end = find(Array("\r\n\r\n".utf8), from: 0) else {
                     guard buffer.readableBytes <= Self.maximumHeaderBytes else {
-                        throw HubError.badRequest("a multipart part's headers exceed \(Self.maximumHeaderBytes) bytes", code: "invalid_multipart")
+                        throw InvalidInput("a multipart part's headers exceed \(Self.maximumHeaderBytes) bytes", code: "invalid_multipart")
                     }
                     return events
                 }

@@ -55,7 +55,7 @@ public struct StagedFileWriter: Sendable {
             do {
                 try file.write(batch, at: offset)
             } catch let error as PosixError where error.isNoSpace {
-                throw HubError.insufficientStorage("the server's disk is full; the upload can be resumed once space is freed")
+                throw UploadError.diskFull
             }
             return (hash, digest)
         }

@@ -58,8 +58,8 @@ public struct TusUploadService: Sendable {
 
     /// tus creation: registers an upload of `length` bytes.
     public func create(length: Int64, metadata: [String: String], owner: UserID) async throws -> UploadRecord {
-        guard length >= 0 else { throw HubError.badRequest("Upload-Length must be a non-negative integer", code: "invalid_upload_length") }
-        guard length <= settings.maxUploadBytes else { throw HubError.payloadTooLarge(limit: settings.maxUploadBytes) }
+        guard length >= 0 else { throw InvalidInput("Upload-Length must be a non-negative integer", code: "invalid_upload_length") }
+        guard length <= settings.maxUploadBytes else { throw UploadError.tooLarge(limit: settings.maxUploadBytes) }
         let now = clock.now()
         let record = UploadRecord(
             id: UploadID(), length: length, offset: 0, metadata: metadata, createdAt: now,
@@ -92,7 +92,7 @@ public struct TusUploadService: Sendable {
     /// tus clients retry.
     private func exclusively<T: Sendable>(_ id: UploadID, _ body: () async throws -> T) async throws -> T {
         guard await sessions.claim(id) else {
-            throw HubError(status: 423, code: "upload_locked", message: "another request is writing to this upload; retry after it ends")
+            throw UploadError.locked
         }
         do {
             let result = try await body()
@@ -110,11 +110,11 @@ public struct TusUploadService: Sendable {
     ) async throws -> Progress {
         var record = try await liveRecord(id)
         guard offset == record.offset else {
-            throw HubError(status: 409, code: "offset_mismatch", message: "Upload-Offset is \(offset) but the upload is at \(record.offset)")
+            throw UploadError.offsetMismatch(given: offset, actual: record.offset)
         }
         let remaining = record.length - record.offset
         if let declaredLength, declaredLength > remaining {
-            throw HubError(status: 413, code: "exceeds_upload_length", message: "the body (\(declaredLength) bytes) goes past Upload-Length (\(remaining) bytes remain)")
+            throw UploadError.exceedsLength(declared: declaredLength, remaining: remaining, length: record.length)
         }
         if record.isComplete {
             // Nothing to write; a retry after a lost final response, or after a failed ingest.
@@ -128,11 +128,11 @@ public struct TusUploadService: Sendable {
         do {
             for try await chunk in body {
                 guard writer.end + Int64(chunk.readableBytes) <= record.length else {
-                    throw HubError(status: 413, code: "exceeds_upload_length", message: "the body goes past Upload-Length (\(record.length) bytes)")
+                    throw UploadError.exceedsLength(declared: nil, remaining: record.length - record.offset, length: record.length)
                 }
                 try await writer.append(chunk)
             }
-        } catch let error as HubError {
+        } catch let error as any DomainError {
             _ = try? await staging.openPartial(id, at: record.offset)
             throw error
         } catch {
@@ -144,9 +144,9 @@ public struct TusUploadService: Sendable {
             guard interruption == nil, digest == checksum.expected else {
                 _ = try await staging.openPartial(id, at: record.offset)
                 if interruption != nil {
-                    throw HubError(status: 400, code: "incomplete_body", message: "the request body ended early; a chunk with Upload-Checksum is kept only whole, resume at offset \(record.offset)")
+                    throw UploadError.incompleteBody(resumeAt: record.offset, checksummed: true)
                 }
-                throw HubError(status: 460, code: "checksum_mismatch", message: "the \(checksum.algorithm.rawValue) checksum of the body does not match Upload-Checksum; the chunk was discarded")
+                throw UploadError.checksumMismatch(algorithm: checksum.algorithm.rawValue)
             }
         }
         try await writer.sync()
@@ -156,9 +156,7 @@ public struct TusUploadService: Sendable {
         await sessions.record(writer.contentHash, for: id, at: record.offset)
         if let interruption {
             logger.info("upload interrupted; resumable", metadata: ["upload.id": "\(id)", "upload.offset": "\(record.offset)", "error": "\(interruption)"])
-            throw HubError(
-                status: 400, code: "incomplete_body",
-                message: "the request body ended early; the bytes received were kept, resume at offset \(record.offset)")
+            throw UploadError.incompleteBody(resumeAt: record.offset, checksummed: false)
         }
         if record.isComplete { return try await finish(&record) }
         return Progress(upload: record, videoID: nil)
@@ -180,18 +178,18 @@ public struct TusUploadService: Sendable {
             try await uploads.save(record)
             await sessions.forget(record.id)
             return Progress(upload: record, videoID: videoID)
-        } catch let error as HubError where error.status == 415 {
+        } catch UploadError.notAVideo {
             // Not a video: nothing the client can resume into one. Any other failure keeps the
             // complete file, and a retried PATCH at the final offset ingests it again.
             try? await discard(record.id)
-            throw error
+            throw UploadError.notAVideo
         }
     }
 
     /// tus termination.
     public func terminate(_ id: UploadID) async throws {
         try await exclusively(id) {
-            guard try await uploads.find(id) != nil else { throw HubError.notFound("upload \(id)") }
+            guard try await uploads.find(id) != nil else { throw AccessError.notFound("upload \(id)") }
             try await discard(id)
         }
     }
@@ -234,9 +232,9 @@ public struct TusUploadService: Sendable {
     }
 
     private func liveRecord(_ id: UploadID) async throws -> UploadRecord {
-        guard let record = try await uploads.find(id) else { throw HubError.notFound("upload \(id)") }
+        guard let record = try await uploads.find(id) else { throw AccessError.notFound("upload \(id)") }
         if record.videoID == nil, record.expiresAt <= clock.now() {
-            throw HubError(status: 410, code: "upload_expired", message: "upload \(id) expired; start a new one")
+            throw UploadError.expired(id)
         }
         return record
     }

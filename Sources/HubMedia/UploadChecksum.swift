@@ -14,17 +14,17 @@ public struct UploadChecksum: Sendable {
     /// The value of `Tus-Checksum-Algorithm`.
     public static let supportedAlgorithms = Algorithm.allCases.map(\.rawValue).joined(separator: ",")
 
-    public init?(header: String?) throws(HubError) {
+    public init?(header: String?) throws(InvalidInput) {
         guard let header, !header.isEmpty else { return nil }
         let parts = header.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 2 else {
-            throw HubError(status: 400, code: "invalid_checksum", message: "Upload-Checksum must be '<algorithm> <base64 digest>'")
+            throw InvalidInput("Upload-Checksum must be '<algorithm> <base64 digest>'", code: "invalid_checksum")
         }
         guard let algorithm = Algorithm(rawValue: parts[0].lowercased()) else {
-            throw HubError(status: 400, code: "unsupported_checksum_algorithm", message: "checksum algorithm '\(parts[0])' is not supported; use one of \(Self.supportedAlgorithms)")
+            throw InvalidInput("checksum algorithm '\(parts[0])' is not supported; use one of \(Self.supportedAlgorithms)", code: "unsupported_checksum_algorithm")
         }
         guard let digest = Data(base64Encoded: String(parts[1])) else {
-            throw HubError(status: 400, code: "invalid_checksum", message: "the Upload-Checksum digest is not base64")
+            throw InvalidInput("the Upload-Checksum digest is not base64", code: "invalid_checksum")
         }
         self.algorithm = algorithm
         self.expected = digest

@@ -5,10 +5,10 @@ import HubCore
 public enum UploadMetadata {
     public static let maximumHeaderLength = 16 * 1024
 
-    public static func parse(_ header: String?) throws(HubError) -> [String: String] {
+    public static func parse(_ header: String?) throws(InvalidInput) -> [String: String] {
         guard let header, !header.isEmpty else { return [:] }
         guard header.utf8.count <= maximumHeaderLength else {
-            throw HubError(status: 400, code: "invalid_metadata", message: "Upload-Metadata is longer than \(maximumHeaderLength) bytes")
+            throw InvalidInput("Upload-Metadata is longer than \(maximumHeaderLength) bytes", code: "invalid_metadata")
         }
         var result: [String: String] = [:]
         for pair in header.split(separator: ",") {
@@ -16,12 +16,12 @@ public enum UploadMetadata {
             guard let key = parts.first, parts.count <= 2,
                 key.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "," })
             else {
-                throw HubError(status: 400, code: "invalid_metadata", message: "Upload-Metadata must be 'key base64value' pairs separated by commas")
+                throw InvalidInput("Upload-Metadata must be 'key base64value' pairs separated by commas", code: "invalid_metadata")
             }
             var value = ""
             if parts.count == 2 {
                 guard let data = Data(base64Encoded: String(parts[1])), let text = String(data: data, encoding: .utf8) else {
-                    throw HubError(status: 400, code: "invalid_metadata", message: "the Upload-Metadata value of '\(key)' is not base64-encoded UTF-8")
+                    throw InvalidInput("the Upload-Metadata value of '\(key)' is not base64-encoded UTF-8", code: "invalid_metadata")
                 }
                 value = text
             }

@@ -68,7 +68,7 @@ public struct VideoIngestor: Sendable {
         do {
             let prefix = try await staging.prefix(of: path, count: ContentSniffer.prefixLength)
             guard let contentType = ContentSniffer.videoType(of: prefix) else {
-                throw HubError.unsupportedMediaType("the uploaded file is not a video container the hub recognises (MP4, MOV, WebM, Matroska, Ogg, AVI, MPEG)")
+                throw UploadError.notAVideo
             }
             if contentType == "video/mp4" || contentType == "video/quicktime",
                 let remuxed = await moveIndexToFront(path)

@@ -45,17 +45,17 @@ public struct NoteArchive: Sendable {
                 let user = try await owner(file.author)
                 if let changes = file.changes, !changes.isEmpty {
                     guard changes.allSatisfy({ $0.note == file.id }) else {
-                        throw HubError.badRequest("changes of another note")
+                        throw InvalidInput("changes of another note", code: "invalid_archive")
                     }
                     let outcome = try await notepad.importChanges(changes, owner: user?.id)
                     if let refusal = outcome.refused.first {
-                        throw HubError(status: 403, code: "refused", message: "refused: \(refusal.reason)")
+                        throw NoteError.refused(refusal.reason)
                     }
                     result.changes += outcome.applied
                 } else if let user {
                     result.changes += try await notepad.importSnapshot(file, by: user) ? 1 : 0
                 } else {
-                    throw HubError.badRequest("has no history and its author '\(file.author)' has no account here; pass --owner")
+                    throw InvalidInput("has no history and its author '\(file.author)' has no account here; pass --owner", code: "invalid_archive")
                 }
                 result.files += 1
             } catch {

@@ -265,7 +265,7 @@ extension NotepadService {
             return true
         }
         guard existing.isShared else {
-            throw HubError(status: 403, code: "forbidden", message: "note \(file.id) is private on this hub; an import does not change it")
+            throw AccessError.forbidden("note \(file.id) is private on this hub; an import does not change it")
         }
         let edit = try validate(NoteEdit(title: file.title, content: file.content, tags: file.tags))
         let result = try await commit(file.id, edit, baseVersion: nil, by: user, may: .contribute, ifDeleted: .conflict)

@@ -90,7 +90,7 @@ public struct NotepadService: Sendable {
     public func version(_ version: Int, of id: NoteID, for user: User) async throws -> Note {
         let current = try await load(id, for: user, may: .view, ifDeleted: .hide)
         guard (1...current.version).contains(version) else {
-            throw HubError(status: 404, code: "version_not_found", message: "note \(id) has versions 1 to \(current.version), not \(version)")
+            throw NoteError.versionNotFound(id, latest: current.version, asked: version)
         }
         return try await rebuild(id, through: version).note(ownerID: current.ownerID, recordedAt: current.createdAt)
     }
@@ -109,7 +109,7 @@ public struct NotepadService: Sendable {
         if draft.title == nil { draft.title = Self.defaultTitle(for: draft.content ?? "") }
         var document = NoteDocument(id: id, node: node.id)
         guard let change = document.edit(draft, stamp: stamp(), author: node.author(user)) else {
-            throw HubError.badRequest("a note needs a title or content", code: "invalid_note")
+            throw InvalidInput("a note needs a title or content", code: "invalid_note")
         }
         let now = clock.now()
         let note = document.note(ownerID: user.id, recordedAt: now)
@@ -140,10 +140,10 @@ public struct NotepadService: Sendable {
     public func shareCurrentVersion(_ id: NoteID, by user: User) async throws -> Note {
         let note = try await load(id, for: user, may: .modify, ifDeleted: .conflict)
         guard note.ownerID == user.id else {
-            throw HubError(status: 403, code: "forbidden", message: "only the note's owner can share its current version as a new note")
+            throw AccessError.forbidden("only the note's owner can share its current version as a new note")
         }
         guard !note.isShared else {
-            throw HubError(status: 409, code: "already_shared", message: "note \(id) is shared already, with its history")
+            throw NoteError.alreadyShared(id)
         }
         let fresh = try await create(
             NoteEdit(title: note.title, content: note.content, tags: note.tags, shared: true, video: note.videoID.map { .some($0) }), by: user)
@@ -194,29 +194,29 @@ public struct NotepadService: Sendable {
     /// The note if the user may do `action` to it: 404 when it does not exist or they may not
     /// see it, 403 when they see it but may not do this.
     func load(_ id: NoteID, for user: User, may action: AccessPolicy.Action, ifDeleted: DeletedNote) async throws -> Note {
-        guard let note = try await notes.note(id) else { throw HubError.notFound("note \(id)") }
+        guard let note = try await notes.note(id) else { throw AccessError.notFound("note \(id)") }
         // Another hub's note that its owner unshared is private to them, there: gone from here.
-        if let home = note.homeNode, home != node.id, note.ownerID == nil, !note.isShared { throw HubError.notFound("note \(id)") }
+        if let home = note.homeNode, home != node.id, note.ownerID == nil, !note.isShared { throw AccessError.notFound("note \(id)") }
         try AccessPolicy.check(user, may: action == .modify ? .modify : .view, note, describedAs: "note \(id)")
         // A note from another hub is shared, unshared, deleted and restored by its owner there;
         // peers would refuse such a change from here anyway.
         if action == .modify, let home = note.homeNode, home != node.id, note.ownerID == nil {
-            throw HubError(
-                status: 403, code: "forbidden", message: "note \(id) belongs to \(note.author) on another hub; only its owner there can do this")
+            throw AccessError.forbidden(
+                "note \(id) belongs to \(note.author) on another hub; only its owner there can do this")
         }
         if action == .contribute, !AccessPolicy.allows(user, to: .contribute, note) {
-            throw HubError(status: 403, code: "forbidden", message: "only the owner can change a private note")
+            throw AccessError.forbidden("only the owner can change a private note")
         }
         if let deletedAt = note.deletedAt {
             let until = deletedAt.addingTimeInterval(NoteLimits.trashRetention).formatted(.iso8601)
             switch ifDeleted {
             case .allow: break
             case .hide where AccessPolicy.allows(user, to: .modify, note):
-                throw HubError(status: 404, code: "note_deleted", message: "note \(id) is in the trash; restore it before \(until) to use it again")
+                throw NoteError.inTrash(id, until: until)
             case .hide:
-                throw HubError.notFound("note \(id)")
+                throw AccessError.notFound("note \(id)")
             case .conflict:
-                throw HubError(status: 409, code: "note_deleted", message: "note \(id) was deleted; it must be restored before it can be changed")
+                throw NoteError.deleted(id)
             }
         }
         return note
@@ -230,12 +230,10 @@ public struct NotepadService: Sendable {
             let current = try await load(id, for: user, may: action, ifDeleted: ifDeleted)
             if let base = baseVersion {
                 guard base >= 1 else {
-                    throw HubError.badRequest("baseVersion must be 1 or more", code: "invalid_base_version")
+                    throw InvalidInput("baseVersion must be 1 or more", code: "invalid_base_version")
                 }
                 guard base <= current.version else {
-                    throw HubError(
-                        status: 409, code: "invalid_base_version",
-                        message: "baseVersion \(base) does not exist; note \(id) is at version \(current.version)")
+                    throw NoteError.baseVersionAhead(id, base: base, latest: current.version)
                 }
             }
             // The document may be newer than the row read above (a save landed in between);
@@ -265,7 +263,7 @@ public struct NotepadService: Sendable {
             await didChange(note, [change], by: user.id, event: .local)
             return SaveResult(note: note, merged: baseDocument != nil)
         }
-        throw HubError(status: 409, code: "edit_conflict", message: "note \(id) is changing too often to save; try again")
+        throw NoteError.editConflict(id)
     }
 
     /// The note's document at its stored version: cached, or rebuilt from its history.
@@ -302,17 +300,17 @@ public struct NotepadService: Sendable {
         var edit = edit
         if let title = edit.title {
             let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
-            if let problem = NoteRules.titleProblem(trimmed) { throw HubError.badRequest(problem, code: "invalid_title") }
+            if let problem = NoteRules.titleProblem(trimmed) { throw InvalidInput(problem, code: "invalid_title") }
             edit.title = trimmed
         }
         if let content = edit.content, content.utf8.count > maxContentBytes {
-            throw HubError(status: 413, code: "note_too_large", message: "a note's content may be at most \(maxContentBytes) bytes")
+            throw NoteError.tooLarge(limit: maxContentBytes)
         }
         if let tags = edit.tags {
             var seen = Set<String>()
             let cleaned = tags.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
                 .filter { !$0.isEmpty && seen.insert($0).inserted }
-            if let problem = NoteRules.tagsProblem(cleaned) { throw HubError.badRequest(problem, code: "invalid_tags") }
+            if let problem = NoteRules.tagsProblem(cleaned) { throw InvalidInput(problem, code: "invalid_tags") }
             edit.tags = cleaned
         }
         return edit

@@ -73,18 +73,21 @@ public enum StorageFactory {
     /// before objects were sharded is moved to the sharded layout here.
     public static func checkAtStartUp(_ store: any ObjectStore, configuration: HubConfiguration) async throws(ConfigurationError) {
         let setting = configuration.storageBackend == .s3 ? "AWS_S3_BUCKET" : "UPLOAD_DIR"
+        // The cache is checked on its own first, so its failure names CACHE_DIR.
+        if let cached = store as? CachedObjectStore {
+            do {
+                try await cached.cache.checkHealth()
+            } catch {
+                throw ConfigurationError(setting: "CACHE_DIR", problem: "is not usable: \(error)")
+            }
+        }
         do {
             try await store.checkHealth()
             if let local = store as? LocalObjectStore { try await local.upgradeLayout() }
-        } catch let error as ObjectStoreError {
-            switch error {
-            case .accessDenied(let message): throw ConfigurationError(setting: "AWS_ACCESS_KEY", problem: "is refused: \(message)")
-            case .unavailable(let message) where message.contains("cannot be reached"):
-                throw ConfigurationError(setting: "AWS_S3_ENDPOINT", problem: "is unreachable: \(message)")
-            case .unavailable(let message) where message.hasPrefix("CACHE_DIR"):
-                throw ConfigurationError(setting: "CACHE_DIR", problem: "is not usable: \(message)")
-            default: throw ConfigurationError(setting: setting, problem: "is not usable: \(error)")
-            }
+        } catch ObjectStoreError.accessDenied(let message) {
+            throw ConfigurationError(setting: "AWS_ACCESS_KEY", problem: "is refused: \(message)")
+        } catch ObjectStoreError.unreachable(let message) {
+            throw ConfigurationError(setting: "AWS_S3_ENDPOINT", problem: "is unreachable: \(message)")
         } catch {
             throw ConfigurationError(setting: setting, problem: "is not usable: \(error)")
         }

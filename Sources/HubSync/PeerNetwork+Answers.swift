@@ -10,17 +10,17 @@ extension PeerNetwork {
     /// sender listens on every address.
     public func hello(_ hello: PeerMessage.Hello, from node: NodeID, remoteHost: String?) async throws -> PeerMessage.Hello {
         guard hello.node == node else {
-            throw HubError.badRequest("the hello names node \(hello.node), but the request is signed by \(node)", code: "invalid_hello")
+            throw InvalidInput("the hello names node \(hello.node), but the request is signed by \(node)", code: "invalid_hello")
         }
         guard PeerMessage.isValidName(hello.name), (1...65_535).contains(hello.port), hello.members.count <= 1_000 else {
-            throw HubError.badRequest("a hello needs a name of 1 to 63 printable bytes, a port and at most 1000 members", code: "invalid_hello")
+            throw InvalidInput("a hello needs a name of 1 to 63 printable bytes, a port and at most 1000 members", code: "invalid_hello")
         }
         // Authors are `name@node-name`, and changes naming this hub's name are refused as forged:
         // two hubs with one name would silently refuse each other's authors. Say so instead.
         if hello.node != identity.id, hello.name == identity.name {
             let message = Self.duplicateName(identity.name, other: node)
             await refused(message, from: remoteHost ?? node.rawValue)
-            throw HubError(status: 409, code: "duplicate_node_name", message: message)
+            throw PeerError.duplicateNodeName(message)
         }
         if let host = hello.host ?? remoteHost, let address = PeerAddress(host: host, port: hello.port) {
             await membership.add(address, name: hello.name, node: node, source: .gossip)
@@ -55,7 +55,7 @@ extension PeerNetwork {
     /// `POST /p2p/v1/pull`: what the asker lacks of each note it names, for notes that may leave.
     public func pull(_ request: PeerMessage.Pull, from node: NodeID) async throws -> PeerMessage.PullResponse {
         guard request.notes.count <= PeerMessage.pullLimit else {
-            throw HubError(status: 413, code: "pull_too_large", message: "a pull may name at most \(PeerMessage.pullLimit) notes")
+            throw PeerError.pullTooLarge(limit: PeerMessage.pullLimit)
         }
         let address = await membership.heard(from: node)
         let batches = try await notepad.outgoing(request.notes.map { ($0.note, $0.have) }).filter { !$0.changes.isEmpty }
@@ -147,8 +147,7 @@ extension PeerNetwork {
 
     static func checkSize(_ batches: [NoteBatch]) throws {
         guard batches.count <= maxBatches, batches.reduce(0, { $0 + $1.changes.count }) <= maxChanges else {
-            throw HubError(
-                status: 413, code: "batch_too_large", message: "a gossip request may carry at most \(maxBatches) notes and \(maxChanges) changes")
+            throw PeerError.batchTooLarge(notes: maxBatches, changes: maxChanges)
         }
     }
 }

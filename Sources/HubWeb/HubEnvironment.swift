@@ -100,7 +100,7 @@ public struct HubEnvironment: Sendable {
     /// not ids, missing videos and videos the user may not see, 403 for changes they may not make.
     func video(_ rawID: String?, for user: User, may action: AccessPolicy.Action) async throws -> Video {
         guard let rawID, let id = VideoID(rawID), let video = try await videos.find(id) else {
-            throw HubError.notFound("video \(rawID ?? "")")
+            throw APIError.notFound("video \(rawID ?? "")")
         }
         try AccessPolicy.check(user, may: action, video, describedAs: "video \(id)")
         return video
@@ -109,7 +109,7 @@ public struct HubEnvironment: Sendable {
     /// Removes the metadata first, so the video disappears from the library at once, then the
     /// bytes; streams already open keep reading until they finish.
     func deleteVideo(_ video: Video) async throws {
-        guard try await videos.delete(video.id) != nil else { throw HubError.notFound("video \(video.id)") }
+        guard try await videos.delete(video.id) != nil else { throw APIError.notFound("video \(video.id)") }
         for key in [video.storageKey, video.thumbnailKey].compactMap({ $0 }) {
             do {
                 try await store.delete(ObjectKey(key))

@@ -21,6 +21,7 @@ public struct HubRequestContext: RequestContext {
 
     /// Bodies are streamed by the upload routes; anything a route collects whole (JSON) is small.
     public var maxUploadSize: Int { 1 << 20 }
+    public var requestDecoder: JSONBodyDecoder { JSONBodyDecoder() }
 }
 
 /// The context of API routes that need an account: anonymous requests get 401 with the JSON
@@ -31,7 +32,7 @@ public struct SignedInContext: ChildRequestContext {
 
     public init(context: HubRequestContext) throws {
         guard let identity = context.identity else {
-            throw HubError(status: 401, code: "sign_in_required", message: "sign in, or send an API token as 'Authorization: Bearer'")
+            throw APIError(status: 401, code: "sign_in_required", message: "sign in, or send an API token as 'Authorization: Bearer'")
         }
         self.coreContext = context.coreContext
         self.identity = identity
@@ -39,6 +40,7 @@ public struct SignedInContext: ChildRequestContext {
 
     public var user: User { identity.user }
     public var maxUploadSize: Int { 1 << 20 }
+    public var requestDecoder: JSONBodyDecoder { JSONBodyDecoder() }
 }
 
 /// The context of web pages that need an account: anonymous visitors are sent to the sign-in
@@ -55,6 +57,7 @@ public struct SignedInPageContext: ChildRequestContext {
 
     public var user: User { identity.user }
     public var maxUploadSize: Int { 1 << 20 }
+    public var requestDecoder: JSONBodyDecoder { JSONBodyDecoder() }
 }
 
 /// Thrown for a page that needs an account; `ErrorMiddleware` answers with a redirect to the

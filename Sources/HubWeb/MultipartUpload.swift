@@ -28,12 +28,12 @@ struct MultipartUpload {
         guard let contentType = request.headers[.contentType], let mediaType = MediaType(from: contentType),
             mediaType.isType(.multipartForm)
         else {
-            throw HubError.unsupportedMediaType("send the video as multipart/form-data with a 'file' field, or use the tus endpoint /api/v1/uploads")
+            throw APIError.unsupportedMediaType("send the video as multipart/form-data with a 'file' field, or use the tus endpoint /api/v1/uploads")
         }
         guard let boundary = mediaType.parameter?.value, mediaType.parameter?.name == "boundary", !boundary.isEmpty,
             boundary.utf8.count <= 70
         else {
-            throw HubError.badRequest("the multipart/form-data Content-Type has no valid boundary", code: "invalid_multipart")
+            throw APIError.badRequest("the multipart/form-data Content-Type has no valid boundary", code: "invalid_multipart")
         }
 
         var parser = MultipartStreamParser(boundary: boundary)
@@ -52,27 +52,27 @@ struct MultipartUpload {
                     case .headers(let headers):
                         currentField = headers["content-disposition"].flatMap(Self.parseDisposition)
                         if currentField?.name == "file" {
-                            guard writer == nil else { throw HubError.badRequest("only one 'file' field is accepted", code: "invalid_multipart") }
+                            guard writer == nil else { throw APIError.badRequest("only one 'file' field is accepted", code: "invalid_multipart") }
                             filename = currentField?.filename
                             writer = StagedFileWriter(file: try await PosixFile.create(path), position: 0, contentHash: SHA256(), requestDigest: nil)
                         } else {
                             fieldCount += 1
                             guard fieldCount <= maximumFields else {
-                                throw HubError(status: 413, code: "too_many_fields", message: "a form may have at most \(maximumFields) fields besides 'file'")
+                                throw APIError(status: 413, code: "too_many_fields", message: "a form may have at most \(maximumFields) fields besides 'file'")
                             }
                         }
                     case .body(var bytes):
                         if currentField?.name == "file", var fileWriter = writer {
-                            guard fileWriter.end + Int64(bytes.readableBytes) <= maxFileBytes else { throw HubError.payloadTooLarge(limit: maxFileBytes) }
+                            guard fileWriter.end + Int64(bytes.readableBytes) <= maxFileBytes else { throw UploadError.tooLarge(limit: maxFileBytes) }
                             try await fileWriter.append(bytes)
                             writer = fileWriter
                         } else if currentField != nil {
                             guard fieldValue.readableBytes + bytes.readableBytes <= maximumFieldBytes else {
-                                throw HubError(status: 413, code: "field_too_large", message: "form fields other than 'file' are limited to \(maximumFieldBytes) bytes")
+                                throw APIError(status: 413, code: "field_too_large", message: "form fields other than 'file' are limited to \(maximumFieldBytes) bytes")
                             }
                             fieldBytes += bytes.readableBytes
                             guard fieldBytes <= maximumFieldsTotalBytes else {
-                                throw HubError(status: 413, code: "fields_too_large", message: "the form's fields besides 'file' may hold at most \(maximumFieldsTotalBytes) bytes together")
+                                throw APIError(status: 413, code: "fields_too_large", message: "the form's fields besides 'file' may hold at most \(maximumFieldsTotalBytes) bytes together")
                             }
                             if let name = currentField?.name, knownFields.contains(name) { fieldValue.writeBuffer(&bytes) }
                         }
@@ -86,10 +86,10 @@ struct MultipartUpload {
                 }
             }
             guard parser.isComplete else {
-                throw HubError.badRequest("the multipart body ended before its closing boundary", code: "invalid_multipart")
+                throw APIError.badRequest("the multipart body ended before its closing boundary", code: "invalid_multipart")
             }
             guard var fileWriter = writer else {
-                throw HubError.badRequest("the form has no 'file' field", code: "missing_file")
+                throw APIError.badRequest("the form has no 'file' field", code: "missing_file")
             }
             try await fileWriter.sync()
             let hash = fileWriter.contentHash?.finalize().hexEncoded ?? ""

@@ -39,11 +39,7 @@ public func buildPeerListener(
 
 /// The middleware has collected the body already; decoding failures are a 400.
 private func decode<Message: Decodable>(_ type: Message.Type, _ context: PeerRequestContext) throws -> Message {
-    do {
-        return try JSONDecoder().decode(Message.self, from: Data(context.body.readableBytesView))
-    } catch {
-        throw HubError.badRequest("the request body is not a valid \(Message.self) message: \(error)", code: "invalid_json")
-    }
+    try JSONBodyDecoder.decode(Message.self, from: context.body)
 }
 
 extension PeerMessage.Hello: ResponseEncodable {}
@@ -66,7 +62,7 @@ public struct PeerRequestContext: RequestContext {
     }
 
     func sender() throws -> NodeID {
-        guard let signedBy else { throw HubError(status: 401, code: "peer_unsigned", message: "the request is not signed") }
+        guard let signedBy else { throw APIError(status: 401, code: "peer_unsigned", message: "the request is not signed") }
         return signedBy
     }
 
@@ -99,7 +95,7 @@ struct PeerSignatureMiddleware: RouterMiddleware {
         var body = ByteBuffer()
         for try await chunk in request.body {
             guard body.readableBytes + chunk.readableBytes <= limit else {
-                throw HubError(status: 413, code: "payload_too_large", message: "a peer request may be at most \(limit) bytes")
+                throw APIError(status: 413, code: "payload_too_large", message: "a peer request may be at most \(limit) bytes")
             }
             digest.update(data: chunk.readableBytesView)
             body.writeImmutableBuffer(chunk)
@@ -110,8 +106,8 @@ struct PeerSignatureMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func refuse(_ error: PeerAuthenticationError, context: PeerRequestContext) async -> HubError {
+    private func refuse(_ error: PeerAuthenticationError, context: PeerRequestContext) async -> APIError {
         await network.refused(error.description, from: context.remoteHost ?? "unknown")
-        return HubError(status: 401, code: "peer_refused", message: error.description)
+        return APIError(status: 401, code: "peer_refused", message: error.description)
     }
 }

@@ -25,7 +25,7 @@ extension FlatDictionary where Key == Substring, Value == Substring {
         switch value {
         case "true", "1": return true
         case "false", "0": return false
-        default: throw HubError.badRequest("'\(name)' must be true or false", code: "invalid_parameter")
+        default: throw APIError.badRequest("'\(name)' must be true or false", code: "invalid_parameter")
         }
     }
 
@@ -36,7 +36,7 @@ extension FlatDictionary where Key == Substring, Value == Substring {
         guard let raw = self[name] else { return nil }
         let words = raw.split { !$0.isLetter && !$0.isNumber }.count
         guard raw.utf8.count <= QueryBounds.searchBytes, words <= QueryBounds.searchWords else {
-            throw HubError.badRequest(
+            throw APIError.badRequest(
                 "a search takes at most \(QueryBounds.searchWords) words and \(QueryBounds.searchBytes) bytes", code: "invalid_query")
         }
         return String(raw)
@@ -44,7 +44,7 @@ extension FlatDictionary where Key == Substring, Value == Substring {
 
     static func integer(_ raw: Substring, name: Substring, in range: ClosedRange<Int>) throws -> Int {
         guard let number = Int(raw), range.contains(number) else {
-            throw HubError.badRequest(
+            throw APIError.badRequest(
                 "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)", code: "invalid_parameter")
         }
         return number

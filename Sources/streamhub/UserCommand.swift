@@ -92,11 +92,11 @@ enum Failure {
         return ExitCode.failure
     }
 
-    /// Runs `body`, turning a `HubError` (a taken name, a short password…) into one line.
+    /// Runs `body`, turning a domain error (a taken name, a short password…) into one line.
     static func report<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as HubError {
+        } catch let error as any DomainError {
             throw report(error.message)
         }
     }

@@ -30,9 +30,9 @@ import Testing
     @Test func refusalsHideWhatCannotBeSeen() {
         let mine = Item(ownerID: owner.id, isShared: false)
         let shared = Item(ownerID: owner.id, isShared: true)
-        #expect(throws: HubError.notFound("it")) { try AccessPolicy.check(other, may: .view, mine, describedAs: "it") }
-        #expect(throws: HubError.notFound("it")) { try AccessPolicy.check(other, may: .modify, mine, describedAs: "it") }
-        #expect { try AccessPolicy.check(other, may: .modify, shared, describedAs: "it") } throws: { ($0 as? HubError)?.status == 403 }
+        #expect(throws: AccessError.notFound("it")) { try AccessPolicy.check(other, may: .view, mine, describedAs: "it") }
+        #expect(throws: AccessError.notFound("it")) { try AccessPolicy.check(other, may: .modify, mine, describedAs: "it") }
+        #expect { try AccessPolicy.check(other, may: .modify, shared, describedAs: "it") } throws: { ($0 as? AccessError) == .forbidden("only the owner or an admin can change it") }
         #expect(AccessPolicy.visibility(for: admin) == .everything)
         #expect(AccessPolicy.visibility(for: other) == .ownedOrShared(by: other.id))
     }
@@ -40,9 +40,9 @@ import Testing
     @Test func namesAndPasswords() throws {
         #expect(try AccountRules.canonicalName("  Alice.B_1-x ") == "alice.b_1-x")
         for bad in ["", ".hidden", "a b", "ünïcode", String(repeating: "a", count: 33), "a/b", "<x>"] {
-            #expect(throws: HubError.self, "\(bad)") { try AccountRules.canonicalName(bad) }
+            #expect(throws: InvalidInput.self, "\(bad)") { try AccountRules.canonicalName(bad) }
         }
-        #expect(throws: HubError.self) { try AccountRules.checkPassword("1234567") }
+        #expect(throws: InvalidInput.self) { try AccountRules.checkPassword("1234567") }
         try AccountRules.checkPassword("12345678")
     }
 }

@@ -26,7 +26,7 @@ import Testing
 
     @Test func namesAreUnique() async throws {
         #expect(try await accounts.insert(user("alice"), asFirstAccount: false))
-        await #expect(throws: HubError.self) { try await accounts.insert(user("alice"), asFirstAccount: false) }
+        await #expect(throws: AccountError.nameTaken("alice")) { try await accounts.insert(user("alice"), asFirstAccount: false) }
     }
 
     @Test func deletingAUserRemovesTheirTokensAndOrphansTheirVideos() async throws {

@@ -12,7 +12,7 @@ import Testing
 
     @Test(arguments: ["filename not-base64!", "a b c", "filename /w==", String(repeating: "k", count: 20_000)])
     func refusesMalformedMetadata(header: String) {
-        #expect(throws: HubError.self) { try UploadMetadata.parse(header) }
+        #expect(throws: InvalidInput.self) { try UploadMetadata.parse(header) }
     }
 
     @Test func sanitisesFilenames() {
@@ -33,10 +33,10 @@ import Testing
     @Test func checksumHeader() throws {
         #expect(try UploadChecksum(header: nil) == nil)
         #expect(try UploadChecksum(header: "sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=")?.algorithm == .sha1)
-        #expect(throws: HubError(status: 400, code: "unsupported_checksum_algorithm", message: "checksum algorithm 'md5' is not supported; use one of sha1,sha256")) {
+        #expect(throws: InvalidInput("checksum algorithm 'md5' is not supported; use one of sha1,sha256", code: "unsupported_checksum_algorithm")) {
             try UploadChecksum(header: "md5 1B2M2Y8AsgTpgAmY7PhCfg==")
         }
-        #expect(throws: HubError.self) { try UploadChecksum(header: "sha1") }
-        #expect(throws: HubError.self) { try UploadChecksum(header: "sha1 ***") }
+        #expect(throws: InvalidInput.self) { try UploadChecksum(header: "sha1") }
+        #expect(throws: InvalidInput.self) { try UploadChecksum(header: "sha1 ***") }
     }
 }

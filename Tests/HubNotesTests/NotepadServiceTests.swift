@@ -56,7 +56,7 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         #expect(try await pad.service.version(1, of: note.id, for: pad.alice).content == "# Plan\nfirst")
         let diff = try await pad.service.diff(of: note.id, from: 1, to: 2, for: pad.alice)
         #expect(diff.lines == [.same("# Plan"), .same("first"), .added("second")] && !diff.truncated)
-        await #expect(throws: HubError.self) { try await pad.service.version(3, of: note.id, for: pad.alice) }
+        await #expect(throws: NoteError.versionNotFound(note.id, latest: 2, asked: 3)) { try await pad.service.version(3, of: note.id, for: pad.alice) }
         // Saving what is already there makes no version.
         #expect(try await pad.service.edit(note.id, NoteEdit(content: "# Plan\nfirst\nsecond"), baseVersion: 2, by: pad.alice).note.version == 2)
     }
@@ -85,7 +85,7 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         // two spaces around it B's deletion took is a diff's choice; A kept both.)
         #expect(merged.note.content.replacingOccurrences(of: " ", with: "") == "SomemoretexteditedbyAend")
         // A base version from the future is refused.
-        await #expect(throws: HubError.self) {
+        await #expect(throws: NoteError.self) {
             try await pad.service.edit(note.id, NoteEdit(content: "x"), baseVersion: 99, by: pad.alice)
         }
     }
@@ -94,24 +94,25 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         let pad = try TestNotepad()
         let secret = try await pad.service.create(NoteEdit(title: "Diary", content: "private"), by: pad.alice)
         let shared = try await pad.service.create(NoteEdit(title: "Team", content: "shared", shared: true), by: pad.alice)
-        func status(_ body: () async throws -> Void) async -> Int? {
+        // What the web answers 404 (`not_found`) and 403 (`forbidden`).
+        func refusal(_ body: () async throws -> Void) async -> String? {
             do {
                 try await body()
                 return nil
-            } catch let error as HubError {
-                return error.status
+            } catch let error as AccessError {
+                return error.code
             } catch {
-                return -1
+                return "\(error)"
             }
         }
-        #expect(await status { _ = try await pad.service.view(secret.id, for: pad.bob) } == 404)
-        #expect(await status { _ = try await pad.service.edit(secret.id, NoteEdit(content: "x"), baseVersion: nil, by: pad.bob) } == 404)
-        #expect(await status { _ = try await pad.service.view(secret.id, for: pad.admin) } == nil)
+        #expect(await refusal { _ = try await pad.service.view(secret.id, for: pad.bob) } == "not_found")
+        #expect(await refusal { _ = try await pad.service.edit(secret.id, NoteEdit(content: "x"), baseVersion: nil, by: pad.bob) } == "not_found")
+        #expect(await refusal { _ = try await pad.service.view(secret.id, for: pad.admin) } == nil)
         // A shared note: anyone edits it; only its owner (or an admin) unshares or deletes it.
-        #expect(await status { _ = try await pad.service.edit(shared.id, NoteEdit(content: "shared, edited"), baseVersion: 1, by: pad.bob) } == nil)
-        #expect(await status { _ = try await pad.service.setShared(shared.id, false, by: pad.bob) } == 403)
-        #expect(await status { try await pad.service.delete(shared.id, by: pad.bob) } == 403)
-        #expect(await status { _ = try await pad.service.edit(shared.id, NoteEdit(shared: false), baseVersion: nil, by: pad.bob) } == 403)
+        #expect(await refusal { _ = try await pad.service.edit(shared.id, NoteEdit(content: "shared, edited"), baseVersion: 1, by: pad.bob) } == nil)
+        #expect(await refusal { _ = try await pad.service.setShared(shared.id, false, by: pad.bob) } == "forbidden")
+        #expect(await refusal { try await pad.service.delete(shared.id, by: pad.bob) } == "forbidden")
+        #expect(await refusal { _ = try await pad.service.edit(shared.id, NoteEdit(shared: false), baseVersion: nil, by: pad.bob) } == "forbidden")
         let listedForBob = try await pad.service.list(NoteQuery(visibility: .everything), for: pad.bob)
         #expect(listedForBob.items.map(\.note.id) == [shared.id])
     }
@@ -123,15 +124,15 @@ final class SteppingClock: WallClock, @unchecked Sendable {
         do {
             _ = try await pad.service.edit(note.id, NoteEdit(content: "again"), baseVersion: nil, by: pad.alice)
             Issue.record("editing a deleted note must fail")
-        } catch let error as HubError {
-            #expect(error.status == 409)
+        } catch let error as NoteError {
+            #expect(error == .deleted(note.id))
             #expect(error.code == "note_deleted")
         }
         do {
             _ = try await pad.service.view(note.id, for: pad.bob)
             Issue.record("a deleted note is hidden")
-        } catch let error as HubError {
-            #expect(error.status == 404)
+        } catch let error as AccessError {
+            #expect(error == .notFound("note \(note.id)"))
         }
         #expect(try await pad.service.list(NoteQuery(deleted: true, visibility: .everything), for: pad.alice).items.map(\.note.id) == [note.id])
         #expect(try await pad.service.list(NoteQuery(deleted: true, visibility: .everything), for: pad.bob).items.isEmpty)
@@ -169,13 +170,13 @@ final class SteppingClock: WallClock, @unchecked Sendable {
 
     @Test func limitsAndValidation() async throws {
         let pad = try TestNotepad(maxContentBytes: 1_000)
-        await #expect(throws: HubError(status: 413, code: "note_too_large", message: "a note's content may be at most 1000 bytes")) {
+        await #expect(throws: NoteError.tooLarge(limit: 1_000)) {
             try await pad.service.create(NoteEdit(title: "Big", content: String(repeating: "x", count: 1_001)), by: pad.alice)
         }
         for title in ["", "   ", String(repeating: "t", count: 201), "two\nlines"] {
-            await #expect(throws: HubError.self) { try await pad.service.create(NoteEdit(title: title, content: "x"), by: pad.alice) }
+            await #expect(throws: InvalidInput.self) { try await pad.service.create(NoteEdit(title: title, content: "x"), by: pad.alice) }
         }
-        await #expect(throws: HubError.self) {
+        await #expect(throws: InvalidInput.self) {
             try await pad.service.create(NoteEdit(title: "Tags", tags: (0..<21).map { "t\($0)" }), by: pad.alice)
         }
         let untitled = try await pad.service.create(NoteEdit(content: "## Meeting notes\nbody"), by: pad.alice)

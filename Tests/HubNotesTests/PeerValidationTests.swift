@@ -131,7 +131,7 @@ struct PeerValidationTests {
         let pad = try TestNotepad()
         let note = try await pad.service.create(NoteEdit(title: "Keys", content: "password: hunter2"), by: pad.alice)
         _ = try await pad.service.edit(note.id, NoteEdit(content: "password: (removed)"), baseVersion: nil, by: pad.alice)
-        await #expect(throws: HubError.self) { _ = try await pad.service.shareCurrentVersion(note.id, by: pad.bob) }
+        await #expect(throws: AccessError.self) { _ = try await pad.service.shareCurrentVersion(note.id, by: pad.bob) }
         let fresh = try await pad.service.shareCurrentVersion(note.id, by: pad.alice)
         #expect(fresh.id != note.id && fresh.isShared && fresh.version == 1 && fresh.content == "password: (removed)")
         let offered = try #require(try await pad.service.outgoing(fresh.id, beyond: VersionVector()))

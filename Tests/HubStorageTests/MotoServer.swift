@@ -42,7 +42,7 @@ final class MotoServer: Sendable {
         let parts = text.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard setup.terminationStatus == 0, parts.count == 2 else {
             process.terminate()
-            throw HubError.unavailable("moto could not be set up: \(text)")
+            throw ObjectStoreError.unavailable("moto could not be set up: \(text)")
         }
         credentials = AWSCredentials(accessKey: parts[0], secretKey: parts[1])
     }
@@ -64,7 +64,7 @@ final class MotoServer: Sendable {
         try reader.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         reader.waitUntilExit()
-        guard reader.terminationStatus == 0 else { throw HubError.unavailable("boto3 could not read \(key)") }
+        guard reader.terminationStatus == 0 else { throw ObjectStoreError.unavailable("boto3 could not read \(key)") }
         return data
     }
 

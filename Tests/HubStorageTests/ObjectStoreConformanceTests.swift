@@ -271,7 +271,7 @@ import Testing
         let unreachable = S3ObjectStore(settings: .init(
             bucket: "b", region: "us-east-1", credentials: moto.credentials, endpoint: URL(string: "http://127.0.0.1:1")!))
         await #expect { try await unreachable.checkHealth() } throws: {
-            if case .unavailable(let message) = $0 as? ObjectStoreError { return message.contains("cannot be reached") } else { return false }
+            if case .unreachable(let message) = $0 as? ObjectStoreError { return message.contains("cannot be reached") } else { return false }
         }
     }
 }

@@ -88,8 +88,8 @@ import Testing
                 (#"{"name": "<script>", "password": "password123"}"#, "invalid_name"),
                 (#"{"name": "ok", "password": "short"}"#, "invalid_password"),
                 (#"{"name": "ok", "password": "\#(String(repeating: "x", count: 73))"}"#, "invalid_password"),
-                (#"{"name": "ok""#, "bad_request"),
-                (#"{"name": 5, "password": "password123"}"#, "bad_request"),
+                (#"{"name": "ok""#, "invalid_json"),
+                (#"{"name": 5, "password": "password123"}"#, "invalid_json"),
             ] {
                 let response = try await Self.post(client, "/api/v1/signup", body)
                 #expect(response.status == .badRequest, "\(body)")

@@ -54,7 +54,7 @@ struct TestHub {
         let accounts = environment.accounts
         var user = try await accounts.user(named: name)
         if user == nil { user = try await accounts.createUser(name: name, password: "password-\(name)", role: role) }
-        guard let user else { throw HubError.notFound("user \(name)") }
+        guard let user else { throw AccessError.notFound("user \(name)") }
         return (user, try await accounts.createToken(for: user, label: "test").secret)
     }
 

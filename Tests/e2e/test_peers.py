@@ -249,7 +249,7 @@ def test_the_peers_api_refuses_oversized_and_malformed_bodies(cluster):
     status, _, raw = a.request("/api/v1/peers", "POST", headers, huge)
     assert status == 413 and json.loads(raw)["error"]["code"] == "payload_too_large"
     status, _, raw = a.request("/api/v1/peers", "POST", headers, b'{"name": "x", "addr')
-    assert status == 400 and json.loads(raw)["error"]["code"] == "bad_request"
+    assert status == 400 and json.loads(raw)["error"]["code"] == "invalid_json"
     assert peers_of(a) == {}
 
 

@@ -57,12 +57,12 @@ public enum AccessPolicy {
 
     /// The error for a refused action. An item the user may not even see is reported as missing,
     /// so ids cannot be probed for existence.
-    public static func check(_ user: User, may action: Action, _ item: some OwnedItem, describedAs name: String) throws(HubError) {
+    public static func check(_ user: User, may action: Action, _ item: some OwnedItem, describedAs name: String) throws(AccessError) {
         guard allows(user, to: action, item) else {
             if allows(user, to: .view, item) {
-                throw HubError(status: 403, code: "forbidden", message: "only the owner or an admin can change \(name)")
+                throw .forbidden("only the owner or an admin can change \(name)")
             }
-            throw HubError.notFound(name)
+            throw .notFound(name)
         }
     }
 }

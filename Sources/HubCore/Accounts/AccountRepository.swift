@@ -6,7 +6,7 @@ import Foundation
 public protocol AccountRepository: Sendable {
     /// Inserts `user`; with `asFirstAccount`, only when there is no account yet (returns false
     /// otherwise), atomically, so two simultaneous first sign-ups cannot both become admin.
-    /// Throws `HubError` 409 when the name is taken.
+    /// Throws `AccountError.nameTaken` when the name is taken.
     func insert(_ user: User, asFirstAccount: Bool) async throws -> Bool
     func user(_ id: UserID) async throws -> User?
     func user(named name: String) async throws -> User?

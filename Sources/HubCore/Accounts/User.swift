@@ -61,22 +61,22 @@ public enum AccountRules {
     public static let passwordBytes = 8...72
 
     /// The canonical (lowercase) form of an acceptable user name, or an error saying why not.
-    public static func canonicalName(_ raw: String) throws(HubError) -> String {
+    public static func canonicalName(_ raw: String) throws(InvalidInput) -> String {
         let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
         let allowed = name.unicodeScalars.allSatisfy { scalar in
             ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar)
         }
         guard nameLength.contains(name.count), allowed, let first = name.first, first.isLetter || first.isNumber else {
-            throw HubError.badRequest(
+            throw InvalidInput(
                 "a user name is 1 to 32 letters a-z, digits, '.', '_' or '-', starting with a letter or digit",
                 code: "invalid_name")
         }
         return name
     }
 
-    public static func checkPassword(_ password: String) throws(HubError) {
+    public static func checkPassword(_ password: String) throws(InvalidInput) {
         guard passwordBytes.contains(password.utf8.count) else {
-            throw HubError.badRequest("a password is 8 to 72 bytes long", code: "invalid_password")
+            throw InvalidInput("a password is 8 to 72 bytes long", code: "invalid_password")
         }
     }
 }

@@ -41,7 +41,7 @@ public struct NodeID: Hashable, Sendable, Codable, CustomStringConvertible {
         let path = (dataDirectory as NSString).appendingPathComponent("node_id")
         do {
             let text = try DurableFile.readOrCreateOnce(path) { NodeID.random().rawValue }
-            guard let id = NodeID(text) else { throw HubError.badRequest("\(path) does not hold a node id") }
+            guard let id = NodeID(text) else { throw InvalidInput("\(path) does not hold a node id", code: "invalid_node_id") }
             return id
         } catch {
             throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "cannot keep this hub's node id at \(path): \(error)")

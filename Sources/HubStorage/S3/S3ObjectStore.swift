@@ -243,7 +243,7 @@ public struct S3ObjectStore: ObjectStore {
                 guard Self.retriedStatuses.contains(response.status.code), attempt < attempts else { return response }
                 _ = try? await response.body.collect(upTo: 64 << 10)
             } catch {
-                guard attempt < attempts else { throw ObjectStoreError.unavailable("S3 at \(host) cannot be reached: \(error)") }
+                guard attempt < attempts else { throw ObjectStoreError.unreachable("S3 at \(host) cannot be reached: \(error)") }
             }
             try await Task.sleep(for: retryDelay(attempt))
             attempt += 1

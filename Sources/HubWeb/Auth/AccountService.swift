@@ -73,12 +73,12 @@ public struct AccountService: Sendable {
         }
         if let code = invitationCode, !code.isEmpty {
             guard let invitation = try await accounts.redeemInvitation(codeHash: Self.digest(code), at: clock.now()) else {
-                throw HubError(status: 403, code: "invalid_invitation", message: "this invitation is unknown, used or expired")
+                throw AccountError.invalidInvitation
             }
             return try await createUser(name: name, password: password, role: invitation.role)
         }
         guard try await accounts.isSignupOpen() else {
-            throw HubError(status: 403, code: "signup_closed", message: "sign-up is closed; ask an admin for an invitation")
+            throw AccountError.signupClosed
         }
         return try await createUser(name: name, password: password, role: .member)
     }
@@ -113,8 +113,8 @@ public struct AccountService: Sendable {
 
     /// Disables or re-enables an account; disabling ends its sessions and stops its tokens.
     public func setDisabled(_ id: UserID, _ disabled: Bool, by admin: User) async throws -> User {
-        guard id != admin.id else { throw HubError(status: 409, code: "own_account", message: "an admin cannot disable their own account") }
-        guard var user = try await accounts.user(id) else { throw HubError.notFound("user") }
+        guard id != admin.id else { throw AccountError.ownAccount(action: "disable") }
+        guard var user = try await accounts.user(id) else { throw AccessError.notFound("user") }
         user.isDisabled = disabled
         if disabled { user.sessionGeneration += 1 }
         try await save(user)
@@ -123,8 +123,8 @@ public struct AccountService: Sendable {
     }
 
     public func deleteUser(_ id: UserID, by admin: User) async throws {
-        guard id != admin.id else { throw HubError(status: 409, code: "own_account", message: "an admin cannot delete their own account") }
-        guard try await accounts.delete(id) else { throw HubError.notFound("user") }
+        guard id != admin.id else { throw AccountError.ownAccount(action: "delete") }
+        guard try await accounts.delete(id) else { throw AccessError.notFound("user") }
         userCache.remove(id)
         tokenCache.removeAll()
         logger.notice("account deleted", metadata: ["user": "\(id)", "by": "\(admin.name)"])
@@ -148,7 +148,7 @@ public struct AccountService: Sendable {
         guard let user, valid, !user.isDisabled else {
             await throttle.recordFailure(account: name, address: address)
             logger.notice("sign-in refused", metadata: ["user": "\(name)", "address": "\(address)"])
-            throw HubError(status: 401, code: "invalid_credentials", message: "the name or password is wrong, or the account is disabled")
+            throw AccountError.invalidCredentials
         }
         await throttle.recordSuccess(account: name)
         return (user, session(for: user))
@@ -166,7 +166,7 @@ public struct AccountService: Sendable {
     func changePassword(of user: User, current: String, new: String) async throws -> SessionCookie {
         try AccountRules.checkPassword(new)
         guard var stored = try await accounts.user(user.id), try await hasher.verify(current, against: stored.passwordHash) else {
-            throw HubError(status: 403, code: "wrong_password", message: "the current password is wrong")
+            throw AccountError.wrongPassword
         }
         stored.passwordHash = try await hasher.hash(new)
         stored.sessionGeneration += 1
@@ -211,7 +211,7 @@ public struct AccountService: Sendable {
     public func createToken(for user: User, label: String) async throws -> (APIToken, secret: String) {
         let label = label.trimmingCharacters(in: .whitespacesAndNewlines)
         guard APIToken.labelLength.contains(label.count) else {
-            throw HubError.badRequest("a token's label is 1 to 64 characters", code: "invalid_label")
+            throw InvalidInput("a token's label is 1 to 64 characters", code: "invalid_label")
         }
         let secret = APIToken.secretPrefix + Self.randomSecret()
         let token = APIToken(id: String(Self.randomSecret().prefix(16)), userID: user.id, label: label, secretHash: Self.digest(secret), createdAt: clock.now())
@@ -224,7 +224,7 @@ public struct AccountService: Sendable {
 
     /// Revokes one of `user`'s tokens by id (any user's, for an admin).
     public func revokeToken(id: String, by user: User) async throws {
-        guard try await accounts.deleteToken(id: id, of: user.isAdmin ? nil : user.id) else { throw HubError.notFound("token") }
+        guard try await accounts.deleteToken(id: id, of: user.isAdmin ? nil : user.id) else { throw AccessError.notFound("token") }
         tokenCache.removeAll()
     }
 

@@ -31,7 +31,7 @@ public struct HubSecret: Sendable {
                 var generator = SystemRandomNumberGenerator()
                 return (0..<32).map { _ in generator.next() as UInt8 }.hexEncoded
             }
-            guard key.utf8.count >= 32 else { throw HubError.badRequest("\(path) holds fewer than 32 characters") }
+            guard key.utf8.count >= 32 else { throw InvalidInput("\(path) holds fewer than 32 characters", code: "invalid_secret") }
             return HubSecret(key)
         } catch {
             throw ConfigurationError(setting: "HUB_SECRET_KEY", problem: "is unset and \(path) cannot be read or created: \(error)")

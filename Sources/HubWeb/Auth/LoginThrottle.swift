@@ -27,7 +27,7 @@ actor LoginThrottle {
     }
 
     /// Throws 429 with `Retry-After` when either limit is reached; call before checking a password.
-    func check(account: String, address: String) throws(HubError) {
+    func check(account: String, address: String) throws(AccountError) {
         let now = clock.now()
         let waits = [
             wait(in: &failuresByAccount, key: account, limit: limits.perAccount, now: now),
@@ -35,10 +35,7 @@ actor LoginThrottle {
         ].compactMap { $0 }
         guard let wait = waits.max() else { return }
         let seconds = Int(wait.rounded(.up))
-        throw HubError(
-            status: 429, code: "too_many_attempts",
-            message: "too many failed sign-ins; try again in \(seconds) seconds",
-            headers: ["Retry-After": String(seconds)])
+        throw .tooManyAttempts(retryAfterSeconds: seconds)
     }
 
     func recordFailure(account: String, address: String) {

@@ -37,7 +37,7 @@ struct NoteController: Sendable {
             limit: try parameters.integer("limit", default: 50, in: 1...200))
         if try parameters.flag("mine") == true { query.owner = context.user.id }
         if let video = parameters["video"] {
-            guard let id = VideoID(String(video)) else { throw HubError.badRequest("'video' must be a video id", code: "invalid_parameter") }
+            guard let id = VideoID(String(video)) else { throw APIError.badRequest("'video' must be a video id", code: "invalid_parameter") }
             query.video = id
         }
         let page = try await notepad.list(query, for: context.user)
@@ -136,7 +136,7 @@ struct NoteController: Sendable {
     @Sendable func preview(_ request: Request, context: SignedInContext) async throws -> RenderedMarkdown {
         let body = try await decode(PreviewRequest.self, from: request)
         guard body.content.utf8.count <= notepad.maxContentBytes else {
-            throw HubError(status: 413, code: "note_too_large", message: "a note's content may be at most \(notepad.maxContentBytes) bytes")
+            throw NoteError.tooLarge(limit: notepad.maxContentBytes)
         }
         return RenderedMarkdown(html: await notepad.html.preview(body.content, timestampLinks: body.timestamps ?? false))
     }
@@ -157,13 +157,13 @@ struct NoteController: Sendable {
 
     private func id(_ context: SignedInContext) throws -> NoteID {
         let raw = context.parameters.get("id") ?? ""
-        guard let id = NoteID(raw) else { throw HubError.notFound("note \(raw)") }
+        guard let id = NoteID(raw) else { throw APIError.notFound("note \(raw)") }
         return id
     }
 
     private func versionNumber(_ context: SignedInContext) throws -> Int {
         guard let raw = context.parameters.get("version"), let number = Int(raw), number >= 1 else {
-            throw HubError(status: 404, code: "version_not_found", message: "versions are numbered from 1")
+            throw APIError(status: 404, code: "version_not_found", message: "versions are numbered from 1")
         }
         return number
     }
@@ -172,7 +172,7 @@ struct NoteController: Sendable {
     private func decodeIfPresent<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body? {
         let buffer = try await request.body.collect(upTo: Int(RequestBodyLimits.json))
         guard buffer.readableBytes > 0 else { return nil }
-        return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+        return try JSONBodyDecoder.decode(Body.self, from: buffer)
     }
 
     /// JSON bodies may carry a whole note, so they get the note limit (with room for escaping)
@@ -181,7 +181,7 @@ struct NoteController: Sendable {
         // RequestBodyLimitMiddleware refused a larger declared length; this bounds a chunked one.
         let limit = Int(RequestBodyLimits.noteJSON(maxContentBytes: notepad.maxContentBytes))
         let buffer = try await request.body.collect(upTo: limit)
-        return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+        return try JSONBodyDecoder.decode(Body.self, from: buffer)
     }
 }
 

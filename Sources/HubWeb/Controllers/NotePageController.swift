@@ -172,7 +172,7 @@ struct NotePageController: Sendable {
         guard let id = context.parameters.get("id").flatMap(NoteID.init) else { return nil }
         do {
             return try await load(id)
-        } catch let error as HubError where error.status == 404 {
+        } catch let error where APIError(error).status == .notFound {
             return nil
         }
     }

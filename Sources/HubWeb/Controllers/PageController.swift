@@ -51,7 +51,7 @@ struct PageController: Sendable {
         let video: Video
         do {
             video = try await environment.video(context.parameters.get("id"), for: context.user, may: .view)
-        } catch let error as HubError where error.status == 404 {
+        } catch let error where APIError(error).status == .notFound {
             return renderer.page(
                 "error", ["pageTitle": "Not found", "heading": "Video not found", "message": "It may have been deleted, or it is private."],
                 for: context.identity, status: .notFound)

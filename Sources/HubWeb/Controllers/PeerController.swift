@@ -39,21 +39,21 @@ struct PeerController: Sendable {
     }
 
     @Sendable func add(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard context.user.isAdmin else { throw HubError(status: 403, code: "admin_only", message: "only an admin can add peers") }
+        guard context.user.isAdmin else { throw APIError(status: 403, code: "admin_only", message: "only an admin can add peers") }
         let body = try await request.decode(as: AddPeer.self, context: context)
         let name = body.name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.utf8.count <= 63, !name.contains(where: \.isNewline) else {
-            throw HubError.badRequest("name must be 1 to 63 bytes on one line", code: "invalid_peer_name")
+            throw APIError.badRequest("name must be 1 to 63 bytes on one line", code: "invalid_peer_name")
         }
         guard let address = PeerAddress(body.address) else {
-            throw HubError.badRequest("address must be host:port, like 192.168.1.20:6881", code: "invalid_peer_address")
+            throw APIError.badRequest("address must be host:port, like 192.168.1.20:6881", code: "invalid_peer_address")
         }
         guard let network = environment.network else {
-            throw HubError(status: 409, code: "p2p_disabled", message: "the peer network is off on this hub; start it with P2P_ENABLED=true")
+            throw APIError(status: 409, code: "p2p_disabled", message: "the peer network is off on this hub; start it with P2P_ENABLED=true")
         }
         try await network.add(name: name, address: address)
         guard let status = await network.membership.statuses().first(where: { $0.address == address }) else {
-            throw HubError.badRequest("\(address) is this hub's own peer address", code: "invalid_peer_address")
+            throw APIError.badRequest("\(address) is this hub's own peer address", code: "invalid_peer_address")
         }
         var response = try status.response(from: request, context: context)
         response.status = .created
@@ -70,12 +70,12 @@ struct PeerController: Sendable {
         let parameters = request.uri.queryParameters
         let limit = try parameters["limit"].map { raw in
             guard let value = Int(raw), (1...1_000).contains(value) else {
-                throw HubError.badRequest("limit must be from 1 to 1000", code: "invalid_limit")
+                throw APIError.badRequest("limit must be from 1 to 1000", code: "invalid_limit")
             }
             return value
         } ?? 100
         let before = try parameters["before"].map { raw in
-            guard let value = Int64(raw), value > 0 else { throw HubError.badRequest("before must be an entry id", code: "invalid_before") }
+            guard let value = Int64(raw), value > 0 else { throw APIError.badRequest("before must be an entry id", code: "invalid_before") }
             return value
         }
         let entries = try await environment.notepad.journal.recent(limit: limit, before: before)

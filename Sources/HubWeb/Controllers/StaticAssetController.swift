@@ -14,7 +14,7 @@ struct StaticAssetController: Sendable {
 
     @Sendable func asset(_ request: Request, context: HubRequestContext) async throws -> Response {
         guard let name = context.parameters.get("file"), let asset = assets.files[name] else {
-            throw HubError.notFound("asset")
+            throw APIError.notFound("asset")
         }
         if request.headers[.ifNoneMatch] == asset.etag { return Response(status: .notModified) }
         var headers = HTTPFields()

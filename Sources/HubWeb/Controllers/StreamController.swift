@@ -41,7 +41,7 @@ struct StreamController: Sendable {
 
     @Sendable func thumbnail(_ request: Request, context: SignedInContext) async throws -> Response {
         let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .view)
-        guard let thumbnailKey = video.thumbnailKey else { throw HubError.notFound("a thumbnail of video \(video.id)") }
+        guard let thumbnailKey = video.thumbnailKey else { throw APIError.notFound("a thumbnail of video \(video.id)") }
         let key = try ObjectKey(thumbnailKey)
         let info = try await environment.store.head(key)
         // The thumbnail is derived from immutable bytes, so its validators derive from the video's.
@@ -67,7 +67,7 @@ struct StreamController: Sendable {
         case .notModified:
             return Response(status: .notModified, headers: headers)
         case .preconditionFailed:
-            throw HubError(status: 412, code: "precondition_failed", message: "the video does not match If-Match / If-Unmodified-Since")
+            throw APIError(status: 412, code: "precondition_failed", message: "the video does not match If-Match / If-Unmodified-Since")
         case .proceed(let honour):
             honourRange = honour
         }
@@ -76,7 +76,7 @@ struct StreamController: Sendable {
         let rangeRequest = honourRange ? ByteRangeRequest.parse(request.headers[.range], size: size) : .whole
         switch rangeRequest {
         case .unsatisfiable:
-            throw HubError(
+            throw APIError(
                 status: 416, code: "range_not_satisfiable",
                 message: "the Range header asks for no bytes within the video's \(size) bytes",
                 headers: ["Content-Range": "bytes */\(size)"])

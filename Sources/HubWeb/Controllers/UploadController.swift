@@ -32,13 +32,13 @@ struct UploadController: Sendable {
     @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireTusVersion(request)
         if request.headers[.uploadDeferLength] != nil {
-            throw HubError.badRequest("Upload-Defer-Length is not supported; send Upload-Length", code: "missing_upload_length")
+            throw APIError.badRequest("Upload-Defer-Length is not supported; send Upload-Length", code: "missing_upload_length")
         }
         guard let lengthText = request.headers[.uploadLength] else {
-            throw HubError.badRequest("Upload-Length is required", code: "missing_upload_length")
+            throw APIError.badRequest("Upload-Length is required", code: "missing_upload_length")
         }
         guard let length = HeaderInteger.parse(lengthText) else {
-            throw HubError.badRequest("Upload-Length must be a non-negative integer", code: "invalid_upload_length")
+            throw APIError.badRequest("Upload-Length must be a non-negative integer", code: "invalid_upload_length")
         }
         let metadata = try UploadMetadata.parse(request.headers[.uploadMetadata])
         // Checked before anything is created, so a refused chunk leaves no upload behind.
@@ -54,8 +54,8 @@ struct UploadController: Sendable {
                 progress = try await environment.uploads.append(
                     record.id, at: 0, declaredLength: Self.contentLength(request), checksum: checksum,
                     body: hasBody ? request.body : RequestBody(buffer: .init()))
-            } catch let error as HubError {
-                var response = error.response(requestID: context.id)
+            } catch let error as any DomainError {
+                var response = APIError(error).response(requestID: context.id)
                 response.headers[HTTPField.Name.location] = Self.location(record.id)
                 return response
             }
@@ -80,10 +80,10 @@ struct UploadController: Sendable {
     @Sendable func patch(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireTusVersion(request)
         guard request.headers[.contentType] == TusProtocol.offsetOctetStream else {
-            throw HubError.unsupportedMediaType("a tus PATCH must have Content-Type: \(TusProtocol.offsetOctetStream)")
+            throw APIError.unsupportedMediaType("a tus PATCH must have Content-Type: \(TusProtocol.offsetOctetStream)")
         }
         guard let offsetText = request.headers[.uploadOffset], let offset = HeaderInteger.parse(offsetText) else {
-            throw HubError.badRequest("Upload-Offset must be a non-negative integer", code: "invalid_upload_offset")
+            throw APIError.badRequest("Upload-Offset must be a non-negative integer", code: "invalid_upload_offset")
         }
         let checksum = try UploadChecksum(header: request.headers[.uploadChecksum])
         let progress = try await environment.uploads.append(
@@ -103,7 +103,7 @@ struct UploadController: Sendable {
         case "PATCH": return try await patch(request, context: context)
         case "DELETE": return try await terminate(request, context: context)
         case "HEAD": return try await head(request, context: context)
-        default: throw HubError(status: 405, code: "method_not_allowed", message: "POST to an upload needs X-HTTP-Method-Override: PATCH or DELETE")
+        default: throw APIError(status: 405, code: "method_not_allowed", message: "POST to an upload needs X-HTTP-Method-Override: PATCH or DELETE")
         }
     }
 
@@ -111,7 +111,7 @@ struct UploadController: Sendable {
 
     private func requireTusVersion(_ request: Request) throws {
         guard request.headers[.tusResumable] == TusProtocol.version else {
-            throw HubError(
+            throw APIError(
                 status: 412, code: "unsupported_tus_version",
                 message: "this server speaks tus \(TusProtocol.version); send Tus-Resumable: \(TusProtocol.version)",
                 headers: ["Tus-Resumable": TusProtocol.version, "Tus-Version": TusProtocol.version])
@@ -121,7 +121,7 @@ struct UploadController: Sendable {
     /// The route's upload, when the caller may touch it: an upload belongs to whoever created
     /// it (and admins); anyone else is told it does not exist.
     private func ownUploadID(_ context: SignedInContext) async throws -> UploadID {
-        guard let id = UploadID(try context.parameters.require("id")) else { throw HubError.notFound("upload") }
+        guard let id = UploadID(try context.parameters.require("id")) else { throw APIError.notFound("upload") }
         let record = try await environment.uploads.status(id).upload
         try AccessPolicy.check(context.user, may: .modify, record, describedAs: "upload \(id)")
         return id

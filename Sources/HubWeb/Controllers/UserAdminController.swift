@@ -48,7 +48,7 @@ struct UserAdminController: Sendable {
         try Self.requireAdmin(context)
         let changes = try await request.decode(as: UserChanges.self, context: context)
         let id = try Self.userID(context)
-        guard let disabled = changes.disabled else { throw HubError.badRequest("nothing to change; send {\"disabled\": true|false}") }
+        guard let disabled = changes.disabled else { throw APIError.badRequest("nothing to change; send {\"disabled\": true|false}", code: "bad_request") }
         return UserResource(try await accounts.setDisabled(id, disabled, by: context.user))
     }
 
@@ -81,11 +81,11 @@ struct UserAdminController: Sendable {
     }
 
     static func requireAdmin(_ context: SignedInContext) throws {
-        guard context.user.isAdmin else { throw HubError(status: 403, code: "admin_only", message: "only an admin can do this") }
+        guard context.user.isAdmin else { throw APIError(status: 403, code: "admin_only", message: "only an admin can do this") }
     }
 
     private static func userID(_ context: SignedInContext) throws -> UserID {
-        guard let id = UserID(try context.parameters.require("id")) else { throw HubError.notFound("user") }
+        guard let id = UserID(try context.parameters.require("id")) else { throw APIError.notFound("user") }
         return id
     }
 }

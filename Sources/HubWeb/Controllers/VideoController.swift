@@ -34,7 +34,7 @@ struct VideoController: Sendable {
         let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .modify)
         let changes = try Self.validate(try await request.decode(as: VideoChanges.self, context: context))
         guard let updated = try await environment.videos.update(video.id, changes: changes, at: environment.clock.now()) else {
-            throw HubError.notFound("video \(video.id)")
+            throw APIError.notFound("video \(video.id)")
         }
         return VideoResource(updated)
     }
@@ -70,16 +70,16 @@ struct VideoController: Sendable {
         var changes = changes
         if let title = changes.title?.trimmingCharacters(in: .whitespacesAndNewlines) {
             guard !title.isEmpty, title.utf8.count <= VideoLimits.titleLength, UploadNaming.printable(title) == title else {
-                throw HubError.badRequest("title must be one line of 1 to \(VideoLimits.titleLength) bytes without control characters", code: "invalid_title")
+                throw APIError.badRequest("title must be one line of 1 to \(VideoLimits.titleLength) bytes without control characters", code: "invalid_title")
             }
             changes.title = title
         }
         if let description = changes.description, description.utf8.count > VideoLimits.descriptionLength {
-            throw HubError.badRequest("description must be at most \(VideoLimits.descriptionLength) bytes", code: "invalid_description")
+            throw APIError.badRequest("description must be at most \(VideoLimits.descriptionLength) bytes", code: "invalid_description")
         }
         if let tags = changes.tags {
             guard tags.count <= VideoLimits.tagCount, tags.allSatisfy({ $0.utf8.count <= VideoLimits.tagLength }) else {
-                throw HubError.badRequest("at most \(VideoLimits.tagCount) tags of at most \(VideoLimits.tagLength) bytes each", code: "invalid_tags")
+                throw APIError.badRequest("at most \(VideoLimits.tagCount) tags of at most \(VideoLimits.tagLength) bytes each", code: "invalid_tags")
             }
             changes.tags = UploadNaming.tags(tags)
         }

@@ -25,7 +25,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer ",
                 let identity = try await accounts.identity(bearerToken: authorization.dropFirst(7))
             else {
-                throw HubError(
+                throw APIError(
                     status: 401, code: "invalid_token", message: "the API token is unknown or revoked",
                     headers: ["WWW-Authenticate": #"Bearer error="invalid_token""#])
             }
@@ -60,10 +60,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let origin = request.headers[.origin],
             !Self.origin(origin, matches: expectedHost(request), scheme: SessionCookieJar.isTLS(request, trustProxy: trustProxy) ? "https" : "http")
         {
-            throw HubError(status: 403, code: "cross_origin_request", message: "state-changing requests must come from the hub's own pages (Origin \(origin))")
+            throw APIError(status: 403, code: "cross_origin_request", message: "state-changing requests must come from the hub's own pages (Origin \(origin))")
         }
         if case .session(let csrfToken) = context.identity?.credential, request.headers[.csrfToken] != csrfToken {
-            throw HubError(status: 403, code: "csrf_token_mismatch", message: "the request lacks the page's CSRF token (X-CSRF-Token); reload the page and try again")
+            throw APIError(status: 403, code: "csrf_token_mismatch", message: "the request lacks the page's CSRF token (X-CSRF-Token); reload the page and try again")
         }
     }
 

@@ -55,11 +55,11 @@ struct RequestBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let raw = request.headers[.contentLength] {
             guard let declared = HeaderInteger.parse(raw) else {
-                throw HubError.badRequest("Content-Length must be a whole number of bytes", code: "invalid_content_length")
+                throw APIError.badRequest("Content-Length must be a whole number of bytes", code: "invalid_content_length")
             }
             let limit = limit(request.method, request.uri.path)
             guard declared <= limit.bytes else {
-                throw HubError(status: 413, code: limit.code, message: "this request's body may be at most \(limit.bytes) bytes")
+                throw APIError(status: 413, code: limit.code, message: "this request's body may be at most \(limit.bytes) bytes")
             }
         }
         return try await next(request, context)

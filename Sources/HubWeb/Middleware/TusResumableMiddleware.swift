@@ -11,9 +11,9 @@ struct TusResumableMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let hubError = ErrorMiddleware<Context>.translate(error)
-            if hubError.status >= 500 { context.logger.error("upload request failed", metadata: ["error": "\(error)"]) }
-            response = hubError.response(requestID: context.id)
+            let apiError = APIError(error)
+            if apiError.status.code >= 500 { context.logger.error("upload request failed", metadata: ["error": "\(error)"]) }
+            response = apiError.response(requestID: context.id)
         }
         response.headers[.tusResumable] = TusProtocol.version
         return response

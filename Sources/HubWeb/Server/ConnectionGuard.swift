@@ -219,7 +219,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         // The hub's error body, as ErrorMiddleware writes it (no request id: no request was made).
-        let json = try? JSONEncoder().encode(HubError.Body(error: .init(code: refusal.code, message: refusal.message, requestId: nil)))
+        let json = try? JSONEncoder().encode(APIError.Body(error: .init(code: refusal.code, message: refusal.message, requestId: nil)))
         let body = ByteBuffer(bytes: json ?? Data())
         let headers = HTTPHeaders([
             ("content-type", "application/json; charset=utf-8"), ("content-length", "\(body.readableBytes)"), ("connection", "close"),
