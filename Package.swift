@@ -107,10 +107,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Accounts, passwords, sessions and API tokens: who may become whom.
+        .target(
+            name: "HubAccounts",
+            dependencies: [
+                "HubCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HubWeb",
             dependencies: [
-                "HubCore", "HubStorage", "HubDatabase", "HubMedia", "HubNotes", "HubSync",
+                "HubCore", "HubAccounts", "HubStorage", "HubDatabase", "HubMedia", "HubNotes", "HubSync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -168,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "streamhub",
             dependencies: [
-                "HubCore", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage", "HubNotes",
+                "HubCore", "HubAccounts", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage", "HubNotes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -225,7 +237,8 @@ let package = Package(
         .testTarget(
             name: "HubWebTests",
             dependencies: [
-                "HubWeb", "HubClient", "HubMedia", "HubCore", "HubDatabase", "HubNotes",
+                "HubWeb", "HubAccounts", "HubClient", "HubMedia", "HubCore", "HubDatabase", "HubNotes", "HubStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),

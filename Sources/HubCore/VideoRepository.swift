@@ -28,4 +28,6 @@ public protocol VideoRepository: Sendable {
     func delete(_ id: VideoID) async throws -> Video?
     /// A cheap round trip, for readiness checks.
     func ping() async throws
+    /// How many videos the hub has, whoever owns them.
+    func count() async throws -> Int
 }

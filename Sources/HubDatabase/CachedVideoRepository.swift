@@ -42,4 +42,5 @@ public final class CachedVideoRepository: VideoRepository {
     }
 
     public func ping() async throws { try await base.ping() }
+    public func count() async throws -> Int { try await base.count() }
 }

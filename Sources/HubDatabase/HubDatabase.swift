@@ -43,10 +43,14 @@ public struct HubDatabase: Sendable {
     public var syncLog: SQLiteSyncLogRepository { SQLiteSyncLogRepository(writer: writer) }
     public var peers: SQLitePeerRepository { SQLitePeerRepository(writer: writer) }
 
-    /// How many videos the hub has, whoever owns them.
-    public func videoCount() async throws -> Int {
-        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM video") ?? 0 }
+    /// Every repository the hub uses, on this database; videos behind a short-lived cache, since
+    /// every stream request looks its video up.
+    public var repositories: Repositories {
+        Repositories(
+            videos: CachedVideoRepository(videos), uploads: uploads, accounts: accounts, settings: settings, notes: notes,
+            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers)
     }
+
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

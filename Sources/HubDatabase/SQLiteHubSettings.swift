@@ -3,7 +3,7 @@ import HubCore
 
 /// Hub-wide settings kept in the database (`hubSetting`): what every instance on the same
 /// database must agree on, as opposed to per-process configuration.
-public struct SQLiteHubSettings: Sendable {
+public struct SQLiteHubSettings: HubSettingsRepository {
     let writer: any DatabaseWriter
 
     public func value(_ name: String) async throws -> String? {

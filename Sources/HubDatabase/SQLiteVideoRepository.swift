@@ -59,6 +59,10 @@ public struct SQLiteVideoRepository: VideoRepository {
     public func ping() async throws {
         _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
+
+    public func count() async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM video") ?? 0 }
+    }
 }
 
 /// The `video` table's row. Kept apart from the domain `Video` so the schema can change without

@@ -127,6 +127,7 @@ extension NotepadService {
             }
             for change in batch.changes where change.note == id && !document.vector.covers(change.stamp) {
                 if let reason = refusal(of: change, to: document, current: current) { return refuse(reason) }
+                if let reason = try await videoRefusal(of: change) { return refuse(reason) }
                 if let reason = document.applyChecked(change, ownNodeName: node.name) { return refuse(reason) }
                 hlc.observe(change.stamp.clock)
                 fresh.append(change)
@@ -143,6 +144,17 @@ extension NotepadService {
         let owner: UserID? = if case .imported(let owner) = source { owner } else { nil }
         let note = document.note(ownerID: current?.ownerID ?? owner, recordedAt: clock.now())
         return Prepared(document: document, changes: fresh, note: note, conflicts: document.conflicts - conflictsBefore)
+    }
+
+    /// A note from elsewhere may name a video of its own hub (unknown here) or one shared here;
+    /// naming a video that is private on this hub would attach the note to something its
+    /// writer cannot see, as no local save may.
+    private func videoRefusal(of change: NoteChange) async throws -> String? {
+        for operation in change.operations {
+            guard case .video(let id?) = operation, let video = try await videos.find(id), !video.isShared else { continue }
+            return "\(change.author)'s change attaches the note to video \(id), which is private on this hub"
+        }
+        return nil
     }
 
     /// Why a change from elsewhere (a peer, or an export being imported) must not be applied,

@@ -12,6 +12,8 @@ import Logging
 /// No lock is held across the database, so this holds across processes too.
 public struct NotepadService: Sendable {
     public let notes: any NoteRepository
+    /// The library a note's video is looked up in: a note may name only a video its writer may see.
+    let videos: any VideoRepository
     public let analytics: NoteAnalyticsRecorder
     let analyticsRepository: any NoteAnalyticsRepository
     public let mirror: NoteMirror
@@ -29,10 +31,12 @@ public struct NotepadService: Sendable {
     public let logger: Logger
 
     public init(
-        notes: any NoteRepository, analytics: any NoteAnalyticsRepository, mirror: NoteMirror, syncLog: (any SyncLogRepository)? = nil,
-        node: NodeIdentity, clock: any WallClock, maxContentBytes: Int = NoteLimits.defaultContentBytes, logger: Logger
+        notes: any NoteRepository, videos: any VideoRepository, analytics: any NoteAnalyticsRepository, mirror: NoteMirror,
+        syncLog: (any SyncLogRepository)? = nil, node: NodeIdentity, clock: any WallClock, maxContentBytes: Int = NoteLimits.defaultContentBytes,
+        logger: Logger
     ) {
         self.notes = notes
+        self.videos = videos
         self.analyticsRepository = analytics
         self.analytics = NoteAnalyticsRecorder(repository: analytics, clock: clock, logger: logger)
         self.mirror = mirror
@@ -106,6 +110,9 @@ public struct NotepadService: Sendable {
 
     public func create(_ draft: NoteEdit, id: NoteID = NoteID(), by user: User) async throws -> Note {
         var draft = try validate(draft)
+        try await checkVideo(of: draft, for: user)
+        // A new note starts without a video unless one is named.
+        if draft.video == .some(nil) { draft.video = nil }
         if draft.title == nil { draft.title = Self.defaultTitle(for: draft.content ?? "") }
         var document = NoteDocument(id: id, node: node.id)
         guard let change = document.edit(draft, stamp: stamp(), author: node.author(user)) else {
@@ -124,6 +131,7 @@ public struct NotepadService: Sendable {
     /// `baseVersion` older than the latest, the save is merged with what changed since.
     public func edit(_ id: NoteID, _ edit: NoteEdit, baseVersion: Int?, by user: User) async throws -> SaveResult {
         let edit = try validate(edit)
+        try await checkVideo(of: edit, for: user)
         let manages = edit.shared != nil || edit.deleted != nil || edit.video != nil
         return try await commit(id, edit, baseVersion: baseVersion, by: user, may: manages ? .modify : .contribute, ifDeleted: .conflict)
     }
@@ -292,6 +300,14 @@ public struct NotepadService: Sendable {
                     node: change.stamp.node, author: change.author, summary: change.summary))
             }
         }
+    }
+
+    /// A note may be attached only to a video its writer may see; otherwise it is "not found",
+    /// as the video itself would be.
+    func checkVideo(of edit: NoteEdit, for user: User) async throws {
+        guard let id = edit.video ?? nil else { return }
+        guard let video = try await videos.find(id) else { throw AccessError.notFound("video \(id)") }
+        try AccessPolicy.check(user, may: .view, video, describedAs: "video \(id)")
     }
 
     /// Title, content and tags checked and normalised: a clear 400 (or 413 for content over

@@ -59,15 +59,6 @@ public enum StorageFactory {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    /// Where the configuration keeps objects, as recorded in the database: the backend and, for
-    /// S3, the bucket. (Not the local path: a data directory may be moved and UPLOAD_DIR changed.)
-    public static func location(_ configuration: HubConfiguration, backend: HubConfiguration.StorageBackend? = nil) -> String {
-        switch backend ?? configuration.storageBackend {
-        case .local: "local"
-        case .s3: "s3://\(configuration.s3?.bucket ?? "")"
-        }
-    }
-
     /// The start-up check: a store that cannot be reached or written stops the hub with one line
     /// naming the setting to look at, instead of failing the first upload. A local store written
     /// before objects were sharded is moved to the sharded layout here.

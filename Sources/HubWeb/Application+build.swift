@@ -1,63 +1,98 @@
 import HubCore
 import HubMedia
 import HubNotes
+import HubStorage
 import HubSync
 import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the hub's HTTP application from an environment. `streamhub serve` and the tests call
-/// this same function; there is no second way to assemble the app.
-public func buildApplication(_ environment: HubEnvironment) -> some ApplicationProtocol {
-    let configuration = environment.configuration
-    var services: [any Service] = [environment.uploads.expiryService(logger: environment.logger)] + environment.notepad.services()
-    if let network = environment.network {
+/// Builds the hub's HTTP application from its services. `streamhub serve` and the tests call
+/// this same function; there is no second way to assemble the app. Start-up checks run before
+/// the first request is answered (`HubStartUp`), in tests too.
+public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
+    let configuration = hub.configuration
+    let logger = hub.dependencies.logger
+    // A service group stops its services in reverse order: the dependencies' shutdown is first
+    // so it runs last, after everything that sends requests through them has stopped.
+    var services: [any Service] = [DependencyShutdown(dependencies: hub.dependencies), hub.uploads.expiryService(logger: logger)]
+    services += hub.notepad.services()
+    if let network = hub.network {
         // The peer listener and the peer network's loops live and stop with the web server.
-        services.append(buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: environment.logger))
+        services.append(buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: logger))
         services += network.services()
     }
-    return Application(
-        router: buildRouter(environment),
+    var application = Application(
+        router: buildRouter(hub),
         server: .guardedHTTP1(timeouts: configuration.timeouts),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamhub"),
         services: services,
-        logger: environment.logger)
+        logger: logger)
+    application.beforeServerStarts { try await HubStartUp.run(hub) }
+    return application
 }
 
-/// All routes: the JSON API under `/api/v1`, the operational probes, and the web pages.
+/// All routes: the JSON API under `/api/v1`, the operational probes, and the web pages. Each
+/// controller is given the services it uses and nothing else.
 ///
 /// Access is decided in two layers, each in one place: `AuthenticationMiddleware` establishes
 /// who is asking (and stops forged cross-site requests); the `SignedInContext` and
 /// `SignedInPageContext` groups admit only signed-in users; inside, `AccessPolicy` decides what
-/// each user may see and change.
-public func buildRouter(_ environment: HubEnvironment) -> Router<HubRequestContext> {
+/// each user may see and change (through `VideoService` and `NotepadService`).
+public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
+    let configuration = hub.configuration
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: RequestBodyLimitMiddleware(limits: RequestBodyLimits(environment.configuration)))
-    router.add(middleware: AuthenticationMiddleware(accounts: environment.accounts, trustProxy: environment.configuration.trustProxy))
+    router.add(middleware: RequestBodyLimitMiddleware(limits: RequestBodyLimits(configuration)))
+    router.add(middleware: AuthenticationMiddleware(accounts: hub.accounts, trustProxy: configuration.trustProxy))
 
-    HealthController(environment: environment).addRoutes(to: router)
+    HealthController(videos: hub.videos, network: hub.network).addRoutes(to: router)
     StaticAssetController().addRoutes(to: router)
 
     let api = router.group("api/v1")
     let signedInAPI = api.group(context: SignedInContext.self)
-    SessionController(environment: environment).addRoutes(public: api, signedIn: signedInAPI)
-    TokenController(environment: environment).addRoutes(to: signedInAPI)
-    UserAdminController(environment: environment).addRoutes(to: signedInAPI)
-    VideoController(environment: environment).addRoutes(to: signedInAPI)
-    StreamController(environment: environment).addRoutes(to: signedInAPI)
-    NoteController(environment: environment).addRoutes(to: signedInAPI)
-    PeerController(environment: environment).addRoutes(to: signedInAPI)
-    UploadController(environment: environment).addRoutes(to: signedInAPI.group().add(middleware: TusResumableMiddleware()))
+    SessionController(accounts: hub.accounts, trustProxy: configuration.trustProxy).addRoutes(public: api, signedIn: signedInAPI)
+    TokenController(accounts: hub.accounts).addRoutes(to: signedInAPI)
+    UserAdminController(accounts: hub.accounts).addRoutes(to: signedInAPI)
+    VideoController(videos: hub.videos, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedInAPI)
+    StreamController(videos: hub.videos, streamRedirect: configuration.streamRedirect).addRoutes(to: signedInAPI)
+    NoteController(notepad: hub.notepad).addRoutes(to: signedInAPI)
+    PeerController(network: hub.network, notepad: hub.notepad).addRoutes(to: signedInAPI)
+    UploadController(uploads: hub.uploads, maxUploadBytes: configuration.maxUploadBytes)
+        .addRoutes(to: signedInAPI.group().add(middleware: TusResumableMiddleware()))
 
     let renderer = PageRenderer()
     let pages = router.group(context: SignedInPageContext.self)
-    AccountPageController(environment: environment, renderer: renderer).addRoutes(public: router, signedIn: pages)
-    PageController(environment: environment, renderer: renderer).addRoutes(to: pages)
-    NotePageController(environment: environment, renderer: renderer).addRoutes(to: pages)
-    PeerPageController(environment: environment, renderer: renderer).addRoutes(to: pages)
+    AccountPageController(accounts: hub.accounts, renderer: renderer).addRoutes(public: router, signedIn: pages)
+    PageController(
+        videos: hub.videos, accounts: hub.accounts, notepad: hub.notepad, maxUploadBytes: configuration.maxUploadBytes, renderer: renderer
+    ).addRoutes(to: pages)
+    NotePageController(notepad: hub.notepad, videos: hub.videos, renderer: renderer).addRoutes(to: pages)
+    PeerPageController(network: hub.network, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
     return router
+}
+
+/// What must hold before the hub answers anyone: its store answers (and a local store's layout
+/// is current), and it is the store the database says the videos are in. A failure stops the
+/// hub with one line naming the setting to fix.
+enum HubStartUp {
+    static func run(_ hub: HubServices) async throws {
+        let configuration = hub.configuration
+        try await StorageFactory.checkAtStartUp(hub.videos.store, configuration: configuration)
+        try await StorageLocation(configuration).verifyAsRecorded(in: hub.dependencies.repositories.settings, videos: hub.videos.repository)
+    }
+}
+
+/// Shuts the dependencies down once the application stops.
+struct DependencyShutdown: Service {
+    let dependencies: HubDependencies
+
+    func run() async throws {
+        // Returns when shutdown begins, or throws when the group is cancelled: either way, stop.
+        try? await gracefulShutdown()
+        await dependencies.shutdown()
+    }
 }

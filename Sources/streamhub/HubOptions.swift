@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
 import Foundation
+import HubAccounts
 import HubCore
 import HubDatabase
 import HubNotes
@@ -33,33 +34,26 @@ struct HubOptions: ParsableArguments {
         }
     }
 
-    /// The account rules over this hub's database, for the `user` and `token` commands.
-    func accountService() async -> AccountService {
+    /// This hub's services over its own data, built as `serve` builds them, for the commands
+    /// that work on the data directly (`user`, `token`, `notes export|import`). What they open
+    /// is released when `body` returns.
+    func withServices<T>(_ body: (HubServices) async throws -> T) async throws -> T {
         let configuration = await configuration()
         var logger = Logger(label: "streamhub", factory: EscapingLogHandler.standardError)
         logger.logLevel = .warning
+        let hub: HubServices
         do {
-            return try AccountService(
-                configuration: configuration, accounts: await database(configuration).accounts, clock: SystemWallClock(), logger: logger)
+            hub = try await HubServices.live(configuration, logger: logger)
         } catch {
             Self.fail(error)
         }
-    }
-
-    /// The notepad over this hub's data, for `notes export` and `import`.
-    func notepad() async -> NotepadService {
-        let configuration = await configuration()
-        var logger = Logger(label: "streamhub", factory: EscapingLogHandler.standardError)
-        logger.logLevel = .warning
-        let database = await database(configuration)
         do {
-            return NotepadService(
-                notes: database.notes, analytics: database.noteAnalytics,
-                mirror: try NoteMirror(directory: configuration.notepadStoragePath, logger: logger),
-                node: NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName),
-                clock: SystemWallClock(), maxContentBytes: configuration.noteMaxBytes, logger: logger)
+            let result = try await body(hub)
+            await hub.dependencies.shutdown()
+            return result
         } catch {
-            Self.fail(error)
+            await hub.dependencies.shutdown()
+            throw error
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAccounts
 import HubCore
 import HubNotes
 import HubWeb
@@ -15,9 +16,11 @@ struct NotesExport: AsyncParsableCommand {
     @OptionGroup var options: HubOptions
 
     func run() async throws {
-        let notepad = await options.notepad()
-        let count = try await report { try await NoteArchive(notepad: notepad).export(to: directory, includePrivate: includePrivate) }
-        print("exported \(count) note(s) to \(directory)/notes")
+        try await options.withServices { hub in
+            let notepad = hub.notepad
+            let count = try await report { try await NoteArchive(notepad: notepad).export(to: directory, includePrivate: includePrivate) }
+            print("exported \(count) note(s) to \(directory)/notes")
+        }
     }
 }
 
@@ -35,21 +38,23 @@ struct NotesImport: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: directory + "/notes", isDirectory: &isDirectory), isDirectory.boolValue else {
             throw Failure.report("\(directory) has no notes/ directory to import (see 'streamhub notes export')")
         }
-        let accounts = await options.accountService()
-        let notepad = await options.notepad()
-        let fallback = try await owner.asyncMap { name in
-            guard let user = try await accounts.user(named: name) else { throw Failure.report("no account is named '\(name)'") }
-            return user
+        try await options.withServices { hub in
+            let accounts = hub.accounts
+            let notepad = hub.notepad
+            let fallback = try await owner.asyncMap { name in
+                guard let user = try await accounts.user(named: name) else { throw Failure.report("no account is named '\(name)'") }
+                return user
+            }
+            let result = try await NoteArchive(notepad: notepad).import(from: directory) { author in
+                let name = author.split(separator: "@").first.map(String.init) ?? author
+                return try await accounts.user(named: name) ?? fallback
+            }
+            await notepad.analytics.flush()
+            await notepad.mirror.flush()
+            print("imported \(result.files) file(s), \(result.changes) new change(s)")
+            for failure in result.failures { FileHandle.standardError.write(Data("streamhub: skipped \(failure)\n".utf8)) }
+            if !result.failures.isEmpty { throw ExitCode.failure }
         }
-        let result = try await NoteArchive(notepad: notepad).import(from: directory) { author in
-            let name = author.split(separator: "@").first.map(String.init) ?? author
-            return try await accounts.user(named: name) ?? fallback
-        }
-        await notepad.analytics.flush()
-        await notepad.mirror.flush()
-        print("imported \(result.files) file(s), \(result.changes) new change(s)")
-        for failure in result.failures { FileHandle.standardError.write(Data("streamhub: skipped \(failure)\n".utf8)) }
-        if !result.failures.isEmpty { throw ExitCode.failure }
     }
 }
 

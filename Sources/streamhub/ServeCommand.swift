@@ -1,9 +1,6 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import HubCore
-import HubMedia
-import HubStorage
 import HubWeb
 import Hummingbird
 import Logging
@@ -26,35 +23,29 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: HubOptions
 
     func run() async throws {
-        MemoryTuning.apply()
         let configuration = await options.configuration(flags: [
             "hub.host": host, "hub.port": port.map(String.init), "upload.dir": uploadDir,
             "storage.backend": storageBackend, "max.upload.bytes": maxUploadBytes.map(String.init), "log.level": logLevel,
         ])
         var logger = Logger(label: "streamhub", factory: EscapingLogHandler.standardError)
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        let http = StorageFactory.makeHTTPClient()
-        let environment: HubEnvironment
+        let hub: HubServices
         do {
-            environment = try HubEnvironment(
-                configuration: configuration, media: MediaTools.detect(), httpClient: http, logger: logger)
-            try await StorageFactory.checkAtStartUp(environment.store, configuration: configuration)
-            try await environment.verifyStorageLocation()
-        } catch let error as ConfigurationError {
+            hub = try await HubServices.live(configuration, logger: logger)
+        } catch {
             HubOptions.fail(error)
         }
         // SIGTERM/SIGINT start a graceful shutdown: no new connections, in-flight requests finish.
         // After the grace period they are cancelled; an upload cut off that way keeps its last
         // durable offset and resumes from there.
         var group = ServiceGroupConfiguration(
-            services: [buildApplication(environment)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [buildApplication(hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
         do {
             try await ServiceGroup(configuration: group).run()
-        } catch {
-            try await http.shutdown()
-            throw error
+        } catch let error as ConfigurationError {
+            // A start-up check failed (the store, or where the database says the videos are).
+            HubOptions.fail(error)
         }
-        try await http.shutdown()
     }
 }

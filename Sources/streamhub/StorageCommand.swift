@@ -32,15 +32,15 @@ struct StorageCommand: AsyncParsableCommand {
             }
             let configuration = await options.configuration()
             let database = await options.database(configuration)
-            let recorded = try await database.settings.value(HubEnvironment.storageLocationSetting)
-            let targetLocation = StorageFactory.location(configuration, backend: target)
+            let recorded = try await StorageLocation.recorded(in: database.settings)
+            let targetLocation = StorageLocation(configuration, backend: target)
             // The source is where the objects are: the configured backend, unless that is already
             // the target (STORAGE_BACKEND changed before migrating), then the one last recorded.
             var sourceBackend = configuration.storageBackend
             if sourceBackend == target, let recorded, recorded != targetLocation {
-                sourceBackend = recorded == "local" ? .local : .s3
+                sourceBackend = recorded.backend
             }
-            guard StorageFactory.location(configuration, backend: sourceBackend) != targetLocation else {
+            guard StorageLocation(configuration, backend: sourceBackend) != targetLocation else {
                 print("The objects are already in \(targetLocation); nothing to copy.")
                 return
             }
@@ -66,7 +66,7 @@ struct StorageCommand: AsyncParsableCommand {
                 checked.storageBackend = backend
                 try await StorageFactory.checkAtStartUp(store, configuration: checked)
             }
-            let targetLocation = StorageFactory.location(configuration, backend: target)
+            let targetLocation = StorageLocation(configuration, backend: target)
             let journal = (configuration.dataDirectory as NSString).appendingPathComponent("storage-migration-\(target.rawValue).journal")
             let interactive = isatty(STDERR_FILENO) == 1
             let migration = StorageMigration(source: source, destination: destination, journalPath: journal)
@@ -79,7 +79,7 @@ struct StorageCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
             }
             if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-            try await database.settings.set(HubEnvironment.storageLocationSetting, to: targetLocation)
+            try await targetLocation.record(in: database.settings)
             let seconds = (ContinuousClock.now - started).components.seconds
             print(
                 "Migrated to \(targetLocation): \(result.copied) copied and verified, \(result.alreadyThere) already there, "

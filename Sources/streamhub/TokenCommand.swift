@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAccounts
 import HubCore
 import HubWeb
 
@@ -19,10 +20,12 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var options: HubOptions
 
         func run() async throws {
-            let accounts = await options.accountService()
-            guard let account = try await accounts.user(named: user) else { throw Failure.report("no account is named '\(user)'") }
-            let (_, secret) = try await Failure.report { try await accounts.createToken(for: account, label: label) }
-            print(secret)
+            try await options.withServices { hub in
+                let accounts = hub.accounts
+                guard let account = try await accounts.user(named: user) else { throw Failure.report("no account is named '\(user)'") }
+                let (_, secret) = try await Failure.report { try await accounts.createToken(for: account, label: label) }
+                print(secret)
+            }
         }
     }
 
@@ -32,11 +35,13 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var options: HubOptions
 
         func run() async throws {
-            let accounts = await options.accountService()
-            guard let account = try await accounts.user(named: user) else { throw Failure.report("no account is named '\(user)'") }
-            for token in try await accounts.tokens(of: account) {
-                let used = token.lastUsedAt.map { $0.formatted(.iso8601) } ?? "never used"
-                print([token.id, token.label, token.createdAt.formatted(.iso8601), used].joined(separator: "\t"))
+            try await options.withServices { hub in
+                let accounts = hub.accounts
+                guard let account = try await accounts.user(named: user) else { throw Failure.report("no account is named '\(user)'") }
+                for token in try await accounts.tokens(of: account) {
+                    let used = token.lastUsedAt.map { $0.formatted(.iso8601) } ?? "never used"
+                    print([token.id, token.label, token.createdAt.formatted(.iso8601), used].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -48,11 +53,13 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var options: HubOptions
 
         func run() async throws {
-            let accounts = await options.accountService()
-            guard try await accounts.revokeToken(secret: token.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                throw Failure.report("no such token (already revoked?)")
+            try await options.withServices { hub in
+                let accounts = hub.accounts
+                guard try await accounts.revokeToken(secret: token.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                    throw Failure.report("no such token (already revoked?)")
+                }
+                print("revoked")
             }
-            print("revoked")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAccounts
 import HubCore
 import HubWeb
 
@@ -20,10 +21,12 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var options: HubOptions
 
         func run() async throws {
-            let accounts = await options.accountService()
-            let password = try PasswordInput.read(confirm: true)
-            let user = try await Failure.report { try await accounts.createUser(name: name, password: password, role: admin ? .admin : .member) }
-            print("created \(user.role.rawValue) '\(user.name)'")
+            try await options.withServices { hub in
+                let accounts = hub.accounts
+                let password = try PasswordInput.read(confirm: true)
+                let user = try await Failure.report { try await accounts.createUser(name: name, password: password, role: admin ? .admin : .member) }
+                print("created \(user.role.rawValue) '\(user.name)'")
+            }
         }
     }
 
@@ -32,9 +35,11 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var options: HubOptions
 
         func run() async throws {
-            let accounts = await options.accountService()
-            for user in try await accounts.users() {
-                print([user.name, user.role.rawValue, user.isDisabled ? "disabled" : "active"].joined(separator: "\t"))
+            try await options.withServices { hub in
+                let accounts = hub.accounts
+                for user in try await accounts.users() {
+                    print([user.name, user.role.rawValue, user.isDisabled ? "disabled" : "active"].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -46,11 +51,13 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var options: HubOptions
 
         func run() async throws {
-            let accounts = await options.accountService()
-            guard let user = try await accounts.user(named: name) else { throw Failure.report("no account is named '\(name)'") }
-            let password = try PasswordInput.read(confirm: true)
-            try await Failure.report { try await accounts.resetPassword(of: user, to: password) }
-            print("password of '\(user.name)' changed; its sessions have ended")
+            try await options.withServices { hub in
+                let accounts = hub.accounts
+                guard let user = try await accounts.user(named: name) else { throw Failure.report("no account is named '\(name)'") }
+                let password = try PasswordInput.read(confirm: true)
+                try await Failure.report { try await accounts.resetPassword(of: user, to: password) }
+                print("password of '\(user.name)' changed; its sessions have ended")
+            }
         }
     }
 }

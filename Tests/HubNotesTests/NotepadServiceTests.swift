@@ -25,7 +25,7 @@ struct TestNotepad {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         service = NotepadService(
-            notes: self.database.notes, analytics: self.database.noteAnalytics,
+            notes: self.database.notes, videos: self.database.videos, analytics: self.database.noteAnalytics,
             mirror: try NoteMirror(directory: self.mirrorDirectory, logger: logger), syncLog: self.database.syncLog,
             node: NodeIdentity(id: node, name: name),
             clock: clock, maxContentBytes: maxContentBytes, logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+@testable import HubAccounts
 import HubCore
 import HubMedia
 import HubNotes
@@ -168,7 +169,7 @@ struct Fixture {
 
     static func make() async throws -> Fixture {
         let hub = try TestHub(media: ThumbnailingMedia())
-        let accounts = hub.environment.accounts
+        let accounts = hub.services.accounts
         let admin = try await hub.account("admin", role: .admin)
         let owner = try await hub.account("owner")
         let other = try await hub.account("other")
@@ -192,7 +193,7 @@ struct Fixture {
             let (_, upload) = try await tus.create(length: 1_000, headers: auth)
             return (try #require(privateVideo.headers[.videoID]), try #require(sharedVideo.headers[.videoID]), try #require(upload))
         }
-        let notepad = hub.environment.notepad
+        let notepad = hub.services.notepad
         let privateNote = try await notepad.create(NoteEdit(title: "private note", content: "mine"), by: owner.user)
         let sharedNote = try await notepad.create(NoteEdit(title: "shared note", content: "ours", shared: true), by: owner.user)
         return Fixture(

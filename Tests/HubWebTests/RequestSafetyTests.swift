@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HubAccounts
 import HubCore
 import HummingbirdTesting
 import NIOCore
@@ -85,7 +86,7 @@ import Testing
             #expect(statuses.filter { $0.0 == .created }.allSatisfy { $0.1 == "admin" })
             #expect(statuses.filter { $0.0 != .created }.allSatisfy { $0 == (.forbidden, "signup_closed") })
         }
-        #expect(try await hub.environment.accounts.users().filter(\.isAdmin).count == 1)
+        #expect(try await hub.services.accounts.users().filter(\.isAdmin).count == 1)
     }
 
     @Test func signInReturnsOnlyToAPathOnThisHub() async throws {
@@ -177,7 +178,7 @@ import Testing
     }
 
     @Test func eachRouteTakesTheBodyItNeedsAndNoMore() throws {
-        let limits = RequestBodyLimits(try TestHub(maxUploadBytes: 1_000_000, noteMaxBytes: 1_000).environment.configuration)
+        let limits = RequestBodyLimits(try TestHub(maxUploadBytes: 1_000_000, noteMaxBytes: 1_000).services.configuration)
         #expect(limits.limit(method: .post, path: "/api/v1/session").bytes == 1 << 20)
         #expect(limits.limit(method: .post, path: "/api/v1/tokens").bytes == 1 << 20)
         #expect(limits.limit(method: .post, path: "/api/v1/videos").bytes == 1_000_000 + MultipartUpload.formOverhead)

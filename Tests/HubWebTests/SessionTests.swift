@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+@testable import HubAccounts
 import HubCore
 import HummingbirdTesting
 import NIOCore
@@ -97,7 +98,7 @@ import Testing
             }
             let huge = try await Self.post(client, "/api/v1/session", #"{"name": "x", "password": ""# + String(repeating: "x", count: 2 << 20) + #""}"#)
             #expect(huge.status == .contentTooLarge)
-            #expect(try await hub.environment.accounts.needsFirstAccount())
+            #expect(try await hub.services.accounts.needsFirstAccount())
         }
     }
 
@@ -179,7 +180,7 @@ import Testing
         let hub = try TestHub()
         try await hub.test { client in
             let session = try await Self.signIn(client.anonymous, "member", "password-member")
-            hub.clock.advance(by: TimeInterval(hub.environment.configuration.sessionLifetimeSeconds - 60))
+            hub.clock.advance(by: TimeInterval(hub.services.configuration.sessionLifetimeSeconds - 60))
             #expect(try await client.anonymous.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: session.cookie]).status == .ok)
             hub.clock.advance(by: 61)
             #expect(try await client.anonymous.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: session.cookie]).status == .unauthorized)
@@ -219,7 +220,7 @@ import Testing
             let session = try await Self.signIn(client.anonymous, "member", "password-member")
             let upload = try await TusRequests(client: client).upload(fakeMP4(size: 2_000))
             let video = try #require(upload.headers[.videoID])
-            let member = try #require(try await hub.environment.accounts.user(named: "member"))
+            let member = try #require(try await hub.services.accounts.user(named: "member"))
             let disable = try await client.admin.execute(
                 uri: "/api/v1/users/\(member.id)", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"disabled": true}"#))
             #expect(disable.status == .ok)
@@ -227,7 +228,7 @@ import Testing
             #expect(try await client.anonymous.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: session.cookie]).status == .unauthorized)
             #expect(try await Self.post(client.anonymous, "/api/v1/session", #"{"name": "member", "password": "password-member"}"#).status == .unauthorized)
 
-            let ownDelete = try await client.admin.execute(uri: "/api/v1/users/\(try #require(try await hub.environment.accounts.user(named: "admin")).id)", method: .delete)
+            let ownDelete = try await client.admin.execute(uri: "/api/v1/users/\(try #require(try await hub.services.accounts.user(named: "admin")).id)", method: .delete)
             #expect(ownDelete.errorCode == "own_account")
             #expect(try await client.admin.execute(uri: "/api/v1/users/\(member.id)", method: .delete).status == .noContent)
             let orphan = try await client.admin.execute(uri: "/api/v1/videos/\(video)", method: .get)

@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import Configuration
 import Foundation
 import HTTPTypes
+import HubAccounts
 import HubCore
 import HubMedia
 import HubWeb
@@ -10,16 +12,17 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// A hub on a fresh temporary directory, assembled by the same `buildApplication` as
-/// `streamhub serve`, with a clock the test moves by hand.
+/// A hub on a fresh temporary directory, assembled as `streamhub serve` assembles it (the live
+/// dependencies, then `HubServices` and `buildApplication`), with a clock the test moves by hand.
 struct TestHub {
     let directory: String
-    let environment: HubEnvironment
+    let services: HubServices
     let clock: ManualClock
 
     init(
         maxUploadBytes: Int64 = 1 << 30, media: any MediaProcessor = NoMediaProcessor(), secretKey: String? = nil,
-        noteMaxBytes: Int = 1 << 20
+        noteMaxBytes: Int = 1 << 20, environment extra: [String: String] = [:],
+        adjusting adjust: (inout HubDependencies) -> Void = { _ in }
     ) throws {
         directory = NSTemporaryDirectory() + "hub-" + UUID().uuidString
         clock = ManualClock()
@@ -31,13 +34,18 @@ struct TestHub {
             "BCRYPT_COST": "4",
         ]
         variables["HUB_SECRET_KEY"] = secretKey
+        variables.merge(extra) { _, new in new }
         let configuration = try HubConfiguration(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: variables)))
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        environment = try HubEnvironment(configuration: configuration, media: media, clock: clock, logger: logger)
+        var dependencies = try HubDependencies.live(configuration, http: .shared, logger: logger)
+        dependencies.media = media
+        dependencies.clock = clock
+        adjust(&dependencies)
+        services = try HubServices(dependencies)
     }
 
-    var application: some ApplicationProtocol { buildApplication(environment) }
+    var application: some ApplicationProtocol { buildApplication(services) }
 
     /// Runs `body` against the router with a client that acts as a signed-in member through an
     /// API token (the first account, made here, is the admin; this one is not).
@@ -51,7 +59,7 @@ struct TestHub {
 
     /// The account named `name` with a fresh API token, made if it does not exist yet.
     func account(_ name: String, role: Role = .member) async throws -> (user: User, token: String) {
-        let accounts = environment.accounts
+        let accounts = services.accounts
         var user = try await accounts.user(named: name)
         if user == nil { user = try await accounts.createUser(name: name, password: "password-\(name)", role: role) }
         guard let user else { throw AccessError.notFound("user \(name)") }

@@ -70,10 +70,10 @@ import Testing
             let videoID = try #require(first.headers[.videoID])
             // Simulate a crash after the video was stored but before the upload recorded it.
             let uploadID = try #require(UploadID(String(location!.split(separator: "/").last!)))
-            var record = try #require(try await hub.environment.database.uploads.find(uploadID))
+            var record = try #require(try await hub.services.dependencies.repositories.uploads.find(uploadID))
             #expect(VideoID(derivedFrom: uploadID).rawValue == videoID)
             record.videoID = nil
-            try await hub.environment.database.uploads.save(record)
+            try await hub.services.dependencies.repositories.uploads.save(record)
 
             let retry = try await tus.patch(location!, offset: 4000, bytes: [])
             #expect(retry.status == .noContent)
@@ -202,7 +202,7 @@ import Testing
             let expired = try await tus.patch(location!, offset: 50, bytes: fakeMP4(size: 50))
             #expect(expired.status == .gone)
             #expect(expired.errorCode == "upload_expired")
-            #expect(try await hub.environment.uploads.sweepExpired() == 1)
+            #expect(try await hub.services.uploads.sweepExpired() == 1)
             #expect(try await tus.head(location!).status == .notFound)
         }
         #expect(hub.stagedFiles.isEmpty, "the sweep removed the partial file")

@@ -1,14 +1,14 @@
 import Foundation
 import HTTPTypes
+import HubAccounts
 import HubCore
 import Hummingbird
 
 /// The account pages: sign-in and sign-up (open to anyone), the user's settings (password, API
 /// tokens) and the admin's user list. Their forms post JSON to the API through hub.js.
 struct AccountPageController: Sendable {
-    let environment: HubEnvironment
+    let accounts: AccountService
     let renderer: PageRenderer
-    var accounts: AccountService { environment.accounts }
 
     func addRoutes(public router: Router<HubRequestContext>, signedIn: RouterGroup<SignedInPageContext>) {
         router.get("login", use: signIn)

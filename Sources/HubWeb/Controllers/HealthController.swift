@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubMedia
 import HubStorage
 import HubSync
 import Hummingbird
@@ -8,7 +9,8 @@ import NIOCore
 /// `GET /healthz` (the process answers) and `GET /readyz` (database and storage reachable, and
 /// the disk cache's counters when there is one).
 struct HealthController<Context: RequestContext>: Sendable {
-    let environment: HubEnvironment
+    let videos: VideoService
+    let network: PeerNetwork?
 
     struct Status: ResponseEncodable {
         var status: String
@@ -24,7 +26,7 @@ struct HealthController<Context: RequestContext>: Sendable {
 
     /// Prometheus' text format; the peer network's figures (zeros while it is off).
     @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
-        let text = SyncMetricsText.render(await environment.network?.status())
+        let text = SyncMetricsText.render(await network?.status())
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
@@ -32,19 +34,19 @@ struct HealthController<Context: RequestContext>: Sendable {
     @Sendable func ready(_ request: Request, context: Context) async throws -> Response {
         var checks: [String: String] = [:]
         do {
-            try await environment.videos.ping()
+            try await videos.ping()
             checks["database"] = "ok"
         } catch {
             checks["database"] = "\(error)"
         }
         do {
-            try await environment.store.checkHealth()
+            try await videos.store.checkHealth()
             checks["storage"] = "ok"
         } catch {
             checks["storage"] = "\(error)"
         }
         let ready = checks.values.allSatisfy { $0 == "ok" }
-        let cache = await (environment.store as? CachedObjectStore)?.statistics
+        let cache = await (videos.store as? CachedObjectStore)?.statistics
         var response = try Status(status: ready ? "ready" : "unavailable", checks: checks, cache: cache).response(from: request, context: context)
         response.status = ready ? .ok : .serviceUnavailable
         return response

@@ -8,8 +8,7 @@ import Hummingbird
 /// markdown preview and the analytics figures. Access rules live in `NotepadService`; this maps
 /// HTTP onto it.
 struct NoteController: Sendable {
-    let environment: HubEnvironment
-    var notepad: NotepadService { environment.notepad }
+    let notepad: NotepadService
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("notes", use: list)
@@ -46,13 +45,7 @@ struct NoteController: Sendable {
 
     @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await decode(NoteRequest.self, from: request)
-        var draft = body.edit
-        if let video = draft.video ?? nil {
-            _ = try await environment.video(video.rawValue, for: context.user, may: .view)
-        } else {
-            draft.video = nil
-        }
-        let note = try await notepad.create(draft, by: context.user)
+        let note = try await notepad.create(body.edit, by: context.user)
         var response = try await resource(note, for: context.user, rendered: false).response(from: request, context: context)
         response.status = .created
         response.headers[.location] = "/api/v1/notes/\(note.id)"
@@ -69,7 +62,6 @@ struct NoteController: Sendable {
     @Sendable func update(_ request: Request, context: SignedInContext) async throws -> NoteResource {
         let id = try id(context)
         let body = try await decode(NoteRequest.self, from: request)
-        if let video = body.edit.video ?? nil { _ = try await environment.video(video.rawValue, for: context.user, may: .view) }
         let result = try await notepad.edit(id, body.edit, baseVersion: body.baseVersion, by: context.user)
         // The merged text is news to the writer; an unmerged save's text is what they sent.
         return await resource(result.note, for: context.user, merged: result.merged, rendered: false, includingContent: result.merged)

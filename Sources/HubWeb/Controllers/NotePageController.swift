@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubMedia
 import HubNotes
 import Hummingbird
 
@@ -7,9 +8,9 @@ import Hummingbird
 /// editor with live preview, the history with diffs, and analytics. Like every page they only
 /// read; saves go through the JSON API from `notes.js`.
 struct NotePageController: Sendable {
-    let environment: HubEnvironment
+    let notepad: NotepadService
+    let videos: VideoService
     let renderer: PageRenderer
-    var notepad: NotepadService { environment.notepad }
 
     /// The most diff lines the history page shows (the API gives up to 20,000).
     static let diffLines = 5_000
@@ -72,7 +73,7 @@ struct NotePageController: Sendable {
             return notFound(context)
         }
         var video: [String: Any]? = nil
-        if let id = note.videoID, let found = try? await environment.video(id.rawValue, for: context.user, may: .view) {
+        if let id = note.videoID, let found = try? await videos.video(id.rawValue, for: context.user, may: .view) {
             video = ["id": found.id.rawValue, "title": found.title]
         }
         return renderer.page("note", ["pageTitle": note.title, "note": await view(of: note, for: context.user), "video": video ?? false], for: context.identity)
@@ -80,7 +81,7 @@ struct NotePageController: Sendable {
 
     @Sendable func new(_ request: Request, context: SignedInPageContext) async throws -> Response {
         var editor: [String: Any] = ["isNew": true, "title": "", "content": "", "tagList": "", "version": 0, "canManage": true]
-        if let raw = request.uri.queryParameters["video"], let video = try? await environment.video(String(raw), for: context.user, may: .view) {
+        if let raw = request.uri.queryParameters["video"], let video = try? await videos.video(String(raw), for: context.user, may: .view) {
             editor["videoId"] = video.id.rawValue
             editor["videoTitle"] = video.title
         }

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
+import HubAccounts
 import HubCore
+import HubMedia
 import HubNotes
 import Hummingbird
 import Mustache
@@ -9,7 +11,10 @@ import Mustache
 /// read; every change goes through the JSON API from the page's script, so there is one write
 /// path to secure.
 struct PageController: Sendable {
-    let environment: HubEnvironment
+    let videos: VideoService
+    let accounts: AccountService
+    let notepad: NotepadService
+    let maxUploadBytes: Int64
     let renderer: PageRenderer
 
     /// Videos per library page.
@@ -24,9 +29,7 @@ struct PageController: Sendable {
     @Sendable func library(_ request: Request, context: SignedInPageContext) async throws -> Response {
         let query = try request.uri.queryParameters.searchText() ?? ""
         let page = try request.uri.queryParameters.integer("page", default: 1, in: QueryBounds.page)
-        let result = try await environment.videos.list(
-            query: query, visibility: AccessPolicy.visibility(for: context.user),
-            offset: (page - 1) * pageSize, limit: pageSize)
+        let result = try await videos.list(query: query, for: context.user, offset: (page - 1) * pageSize, limit: pageSize)
         func link(_ page: Int) -> String {
             var components = URLComponents()
             components.queryItems = (query.isEmpty ? [] : [URLQueryItem(name: "q", value: query)]) + [URLQueryItem(name: "page", value: String(page))]
@@ -44,13 +47,13 @@ struct PageController: Sendable {
     }
 
     @Sendable func upload(_ request: Request, context: SignedInPageContext) async throws -> Response {
-        renderer.page("upload", ["pageTitle": "Upload", "maxUploadBytes": environment.configuration.maxUploadBytes], for: context.identity)
+        renderer.page("upload", ["pageTitle": "Upload", "maxUploadBytes": maxUploadBytes], for: context.identity)
     }
 
     @Sendable func player(_ request: Request, context: SignedInPageContext) async throws -> Response {
         let video: Video
         do {
-            video = try await environment.video(context.parameters.get("id"), for: context.user, may: .view)
+            video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
         } catch let error where APIError(error).status == .notFound {
             return renderer.page(
                 "error", ["pageTitle": "Not found", "heading": "Video not found", "message": "It may have been deleted, or it is private."],
@@ -59,15 +62,15 @@ struct PageController: Sendable {
         let media = video.media
         var owner: User?
         if let ownerID = video.ownerID {
-            owner = ownerID == context.user.id ? context.user : try await environment.accounts.user(ownerID)
+            owner = ownerID == context.user.id ? context.user : try await accounts.user(ownerID)
         }
         // The video's notes sit beside it; their [m:ss] timestamps seek the player (player.js).
-        let notes = try await environment.notepad.list(
+        let notes = try await notepad.list(
             NoteQuery(video: video.id, fullContent: true, visibility: AccessPolicy.visibility(for: context.user), limit: 20),
             for: context.user)
         var noteViews: [[String: Any]] = []
         for note in notes.items.map(\.note) {
-            noteViews.append(["id": note.id.rawValue, "title": note.title, "author": note.author, "html": await environment.notepad.html.of(note)])
+            noteViews.append(["id": note.id.rawValue, "title": note.title, "author": note.author, "html": await notepad.html.of(note)])
         }
         let view: [String: Any] = [
             "pageTitle": video.title,

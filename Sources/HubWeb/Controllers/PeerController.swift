@@ -8,7 +8,8 @@ import Hummingbird
 /// metrics), `POST /api/v1/peers` (the guide's `register_peer`, admins only) and
 /// `GET /api/v1/sync/log`.
 struct PeerController: Sendable {
-    let environment: HubEnvironment
+    let network: PeerNetwork?
+    let notepad: NotepadService
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("peers", use: list)
@@ -26,8 +27,8 @@ struct PeerController: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> PeersResource {
-        guard let network = environment.network else {
-            return PeersResource(enabled: false, node: environment.notepad.node.id, name: environment.notepad.node.name, peers: [])
+        guard let network = network else {
+            return PeersResource(enabled: false, node: notepad.node.id, name: notepad.node.name, peers: [])
         }
         let status = await network.status()
         return PeersResource(enabled: true, node: status.node, name: status.name, port: status.port, peers: status.peers, metrics: status.metrics)
@@ -48,7 +49,7 @@ struct PeerController: Sendable {
         guard let address = PeerAddress(body.address) else {
             throw APIError.badRequest("address must be host:port, like 192.168.1.20:6881", code: "invalid_peer_address")
         }
-        guard let network = environment.network else {
+        guard let network = network else {
             throw APIError(status: 409, code: "p2p_disabled", message: "the peer network is off on this hub; start it with P2P_ENABLED=true")
         }
         try await network.add(name: name, address: address)
@@ -78,7 +79,7 @@ struct PeerController: Sendable {
             guard let value = Int64(raw), value > 0 else { throw APIError.badRequest("before must be an entry id", code: "invalid_before") }
             return value
         }
-        let entries = try await environment.notepad.journal.recent(limit: limit, before: before)
+        let entries = try await notepad.journal.recent(limit: limit, before: before)
         return LogResource(entries: entries, next: entries.count == limit ? entries.last?.id : nil)
     }
 }

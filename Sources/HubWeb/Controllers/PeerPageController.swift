@@ -7,7 +7,9 @@ import Hummingbird
 /// `/peers`: this hub's node, its peers (state, last contact, lag, conflicts), the sync figures
 /// and the latest sync log entries; admins add peers from it.
 struct PeerPageController: Sendable {
-    let environment: HubEnvironment
+    let network: PeerNetwork?
+    let notepad: NotepadService
+    let clock: any WallClock
     let renderer: PageRenderer
 
     func addRoutes(to router: RouterGroup<SignedInPageContext>) {
@@ -15,8 +17,8 @@ struct PeerPageController: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: SignedInPageContext) async throws -> Response {
-        let status = await environment.network?.status()
-        let now = environment.clock.now()
+        let status = await network?.status()
+        let now = clock.now()
         func ago(_ date: Date?) -> String {
             guard let date else { return "never" }
             let seconds = max(0, Int(now.timeIntervalSince(date)))
@@ -34,7 +36,7 @@ struct PeerPageController: Sendable {
                 "error": peer.lastError ?? false,
             ]
         }
-        let entries: [[String: Any]] = try await environment.notepad.journal.recent(limit: 50, before: nil).map { entry in
+        let entries: [[String: Any]] = try await notepad.journal.recent(limit: 50, before: nil).map { entry in
             [
                 "at": entry.at.formatted(.iso8601), "event": entry.event.rawValue, "peer": entry.peer ?? "", "note": entry.note?.rawValue ?? false,
                 "noteShort": entry.note.map { String($0.rawValue.prefix(8)) } ?? "",
@@ -42,8 +44,8 @@ struct PeerPageController: Sendable {
             ]
         }
         var view: [String: Any] = [
-            "pageTitle": "Peers", "enabled": status != nil, "node": environment.notepad.node.id.rawValue,
-            "name": environment.notepad.node.name, "peers": peers, "noPeers": peers.isEmpty, "entries": entries,
+            "pageTitle": "Peers", "enabled": status != nil, "node": notepad.node.id.rawValue,
+            "name": notepad.node.name, "peers": peers, "noPeers": peers.isEmpty, "entries": entries,
             "noEntries": entries.isEmpty, "isAdmin": context.user.isAdmin,
         ]
         if let status {

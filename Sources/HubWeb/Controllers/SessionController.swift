@@ -1,12 +1,13 @@
 import Foundation
+import HubAccounts
 import HubCore
 import Hummingbird
 
 /// Signing up, in and out, and the signed-in user's own account: `/api/v1/session`,
 /// `/api/v1/signup`, `/api/v1/me`. The sign-in and sign-up pages post here from their script.
 struct SessionController: Sendable {
-    let environment: HubEnvironment
-    var accounts: AccountService { environment.accounts }
+    let accounts: AccountService
+    let trustProxy: Bool
 
     struct Credentials: Decodable {
         var name: String
@@ -47,7 +48,7 @@ struct SessionController: Sendable {
     @Sendable func signOut(_ request: Request, context: SignedInContext) async throws -> Response {
         try await accounts.signOut(context.user)
         var response = Response(status: .noContent)
-        response.setCookie(SessionCookieJar.expired(for: request, trustProxy: environment.configuration.trustProxy))
+        response.setCookie(SessionCookieJar.expired(for: request, trustProxy: trustProxy))
         return response
     }
 
@@ -61,7 +62,7 @@ struct SessionController: Sendable {
         var response = Response(status: .noContent)
         // A browser that changed its password stays signed in; every other session ends.
         if case .session = context.identity.credential {
-            response.setCookie(SessionCookieJar.cookie(session, secret: accounts.secret, for: request, trustProxy: environment.configuration.trustProxy))
+            response.setCookie(SessionCookieJar.cookie(session, secret: accounts.secret, for: request, trustProxy: trustProxy))
         }
         return response
     }
@@ -69,7 +70,7 @@ struct SessionController: Sendable {
     private func signedIn(_ user: User, session: SessionCookie, request: Request, context: HubRequestContext, status: HTTPResponse.Status) throws -> Response {
         var response = try UserResource(user).response(from: request, context: context)
         response.status = status
-        response.setCookie(SessionCookieJar.cookie(session, secret: accounts.secret, for: request, trustProxy: environment.configuration.trustProxy))
+        response.setCookie(SessionCookieJar.cookie(session, secret: accounts.secret, for: request, trustProxy: trustProxy))
         return response
     }
 }

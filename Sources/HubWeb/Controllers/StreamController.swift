@@ -11,7 +11,9 @@ import NIOCore
 /// This is the hub's hottest path, measured against nginx: one metadata lookup, one `open`, then
 /// large `pread`s handed straight to the socket writer with backpressure, nothing buffered whole.
 struct StreamController: Sendable {
-    let environment: HubEnvironment
+    let videos: VideoService
+    /// `STREAM_REDIRECT`: "presigned" sends players to the store itself when it can.
+    let streamRedirect: String?
 
     /// Long enough for a browser to play a long video on the one URL it was redirected to (it
     /// keeps sending its range requests there), short enough that a leaked link soon dies.
@@ -25,10 +27,10 @@ struct StreamController: Sendable {
     }
 
     @Sendable func stream(_ request: Request, context: SignedInContext) async throws -> Response {
-        let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .view)
+        let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
         let key = try ObjectKey(video.storageKey)
-        if environment.configuration.streamRedirect == "presigned",
-            let url = environment.store.presignedURL(for: key, expiresIn: Self.presignedLifetimeSeconds, contentType: video.contentType)
+        if streamRedirect == "presigned",
+            let url = videos.store.presignedURL(for: key, expiresIn: Self.presignedLifetimeSeconds, contentType: video.contentType)
         {
             // The access check above is the hub's part; the bytes come from S3 (or a CDN in
             // front of it). The redirect itself must not be cached past the URL's life.
@@ -40,10 +42,10 @@ struct StreamController: Sendable {
     }
 
     @Sendable func thumbnail(_ request: Request, context: SignedInContext) async throws -> Response {
-        let video = try await environment.video(context.parameters.get("id"), for: context.user, may: .view)
+        let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
         guard let thumbnailKey = video.thumbnailKey else { throw APIError.notFound("a thumbnail of video \(video.id)") }
         let key = try ObjectKey(thumbnailKey)
-        let info = try await environment.store.head(key)
+        let info = try await videos.store.head(key)
         // The thumbnail is derived from immutable bytes, so its validators derive from the video's.
         return try await serve(
             key: key, size: info.size, contentType: "image/jpeg",
@@ -99,7 +101,7 @@ struct StreamController: Sendable {
         if isHead || range == nil { return Response(status: status, headers: headers, body: .init()) }
         // Opened here, before the status line goes out, so a missing object is a clean error
         // and a delete after this point cannot cut the stream short.
-        let bytes = try await environment.store.read(key, range: range)
+        let bytes = try await videos.store.read(key, range: range)
         return Response(
             status: status, headers: headers,
             body: ResponseBody(contentLength: Int(length)) { writer in
@@ -124,7 +126,7 @@ struct StreamController: Sendable {
         headers[.contentLength] = String(length)
         if isHead { return Response(status: .partialContent, headers: headers, body: .init()) }
         var opened: [ObjectByteStream] = []
-        for range in ranges { opened.append(try await environment.store.read(key, range: range)) }
+        for range in ranges { opened.append(try await videos.store.read(key, range: range)) }
         let streams = opened
         return Response(
             status: .partialContent, headers: headers,

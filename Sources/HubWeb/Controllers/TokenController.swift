@@ -1,12 +1,12 @@
 import Foundation
+import HubAccounts
 import HubCore
 import Hummingbird
 
 /// The signed-in user's API tokens: `/api/v1/tokens` (list, create) and `/api/v1/tokens/{id}`
 /// (revoke). The secret is in the creation response only.
 struct TokenController: Sendable {
-    let environment: HubEnvironment
-    var accounts: AccountService { environment.accounts }
+    let accounts: AccountService
 
     struct NewToken: Decodable {
         var label: String

@@ -6,7 +6,8 @@ import Hummingbird
 
 /// tus 1.0.0 at `/api/v1/uploads`: translates headers to `TusUploadService` calls and back.
 struct UploadController: Sendable {
-    let environment: HubEnvironment
+    let uploads: TusUploadService
+    let maxUploadBytes: Int64
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.on("uploads", method: .options, use: options)
@@ -24,7 +25,7 @@ struct UploadController: Sendable {
         var headers = tusHeaders()
         headers[.tusVersion] = TusProtocol.version
         headers[.tusExtension] = TusProtocol.extensions
-        headers[.tusMaxSize] = String(environment.configuration.maxUploadBytes)
+        headers[.tusMaxSize] = String(maxUploadBytes)
         headers[.tusChecksumAlgorithm] = UploadChecksum.supportedAlgorithms
         return Response(status: .noContent, headers: headers)
     }
@@ -44,14 +45,14 @@ struct UploadController: Sendable {
         // Checked before anything is created, so a refused chunk leaves no upload behind.
         let checksum = try UploadChecksum(header: request.headers[.uploadChecksum])
         let hasBody = request.headers[.contentType] == TusProtocol.offsetOctetStream
-        let record = try await environment.uploads.create(length: length, metadata: metadata, owner: context.user.id)
+        let record = try await uploads.create(length: length, metadata: metadata, owner: context.user.id)
 
         var progress = TusUploadService.Progress(upload: record, videoID: nil)
         if hasBody || length == 0 {
             // creation-with-upload: the first chunk rides on the POST. A failure here still
             // leaves a created upload the client can resume, so report it with its Location.
             do {
-                progress = try await environment.uploads.append(
+                progress = try await uploads.append(
                     record.id, at: 0, declaredLength: Self.contentLength(request), checksum: checksum,
                     body: hasBody ? request.body : RequestBody(buffer: .init()))
             } catch let error as any DomainError {
@@ -67,7 +68,7 @@ struct UploadController: Sendable {
 
     @Sendable func head(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireTusVersion(request)
-        let progress = try await environment.uploads.status(try await ownUploadID(context))
+        let progress = try await uploads.status(try await ownUploadID(context))
         var headers = progressHeaders(progress)
         headers[.uploadLength] = String(progress.upload.length)
         headers[.cacheControl] = "no-store"
@@ -86,7 +87,7 @@ struct UploadController: Sendable {
             throw APIError.badRequest("Upload-Offset must be a non-negative integer", code: "invalid_upload_offset")
         }
         let checksum = try UploadChecksum(header: request.headers[.uploadChecksum])
-        let progress = try await environment.uploads.append(
+        let progress = try await uploads.append(
             try await ownUploadID(context), at: offset, declaredLength: Self.contentLength(request), checksum: checksum,
             body: request.body)
         return Response(status: .noContent, headers: progressHeaders(progress))
@@ -94,7 +95,7 @@ struct UploadController: Sendable {
 
     @Sendable func terminate(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireTusVersion(request)
-        try await environment.uploads.terminate(try await ownUploadID(context))
+        try await uploads.terminate(try await ownUploadID(context))
         return Response(status: .noContent, headers: tusHeaders())
     }
 
@@ -122,7 +123,7 @@ struct UploadController: Sendable {
     /// it (and admins); anyone else is told it does not exist.
     private func ownUploadID(_ context: SignedInContext) async throws -> UploadID {
         guard let id = UploadID(try context.parameters.require("id")) else { throw APIError.notFound("upload") }
-        let record = try await environment.uploads.status(id).upload
+        let record = try await uploads.status(id).upload
         try AccessPolicy.check(context.user, may: .modify, record, describedAs: "upload \(id)")
         return id
     }

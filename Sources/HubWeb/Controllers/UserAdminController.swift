@@ -1,12 +1,12 @@
 import Foundation
+import HubAccounts
 import HubCore
 import Hummingbird
 
 /// What only admins do: list, disable, re-enable and delete accounts, invite people, and open
 /// or close sign-up. Under `/api/v1/users`, `/api/v1/invitations` and `/api/v1/settings/signup`.
 struct UserAdminController: Sendable {
-    let environment: HubEnvironment
-    var accounts: AccountService { environment.accounts }
+    let accounts: AccountService
 
     struct UserList: ResponseEncodable {
         var items: [UserResource]

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HubAccounts
 import HubCore
 import Hummingbird
 

@@ -8,12 +8,12 @@ import HubCore
 ///
 /// The payload carries the account's session generation: logout and password changes bump it,
 /// which invalidates every cookie issued before without keeping a list of sessions.
-struct SessionCookie: Sendable, Equatable {
-    static let name = "streamhub_session"
+public struct SessionCookie: Sendable, Equatable {
+    public static let name = "streamhub_session"
 
     var userID: UserID
     var generation: Int
-    var expiresAt: Date
+    public var expiresAt: Date
     /// Random per sign-in; the CSRF token is derived from it.
     var nonce: String
 
@@ -24,7 +24,7 @@ struct SessionCookie: Sendable, Equatable {
         self.nonce = nonce
     }
 
-    func encoded(with secret: HubSecret) -> String {
+    public func encoded(with secret: HubSecret) -> String {
         let payload = Data("\(userID.rawValue)|\(generation)|\(Int64(expiresAt.timeIntervalSince1970))|\(nonce)".utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: payload, using: secret.sessionKey)
         return "v1.\(Base64URL.encode(payload)).\(Base64URL.encode(Data(mac)))"

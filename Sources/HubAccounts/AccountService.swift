@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import HubCore
-import HubMedia
+
 import Logging
 
 /// Accounts, sign-in, sessions and API tokens: the rules of who may become whom. The web routes
@@ -10,7 +10,7 @@ import Logging
 public struct AccountService: Sendable {
     let accounts: any AccountRepository
     let hasher: PasswordHasher
-    let secret: HubSecret
+    public let secret: HubSecret
     let throttle: LoginThrottle
     let clock: any WallClock
     let sessionLifetime: TimeInterval
@@ -134,7 +134,7 @@ public struct AccountService: Sendable {
 
     /// Checks a password, throttled per account and per address. Unknown names and wrong
     /// passwords get the same answer in the same time.
-    func signIn(name rawName: String, password: String, address: String) async throws -> (User, SessionCookie) {
+    public func signIn(name rawName: String, password: String, address: String) async throws -> (User, SessionCookie) {
         let name = rawName.trimmingCharacters(in: .whitespaces).lowercased()
         try await throttle.check(account: name, address: address)
         let user = try await user(named: name)
@@ -163,7 +163,7 @@ public struct AccountService: Sendable {
 
     /// Changes the password after checking the current one; every other session ends, and the
     /// returned session replaces the caller's.
-    func changePassword(of user: User, current: String, new: String) async throws -> SessionCookie {
+    public func changePassword(of user: User, current: String, new: String) async throws -> SessionCookie {
         try AccountRules.checkPassword(new)
         guard var stored = try await accounts.user(user.id), try await hasher.verify(current, against: stored.passwordHash) else {
             throw AccountError.wrongPassword
@@ -183,13 +183,13 @@ public struct AccountService: Sendable {
         try await save(stored)
     }
 
-    func session(for user: User) -> SessionCookie {
+    public func session(for user: User) -> SessionCookie {
         SessionCookie(userID: user.id, generation: user.sessionGeneration, expiresAt: clock.now().addingTimeInterval(sessionLifetime))
     }
 
     /// The identity a session cookie proves, or nil when it is forged, expired, signed out or
     /// belongs to a disabled or deleted account.
-    func identity(sessionCookie value: Substring) async throws -> Identity? {
+    public func identity(sessionCookie value: Substring) async throws -> Identity? {
         let now = clock.now()
         let key = String(value)
         var verified = sessionCache.value(for: key)
@@ -237,7 +237,7 @@ public struct AccountService: Sendable {
 
     /// The identity a bearer token proves, or nil when it is unknown, revoked or its account
     /// is disabled.
-    func identity(bearerToken secret: Substring) async throws -> Identity? {
+    public func identity(bearerToken secret: Substring) async throws -> Identity? {
         guard secret.hasPrefix(APIToken.secretPrefix), secret.utf8.count < 128 else { return nil }
         let hash = Self.digest(secret)
         guard let token = try await tokenCache.value(for: hash, orLoad: { try await accounts.token(secretHash: hash) }),

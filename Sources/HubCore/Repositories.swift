@@ -1,0 +1,34 @@
+/// Hub-wide settings kept in the database: what every instance on the same database must agree
+/// on (where the videos are, whether sign-up is open), as opposed to per-process configuration.
+public protocol HubSettingsRepository: Sendable {
+    func value(_ name: String) async throws -> String?
+    func set(_ name: String, to value: String) async throws
+}
+
+/// Every repository the hub keeps its state in, as one value: the database a hub runs on is
+/// chosen by building this (`HubDatabase.repositories` for SQLite), and nothing else names it.
+public struct Repositories: Sendable {
+    public var videos: any VideoRepository
+    public var uploads: any UploadRepository
+    public var accounts: any AccountRepository
+    public var settings: any HubSettingsRepository
+    public var notes: any NoteRepository
+    public var noteAnalytics: any NoteAnalyticsRepository
+    public var syncLog: any SyncLogRepository
+    public var peers: any PeerRepository
+
+    public init(
+        videos: any VideoRepository, uploads: any UploadRepository, accounts: any AccountRepository,
+        settings: any HubSettingsRepository, notes: any NoteRepository, noteAnalytics: any NoteAnalyticsRepository,
+        syncLog: any SyncLogRepository, peers: any PeerRepository
+    ) {
+        self.videos = videos
+        self.uploads = uploads
+        self.accounts = accounts
+        self.settings = settings
+        self.notes = notes
+        self.noteAnalytics = noteAnalytics
+        self.syncLog = syncLog
+        self.peers = peers
+    }
+}

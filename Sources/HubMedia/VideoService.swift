@@ -1,0 +1,103 @@
+import Foundation
+import HubCore
+import Logging
+
+/// Every operation on the video library with its access rule, as `NotepadService` is for notes:
+/// the one place that decides whether a user may see, change or delete a video (through
+/// `AccessPolicy`), and where a one-request upload becomes a video.
+public struct VideoService: Sendable {
+    public let repository: any VideoRepository
+    /// Where the videos' bytes and thumbnails are; the stream routes read it directly once
+    /// `video(_:for:may:)` has admitted the request.
+    public let store: any ObjectStore
+    public let ingestor: VideoIngestor
+    public let staging: UploadStaging
+    let clock: any WallClock
+    let logger: Logger
+
+    public init(
+        repository: any VideoRepository, store: any ObjectStore, ingestor: VideoIngestor, staging: UploadStaging,
+        clock: any WallClock, logger: Logger
+    ) {
+        self.repository = repository
+        self.store = store
+        self.ingestor = ingestor
+        self.staging = staging
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The video named by `rawID` if `user` may do `action` to it. Ids that are not ids, missing
+    /// videos and videos the user may not see are all "not found"; a change they may not make
+    /// is "forbidden".
+    public func video(_ rawID: String?, for user: User, may action: AccessPolicy.Action) async throws -> Video {
+        guard let rawID, let id = VideoID(rawID), let video = try await repository.find(id) else {
+            throw AccessError.notFound("video \(rawID ?? "")")
+        }
+        try AccessPolicy.check(user, may: action, video, describedAs: "video \(id)")
+        return video
+    }
+
+    /// The page of videos `user` may see, newest first, matching `query` when given.
+    public func list(query: String?, for user: User, offset: Int, limit: Int) async throws -> Page<Video> {
+        try await repository.list(query: query, visibility: AccessPolicy.visibility(for: user), offset: offset, limit: limit)
+    }
+
+    public func update(_ rawID: String?, _ changes: VideoChanges, by user: User) async throws -> Video {
+        let video = try await video(rawID, for: user, may: .modify)
+        let changes = try Self.validate(changes)
+        guard let updated = try await repository.update(video.id, changes: changes, at: clock.now()) else {
+            throw AccessError.notFound("video \(video.id)")
+        }
+        return updated
+    }
+
+    /// Removes the metadata first, so the video disappears from the library at once, then the
+    /// bytes; streams already open keep reading until they finish.
+    public func delete(_ rawID: String?, by user: User) async throws {
+        let video = try await video(rawID, for: user, may: .modify)
+        guard try await repository.delete(video.id) != nil else { throw AccessError.notFound("video \(video.id)") }
+        for key in [video.storageKey, video.thumbnailKey].compactMap({ $0 }) {
+            do {
+                try await store.delete(ObjectKey(key))
+            } catch {
+                logger.warning("could not delete a deleted video's object", metadata: ["key": "\(key)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// A file received whole (the one-request upload) becomes `owner`'s video; the staged file
+    /// is consumed either way.
+    public func ingest(stagedFileAt path: String, sha256: String, described description: UploadDescription, ownedBy owner: UserID) async throws -> Video {
+        do {
+            return try await ingestor.ingest(fileAt: path, sha256: sha256, described: description, ownedBy: owner)
+        } catch {
+            await staging.remove(path)
+            throw error
+        }
+    }
+
+    /// Whether the library's database answers (the readiness probe).
+    public func ping() async throws { try await repository.ping() }
+
+    /// Title, description and tags checked and normalised before anything is stored.
+    static func validate(_ changes: VideoChanges) throws(InvalidInput) -> VideoChanges {
+        var changes = changes
+        if let title = changes.title?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            guard !title.isEmpty, title.utf8.count <= VideoLimits.titleLength, UploadNaming.printable(title) == title else {
+                throw InvalidInput("title must be one line of 1 to \(VideoLimits.titleLength) bytes without control characters", code: "invalid_title")
+            }
+            changes.title = title
+        }
+        if let description = changes.description, description.utf8.count > VideoLimits.descriptionLength {
+            throw InvalidInput("description must be at most \(VideoLimits.descriptionLength) bytes", code: "invalid_description")
+        }
+        if let tags = changes.tags {
+            guard tags.count <= VideoLimits.tagCount, tags.allSatisfy({ $0.utf8.count <= VideoLimits.tagLength }) else {
+                throw InvalidInput("at most \(VideoLimits.tagCount) tags of at most \(VideoLimits.tagLength) bytes each", code: "invalid_tags")
+            }
+            changes.tags = UploadNaming.tags(tags)
+        }
+        return changes
+    }
+}

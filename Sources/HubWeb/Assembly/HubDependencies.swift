@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import HubCore
+import HubDatabase
+import HubMedia
+import HubStorage
+import Logging
+
+/// What a hub is built from: its configuration and the parts that reach outside the process
+/// (the database's repositories, the object store, the media tools, the clock, the HTTP client
+/// for S3 and peers). `live(_:logger:)` builds the real ones; a test builds its own with the
+/// memberwise initialiser, or changes one field of `live` (a store that fails, a stopped
+/// database). `HubServices` derives every domain service from this value, so whatever is put
+/// here is what every route and command uses.
+public struct HubDependencies: Sendable {
+    public var configuration: HubConfiguration
+    public var repositories: Repositories
+    public var store: any ObjectStore
+    public var media: any MediaProcessor
+    public var clock: any WallClock
+    /// Carries the hub's outgoing requests, to S3 and to peers. The application shuts it down
+    /// when it stops (`shutdown()`); `HTTPClient.shared` is left alone.
+    public var http: HTTPClient
+    public var logger: Logger
+
+    public init(
+        configuration: HubConfiguration, repositories: Repositories, store: any ObjectStore, media: any MediaProcessor,
+        clock: any WallClock = SystemWallClock(), http: HTTPClient = .shared, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.repositories = repositories
+        self.store = store
+        self.media = media
+        self.clock = clock
+        self.http = http
+        self.logger = logger
+    }
+
+    /// The real parts the configuration names: the SQLite database in `HUB_DATA_DIR` (made on
+    /// first start), the store `STORAGE_BACKEND` names, ffmpeg when it is installed. Nothing is
+    /// contacted yet: `HubStartUp` checks that the store answers before the hub serves.
+    /// `http` nil makes the hub's own client (with the deadlines S3 wants), which `shutdown()`
+    /// closes; a test that never runs the application passes `.shared`.
+    public static func live(
+        _ configuration: HubConfiguration, http: HTTPClient? = nil, logger: Logger
+    ) throws(ConfigurationError) -> HubDependencies {
+        // Before the HTTP client below starts its threads.
+        MemoryTuning.apply()
+        do {
+            try PosixPath.createDirectories(configuration.dataDirectory)
+        } catch {
+            throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "cannot be created: \(error)")
+        }
+        let database: HubDatabase
+        do {
+            database = try HubDatabase.open(path: configuration.sqlitePath)
+        } catch {
+            throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
+        }
+        let http = http ?? StorageFactory.makeHTTPClient()
+        let store: any ObjectStore
+        do {
+            store = try StorageFactory.makeStore(configuration, http: http, logger: logger)
+        } catch {
+            if http !== HTTPClient.shared { try? http.syncShutdown() }
+            throw error
+        }
+        return HubDependencies(
+            configuration: configuration, repositories: database.repositories, store: store, media: MediaTools.detect(),
+            http: http, logger: logger)
+    }
+
+    /// Releases what `live` opened that outlives a request: the HTTP client's connections.
+    public func shutdown() async {
+        guard http !== HTTPClient.shared else { return }
+        do {
+            try await http.shutdown()
+        } catch {
+            logger.warning("the HTTP client did not shut down cleanly", metadata: ["error": "\(error)"])
+        }
+    }
+}

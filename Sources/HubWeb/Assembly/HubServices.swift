@@ -1,0 +1,70 @@
+import HubAccounts
+import HubCore
+import HubMedia
+import HubNotes
+import HubStorage
+import HubSync
+import Logging
+
+/// The hub's domain services, each built once from `HubDependencies`: the video library, tus
+/// uploads, accounts, the notepad and (with `P2P_ENABLED`) the peer network. The application's
+/// routes and the command line's commands are given these, each only the ones it uses.
+public struct HubServices: Sendable {
+    public let dependencies: HubDependencies
+    public let videos: VideoService
+    public let uploads: TusUploadService
+    public let accounts: AccountService
+    public let notepad: NotepadService
+    /// The peer network, when `P2P_ENABLED`.
+    public let network: PeerNetwork?
+
+    public var configuration: HubConfiguration { dependencies.configuration }
+
+    /// The services over the live dependencies (`HubDependencies.live`), as `serve` and the
+    /// commands that work on a hub's own data build them; nothing is left open on failure.
+    public static func live(_ configuration: HubConfiguration, logger: Logger) async throws(ConfigurationError) -> HubServices {
+        let dependencies = try HubDependencies.live(configuration, logger: logger)
+        do {
+            return try HubServices(dependencies)
+        } catch {
+            await dependencies.shutdown()
+            throw error
+        }
+    }
+
+    public init(_ dependencies: HubDependencies) throws(ConfigurationError) {
+        self.dependencies = dependencies
+        let configuration = dependencies.configuration
+        let repositories = dependencies.repositories
+        let (clock, logger) = (dependencies.clock, dependencies.logger)
+        let staging = UploadStaging(directory: "\(configuration.uploadDirectory)/.incoming")
+        do {
+            try staging.prepare()
+        } catch {
+            throw ConfigurationError(setting: "UPLOAD_DIR", problem: "is not writable: \(error)")
+        }
+        let ingestor = VideoIngestor(
+            store: dependencies.store, videos: repositories.videos, media: dependencies.media, staging: staging, clock: clock, logger: logger)
+        videos = VideoService(
+            repository: repositories.videos, store: dependencies.store, ingestor: ingestor, staging: staging, clock: clock, logger: logger)
+        uploads = TusUploadService(
+            uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,
+            settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
+            logger: logger)
+        accounts = try AccountService(configuration: configuration, accounts: repositories.accounts, clock: clock, logger: logger)
+        let identity = NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName)
+        let mirror = try NoteMirror(directory: configuration.notepadStoragePath, logger: logger)
+        notepad = NotepadService(
+            notes: repositories.notes, videos: repositories.videos, analytics: repositories.noteAnalytics, mirror: mirror,
+            syncLog: repositories.syncLog, node: identity, clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
+        let peers = configuration.peers
+        network = peers.enabled
+            ? PeerNetwork(
+                settings: .init(
+                    port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
+                    antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
+                identity: identity, notepad: notepad, peers: repositories.peers, secret: peers.secret, http: dependencies.http,
+                clock: clock, logger: logger)
+            : nil
+    }
+}
