@@ -107,6 +107,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The API's request and response bodies, defined once: the server encodes them, the
+        // client and the command line decode them, the tests read them.
+        .target(
+            name: "HubAPI",
+            dependencies: ["HubCore"],
+            swiftSettings: swiftSettings
+        ),
         // Accounts, passwords, sessions and API tokens: who may become whom.
         .target(
             name: "HubAccounts",
@@ -122,7 +129,7 @@ let package = Package(
         .target(
             name: "HubWeb",
             dependencies: [
-                "HubCore", "HubAccounts", "HubStorage", "HubDatabase", "HubMedia", "HubNotes", "HubSync",
+                "HubCore", "HubAPI", "HubAccounts", "HubStorage", "HubDatabase", "HubMedia", "HubNotes", "HubSync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -140,7 +147,7 @@ let package = Package(
         .target(
             name: "HubClient",
             dependencies: [
-                "HubCore",
+                "HubCore", "HubAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -180,7 +187,7 @@ let package = Package(
         .executableTarget(
             name: "streamhub",
             dependencies: [
-                "HubCore", "HubAccounts", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage", "HubNotes",
+                "HubCore", "HubAPI", "HubAccounts", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage", "HubNotes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -237,7 +244,7 @@ let package = Package(
         .testTarget(
             name: "HubWebTests",
             dependencies: [
-                "HubWeb", "HubAccounts", "HubClient", "HubMedia", "HubCore", "HubDatabase", "HubNotes", "HubStorage",
+                "HubWeb", "HubAPI", "HubAccounts", "HubClient", "HubMedia", "HubCore", "HubDatabase", "HubNotes", "HubStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HubAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -38,35 +39,21 @@ public struct HubAPIClient: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+            request.body = .bytes(ByteBuffer(bytes: try WireFormat.encoder().encode(body)))
         }
         let response = try await http.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 256 << 20)
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(response.status.code) else {
-            let detail = (try? JSONDecoder.api.decode(ErrorBody.self, from: data))?.error
+            let detail = (try? WireFormat.decoder().decode(APIErrorBody.self, from: data))?.error
             throw Failure(
                 status: Int(response.status.code), code: detail?.code ?? "http_error",
                 message: detail?.message ?? response.status.reasonPhrase)
         }
-        return try JSONDecoder.api.decode(Answer.self, from: data.isEmpty ? Data("{}".utf8) : data)
-    }
-
-    struct ErrorBody: Decodable {
-        struct Detail: Decodable { var code: String; var message: String }
-        var error: Detail
+        return try WireFormat.decoder().decode(Answer.self, from: data.isEmpty ? Data("{}".utf8) : data)
     }
 
     public struct Empty: Codable, Sendable {
         public init() {}
-    }
-}
-
-extension JSONDecoder {
-    /// Dates as the hub sends them (ISO 8601).
-    static var api: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 }

@@ -1,51 +1,6 @@
 import Foundation
 import HubCore
 
-/// How a hub came to know a peer.
-public enum PeerSource: String, Codable, Sendable {
-    /// `P2P_PEERS`.
-    case configured
-    /// `POST /api/v1/peers` or `streamhub peers add`: kept across restarts.
-    case added
-    /// Another peer's membership list.
-    case gossip
-    /// Multicast DNS on the local network.
-    case mdns
-
-    /// Peers found by discovery are forgotten once dead for long; those someone named are not.
-    var isDiscovered: Bool { self == .gossip || self == .mdns }
-}
-
-/// The failure detector's view of a peer.
-public enum PeerState: String, Codable, Sendable, CaseIterable {
-    /// Answered its last probe (or sent us a request) recently.
-    case alive
-    /// Missed a probe: still tried, no longer sent gossip.
-    case suspect
-    /// Missed several probes in a row: retried with growing backoff, then forgotten.
-    case dead
-}
-
-/// A peer as the API and the Peers page show it.
-public struct PeerStatus: Codable, Sendable, Equatable {
-    public var address: PeerAddress
-    public var name: String
-    public var node: NodeID?
-    public var source: PeerSource
-    public var state: PeerState
-    public var firstSeen: Date
-    public var lastContact: Date?
-    public var failures: Int
-    public var lastError: String?
-    public var nextProbe: Date
-    /// How long the latest change from this peer took to arrive (its stamp to its merge).
-    public var lagSeconds: Double?
-    public var batchesSent: Int
-    public var batchesReceived: Int
-    public var changesApplied: Int
-    public var conflicts: Int
-    public var refused: Int
-}
 
 /// Every peer this hub knows, with a failure detector: a peer that misses a probe becomes
 /// suspect, one that misses `deadAfter` in a row dead. Dead peers are probed with exponential
@@ -102,10 +57,7 @@ public actor Membership {
             peers[old] = nil
         }
         let now = clock.now()
-        peers[address] = PeerStatus(
-            address: address, name: name ?? address.description, node: node, source: source, state: .suspect, firstSeen: now,
-            lastContact: nil, failures: 0, lastError: nil, nextProbe: now, lagSeconds: nil, batchesSent: 0, batchesReceived: 0,
-            changesApplied: 0, conflicts: 0, refused: 0)
+        peers[address] = PeerStatus(address: address, name: name, node: node, source: source, at: now)
         return true
     }
 

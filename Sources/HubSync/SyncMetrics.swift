@@ -1,28 +1,10 @@
 import Foundation
+import HubCore
 import Synchronization
 
 /// The peer network's counters and recent propagation lags, for `/metrics` and the Peers page.
 public final class SyncMetrics: Sendable {
-    public struct Snapshot: Codable, Sendable, Equatable {
-        /// Seconds from start until a peer first answered.
-        public var discoverySeconds: Double?
-        public var batchesSent = 0
-        public var batchesReceived = 0
-        public var changesSent = 0
-        public var changesApplied = 0
-        public var conflicts = 0
-        /// Peer requests refused (signature, time, replay) and peer changes refused (rules).
-        public var refused = 0
-        /// Requests to peers that failed (unreachable, refused, timed out).
-        public var failures = 0
-        /// How long changes took from their stamp to being merged here: the latest, the
-        /// median and the 99th percentile of the last 1,000.
-        public var lagSeconds: Double?
-        public var lagP50Seconds: Double?
-        public var lagP99Seconds: Double?
-
-        public init() {}
-    }
+    public typealias Snapshot = SyncMetricsSnapshot
 
     private struct State {
         var snapshot = Snapshot()

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HubAPI
 import HubCore
 import HubMedia
 import HubSync
@@ -163,22 +164,13 @@ extension HTTPResponse.Status {
 }
 
 extension APIError {
-    struct Body: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-            var requestId: String?
-        }
-        var error: Detail
-    }
-
     func response(requestID: String?) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         for (name, value) in self.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        let body = Body(error: .init(code: code, message: message, requestId: requestID))
+        let body = APIErrorBody(error: .init(code: code, message: message, requestId: requestID))
         let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":""}}"#.utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -197,7 +189,7 @@ public struct JSONBodyDecoder: RequestDecoder {
 
     static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws(APIError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+            return try WireFormat.decoder().decode(type, from: Data(buffer.readableBytesView))
         } catch {
             throw .malformedJSON(error)
         }

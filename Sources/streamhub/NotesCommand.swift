@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import HubAPI
 import HubClient
+import HubCore
 
 /// `streamhub notes …`: the community notepad from the command line, through a running hub's API
 /// (so the same access rules apply), plus `export` and `import` on the hub's own data.
@@ -11,45 +13,6 @@ struct NotesCommand: AsyncParsableCommand {
             Create.self, List.self, Search.self, Show.self, Edit.self, Share.self, Unshare.self, Delete.self, Restore.self,
             History.self, NotesExport.self, NotesImport.self,
         ])
-
-    /// A note as the API returns it (the fields the commands print).
-    struct Note: Decodable {
-        var id: String
-        var title: String
-        /// Absent from the answer to a save that was not merged.
-        var content: String?
-        var tags: [String]
-        var shared: Bool
-        var version: Int
-        var author: String
-        var lastEditor: String
-        var updatedAt: Date
-        var merged: Bool?
-    }
-
-    struct Listing: Decodable {
-        struct Item: Decodable {
-            var id: String
-            var title: String
-            var tags: [String]
-            var shared: Bool
-            var version: Int
-            var updatedAt: Date
-            var titleHighlight: String?
-            var snippet: String?
-        }
-        var items: [Item]
-        var total: Int
-    }
-
-    struct Body: Encodable {
-        var title: String?
-        var content: String?
-        var tags: [String]?
-        var shared: Bool?
-        var videoId: String?
-        var baseVersion: Int?
-    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -64,8 +27,12 @@ struct NotesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let content = try input.read(editing: "") ?? ""
-            let body = Body(title: title, content: content, tags: tags.map(splitTags), shared: shared, videoId: video)
-            let note = try await report { try await client.client().send(.POST, "api/v1/notes", body: body, as: Note.self) }
+            let videoID = try video.map { raw in
+                guard let id = VideoID(raw) else { throw ValidationError("--video must be a video id") }
+                return id
+            }
+            let body = NoteRequest(NoteEdit(title: title, content: content, tags: tags.map(splitTags), shared: shared, video: videoID.map { .some($0) }))
+            let note = try await report { try await client.client().send(.POST, "api/v1/notes", body: body, as: NoteResource.self) }
             print(note.id)
         }
     }
@@ -85,7 +52,7 @@ struct NotesCommand: AsyncParsableCommand {
             if shared { query.append(URLQueryItem(name: "shared", value: "true")) }
             if trash { query.append(URLQueryItem(name: "deleted", value: "true")) }
             if let tag { query.append(URLQueryItem(name: "tag", value: tag)) }
-            let listing = try await report { try await client.client().send(.GET, "api/v1/notes" + queryString(query), as: Listing.self) }
+            let listing = try await report { try await client.client().send(.GET, "api/v1/notes" + queryString(query), as: NoteListResource.self) }
             for item in listing.items { print(line(item)) }
         }
     }
@@ -100,7 +67,7 @@ struct NotesCommand: AsyncParsableCommand {
         func run() async throws {
             var items = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "limit", value: String(limit))]
             if let tag { items.append(URLQueryItem(name: "tag", value: tag)) }
-            let listing = try await report { try await client.client().send(.GET, "api/v1/notes" + queryString(items), as: Listing.self) }
+            let listing = try await report { try await client.client().send(.GET, "api/v1/notes" + queryString(items), as: NoteListResource.self) }
             if listing.items.isEmpty { FileHandle.standardError.write(Data("no notes match\n".utf8)) }
             for item in listing.items {
                 print(line(item))
@@ -117,7 +84,7 @@ struct NotesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let path = version.map { "api/v1/notes/\(id)/versions/\($0)" } ?? "api/v1/notes/\(id)"
-            let note = try await report { try await client.client().send(.GET, path, as: Note.self) }
+            let note = try await report { try await client.client().send(.GET, path, as: NoteResource.self) }
             print(note.title)
             print("\(note.id) · version \(note.version) · \(note.shared ? "shared" : "private") · by \(note.author) · last change by \(note.lastEditor), \(note.updatedAt.formatted(.iso8601))")
             if !note.tags.isEmpty { print("tags: " + note.tags.joined(separator: ", ")) }
@@ -143,10 +110,10 @@ struct NotesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let api = try client.client()
-            let current = try await report { try await api.send(.GET, "api/v1/notes/\(id)", as: Note.self) }
+            let current = try await report { try await api.send(.GET, "api/v1/notes/\(id)", as: NoteResource.self) }
             let content = keepContent ? nil : try input.read(editing: current.content ?? "")
-            let body = Body(title: title, content: content, tags: tags.map(splitTags), baseVersion: current.version)
-            let saved = try await report { try await api.send(.PATCH, "api/v1/notes/\(id)", body: body, as: Note.self) }
+            let body = NoteRequest(NoteEdit(title: title, content: content, tags: tags.map(splitTags)), baseVersion: current.version)
+            let saved = try await report { try await api.send(.PATCH, "api/v1/notes/\(id)", body: body, as: NoteResource.self) }
             if saved.version == current.version {
                 print("no change (version \(saved.version))")
             } else {
@@ -160,7 +127,7 @@ struct NotesCommand: AsyncParsableCommand {
         @Argument(help: "The note's id.") var id: String
         @OptionGroup var client: ClientOptions
         func run() async throws {
-            let note = try await report { try await client.client().send(.POST, "api/v1/notes/\(id)/share", as: Note.self) }
+            let note = try await report { try await client.client().send(.POST, "api/v1/notes/\(id)/share", as: NoteResource.self) }
             print("shared (version \(note.version))")
         }
     }
@@ -170,7 +137,7 @@ struct NotesCommand: AsyncParsableCommand {
         @Argument(help: "The note's id.") var id: String
         @OptionGroup var client: ClientOptions
         func run() async throws {
-            let note = try await report { try await client.client().send(.POST, "api/v1/notes/\(id)/unshare", as: Note.self) }
+            let note = try await report { try await client.client().send(.POST, "api/v1/notes/\(id)/unshare", as: NoteResource.self) }
             print("private (version \(note.version))")
         }
     }
@@ -192,7 +159,7 @@ struct NotesCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
         func run() async throws {
             let path = version.map { "api/v1/notes/\(id)/versions/\($0)/restore" } ?? "api/v1/notes/\(id)/restore"
-            let note = try await report { try await client.client().send(.POST, path, as: Note.self) }
+            let note = try await report { try await client.client().send(.POST, path, as: NoteResource.self) }
             print("restored (version \(note.version))")
         }
     }
@@ -203,29 +170,19 @@ struct NotesCommand: AsyncParsableCommand {
         @Option(help: "Show the line diff FROM:TO (for example 3:5).") var diff: String?
         @OptionGroup var client: ClientOptions
 
-        struct Versions: Decodable {
-            struct Version: Decodable { var version: Int; var author: String; var summary: String; var at: Date }
-            var items: [Version]
-        }
-        struct Diff: Decodable {
-            struct Line: Decodable { var kind: String; var text: String }
-            var lines: [Line]
-            var truncated: Bool?
-        }
-
         func run() async throws {
             let api = try client.client()
             if let diff {
                 let parts = diff.split(separator: ":").compactMap { Int($0) }
                 guard parts.count == 2 else { throw ValidationError("--diff takes FROM:TO, for example 3:5") }
-                let result = try await report { try await api.send(.GET, "api/v1/notes/\(id)/diff?from=\(parts[0])&to=\(parts[1])", as: Diff.self) }
+                let result = try await report { try await api.send(.GET, "api/v1/notes/\(id)/diff?from=\(parts[0])&to=\(parts[1])", as: NoteDiffResource.self) }
                 for line in result.lines {
                     print((line.kind == "added" ? "+ " : line.kind == "removed" ? "- " : "  ") + line.text)
                 }
                 if result.truncated == true { print("… the comparison goes on past the \(result.lines.count) lines shown") }
                 return
             }
-            let versions = try await report { try await api.send(.GET, "api/v1/notes/\(id)/versions", as: Versions.self) }
+            let versions = try await report { try await api.send(.GET, "api/v1/notes/\(id)/versions", as: NoteVersionListResource.self) }
             for version in versions.items {
                 print([String(version.version), version.at.formatted(.iso8601), version.author, version.summary].joined(separator: "\t"))
             }
@@ -289,7 +246,7 @@ func queryString(_ items: [URLQueryItem]) -> String {
     return components.string ?? ""
 }
 
-private func line(_ item: NotesCommand.Listing.Item) -> String {
+private func line(_ item: NoteSummaryResource) -> String {
     [item.id, "v\(item.version)", item.shared ? "shared" : "private", item.updatedAt.formatted(.iso8601), item.title]
         .joined(separator: "\t")
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HubAPI
 import HTTPTypes
 @testable import HubAccounts
 import HubCore
@@ -123,7 +124,7 @@ import Testing
         try await fixture.hub.application.test(.router) { client in
             func titles(_ token: String, _ query: String = "") async throws -> Set<String> {
                 let response = try await client.execute(uri: "/api/v1/videos\(query)", method: .get, headers: [.authorization: "Bearer \(token)"])
-                return Set(try response.decode(VideoListBody.self).items.map(\.title))
+                return Set(try response.decode(VideoListResource.self).items.map(\.title))
             }
             #expect(try await titles(fixture.ownerToken) == ["private clip", "shared clip"])
             #expect(try await titles(fixture.otherToken) == ["shared clip"])
@@ -135,7 +136,7 @@ import Testing
 
             func noteTitles(_ token: String, _ query: String = "") async throws -> Set<String> {
                 let response = try await client.execute(uri: "/api/v1/notes\(query)", method: .get, headers: [.authorization: "Bearer \(token)"])
-                return Set(try response.decode(NoteListBody.self).items.map(\.title))
+                return Set(try response.decode(NoteListResource.self).items.map(\.title))
             }
             #expect(try await noteTitles(fixture.ownerToken) == ["private note", "shared note"])
             #expect(try await noteTitles(fixture.otherToken) == ["shared note"])

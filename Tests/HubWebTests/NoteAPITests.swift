@@ -1,35 +1,11 @@
 import Foundation
+import HubAPI
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Testing
 
 @testable import HubWeb
-
-struct NoteBody: Decodable {
-    var id: String
-    var title: String
-    var content: String?
-    var html: String?
-    var tags: [String]
-    var shared: Bool
-    var version: Int
-    var author: String
-    var merged: Bool?
-    var canEdit: Bool
-    var canManage: Bool
-}
-
-struct NoteListBody: Decodable {
-    struct Item: Decodable {
-        var id: String
-        var title: String
-        var titleHighlight: String?
-        var snippet: String?
-    }
-    var items: [Item]
-    var total: Int
-}
 
 @Suite struct NoteAPITests {
     static let json: HTTPFields = [.contentType: "application/json"]
@@ -38,10 +14,10 @@ struct NoteListBody: Decodable {
         ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
     }
 
-    static func create(_ client: some TestClientProtocol, _ object: [String: Any]) async throws -> NoteBody {
+    static func create(_ client: some TestClientProtocol, _ object: [String: Any]) async throws -> NoteResource {
         let response = try await client.execute(uri: "/api/v1/notes", method: .post, headers: json, body: body(object))
         #expect(response.status == .created)
-        return try response.decode(NoteBody.self)
+        return try response.decode(NoteResource.self)
     }
 
     @Test func lifecycleThroughTheAPI() async throws {
@@ -53,34 +29,34 @@ struct NoteListBody: Decodable {
             #expect(note.author == "member@stream-hub-\(ProcessInfo.processInfo.hostName)")
 
             let get = try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .get)
-            #expect(try get.decode(NoteBody.self).version == 1)
-            #expect(try get.decode(NoteBody.self).html?.contains("<h1>Steps</h1>") == true)
+            #expect(try get.decode(NoteResource.self).version == 1)
+            #expect(try get.decode(NoteResource.self).html?.contains("<h1>Steps</h1>") == true)
 
             let patched = try await client.execute(
                 uri: "/api/v1/notes/\(note.id)", method: .patch, headers: Self.json,
                 body: Self.body(["content": "# Steps\n1. deploy\n2. verify", "baseVersion": 1]))
             #expect(patched.status == .ok)
-            #expect(try patched.decode(NoteBody.self).version == 2)
-            #expect(try patched.decode(NoteBody.self).content == nil, "an unmerged save does not echo the text back")
+            #expect(try patched.decode(NoteResource.self).version == 2)
+            #expect(try patched.decode(NoteResource.self).content == nil, "an unmerged save does not echo the text back")
 
             let versions = try await client.execute(uri: "/api/v1/notes/\(note.id)/versions", method: .get)
             #expect(String(buffer: versions.body).contains("\"version\":2"))
             let v1 = try await client.execute(uri: "/api/v1/notes/\(note.id)/versions/1", method: .get)
-            #expect(try v1.decode(NoteBody.self).content == "# Steps\n1. deploy")
+            #expect(try v1.decode(NoteResource.self).content == "# Steps\n1. deploy")
             let diff = try await client.execute(uri: "/api/v1/notes/\(note.id)/diff?from=1&to=2", method: .get)
             #expect(String(buffer: diff.body).contains(#"{"kind":"added","text":"2. verify"}"#) || String(buffer: diff.body).contains("2. verify"))
 
-            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)/share", method: .post).decode(NoteBody.self).shared)
-            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)/unshare", method: .post).decode(NoteBody.self).shared == false)
+            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)/share", method: .post).decode(NoteResource.self).shared)
+            #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)/unshare", method: .post).decode(NoteResource.self).shared == false)
 
             let restored = try await client.execute(uri: "/api/v1/notes/\(note.id)/versions/1/restore", method: .post)
-            #expect(try restored.decode(NoteBody.self).content == "# Steps\n1. deploy")
+            #expect(try restored.decode(NoteResource.self).content == "# Steps\n1. deploy")
 
             #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .delete).status == .noContent)
             let gone = try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .get)
             #expect(gone.status == .notFound)
             #expect(gone.errorCode == "note_deleted")
-            let trash = try await client.execute(uri: "/api/v1/notes?deleted=true", method: .get).decode(NoteListBody.self)
+            let trash = try await client.execute(uri: "/api/v1/notes?deleted=true", method: .get).decode(NoteListResource.self)
             #expect(trash.items.map(\.id) == [note.id])
             #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)/restore", method: .post).status == .ok)
             #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .get).status == .ok)
@@ -147,7 +123,7 @@ struct NoteListBody: Decodable {
                 let response = try await client.execute(uri: "/api/v1/notes?q=\(encoded)", method: .get)
                 #expect(response.status == .ok, "\(query)")
             }
-            let found = try await client.execute(uri: "/api/v1/notes?q=deploy", method: .get).decode(NoteListBody.self)
+            let found = try await client.execute(uri: "/api/v1/notes?q=deploy", method: .get).decode(NoteListResource.self)
             #expect(found.total == 1)
             let highlight = try #require(found.items.first?.titleHighlight)
             #expect(highlight.hasPrefix("&lt;script&gt;"))
@@ -165,10 +141,10 @@ struct NoteListBody: Decodable {
             async let second = client.admin.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["content": "one\ntwo\nthree\nfour", "baseVersion": 1]))
             let responses = try await [first, second]
             #expect(responses.allSatisfy { $0.status == .ok })
-            let merged = try responses.map { try $0.decode(NoteBody.self) }.filter { $0.merged == true }
+            let merged = try responses.map { try $0.decode(NoteResource.self) }.filter { $0.merged == true }
             #expect(merged.count == 1)
             #expect(merged.first?.content == "ONE\ntwo\nthree\nfour", "a merged save answers with the merged text")
-            let final = try await client.execute(uri: url, method: .get).decode(NoteBody.self)
+            let final = try await client.execute(uri: url, method: .get).decode(NoteResource.self)
             #expect(final.content == "ONE\ntwo\nthree\nfour")
             #expect(final.version == 3)
         }
@@ -183,12 +159,12 @@ struct NoteListBody: Decodable {
             let edit = try await client.execute(
                 uri: "/api/v1/notes/\(shared.id)", method: .patch, headers: Self.json, body: Self.body(["content": "x and more", "baseVersion": 1]))
             #expect(edit.status == .ok)
-            #expect(try edit.decode(NoteBody.self).canManage == false)
+            #expect(try edit.decode(NoteResource.self).canManage == false)
             #expect(try await client.execute(uri: "/api/v1/notes/\(shared.id)/unshare", method: .post).status == .forbidden)
             #expect(try await client.execute(uri: "/api/v1/notes/\(shared.id)", method: .delete).status == .forbidden)
             #expect(try await client.execute(uri: "/api/v1/notes/\(secret.id)", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/api/v1/notes/\(secret.id)/versions", method: .get).status == .notFound)
-            let list = try await client.execute(uri: "/api/v1/notes", method: .get).decode(NoteListBody.self)
+            let list = try await client.execute(uri: "/api/v1/notes", method: .get).decode(NoteListResource.self)
             #expect(list.items.map(\.id) == [shared.id])
         }
     }
@@ -199,8 +175,7 @@ struct NoteListBody: Decodable {
             let preview = try await client.execute(
                 uri: "/api/v1/notes/preview", method: .post, headers: Self.json,
                 body: Self.body(["content": "**b** <img src=x onerror=alert(1)> [2:05]", "timestamps": true]))
-            struct Rendered: Decodable { var html: String }
-            let html = try preview.decode(Rendered.self).html
+            let html = try preview.decode(RenderedMarkdown.self).html
             #expect(html.contains("<strong>b</strong>"))
             #expect(!html.contains("onerror"))
             #expect(html.contains("#t=125"))
@@ -222,7 +197,7 @@ struct NoteListBody: Decodable {
             let upload = try await client.execute(
                 uri: "/api/v1/videos", method: .post, headers: VideoAPITests.formType,
                 body: VideoAPITests.multipart([("file", "clip.mp4", fakeMP4(size: 5_000))]))
-            let video = try upload.decode(VideoBody.self)
+            let video = try upload.decode(VideoResource.self)
             let long = String(repeating: "Words before the moment. ", count: 20) + "Watch [0:05] closely."
             _ = try await Self.create(client, ["title": "Moments", "content": long, "videoId": video.id])
             let unknownVideo = try await client.execute(
@@ -232,7 +207,7 @@ struct NoteListBody: Decodable {
             let page = String(buffer: try await client.execute(uri: "/videos/\(video.id)", method: .get).body)
             #expect(page.contains("Moments"))
             #expect(page.contains(##"<a href="#t=5" title="Play from 0:05">[0:05]</a>"##), "the whole note, past any excerpt, with its timestamp linked")
-            let listed = try await client.execute(uri: "/api/v1/notes?video=\(video.id)", method: .get).decode(NoteListBody.self)
+            let listed = try await client.execute(uri: "/api/v1/notes?video=\(video.id)", method: .get).decode(NoteListResource.self)
             #expect(listed.total == 1)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HubAPI
 import HTTPTypes
 import HubAccounts
 import HubCore
@@ -59,11 +60,7 @@ import Testing
             let note = try await NoteAPITests.create(client, ["title": "Lines", "content": String(repeating: "a\n", count: 30_000)])
             _ = try await client.execute(
                 uri: "/api/v1/notes/\(note.id)", method: .patch, headers: Self.json, body: NoteAPITests.body(["content": String(repeating: "b\n", count: 30_000)]))
-            struct Diff: Decodable {
-                var lines: [[String: String]]
-                var truncated: Bool
-            }
-            let diff = try await client.execute(uri: "/api/v1/notes/\(note.id)/diff?from=1&to=2", method: .get).decode(Diff.self)
+            let diff = try await client.execute(uri: "/api/v1/notes/\(note.id)/diff?from=1&to=2", method: .get).decode(NoteDiffResource.self)
             #expect(diff.lines.count == 20_000 && diff.truncated)
             let page = try await client.execute(uri: "/notes/\(note.id)/history?from=1&to=2", method: .get)
             #expect(page.status == .ok && String(buffer: page.body).contains("id=\"diff-truncated\""))
@@ -77,7 +74,7 @@ import Testing
                 for index in 0..<10 {
                     group.addTask {
                         let response = try await SessionTests.post(client, "/api/v1/signup", #"{"name": "user\#(index)", "password": "correct horse"}"#)
-                        return (response.status, response.status == .created ? try response.decode(UserBody.self).role : response.errorCode)
+                        return (response.status, response.status == .created ? try response.decode(UserResource.self).role : response.errorCode)
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -150,17 +147,17 @@ import Testing
             #expect(bad.status == .badRequest)
             let shared = try await client.execute(uri: "/api/v1/notes/\(note.id)/share", method: .post, headers: Self.json, body: ByteBuffer(string: #"{"history": "none"}"#))
             #expect(shared.status == .created)
-            let fresh = try shared.decode(NoteBody.self)
+            let fresh = try shared.decode(NoteResource.self)
             #expect(fresh.id != note.id && shared.headers[.location] == "/api/v1/notes/\(fresh.id)")
             let versions = try await client.execute(uri: "/api/v1/notes/\(fresh.id)/versions/1", method: .get)
-            #expect(try versions.decode(NoteBody.self).content == "secret: gone")
+            #expect(try versions.decode(NoteResource.self).content == "secret: gone")
             #expect(try await client.execute(uri: "/api/v1/notes/\(fresh.id)/versions/2", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/api/v1/notes/\(note.id)", method: .get).status == .notFound, "the old one is in the trash")
             // Without a body, sharing keeps its meaning: the note itself, history and all.
             let other = try await NoteAPITests.create(client, ["title": "Plain", "content": "x"])
             let plain = try await client.execute(uri: "/api/v1/notes/\(other.id)/share", method: .post)
             #expect(plain.status == .ok)
-            #expect(try plain.decode(NoteBody.self).id == other.id)
+            #expect(try plain.decode(NoteResource.self).id == other.id)
         }
     }
 

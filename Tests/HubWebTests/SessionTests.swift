@@ -1,4 +1,5 @@
 import Foundation
+import HubAPI
 import HTTPTypes
 @testable import HubAccounts
 import HubCore
@@ -40,8 +41,8 @@ import Testing
         try await hub.application.test(.router) { client in
             let first = try await Self.post(client, "/api/v1/signup", #"{"name": "Alice", "password": "correct horse"}"#)
             #expect(first.status == .created)
-            #expect(try first.decode(UserBody.self).role == "admin")
-            #expect(try first.decode(UserBody.self).name == "alice")
+            #expect(try first.decode(UserResource.self).role == "admin")
+            #expect(try first.decode(UserResource.self).name == "alice")
             let setCookie = try #require(first.headers[.setCookie])
             #expect(setCookie.contains("HttpOnly"))
             #expect(setCookie.contains("SameSite=Lax"))
@@ -59,7 +60,7 @@ import Testing
             #expect(open.status == .ok)
             let bob = try await Self.post(client, "/api/v1/signup", #"{"name": "bob", "password": "correct horse"}"#)
             #expect(bob.status == .created)
-            #expect(try bob.decode(UserBody.self).role == "member")
+            #expect(try bob.decode(UserResource.self).role == "member")
             let again = try await Self.post(client, "/api/v1/signup", #"{"name": "BOB", "password": "correct horse"}"#)
             #expect(again.status == .conflict)
             #expect(again.errorCode == "name_taken")
@@ -71,10 +72,10 @@ import Testing
         try await hub.test { client in
             let invitation = try await Self.post(client.admin, "/api/v1/invitations", #"{"role": "admin"}"#)
             #expect(invitation.status == .created)
-            let code = try invitation.decode(InvitationBody.self).code
+            let code = try invitation.decode(InvitationResource.self).code
             let used = try await Self.post(client.anonymous, "/api/v1/signup", #"{"name": "carol", "password": "password123", "invitation": "\#(code)"}"#)
             #expect(used.status == .created)
-            #expect(try used.decode(UserBody.self).role == "admin")
+            #expect(try used.decode(UserResource.self).role == "admin")
             let reused = try await Self.post(client.anonymous, "/api/v1/signup", #"{"name": "dave", "password": "password123", "invitation": "\#(code)"}"#)
             #expect(reused.errorCode == "invalid_invitation")
         }
@@ -233,7 +234,7 @@ import Testing
             #expect(try await client.admin.execute(uri: "/api/v1/users/\(member.id)", method: .delete).status == .noContent)
             let orphan = try await client.admin.execute(uri: "/api/v1/videos/\(video)", method: .get)
             #expect(orphan.status == .ok)
-            #expect(try orphan.decode(VideoOwnerBody.self).ownerId == nil)
+            #expect(try orphan.decode(VideoResource.self).ownerId == nil)
         }
     }
 
@@ -298,16 +299,3 @@ import Testing
     }
 }
 
-struct UserBody: Decodable {
-    var name: String
-    var role: String
-}
-
-struct InvitationBody: Decodable {
-    var code: String
-}
-
-struct VideoOwnerBody: Decodable {
-    var ownerId: String?
-    var shared: Bool
-}

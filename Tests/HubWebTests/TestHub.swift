@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Configuration
 import Foundation
+import HubAPI
 import HTTPTypes
 import HubAccounts
 import HubCore
@@ -121,34 +122,10 @@ extension HTTPField.Name {
     static let videoID = Self("Stream-Hub-Video-Id")!
 }
 
-struct ErrorBody: Decodable {
-    struct Detail: Decodable {
-        var code: String
-        var message: String
-    }
-    var error: Detail
-}
-
-struct VideoBody: Decodable {
-    var id: String
-    var title: String
-    var description: String
-    var tags: [String]
-    var filename: String
-    var contentType: String
-    var sizeBytes: Int64
-    var sha256: String
-}
-
-struct VideoListBody: Decodable {
-    var items: [VideoBody]
-    var total: Int
-}
-
 extension TestResponse {
     /// The JSON error body's code; fails the decoding when the body is not the hub's error shape.
-    var errorCode: String? { try? JSONDecoder().decode(ErrorBody.self, from: Data(body.readableBytesView)).error.code }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(type, from: Data(body.readableBytesView)) }
+    var errorCode: String? { try? decode(APIErrorBody.self).error.code }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try WireFormat.decoder().decode(type, from: Data(body.readableBytesView)) }
 }
 
 /// tus requests with the protocol header already set.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HubAPI
 import HTTPTypes
 import HubCore
 import HubDatabase
@@ -39,14 +40,14 @@ import Testing
             #expect(first.headers[.uploadOffset] == "1000000")
             #expect(first.headers[.uploadExpires] != nil)
             #expect(first.headers[.videoID] == nil)
-            #expect(try await client.execute(uri: "/api/v1/videos", method: .get).decode(VideoListBody.self).total == 0, "partial data never shows in the library")
+            #expect(try await client.execute(uri: "/api/v1/videos", method: .get).decode(VideoListResource.self).total == 0, "partial data never shows in the library")
 
             let last = try await tus.patch(uploadURL, offset: 1_000_000, bytes: bytes[1_000_000...])
             #expect(last.status == .noContent)
             #expect(last.headers[.uploadOffset] == "2500000")
             let videoID = try #require(last.headers[.videoID])
 
-            let video = try await client.execute(uri: "/api/v1/videos/\(videoID)", method: .get).decode(VideoBody.self)
+            let video = try await client.execute(uri: "/api/v1/videos/\(videoID)", method: .get).decode(VideoResource.self)
             #expect(video.filename == "clip.mp4")
             #expect(video.title == "clip")
             #expect(video.contentType == "video/mp4")
@@ -78,7 +79,7 @@ import Testing
             let retry = try await tus.patch(location!, offset: 4000, bytes: [])
             #expect(retry.status == .noContent)
             #expect(retry.headers[.videoID] == videoID)
-            #expect(try await client.execute(uri: "/api/v1/videos", method: .get).decode(VideoListBody.self).total == 1)
+            #expect(try await client.execute(uri: "/api/v1/videos", method: .get).decode(VideoListResource.self).total == 1)
         }
     }
 
@@ -258,7 +259,7 @@ import Testing
             #expect(response.status == .unsupportedMediaType)
             #expect(response.errorCode == "unsupported_media_type")
             #expect(try await tus.head(location!).status == .notFound)
-            #expect(try await client.execute(uri: "/api/v1/videos", method: .get).decode(VideoListBody.self).total == 0)
+            #expect(try await client.execute(uri: "/api/v1/videos", method: .get).decode(VideoListResource.self).total == 0)
         }
         #expect(hub.stagedFiles.isEmpty)
     }
@@ -269,13 +270,13 @@ import Testing
             let tus = TusRequests(client: client)
             let pathLike = "filename " + Data("../../../etc/passwd.mp4".utf8).base64EncodedString()
             let first = try await tus.upload(fakeMP4(size: 100), metadata: pathLike)
-            let video = try await client.execute(uri: "/api/v1/videos/\(first.headers[.videoID]!)", method: .get).decode(VideoBody.self)
+            let video = try await client.execute(uri: "/api/v1/videos/\(first.headers[.videoID]!)", method: .get).decode(VideoResource.self)
             #expect(video.filename == "passwd.mp4")
 
             let huge = "filename " + Data((String(repeating: "x", count: 10_000) + ".mp4").utf8).base64EncodedString()
             let second = try await tus.upload(fakeMP4(size: 100), metadata: huge)
             #expect(second.status == .noContent)
-            let long = try await client.execute(uri: "/api/v1/videos/\(second.headers[.videoID]!)", method: .get).decode(VideoBody.self)
+            let long = try await client.execute(uri: "/api/v1/videos/\(second.headers[.videoID]!)", method: .get).decode(VideoResource.self)
             #expect(long.filename.utf8.count == 255)
             #expect(long.title.utf8.count <= 200)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HubAPI
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -32,22 +33,22 @@ import Testing
             ])
             let created = try await client.execute(uri: "/api/v1/videos", method: .post, headers: Self.formType, body: body)
             #expect(created.status == .created)
-            let video = try created.decode(VideoBody.self)
+            let video = try created.decode(VideoResource.self)
             #expect(created.headers[.location] == "/api/v1/videos/\(video.id)")
             #expect(video.title == "Sunset")
             #expect(video.tags == ["sea", "evening"])
             #expect(video.sizeBytes == 70_000)
 
-            let search = try await client.execute(uri: "/api/v1/videos?q=even", method: .get).decode(VideoListBody.self)
+            let search = try await client.execute(uri: "/api/v1/videos?q=even", method: .get).decode(VideoListResource.self)
             #expect(search.items.map(\.id) == [video.id])
-            #expect(try await client.execute(uri: "/api/v1/videos?q=winter", method: .get).decode(VideoListBody.self).total == 0)
+            #expect(try await client.execute(uri: "/api/v1/videos?q=winter", method: .get).decode(VideoListResource.self).total == 0)
 
             let patched = try await client.execute(
                 uri: "/api/v1/videos/\(video.id)", method: .patch, headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: #"{"title": "Sunset at sea", "tags": ["sea"]}"#))
             #expect(patched.status == .ok)
-            #expect(try patched.decode(VideoBody.self).title == "Sunset at sea")
-            #expect(try patched.decode(VideoBody.self).description == "over the bay")
+            #expect(try patched.decode(VideoResource.self).title == "Sunset at sea")
+            #expect(try patched.decode(VideoResource.self).description == "over the bay")
 
             #expect(try await client.execute(uri: "/api/v1/videos/\(video.id)", method: .delete).status == .noContent)
             #expect(try await client.execute(uri: "/api/v1/videos/\(video.id)", method: .get).status == .notFound)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HubAPI
 import HubCore
 import HubNotes
 import Hummingbird
@@ -40,7 +41,8 @@ struct NoteController: Sendable {
             query.video = id
         }
         let page = try await notepad.list(query, for: context.user)
-        return NoteListResource(items: page.items.map(NoteSummaryResource.init), total: page.total, offset: page.offset, limit: page.limit)
+        let items = page.items.map { NoteSummaryResource($0, highlight: HTMLText.highlight) }
+        return NoteListResource(items: items, total: page.total, offset: page.offset, limit: page.limit)
     }
 
     @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -177,36 +179,3 @@ struct NoteController: Sendable {
     }
 }
 
-/// The body of `POST /notes/{id}/share`, optional.
-struct ShareRequest: Decodable {
-    enum History: String, Decodable { case all, none }
-    var history: History?
-}
-
-/// The body of `POST /notes` and `PATCH /notes/{id}`. `videoId: null` detaches a note from its
-/// video, which is why an absent key and a null one differ.
-struct NoteRequest: Decodable {
-    var edit: NoteEdit
-    var baseVersion: Int?
-
-    private enum CodingKeys: String, CodingKey { case title, content, tags, shared, videoId, baseVersion }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        edit = NoteEdit(
-            title: try container.decodeIfPresent(String.self, forKey: .title),
-            content: try container.decodeIfPresent(String.self, forKey: .content),
-            tags: try container.decodeIfPresent([String].self, forKey: .tags),
-            shared: try container.decodeIfPresent(Bool.self, forKey: .shared))
-        if container.contains(.videoId) {
-            edit.video = .some(try container.decodeIfPresent(VideoID.self, forKey: .videoId))
-        }
-        baseVersion = try container.decodeIfPresent(Int.self, forKey: .baseVersion)
-    }
-}
-
-struct PreviewRequest: Decodable {
-    var content: String
-    /// Link `[m:ss]` timestamps, as in a video's notes.
-    var timestamps: Bool?
-}

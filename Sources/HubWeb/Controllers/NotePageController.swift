@@ -1,4 +1,5 @@
 import Foundation
+import HubAPI
 import HubCore
 import HubMedia
 import HubNotes
@@ -50,7 +51,7 @@ struct NotePageController: Sendable {
             ["key": key, "label": label, "current": key == view, "href": "/notes?view=\(key)"] as [String: Any]
         }
         let notes: [[String: Any]] = result.items.map { listing in
-            let summary = NoteSummaryResource(listing)
+            let summary = NoteSummaryResource(listing, highlight: HTMLText.highlight)
             return [
                 "id": summary.id, "title": summary.title, "titleHTML": summary.titleHighlight ?? HTMLText.escape(summary.title),
                 "snippetHTML": summary.snippet ?? HTMLText.escape(summary.excerpt), "tags": summary.tags,

@@ -1,4 +1,5 @@
 import Foundation
+import HubAPI
 import HubCore
 import HubNotes
 import HubSync
@@ -17,15 +18,6 @@ struct PeerController: Sendable {
         group.get("sync/log", use: log)
     }
 
-    struct PeersResource: ResponseEncodable {
-        var enabled: Bool
-        var node: NodeID
-        var name: String
-        var port: Int?
-        var peers: [PeerStatus]
-        var metrics: SyncMetrics.Snapshot?
-    }
-
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> PeersResource {
         guard let network = network else {
             return PeersResource(enabled: false, node: notepad.node.id, name: notepad.node.name, peers: [])
@@ -34,14 +26,9 @@ struct PeerController: Sendable {
         return PeersResource(enabled: true, node: status.node, name: status.name, port: status.port, peers: status.peers, metrics: status.metrics)
     }
 
-    struct AddPeer: Decodable {
-        var name: String
-        var address: String
-    }
-
     @Sendable func add(_ request: Request, context: SignedInContext) async throws -> Response {
         guard context.user.isAdmin else { throw APIError(status: 403, code: "admin_only", message: "only an admin can add peers") }
-        let body = try await request.decode(as: AddPeer.self, context: context)
+        let body = try await request.decode(as: AddPeerRequest.self, context: context)
         let name = body.name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.utf8.count <= 63, !name.contains(where: \.isNewline) else {
             throw APIError.badRequest("name must be 1 to 63 bytes on one line", code: "invalid_peer_name")
@@ -61,13 +48,7 @@ struct PeerController: Sendable {
         return response
     }
 
-    struct LogResource: ResponseEncodable {
-        var entries: [SyncLogEntry]
-        /// Pass as `before` for the next (older) page; absent on the last.
-        var next: Int64?
-    }
-
-    @Sendable func log(_ request: Request, context: SignedInContext) async throws -> LogResource {
+    @Sendable func log(_ request: Request, context: SignedInContext) async throws -> SyncLogResource {
         let parameters = request.uri.queryParameters
         let limit = try parameters["limit"].map { raw in
             guard let value = Int(raw), (1...1_000).contains(value) else {
@@ -80,11 +61,10 @@ struct PeerController: Sendable {
             return value
         }
         let entries = try await notepad.journal.recent(limit: limit, before: before)
-        return LogResource(entries: entries, next: entries.count == limit ? entries.last?.id : nil)
+        return SyncLogResource(entries: entries, next: entries.count == limit ? entries.last?.id : nil)
     }
 }
 
-extension PeerStatus: ResponseEncodable {}
 
 /// The peer network's figures in Prometheus' text format, for `GET /metrics`.
 enum SyncMetricsText {

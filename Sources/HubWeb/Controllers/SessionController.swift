@@ -1,5 +1,6 @@
 import Foundation
 import HubAccounts
+import HubAPI
 import HubCore
 import Hummingbird
 
@@ -8,22 +9,6 @@ import Hummingbird
 struct SessionController: Sendable {
     let accounts: AccountService
     let trustProxy: Bool
-
-    struct Credentials: Decodable {
-        var name: String
-        var password: String
-    }
-
-    struct SignUp: Decodable {
-        var name: String
-        var password: String
-        var invitation: String?
-    }
-
-    struct PasswordChange: Decodable {
-        var currentPassword: String
-        var newPassword: String
-    }
 
     func addRoutes(public api: RouterGroup<HubRequestContext>, signedIn: RouterGroup<SignedInContext>) {
         api.post("session", use: signIn)
@@ -40,7 +25,7 @@ struct SessionController: Sendable {
     }
 
     @Sendable func signUp(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let form = try await request.decode(as: SignUp.self, context: context)
+        let form = try await request.decode(as: SignUpRequest.self, context: context)
         let user = try await accounts.signUp(name: form.name, password: form.password, invitationCode: form.invitation)
         return try signedIn(user, session: accounts.session(for: user), request: request, context: context, status: .created)
     }
@@ -75,19 +60,3 @@ struct SessionController: Sendable {
     }
 }
 
-/// An account as the API shows it: never the password hash.
-struct UserResource: ResponseEncodable {
-    var id: String
-    var name: String
-    var role: String
-    var disabled: Bool
-    var createdAt: Date
-
-    init(_ user: User) {
-        id = user.id.rawValue
-        name = user.name
-        role = user.role.rawValue
-        disabled = user.isDisabled
-        createdAt = user.createdAt
-    }
-}

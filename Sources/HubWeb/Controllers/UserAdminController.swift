@@ -1,5 +1,6 @@
 import Foundation
 import HubAccounts
+import HubAPI
 import HubCore
 import Hummingbird
 
@@ -7,28 +8,6 @@ import Hummingbird
 /// or close sign-up. Under `/api/v1/users`, `/api/v1/invitations` and `/api/v1/settings/signup`.
 struct UserAdminController: Sendable {
     let accounts: AccountService
-
-    struct UserList: ResponseEncodable {
-        var items: [UserResource]
-    }
-
-    struct UserChanges: Decodable {
-        var disabled: Bool?
-    }
-
-    struct NewInvitation: Decodable {
-        var role: Role?
-    }
-
-    struct InvitationResource: ResponseEncodable {
-        var code: String
-        var url: String
-        var role: String
-    }
-
-    struct SignupSetting: Codable, ResponseEncodable {
-        var open: Bool
-    }
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("users", use: list)
@@ -39,9 +18,9 @@ struct UserAdminController: Sendable {
         group.put("settings/signup", use: setSignup)
     }
 
-    @Sendable func list(_ request: Request, context: SignedInContext) async throws -> UserList {
+    @Sendable func list(_ request: Request, context: SignedInContext) async throws -> UserListResource {
         try Self.requireAdmin(context)
-        return UserList(items: try await accounts.users().map(UserResource.init))
+        return UserListResource(items: try await accounts.users().map(UserResource.init))
     }
 
     @Sendable func update(_ request: Request, context: SignedInContext) async throws -> UserResource {
@@ -60,7 +39,7 @@ struct UserAdminController: Sendable {
 
     @Sendable func invite(_ request: Request, context: SignedInContext) async throws -> Response {
         try Self.requireAdmin(context)
-        let form = try await request.decode(as: NewInvitation.self, context: context)
+        let form = try await request.decode(as: NewInvitationRequest.self, context: context)
         let role = form.role ?? .member
         let code = try await accounts.invite(by: context.user, role: role)
         var response = try InvitationResource(code: code, url: "/signup?invitation=\(code)", role: role.rawValue).response(from: request, context: context)

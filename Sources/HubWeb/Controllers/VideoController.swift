@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HubAPI
 import HubCore
 import HubMedia
 import Hummingbird

@@ -1,4 +1,5 @@
 import Foundation
+import HubAPI
 import HubCore
 import NIOCore
 import NIOHTTP1
@@ -219,7 +220,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         // The hub's error body, as ErrorMiddleware writes it (no request id: no request was made).
-        let json = try? JSONEncoder().encode(APIError.Body(error: .init(code: refusal.code, message: refusal.message, requestId: nil)))
+        let json = try? JSONEncoder().encode(APIErrorBody(error: .init(code: refusal.code, message: refusal.message, requestId: nil)))
         let body = ByteBuffer(bytes: json ?? Data())
         let headers = HTTPHeaders([
             ("content-type", "application/json; charset=utf-8"), ("content-length", "\(body.readableBytes)"), ("connection", "close"),

@@ -1,0 +1,22 @@
+/// The peer network's counters and propagation lags at one moment: for `/metrics`, the Peers
+/// page and `GET /api/v1/peers`.
+public struct SyncMetricsSnapshot: Codable, Sendable, Equatable {
+    /// Seconds from start until a peer first answered.
+    public var discoverySeconds: Double?
+    public var batchesSent = 0
+    public var batchesReceived = 0
+    public var changesSent = 0
+    public var changesApplied = 0
+    public var conflicts = 0
+    /// Peer requests refused (signature, time, replay) and peer changes refused (rules).
+    public var refused = 0
+    /// Requests to peers that failed (unreachable, refused, timed out).
+    public var failures = 0
+    /// How long changes took from their stamp to being merged here: the latest, the
+    /// median and the 99th percentile of the last 1,000.
+    public var lagSeconds: Double?
+    public var lagP50Seconds: Double?
+    public var lagP99Seconds: Double?
+
+    public init() {}
+}
