@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "HubSync",
             dependencies: [
-                "HubCore", "HubNotes",
+                "HubCore", "HubAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

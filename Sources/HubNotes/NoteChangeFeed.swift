@@ -4,14 +4,7 @@ import Synchronization
 /// Tells the peer network about changes made on this hub (saves and imports) to notes that
 /// peers may hold. Nothing is kept when no one listens, so a hub without peers pays nothing.
 public final class NoteChangeFeed: Sendable {
-    /// A note that changed: its new version, made by the last `count` changes, the latest
-    /// stamped `newest`.
-    public struct Notice: Sendable, Equatable {
-        public var note: NoteID
-        public var version: Int
-        public var count: Int
-        public var newest: HLCTimestamp
-    }
+    public typealias Notice = NoteChangeNotice
 
     private let handler = Mutex<(@Sendable (Notice) -> Void)?>(nil)
 

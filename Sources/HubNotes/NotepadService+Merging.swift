@@ -13,20 +13,7 @@ extension NotepadService {
         case peer(String)
     }
 
-    /// What a merge did.
-    public struct MergeOutcome: Sendable {
-        /// Changes that became new versions here.
-        public var applied = 0
-        /// Per note, the versions those changes became: what the peer network passes on.
-        public var versions: [NoteID: ClosedRange<Int>] = [:]
-        /// Notes whose batch was made on top of changes this hub does not hold yet: ask the
-        /// sender for what is missing (`outgoing(_:beyond:)` on its side).
-        public var behind: [NoteID] = []
-        /// Notes whose batch held a change this hub must not accept, with why.
-        public var refused: [(note: NoteID, reason: String)] = []
-        /// Register writes that lost to concurrent ones (settled by clock, then node id).
-        public var conflicts = 0
-    }
+    public typealias MergeOutcome = NoteMergeOutcome
 
     /// Applies changes made on other hubs, skipping those already held: each batch's changes
     /// in order, once its base is held. The whole merge is one transaction when nothing races

@@ -1,6 +1,5 @@
 import Foundation
 import HubCore
-import HubNotes
 import Logging
 
 /// The answers to peers' requests, which the peer listener calls once a request's signature is
@@ -66,7 +65,7 @@ extension PeerNetwork {
                 $0.changesSent += changes
             }
             if let address { await membership.record(.sent, with: address) }
-            notepad.journal.record(.init(
+            notepad.recordSync(.init(
                 at: clock.now(), event: .sent, peer: address.map { "\($0)" } ?? node.rawValue, notes: batches.count, changes: changes,
                 summary: "anti-entropy: \(changes) change(s) of \(batches.count) note(s) the peer lacked"))
         }
@@ -84,20 +83,20 @@ extension PeerNetwork {
     /// already offered to everyone who asks).
     func receive(
         _ batches: [NoteBatch], from address: PeerAddress?, node: NodeID?, by delivery: Delivery
-    ) async throws -> NotepadService.MergeOutcome {
+    ) async throws -> NoteMergeOutcome {
         let peer = if let address { await label(address) } else { node?.rawValue ?? "unknown peer" }
         let changes = batches.reduce(0) { $0 + $1.changes.count }
         metrics.update { $0.batchesReceived += 1 }
         if changes > 0 {
-            notepad.journal.record(.init(
+            notepad.recordSync(.init(
                 at: clock.now(), event: .received, peer: peer, notes: batches.count, changes: changes,
                 summary: "\(delivery.rawValue): \(changes) change(s) of \(batches.count) note(s)"))
         }
-        let outcome = try await notepad.merge(batches, from: .peer(peer))
+        let outcome = try await notepad.merge(batches, fromPeer: peer)
         let now = clock.now()
         for (note, reason) in outcome.refused {
             logger.warning("refused a peer's change", metadata: ["peer": "\(peer)", "note": "\(note)", "reason": "\(reason)"])
-            notepad.journal.record(.init(at: now, event: .refused, peer: peer, note: note, summary: reason))
+            notepad.recordSync(.init(at: now, event: .refused, peer: peer, note: note, summary: reason))
         }
         var newest: HLCTimestamp?
         for batch in batches where outcome.versions[batch.note] != nil {
@@ -133,7 +132,7 @@ extension PeerNetwork {
         guard let folded = refusals.admit(remote, at: clock.now()) else { return }
         let summary = folded == 0 ? reason : "\(reason) (and \(folded) more refused from \(remote) in the last minute)"
         logger.warning("refused a peer request", metadata: ["from": "\(remote)", "reason": "\(summary)"])
-        notepad.journal.record(.init(at: clock.now(), event: .refused, peer: remote, summary: summary))
+        notepad.recordSync(.init(at: clock.now(), event: .refused, peer: remote, summary: summary))
     }
 
     static func duplicateName(_ name: String, other: NodeID) -> String {

@@ -1,6 +1,5 @@
 import Foundation
 import HubCore
-import HubNotes
 import Logging
 import Synchronization
 
@@ -25,8 +24,7 @@ extension PeerNetwork {
         let mine = try await notepad.syncDigests()
         let answer: PeerMessage.Digest
         do {
-            answer = try await client.post(
-                "digest", PeerMessage.Digest(root: Self.root(of: mine), count: mine.count), to: address, as: PeerMessage.Digest.self)
+            answer = try await transport.send(PeerMessage.Digest(root: Self.root(of: mine), count: mine.count), to: address)
         } catch {
             await failed(address, error)
             return nil
@@ -40,7 +38,7 @@ extension PeerNetwork {
         @Sendable func pull(_ page: [NoteID]) async throws -> PeerMessage.PullResponse {
             let held = try await notepad.vectors(of: page)
             let holdings = page.map { PeerMessage.Holding(note: $0, have: held[$0] ?? VersionVector()) }
-            return try await client.post("pull", PeerMessage.Pull(notes: holdings), to: address, as: PeerMessage.PullResponse.self)
+            return try await transport.send(PeerMessage.Pull(notes: holdings), to: address)
         }
         var applied = 0
         do {
@@ -52,7 +50,7 @@ extension PeerNetwork {
                 guard let next = try await following else { break }
                 response = next
             }
-        } catch let error as PeerClient.Failure {
+        } catch let error as PeerUnanswered {
             await failed(address, error)
             return nil
         }

@@ -1,6 +1,5 @@
 import Foundation
 import HubCore
-import HubNotes
 import Logging
 
 /// Gossip: each round, the notes changed since the last one go to a few random alive peers.
@@ -11,7 +10,7 @@ extension PeerNetwork {
         // Notes passed on from one sender share their exclusions: one set of targets per group.
         var groups: [Set<NodeID>: [NoteBatch]] = [:]
         for (id, entry) in pending {
-            guard let batch = try await notepad.outgoing(id, from: entry.from), !batch.changes.isEmpty else { continue }
+            guard let batch = try await notepad.outgoing(id, from: entry.from, beyond: nil), !batch.changes.isEmpty else { continue }
             groups[entry.except, default: []].append(batch)
         }
         await withTaskGroup(of: Void.self) { group in
@@ -30,7 +29,7 @@ extension PeerNetwork {
             guard !receipt.behind.isEmpty else { return }
             var repairs: [NoteBatch] = []
             for holding in receipt.behind {
-                if let batch = try await notepad.outgoing(holding.note, beyond: holding.have), !batch.changes.isEmpty {
+                if let batch = try await notepad.outgoing(holding.note, from: 1, beyond: holding.have), !batch.changes.isEmpty {
                     repairs.append(batch)
                 }
             }
@@ -41,14 +40,14 @@ extension PeerNetwork {
     }
 
     func send(_ batches: [NoteBatch], to address: PeerAddress) async throws -> PeerMessage.GossipReceipt {
-        let receipt = try await client.post("gossip", PeerMessage.Gossip(batches: batches), to: address, as: PeerMessage.GossipReceipt.self)
+        let receipt = try await transport.send(PeerMessage.Gossip(batches: batches), to: address)
         let changes = batches.reduce(0) { $0 + $1.changes.count }
         metrics.update {
             $0.batchesSent += 1
             $0.changesSent += changes
         }
         await membership.record(.sent, with: address)
-        notepad.journal.record(.init(
+        notepad.recordSync(.init(
             at: clock.now(), event: .sent, peer: await label(address), notes: batches.count, changes: changes,
             summary: "gossip: \(changes) change(s) of \(batches.count) note(s); \(receipt.applied) new there"))
         return receipt

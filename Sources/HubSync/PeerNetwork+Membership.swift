@@ -1,6 +1,5 @@
 import Foundation
 import HubCore
-import HubNotes
 import Logging
 
 /// Who the peers are: the ones configured or added, and the failure detector's probes (hellos,
@@ -43,7 +42,7 @@ extension PeerNetwork {
     func probe(_ address: PeerAddress, with hello: PeerMessage.Hello) async {
         let answer: PeerMessage.Hello
         do {
-            answer = try await client.post("hello", hello, to: address, as: PeerMessage.Hello.self)
+            answer = try await transport.send(hello, to: address)
         } catch {
             await failed(address, error)
             return

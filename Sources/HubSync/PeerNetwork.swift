@@ -1,7 +1,5 @@
-import AsyncHTTPClient
 import Foundation
 import HubCore
-import HubNotes
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -34,7 +32,6 @@ public final class PeerNetwork: Sendable {
         public var antiEntropyInterval: Duration
         public var membership = Membership.Settings()
         public var multicastDNS: Bool
-        public var requestTimeout: TimeAmount = .seconds(10)
 
         public init(
             port: Int, host: String, seeds: [PeerAddress], fanout: Int, gossipInterval: Duration, antiEntropyInterval: Duration,
@@ -55,11 +52,11 @@ public final class PeerNetwork: Sendable {
 
     public let settings: Settings
     public let identity: NodeIdentity
-    public let notepad: NotepadService
+    public let notepad: any SharedNotepad
     public let membership: Membership
     public let authenticator: PeerRequestAuthenticator
     public let metrics = SyncMetrics()
-    let client: PeerClient
+    let transport: any PeerTransport
     let outbox = Outbox()
     /// The newest change of a shared note held here, as far as this process has seen.
     let newest = NewestChange()
@@ -77,8 +74,8 @@ public final class PeerNetwork: Sendable {
     public static let maxChanges = 200_000
 
     public init(
-        settings: Settings, identity: NodeIdentity, notepad: NotepadService, peers: any PeerRepository, secret: String?,
-        http: HTTPClient, clock: any WallClock, logger: Logger
+        settings: Settings, identity: NodeIdentity, notepad: any SharedNotepad, peers: any PeerRepository,
+        authenticator: PeerRequestAuthenticator, transport: any PeerTransport, clock: any WallClock, logger: Logger
     ) {
         self.settings = settings
         self.identity = identity
@@ -87,12 +84,10 @@ public final class PeerNetwork: Sendable {
         self.clock = clock
         self.logger = logger
         self.membership = Membership(own: identity.id, settings: settings.membership, clock: clock)
-        // Loopback-only hubs may run without a secret (the configuration refuses anything
-        // else); they then sign with an empty one, which every such hub shares.
-        self.authenticator = PeerRequestAuthenticator(secret: secret ?? "", node: identity.id, clock: clock)
-        self.client = PeerClient(http: http, authenticator: authenticator, timeout: settings.requestTimeout)
+        self.authenticator = authenticator
+        self.transport = transport
         let (outbox, newest) = (outbox, newest)
-        notepad.feed.subscribe { notice in
+        notepad.onLocalChange { notice in
             outbox.add(notice.note, from: notice.version - notice.count + 1)
             newest.advance(to: notice.newest)
         }

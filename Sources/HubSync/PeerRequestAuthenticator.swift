@@ -29,6 +29,13 @@ public struct PeerRequestAuthenticator: Sendable {
     public let window: TimeInterval
     private let seen: NonceRegistry
 
+    /// This hub's authenticator under `P2P_SECRET`. Loopback-only hubs may run without a secret
+    /// (the configuration refuses anything else); they then sign with an empty one, which
+    /// every such hub shares.
+    public static func forHub(secret: String?, node: NodeID, clock: any WallClock) -> PeerRequestAuthenticator {
+        PeerRequestAuthenticator(secret: secret ?? "", node: node, clock: clock)
+    }
+
     public init(secret: String, node: NodeID, clock: any WallClock, window: TimeInterval = 60) {
         key = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), info: Data("streamhub peer request v1".utf8), outputByteCount: 32)

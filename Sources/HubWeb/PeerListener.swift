@@ -20,18 +20,15 @@ public func buildPeerListener(
     router.add(middleware: RequestBodyLimitMiddleware(bytes: Int64(PeerRequestContext.maxBodyBytes)))
     router.add(middleware: PeerSignatureMiddleware(network: network))
     let routes = router.group("p2p/v1")
-    routes.post("hello") { _, context in
-        try await network.hello(try decode(PeerMessage.Hello.self, context), from: try context.sender(), remoteHost: context.remoteHost)
+    func route<Message: PeerRequest>(_: Message.Type) where Message.Answer: ResponseEncodable {
+        routes.post(RouterPath(stringLiteral: Message.path)) { _, context in
+            try await decode(Message.self, context).answer(on: network, from: try context.sender(), remoteHost: context.remoteHost)
+        }
     }
-    routes.post("gossip") { _, context in
-        try await network.gossip(try decode(PeerMessage.Gossip.self, context), from: try context.sender())
-    }
-    routes.post("digest") { _, context in
-        try await network.digest(try decode(PeerMessage.Digest.self, context), from: try context.sender())
-    }
-    routes.post("pull") { _, context in
-        try await network.pull(try decode(PeerMessage.Pull.self, context), from: try context.sender())
-    }
+    route(PeerMessage.Hello.self)
+    route(PeerMessage.Gossip.self)
+    route(PeerMessage.Digest.self)
+    route(PeerMessage.Pull.self)
     return Application(
         router: router, server: .guardedHTTP1(timeouts: timeouts),
         configuration: .init(address: .hostname(host, port: network.settings.port), serverName: "streamhub-p2p"), logger: logger)

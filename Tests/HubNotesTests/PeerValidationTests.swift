@@ -143,4 +143,39 @@ struct PeerValidationTests {
         #expect(try await pad.database.notes.note(note.id)?.deletedAt != nil, "the old note, with its history, is in the owner's trash")
         #expect(try await pad.service.outgoing(note.id, beyond: VersionVector()) == nil, "and never leaves")
     }
+
+    /// A note may name only a video its writer may see: locally, that is the access rule; from
+    /// elsewhere, a video private here may not be named (one unknown here is the peer's own).
+    @Test func aNoteMayNameOnlyAVideoItsWriterMaySee() async throws {
+        let pad = try TestNotepad()
+        func video(shared: Bool) async throws -> Video {
+            let id = VideoID()
+            let video = Video(
+                id: id, title: "Clip", description: "", tags: [], originalFilename: "clip.mp4", contentType: "video/mp4", sizeBytes: 10,
+                sha256: "00", storageKey: "videos/\(id)/source", thumbnailKey: nil, media: MediaInfo(), createdAt: Date(), updatedAt: Date(),
+                ownerID: pad.alice.id, isShared: shared)
+            try await pad.database.videos.insert(video)
+            return video
+        }
+        let privateVideo = try await video(shared: false)
+        let sharedVideo = try await video(shared: true)
+        await #expect(throws: AccessError.notFound("video \(privateVideo.id)")) {
+            _ = try await pad.service.create(NoteEdit(title: "Notes", content: "x", video: .some(privateVideo.id)), by: pad.bob)
+        }
+        let mine = try await pad.service.create(NoteEdit(title: "Mine", content: "x", shared: true, video: .some(privateVideo.id)), by: pad.alice)
+        #expect(mine.videoID == privateVideo.id)
+
+        let away = NodeID.random()
+        let note = try await pad.service.create(NoteEdit(title: "Shared", content: "x", shared: true), by: pad.alice)
+        let history = try await pad.database.notes.changes(of: note.id, through: nil)
+        let toPrivate = try Self.change(NoteEdit(video: .some(privateVideo.id)), to: note.id, history: history, by: away, clock: pad.clock)
+        let refused = try await pad.service.merge([Self.batch([toPrivate], on: history)], from: .peer("away"))
+        #expect(refused.applied == 0 && refused.refused.first?.reason.contains("private on this hub") == true)
+        for id in [sharedVideo.id, VideoID()] {
+            pad.clock.advance(by: 1)
+            let change = try Self.change(NoteEdit(video: .some(id)), to: note.id, history: history, by: away, clock: pad.clock)
+            let outcome = try await pad.service.merge([Self.batch([change], on: history)], from: .peer("away"))
+            #expect(outcome.applied == 1 && outcome.refused.isEmpty)
+        }
+    }
 }

@@ -3,11 +3,12 @@ import HubCore
 import HubDatabase
 import HubMedia
 import HubStorage
+import HubSync
 import Logging
 
 /// What a hub is built from: its configuration and the parts that reach outside the process
-/// (the database's repositories, the object store, the media tools, the clock, the HTTP client
-/// for S3 and peers). `live(_:logger:)` builds the real ones; a test builds its own with the
+/// (the database's repositories, the object store, the media tools, the clock, this hub's node
+/// identity and the transport to its peers, the HTTP client for S3 and peers). `live(_:logger:)` builds the real ones; a test builds its own with the
 /// memberwise initialiser, or changes one field of `live` (a store that fails, a stopped
 /// database). `HubServices` derives every domain service from this value, so whatever is put
 /// here is what every route and command uses.
@@ -17,6 +18,10 @@ public struct HubDependencies: Sendable {
     public var store: any ObjectStore
     public var media: any MediaProcessor
     public var clock: any WallClock
+    /// This hub in the peer network: its node id (kept in `HUB_DATA_DIR`) and `P2P_NODE_NAME`.
+    public var node: NodeIdentity
+    /// How requests reach peers: signed HTTP, or wired in memory by a test.
+    public var peerTransport: any PeerTransport
     /// Carries the hub's outgoing requests, to S3 and to peers. The application shuts it down
     /// when it stops (`shutdown()`); `HTTPClient.shared` is left alone.
     public var http: HTTPClient
@@ -24,13 +29,16 @@ public struct HubDependencies: Sendable {
 
     public init(
         configuration: HubConfiguration, repositories: Repositories, store: any ObjectStore, media: any MediaProcessor,
-        clock: any WallClock = SystemWallClock(), http: HTTPClient = .shared, logger: Logger
+        clock: any WallClock = SystemWallClock(), node: NodeIdentity, peerTransport: any PeerTransport, http: HTTPClient = .shared,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.repositories = repositories
         self.store = store
         self.media = media
         self.clock = clock
+        self.node = node
+        self.peerTransport = peerTransport
         self.http = http
         self.logger = logger
     }
@@ -56,6 +64,7 @@ public struct HubDependencies: Sendable {
         } catch {
             throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
         }
+        let node = NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName)
         let http = http ?? StorageFactory.makeHTTPClient()
         let store: any ObjectStore
         do {
@@ -64,9 +73,12 @@ public struct HubDependencies: Sendable {
             if http !== HTTPClient.shared { try? http.syncShutdown() }
             throw error
         }
+        let clock = SystemWallClock()
+        let transport = HTTPPeerTransport(
+            http: http, authenticator: .forHub(secret: configuration.peers.secret, node: node.id, clock: clock))
         return HubDependencies(
-            configuration: configuration, repositories: database.repositories, store: store, media: MediaTools.detect(),
-            http: http, logger: logger)
+            configuration: configuration, repositories: database.repositories, store: store, media: MediaTools.detect(), clock: clock,
+            node: node, peerTransport: transport, http: http, logger: logger)
     }
 
     /// Releases what `live` opened that outlives a request: the HTTP client's connections.

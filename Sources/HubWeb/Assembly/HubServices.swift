@@ -52,18 +52,18 @@ public struct HubServices: Sendable {
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
             logger: logger)
         accounts = try AccountService(configuration: configuration, accounts: repositories.accounts, clock: clock, logger: logger)
-        let identity = NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName)
         let mirror = try NoteMirror(directory: configuration.notepadStoragePath, logger: logger)
         notepad = NotepadService(
             notes: repositories.notes, videos: repositories.videos, analytics: repositories.noteAnalytics, mirror: mirror,
-            syncLog: repositories.syncLog, node: identity, clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
+            syncLog: repositories.syncLog, node: dependencies.node, clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
         let peers = configuration.peers
         network = peers.enabled
             ? PeerNetwork(
                 settings: .init(
                     port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
                     antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
-                identity: identity, notepad: notepad, peers: repositories.peers, secret: peers.secret, http: dependencies.http,
+                identity: dependencies.node, notepad: notepad, peers: repositories.peers,
+                authenticator: .forHub(secret: peers.secret, node: dependencies.node.id, clock: clock), transport: dependencies.peerTransport,
                 clock: clock, logger: logger)
             : nil
     }

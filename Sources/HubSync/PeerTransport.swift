@@ -1,0 +1,59 @@
+import Foundation
+import HubCore
+
+/// A request of the peer protocol (`POST /p2p/v1/{path}`, DESIGN.md), the answer it gets, and
+/// how a `PeerNetwork` answers it. The peer listener and the in-memory transport of the tests
+/// both route a request through `answer(on:from:remoteHost:)`, so there is one dispatch.
+public protocol PeerRequest: Codable, Sendable {
+    associatedtype Answer: Codable & Sendable
+    static var path: String { get }
+    /// `network`'s answer to this request from `sender`, whose signature has been checked;
+    /// `remoteHost` is the address the request came from, when known.
+    func answer(on network: PeerNetwork, from sender: NodeID, remoteHost: String?) async throws -> Answer
+}
+
+extension PeerMessage.Hello: PeerRequest {
+    public static let path = "hello"
+    public func answer(on network: PeerNetwork, from sender: NodeID, remoteHost: String?) async throws -> PeerMessage.Hello {
+        try await network.hello(self, from: sender, remoteHost: remoteHost)
+    }
+}
+
+extension PeerMessage.Gossip: PeerRequest {
+    public static let path = "gossip"
+    public func answer(on network: PeerNetwork, from sender: NodeID, remoteHost: String?) async throws -> PeerMessage.GossipReceipt {
+        try await network.gossip(self, from: sender)
+    }
+}
+
+extension PeerMessage.Digest: PeerRequest {
+    public static let path = "digest"
+    public func answer(on network: PeerNetwork, from sender: NodeID, remoteHost: String?) async throws -> PeerMessage.Digest {
+        try await network.digest(self, from: sender)
+    }
+}
+
+extension PeerMessage.Pull: PeerRequest {
+    public static let path = "pull"
+    public func answer(on network: PeerNetwork, from sender: NodeID, remoteHost: String?) async throws -> PeerMessage.PullResponse {
+        try await network.pull(self, from: sender)
+    }
+}
+
+/// How this hub's requests reach other hubs: signed HTTP in a running hub
+/// (`HTTPPeerTransport`), wired in memory in the tests, where messages can be dropped,
+/// delayed, duplicated and partitioned. Video blocks will travel the same way.
+public protocol PeerTransport: Sendable {
+    /// `request`'s answer from the hub at `address`; throws `PeerUnanswered` when there is none.
+    func send<Request: PeerRequest>(_ request: Request, to address: PeerAddress) async throws -> Request.Answer
+}
+
+/// A request that got no usable answer: the peer could not be reached, refused it, or answered
+/// something this hub cannot read. The failure detector counts it against the peer.
+public struct PeerUnanswered: Error, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}
