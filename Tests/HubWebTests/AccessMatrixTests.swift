@@ -5,6 +5,7 @@ import HTTPTypes
 import HubCore
 import HubMedia
 import HubNotes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
@@ -45,6 +46,7 @@ import Testing
         Route(method: .get, path: "/api/v1/videos/{private}/stream", expected: [206, 206, 404, 206] + api),
         Route(method: .head, path: "/api/v1/videos/{private}/stream", expected: [206, 206, 404, 206] + api),
         Route(method: .get, path: "/api/v1/videos/{private}/thumbnail", expected: [200, 200, 404, 200] + api),
+        Route(method: .head, path: "/api/v1/videos/{private}/thumbnail", expected: [200, 200, 404, 200] + api),
         Route(method: .get, path: "/api/v1/videos/{shared}", expected: [200, 200, 200, 200] + api),
         Route(method: .patch, path: "/api/v1/videos/{shared}", expected: [200, 200, 403, 200] + api),
         Route(method: .delete, path: "/api/v1/videos/{shared}", expected: [204, 204, 403, 204] + api),
@@ -55,15 +57,21 @@ import Testing
         Route(method: .head, path: "/api/v1/uploads/{upload}", expected: [200, 200, 404, 200] + api),
         Route(method: .patch, path: "/api/v1/uploads/{upload}", expected: [204, 204, 404, 204] + api),
         Route(method: .delete, path: "/api/v1/uploads/{upload}", expected: [204, 204, 404, 204] + api),
+        // tus's override for clients that cannot send PATCH.
+        Route(method: .post, path: "/api/v1/uploads/{upload}", expected: [204, 204, 404, 204] + api),
+        Route(method: .options, path: "/api/v1/uploads", expected: [204, 204, 204, 204] + api),
+        Route(method: .options, path: "/api/v1/uploads/{upload}", expected: [204, 204, 204, 204] + api),
         Route(method: .get, path: "/api/v1/me", expected: [200, 200, 200, 200] + api),
         Route(method: .get, path: "/api/v1/tokens", expected: [200, 200, 200, 200] + api),
         Route(method: .post, path: "/api/v1/tokens", expected: [201, 201, 201, 201] + api),
+        Route(method: .delete, path: "/api/v1/tokens/{ownerToken}", expected: [204, 204, 404, 204] + api),
         Route(method: .post, path: "/api/v1/me/password", expected: [204, 204, 403, 403] + api),
         Route(method: .delete, path: "/api/v1/session", expected: [204, 204, 204, 204] + api),
         Route(method: .get, path: "/api/v1/users", expected: [403, 403, 403, 200] + api),
         Route(method: .patch, path: "/api/v1/users/{other}", expected: [403, 403, 403, 200] + api),
         Route(method: .delete, path: "/api/v1/users/{other}", expected: [403, 403, 403, 204] + api),
         Route(method: .post, path: "/api/v1/invitations", expected: [403, 403, 403, 201] + api),
+        Route(method: .get, path: "/api/v1/settings/signup", expected: [403, 403, 403, 200] + api),
         Route(method: .put, path: "/api/v1/settings/signup", expected: [403, 403, 403, 200] + api),
         Route(method: .get, path: "/api/v1/notes", expected: [200, 200, 200, 200] + api),
         Route(method: .get, path: "/api/v1/notes?q=private", expected: [200, 200, 200, 200] + api),
@@ -105,6 +113,10 @@ import Testing
         Route(method: .get, path: "/login", expected: [302, 302, 302, 302, 200, 401, 200, 200, 200]),
         Route(method: .get, path: "/signup", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
         Route(method: .get, path: "/healthz", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        Route(method: .get, path: "/readyz", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        // Signing in and up are open; sign-up is closed on this hub.
+        Route(method: .post, path: "/api/v1/session", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        Route(method: .post, path: "/api/v1/signup", expected: [403, 403, 403, 403, 403, 401, 403, 403, 403]),
         Route(method: .get, path: "/metrics", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
         Route(method: .get, path: "/static/hub.js", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
     ]
@@ -117,6 +129,25 @@ import Testing
             let status = try await fixture.send(route, as: caller)
             #expect(status == expected, "\(route.method) \(route.path) as \(caller.rawValue)")
         }
+    }
+
+    /// Every route the router has is in the matrix, so a new route cannot ship without its
+    /// access decided for every caller.
+    @Test func theMatrixCoversEveryRoute() throws {
+        let router = buildRouter(try TestHub().services)
+        func segments(_ path: String) -> [Substring] {
+            path.split(separator: "?")[0].split(separator: "/")
+        }
+        /// `{name}` (in the matrix or the router) and `*` stand for any one segment.
+        func matches(_ pattern: [Substring], _ path: [Substring]) -> Bool {
+            pattern.count == path.count && zip(pattern, path).allSatisfy { route, tested in
+                route.hasPrefix(":") || route.hasPrefix("{") || route == "*" || route == "**" || tested.hasPrefix("{") || route == tested
+            }
+        }
+        let missing = router.routes.filter { route in
+            !Self.routes.contains { $0.method == route.method && matches(segments(route.path.description), segments($0.path)) }
+        }
+        #expect(missing.isEmpty, "routes without a row in the access matrix: \(missing.map(\.description))")
     }
 
     @Test func listsAndSearchesShowOnlyWhatTheCallerMaySee() async throws {
@@ -162,6 +193,8 @@ struct Fixture {
     let privateNote: String
     let sharedNote: String
     let otherUserID: String
+    /// An API token of the owner's besides the one the owner calls with.
+    let ownerTokenID: String
     let session: String
     let csrfToken: String
     let expiredSession: String
@@ -175,6 +208,7 @@ struct Fixture {
         let owner = try await hub.account("owner")
         let other = try await hub.account("other")
         let revoked = try await accounts.createToken(for: owner.user, label: "revoked").secret
+        let spare = try await accounts.createToken(for: owner.user, label: "spare").0
         #expect(try await accounts.revokeToken(secret: revoked))
         let (_, session) = try await accounts.signIn(name: "owner", password: "password-owner", address: "test")
         let secret = accounts.secret
@@ -200,7 +234,7 @@ struct Fixture {
         return Fixture(
             hub: hub, ownerToken: owner.token, otherToken: other.token, adminToken: admin.token, revokedToken: revoked,
             privateVideo: privateVideo, sharedVideo: sharedVideo, upload: upload, privateNote: privateNote.id.rawValue,
-            sharedNote: sharedNote.id.rawValue, otherUserID: other.user.id.rawValue,
+            sharedNote: sharedNote.id.rawValue, otherUserID: other.user.id.rawValue, ownerTokenID: spare.id,
             session: session.encoded(with: secret), csrfToken: session.csrfToken(with: secret),
             expiredSession: SessionCookie(userID: owner.user.id, generation: 0, expiresAt: now.addingTimeInterval(-60)).encoded(with: secret),
             tamperedSession: tampered,
@@ -225,6 +259,7 @@ struct Fixture {
             .replacingOccurrences(of: "{shared}", with: sharedVideo)
             .replacingOccurrences(of: "{upload}", with: upload.replacingOccurrences(of: "/api/v1/uploads/", with: ""))
             .replacingOccurrences(of: "{other}", with: otherUserID)
+            .replacingOccurrences(of: "{ownerToken}", with: ownerTokenID)
             .replacingOccurrences(of: "{privateNote}", with: privateNote)
             .replacingOccurrences(of: "{sharedNote}", with: sharedNote)
         var body: ByteBuffer?
@@ -241,6 +276,10 @@ struct Fixture {
             body = ByteBuffer(string: ##"{"content": "# text"}"##)
         case (.patch, "/api/v1/users/{other}"):
             body = ByteBuffer(string: #"{"disabled": true}"#)
+        case (.post, "/api/v1/session"):
+            body = ByteBuffer(string: #"{"name": "owner", "password": "password-owner"}"#)
+        case (.post, "/api/v1/signup"):
+            body = ByteBuffer(string: #"{"name": "newcomer", "password": "password-newcomer"}"#)
         case (.post, "/api/v1/tokens"):
             body = ByteBuffer(string: #"{"label": "script"}"#)
         case (.post, "/api/v1/invitations"):
@@ -257,7 +296,8 @@ struct Fixture {
             headers[.uploadLength] = "100"
         case (_, "/api/v1/uploads/{upload}"):
             headers[.tusResumable] = "1.0.0"
-            if route.method == .patch {
+            if route.method == .post { headers[.httpMethodOverride] = "PATCH" }
+            if route.method == .patch || route.method == .post {
                 headers[.uploadOffset] = "0"
                 headers[.contentType] = "application/offset+octet-stream"
                 body = ByteBuffer(bytes: fakeMP4(size: 100))
