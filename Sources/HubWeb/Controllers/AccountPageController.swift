@@ -21,47 +21,39 @@ struct AccountPageController: Sendable {
         let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
         if context.identity != nil { return .redirect(to: next, type: .found) }
         if try await accounts.needsFirstAccount() { return .redirect(to: "/signup", type: .found) }
-        return renderer.page("login", ["pageTitle": "Sign in", "next": next, "signupOpen": try await accounts.isSignupOpen()], for: nil)
+        return renderer.page(SignInPage(next: next, signupOpen: try await accounts.isSignupOpen()), for: nil)
     }
 
     @Sendable func signUp(_ request: Request, context: HubRequestContext) async throws -> Response {
         let first = try await accounts.needsFirstAccount()
         let invitation = request.uri.queryParameters["invitation"].map(String.init) ?? ""
         let open = try await accounts.isSignupOpen()
-        let view: [String: Any] = [
-            "pageTitle": first ? "Create the admin account" : "Sign up",
-            "firstAccount": first,
-            "invitation": invitation,
-            "allowed": first || !invitation.isEmpty || open,
-        ]
-        return renderer.page("signup", view, for: context.identity)
+        let view = SignUpPage(
+            pageTitle: first ? "Create the admin account" : "Sign up", firstAccount: first, invitation: invitation,
+            allowed: first || !invitation.isEmpty || open)
+        return renderer.page(view, for: context.identity)
     }
 
     @Sendable func settings(_ request: Request, context: SignedInPageContext) async throws -> Response {
-        let tokens = try await accounts.tokens(of: context.user).map { token -> [String: Any] in
-            [
-                "id": token.id, "label": token.label, "createdAt": Self.date(token.createdAt),
-                "lastUsedAt": token.lastUsedAt.map(Self.date) ?? "never",
-            ]
+        let tokens = try await accounts.tokens(of: context.user).map { token in
+            SettingsPage.Token(
+                id: token.id, label: token.label, createdAt: Self.date(token.createdAt), lastUsedAt: token.lastUsedAt.map(Self.date) ?? "never")
         }
-        let view: [String: Any] = ["pageTitle": "Your account", "role": context.user.role.rawValue, "tokens": tokens]
-        return renderer.page("settings", view, for: context.identity)
+        return renderer.page(SettingsPage(role: context.user.role.rawValue, tokens: tokens), for: context.identity)
     }
 
     @Sendable func users(_ request: Request, context: SignedInPageContext) async throws -> Response {
         guard context.user.isAdmin else {
             return renderer.page(
-                "error", ["pageTitle": "Admins only", "heading": "Admins only", "message": "Only an admin can manage accounts."],
+                ErrorPage(pageTitle: "Admins only", heading: "Admins only", message: "Only an admin can manage accounts."),
                 for: context.identity, status: .forbidden)
         }
-        let users = try await accounts.users().map { user -> [String: Any] in
-            [
-                "id": user.id.rawValue, "name": user.name, "role": user.role.rawValue, "disabled": user.isDisabled,
-                "createdAt": Self.date(user.createdAt), "isSelf": user.id == context.user.id,
-            ]
+        let users = try await accounts.users().map { user in
+            UsersPage.Account(
+                id: user.id.rawValue, name: user.name, role: user.role.rawValue, disabled: user.isDisabled, createdAt: Self.date(user.createdAt),
+                isSelf: user.id == context.user.id)
         }
-        let view: [String: Any] = ["pageTitle": "Users", "users": users, "signupOpen": try await accounts.isSignupOpen()]
-        return renderer.page("users", view, for: context.identity)
+        return renderer.page(UsersPage(users: users, signupOpen: try await accounts.isSignupOpen()), for: context.identity)
     }
 
     /// Only a path on this site; anything else (`//evil.example`, `https://…`) becomes `/`.

@@ -48,52 +48,44 @@ struct NotePageController: Sendable {
             return "/notes" + (components.string ?? "")
         }
         let tabs = [("all", "All notes"), ("mine", "My notes"), ("community", "Community"), ("trash", "Trash")].map { key, label in
-            ["key": key, "label": label, "current": key == view, "href": "/notes?view=\(key)"] as [String: Any]
+            NotesPage.Tab(key: key, label: label, current: key == view, href: "/notes?view=\(key)")
         }
-        let notes: [[String: Any]] = result.items.map { listing in
-            let summary = NoteSummaryResource(listing, highlight: HTMLText.highlight)
-            return [
-                "id": summary.id, "title": summary.title, "titleHTML": summary.titleHighlight ?? HTMLText.escape(summary.title),
-                "snippetHTML": summary.snippet ?? HTMLText.escape(summary.excerpt), "tags": summary.tags,
-                "shared": summary.shared, "author": summary.author, "version": summary.version,
-                "updatedAt": summary.updatedAt.formatted(.iso8601), "deleted": summary.deletedAt != nil,
-            ]
+        let notes = result.items.map { listing in
+            let note = listing.note
+            return NotesPage.Item(
+                id: note.id.rawValue, title: note.title,
+                titleHTML: TrustedHTML(rendered: listing.titleHighlight.map(HTMLText.highlight) ?? HTMLText.escape(note.title)),
+                snippetHTML: TrustedHTML(rendered: listing.snippet.map(HTMLText.highlight) ?? HTMLText.escape(note.content)),
+                tags: note.tags, shared: note.isShared, author: note.author, version: note.version,
+                updatedAt: note.updatedAt.formatted(.iso8601), deleted: note.deletedAt != nil)
         }
-        return renderer.page(
-            "notes",
-            [
-                "pageTitle": text.isEmpty ? "Notes" : "Notes: \(text)", "query": text, "tag": tag ?? false, "view": view,
-                "tabs": tabs, "notes": notes, "isEmpty": notes.isEmpty, "total": result.total, "trash": view == "trash",
-                "previousPage": page > 1 ? link(page: page - 1) : false,
-                "nextPage": page * pageSize < result.total ? link(page: page + 1) : false,
-            ], for: context.identity)
+        let listing = NotesPage(
+            pageTitle: text.isEmpty ? "Notes" : "Notes: \(text)", query: text, tag: tag, view: view, tabs: tabs, notes: notes,
+            isEmpty: notes.isEmpty, total: result.total, trash: view == "trash", previousPage: page > 1 ? link(page: page - 1) : nil,
+            nextPage: page * pageSize < result.total ? link(page: page + 1) : nil)
+        return renderer.page(listing, for: context.identity)
     }
 
     @Sendable func show(_ request: Request, context: SignedInPageContext) async throws -> Response {
         guard let note = try await page(for: context, { try await notepad.view($0, for: context.user) }) else {
             return notFound(context)
         }
-        var video: [String: Any]? = nil
+        var video: NotePage.VideoLink?
         if let id = note.videoID, let found = try? await videos.video(id.rawValue, for: context.user, may: .view) {
-            video = ["id": found.id.rawValue, "title": found.title]
+            video = .init(id: found.id.rawValue, title: found.title)
         }
-        return renderer.page("note", ["pageTitle": note.title, "note": await view(of: note, for: context.user), "video": video ?? false], for: context.identity)
+        return renderer.page(NotePage(pageTitle: note.title, note: await view(of: note, for: context.user), video: video), for: context.identity)
     }
 
     @Sendable func new(_ request: Request, context: SignedInPageContext) async throws -> Response {
-        var editor: [String: Any] = ["isNew": true, "title": "", "content": "", "tagList": "", "version": 0, "canManage": true]
-        if let raw = request.uri.queryParameters["video"], let video = try? await videos.video(String(raw), for: context.user, may: .view) {
-            editor["videoId"] = video.id.rawValue
-            editor["videoTitle"] = video.title
-        }
-        return renderer.page("note-edit", ["pageTitle": "New note", "editor": editor, "maxBytes": notepad.maxContentBytes], for: context.identity)
+        var video: Video?
+        if let raw = request.uri.queryParameters["video"] { video = try? await videos.video(String(raw), for: context.user, may: .view) }
+        return renderer.page(NoteEditPage(pageTitle: "New note", editor: NoteView(newAbout: video)), for: context.identity)
     }
 
     @Sendable func edit(_ request: Request, context: SignedInPageContext) async throws -> Response {
         guard let note = try await page(for: context, { try await notepad.note($0, for: context.user) }) else { return notFound(context) }
-        var editor = await view(of: note, for: context.user)
-        editor["isNew"] = false
-        return renderer.page("note-edit", ["pageTitle": "Edit: \(note.title)", "editor": editor, "maxBytes": notepad.maxContentBytes], for: context.identity)
+        return renderer.page(NoteEditPage(pageTitle: "Edit: \(note.title)", editor: await view(of: note, for: context.user)), for: context.identity)
     }
 
     /// The versions, newest first; with `from` and `to`, the line diff between them; with
@@ -106,67 +98,54 @@ struct NotePageController: Sendable {
         let from = min(try parameters.integer("from", default: max(to - 1, 1), in: QueryBounds.version), note.version)
         // A page shows fewer lines than the API returns: each is a row the template renders.
         let (lines, truncated) = try await notepad.diff(of: note.id, from: from, to: to, limit: Self.diffLines, for: context.user)
-        var shown: [String: Any]? = nil
+        var shown: NoteHistoryPage.Shown?
         if let number = try parameters.integer("version", in: QueryBounds.version), number <= note.version {
             let old = try await notepad.version(number, of: note.id, for: context.user)
-            shown = ["version": number, "title": old.title, "html": await notepad.html.of(old),
-                     "canRestore": AccessPolicy.allows(context.user, to: .contribute, note) && number != note.version]
+            shown = .init(
+                version: number, title: old.title, bodyHTML: TrustedHTML(rendered: await notepad.html.of(old)),
+                canRestore: AccessPolicy.allows(context.user, to: .contribute, note) && number != note.version)
         }
-        let diff: [[String: Any]] = lines.map { line in
+        let diff = lines.map { line in
             switch line {
-            case .same(let text): ["kind": "same", "sign": " ", "text": text]
-            case .removed(let text): ["kind": "removed", "sign": "−", "text": text]
-            case .added(let text): ["kind": "added", "sign": "+", "text": text]
+            case .same(let text): NoteHistoryPage.DiffLine(kind: "same", sign: " ", text: text)
+            case .removed(let text): NoteHistoryPage.DiffLine(kind: "removed", sign: "−", text: text)
+            case .added(let text): NoteHistoryPage.DiffLine(kind: "added", sign: "+", text: text)
             }
         }
-        let rows: [[String: Any]] = versions.map { version in
-            [
-                "version": version.version, "author": version.author, "summary": version.summary,
-                "at": version.stamp.clock.date.formatted(.iso8601), "isFrom": version.version == from, "isTo": version.version == to,
-            ]
+        let rows = versions.map { version in
+            NoteHistoryPage.Version(
+                version: version.version, author: version.author, summary: version.summary, at: version.stamp.clock.date.formatted(.iso8601),
+                isFrom: version.version == from, isTo: version.version == to)
         }
-        return renderer.page(
-            "note-history",
-            [
-                "pageTitle": "History: \(note.title)", "note": await view(of: note, for: context.user), "versions": rows,
-                "from": from, "to": to, "diff": diff, "unchanged": !lines.contains { if case .same = $0 { false } else { true } },
-                "diffTruncated": truncated,
-                "shown": shown ?? false,
-            ], for: context.identity)
+        let page = NoteHistoryPage(
+            pageTitle: "History: \(note.title)", note: await view(of: note, for: context.user), versions: rows, from: from, to: to,
+            diff: diff, unchanged: !lines.contains { if case .same = $0 { false } else { true } }, diffTruncated: truncated, shown: shown)
+        return renderer.page(page, for: context.identity)
     }
 
     @Sendable func analytics(_ request: Request, context: SignedInPageContext) async throws -> Response {
         let report = try await notepad.analyticsReport(for: context.user)
-        return renderer.page(
-            "analytics",
-            [
-                "pageTitle": "Notes analytics", "mostViewed": report.mostViewed.map(Self.row), "mostEdited": report.mostEdited.map(Self.row),
-                "topTags": report.topTags.map { ["term": $0.term, "count": $0.count] },
-                "topSearches": report.topSearches.map(Self.row), "unanswered": report.unansweredSearches.map(Self.row),
-                "chart": ActivityChart.svg(report.activity), "totals": ["views": report.totals.views, "edits": report.totals.edits, "searches": report.totals.searches],
-                "searchScope": context.user.isAdmin ? "everyone's searches" : "your searches",
-            ], for: context.identity)
+        let page = AnalyticsPage(
+            mostViewed: report.mostViewed.map(Self.row), mostEdited: report.mostEdited.map(Self.row),
+            topTags: report.topTags.map { .init(term: $0.term, count: $0.count) }, topSearches: report.topSearches.map(Self.row),
+            unanswered: report.unansweredSearches.map(Self.row), chartHTML: TrustedHTML(rendered: ActivityChart.svg(report.activity)),
+            totals: .init(views: report.totals.views, edits: report.totals.edits, searches: report.totals.searches),
+            searchScope: context.user.isAdmin ? "everyone's searches" : "your searches")
+        return renderer.page(page, for: context.identity)
     }
 
     // MARK: - Helpers
 
-    private static func row(_ count: NoteAnalyticsReport.NoteCount) -> [String: Any] {
-        ["id": count.id, "title": count.title, "count": count.count]
+    private static func row(_ count: NoteAnalyticsReport.NoteCount) -> AnalyticsPage.NoteRow {
+        .init(id: count.id, title: count.title, count: count.count)
     }
 
-    private static func row(_ count: NoteAnalyticsReport.SearchCount) -> [String: Any] {
-        ["query": count.query, "count": count.count, "results": count.lastResults]
+    private static func row(_ count: NoteAnalyticsReport.SearchCount) -> AnalyticsPage.SearchRow {
+        .init(query: count.query, count: count.count, results: count.lastResults)
     }
 
-    func view(of note: Note, for user: User) async -> [String: Any] {
-        [
-            "id": note.id.rawValue, "title": note.title, "content": note.content, "tags": note.tags,
-            "tagList": note.tags.joined(separator: ", "), "shared": note.isShared, "author": note.author, "lastEditor": note.lastEditor,
-            "version": note.version, "createdAt": note.createdAt.formatted(.iso8601), "updatedAt": note.updatedAt.formatted(.iso8601),
-            "html": await notepad.html.of(note),
-            "videoId": note.videoID?.rawValue ?? false,
-            "canEdit": AccessPolicy.allows(user, to: .contribute, note), "canManage": AccessPolicy.allows(user, to: .modify, note),
-        ]
+    func view(of note: Note, for user: User) async -> NoteView {
+        NoteView(note, html: await notepad.html.of(note), for: user)
     }
 
     /// The note a page is about, or nil for a missing, invisible or deleted one (an error page).
@@ -181,7 +160,7 @@ struct NotePageController: Sendable {
 
     private func notFound(_ context: SignedInPageContext) -> Response {
         renderer.page(
-            "error", ["pageTitle": "Not found", "heading": "Note not found", "message": "It may have been deleted, or it is private."],
+            ErrorPage(pageTitle: "Not found", heading: "Note not found", message: "It may have been deleted, or it is private."),
             for: context.identity, status: .notFound)
     }
 }

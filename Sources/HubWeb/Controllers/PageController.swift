@@ -35,19 +35,15 @@ struct PageController: Sendable {
             components.queryItems = (query.isEmpty ? [] : [URLQueryItem(name: "q", value: query)]) + [URLQueryItem(name: "page", value: String(page))]
             return "/" + (components.string ?? "")
         }
-        let view: [String: Any] = [
-            "pageTitle": query.isEmpty ? "Library" : "Search: \(query)",
-            "query": query,
-            "isEmpty": result.items.isEmpty,
-            "videos": result.items.map(Self.card),
-            "previousPage": page > 1 ? link(page - 1) : false,
-            "nextPage": page * pageSize < result.total ? link(page + 1) : false,
-        ]
-        return renderer.page("library", view, for: context.identity)
+        let view = LibraryPage(
+            pageTitle: query.isEmpty ? "Library" : "Search: \(query)", query: query, isEmpty: result.items.isEmpty,
+            videos: result.items.map(LibraryPage.Card.init), previousPage: page > 1 ? link(page - 1) : nil,
+            nextPage: page * pageSize < result.total ? link(page + 1) : nil)
+        return renderer.page(view, for: context.identity)
     }
 
     @Sendable func upload(_ request: Request, context: SignedInPageContext) async throws -> Response {
-        renderer.page("upload", ["pageTitle": "Upload", "maxUploadBytes": maxUploadBytes], for: context.identity)
+        renderer.page(UploadPage(maxUploadBytes: maxUploadBytes), for: context.identity)
     }
 
     @Sendable func player(_ request: Request, context: SignedInPageContext) async throws -> Response {
@@ -56,7 +52,7 @@ struct PageController: Sendable {
             video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
         } catch let error where APIError(error).status == .notFound {
             return renderer.page(
-                "error", ["pageTitle": "Not found", "heading": "Video not found", "message": "It may have been deleted, or it is private."],
+                ErrorPage(pageTitle: "Not found", heading: "Video not found", message: "It may have been deleted, or it is private."),
                 for: context.identity, status: .notFound)
         }
         let media = video.media
@@ -68,44 +64,19 @@ struct PageController: Sendable {
         let notes = try await notepad.list(
             NoteQuery(video: video.id, fullContent: true, visibility: AccessPolicy.visibility(for: context.user), limit: 20),
             for: context.user)
-        var noteViews: [[String: Any]] = []
+        var excerpts: [PlayerPage.NoteExcerpt] = []
         for note in notes.items.map(\.note) {
-            noteViews.append(["id": note.id.rawValue, "title": note.title, "author": note.author, "html": await notepad.html.of(note)])
+            excerpts.append(.init(id: note.id.rawValue, title: note.title, author: note.author, bodyHTML: TrustedHTML(rendered: await notepad.html.of(note))))
         }
-        let view: [String: Any] = [
-            "pageTitle": video.title,
-            "notes": noteViews,
-            "video": [
-                "id": video.id.rawValue,
-                "title": video.title,
-                "description": video.description,
-                "tags": video.tags,
-                "tagList": video.tags.joined(separator: ", "),
-                "streamUrl": "/api/v1/videos/\(video.id)/stream",
-                "thumbnailUrl": video.thumbnailKey == nil ? false : "/api/v1/videos/\(video.id)/thumbnail",
-                "duration": Format.duration(media.durationSeconds),
-                "size": Format.bytes(video.sizeBytes),
-                "resolution": media.width.flatMap { w in media.height.map { "\(w)×\($0)" } } ?? false,
-                "codecs": [media.videoCodec, media.audioCodec].compactMap { $0 }.joined(separator: " / "),
-                "contentType": video.contentType,
-                "filename": video.originalFilename,
-                "createdAt": ISO8601DateFormatter().string(from: video.createdAt),
-                "owner": owner?.name ?? false,
-                "shared": video.isShared,
-                "canEdit": AccessPolicy.allows(context.user, to: .modify, video),
-            ] as [String: Any],
-        ]
-        return renderer.page("player", view, for: context.identity)
-    }
-
-    private static func card(_ video: Video) -> [String: Any] {
-        [
-            "id": video.id.rawValue,
-            "title": video.title,
-            "thumbnailUrl": video.thumbnailKey == nil ? false : "/api/v1/videos/\(video.id)/thumbnail",
-            "duration": Format.duration(video.media.durationSeconds),
-            "size": Format.bytes(video.sizeBytes),
-            "shared": video.isShared,
-        ]
+        let details = PlayerPage.Details(
+            id: video.id.rawValue, title: video.title, description: video.description, tags: video.tags,
+            tagList: video.tags.joined(separator: ", "), streamUrl: "/api/v1/videos/\(video.id)/stream",
+            thumbnailUrl: video.thumbnailKey == nil ? nil : "/api/v1/videos/\(video.id)/thumbnail",
+            duration: Format.duration(media.durationSeconds), size: Format.bytes(video.sizeBytes),
+            resolution: media.width.flatMap { w in media.height.map { "\(w)×\($0)" } },
+            codecs: [media.videoCodec, media.audioCodec].compactMap { $0 }.joined(separator: " / "), contentType: video.contentType,
+            filename: video.originalFilename, createdAt: ISO8601DateFormatter().string(from: video.createdAt), owner: owner?.name,
+            shared: video.isShared, canEdit: AccessPolicy.allows(context.user, to: .modify, video))
+        return renderer.page(PlayerPage(pageTitle: video.title, notes: excerpts, video: details), for: context.identity)
     }
 }

@@ -27,36 +27,28 @@ struct PeerPageController: Sendable {
         func seconds(_ value: Double?) -> String {
             value.map { $0 < 1 ? "\(Int(($0 * 1000).rounded())) ms" : String(format: "%.1f s", $0) } ?? "–"
         }
-        let peers: [[String: Any]] = (status?.peers ?? []).map { peer in
-            [
-                "name": peer.name, "address": peer.address.description, "node": peer.node?.rawValue ?? "not yet known",
-                "state": peer.state.rawValue, "source": peer.source.rawValue, "lastContact": ago(peer.lastContact),
-                "lag": seconds(peer.lagSeconds), "conflicts": peer.conflicts, "sent": peer.batchesSent,
-                "received": peer.batchesReceived, "applied": peer.changesApplied, "refused": peer.refused,
-                "error": peer.lastError ?? false,
-            ]
+        let peers = (status?.peers ?? []).map { peer in
+            PeersPage.Peer(
+                name: peer.name, address: peer.address.description, node: peer.node?.rawValue ?? "not yet known", state: peer.state.rawValue,
+                source: peer.source.rawValue, lastContact: ago(peer.lastContact), lag: seconds(peer.lagSeconds), conflicts: peer.conflicts,
+                sent: peer.batchesSent, received: peer.batchesReceived, applied: peer.changesApplied, refused: peer.refused, error: peer.lastError)
         }
-        let entries: [[String: Any]] = try await notepad.journal.recent(limit: 50, before: nil).map { entry in
-            [
-                "at": entry.at.formatted(.iso8601), "event": entry.event.rawValue, "peer": entry.peer ?? "", "note": entry.note?.rawValue ?? false,
-                "noteShort": entry.note.map { String($0.rawValue.prefix(8)) } ?? "",
-                "version": entry.version.map(String.init) ?? "", "author": entry.author ?? "", "summary": entry.summary,
-            ]
+        let entries = try await notepad.journal.recent(limit: 50, before: nil).map { entry in
+            PeersPage.Entry(
+                at: entry.at.formatted(.iso8601), event: entry.event.rawValue, peer: entry.peer ?? "", note: entry.note?.rawValue,
+                noteShort: entry.note.map { String($0.rawValue.prefix(8)) } ?? "", version: entry.version.map(String.init) ?? "",
+                author: entry.author ?? "", summary: entry.summary)
         }
-        var view: [String: Any] = [
-            "pageTitle": "Peers", "enabled": status != nil, "node": notepad.node.id.rawValue,
-            "name": notepad.node.name, "peers": peers, "noPeers": peers.isEmpty, "entries": entries,
-            "noEntries": entries.isEmpty, "isAdmin": context.user.isAdmin,
-        ]
-        if let status {
+        let figures = status.map { status in
             let metrics = status.metrics
-            view["port"] = status.port
-            view["metrics"] = [
-                "discovery": seconds(metrics.discoverySeconds), "lagP50": seconds(metrics.lagP50Seconds), "lagP99": seconds(metrics.lagP99Seconds),
-                "sent": metrics.batchesSent, "received": metrics.batchesReceived, "applied": metrics.changesApplied,
-                "conflicts": metrics.conflicts, "refused": metrics.refused, "failures": metrics.failures,
-            ] as [String: Any]
+            return PeersPage.Figures(
+                discovery: seconds(metrics.discoverySeconds), lagP50: seconds(metrics.lagP50Seconds), lagP99: seconds(metrics.lagP99Seconds),
+                sent: metrics.batchesSent, received: metrics.batchesReceived, applied: metrics.changesApplied, conflicts: metrics.conflicts,
+                refused: metrics.refused, failures: metrics.failures)
         }
-        return renderer.page("peers", view, for: context.identity)
+        let view = PeersPage(
+            enabled: status != nil, node: notepad.node.id.rawValue, name: notepad.node.name, port: status?.port, metrics: figures,
+            peers: peers, noPeers: peers.isEmpty, entries: entries, noEntries: entries.isEmpty, isAdmin: context.user.isAdmin)
+        return renderer.page(view, for: context.identity)
     }
 }
