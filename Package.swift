@@ -32,11 +32,22 @@ let package = Package(
     targets: [
         // Linux headers the Glibc module leaves out (extended attributes).
         .systemLibrary(name: "CLinuxExtras"),
+        // Domain types and the protocols the other modules implement; no I/O.
         .target(
             name: "HubCore",
             dependencies: [
-                "CLinuxExtras",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The operating system as the hub uses it: POSIX files, durable small files, periodic
+        // services, memory tuning and figures, the log handler.
+        .target(
+            name: "HubSystem",
+            dependencies: [
+                "HubCore", "CLinuxExtras",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -46,7 +57,7 @@ let package = Package(
         .target(
             name: "HubStorage",
             dependencies: [
-                "HubCore",
+                "HubSystem", "HubCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,7 +84,7 @@ let package = Package(
         .target(
             name: "HubNotes",
             dependencies: [
-                "HubCore", "CCmarkGFM",
+                "HubSystem", "HubCore", "CCmarkGFM",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -84,7 +95,7 @@ let package = Package(
         .target(
             name: "HubSync",
             dependencies: [
-                "HubCore", "HubAPI",
+                "HubSystem", "HubCore", "HubAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -97,7 +108,7 @@ let package = Package(
         .target(
             name: "HubMedia",
             dependencies: [
-                "HubCore",
+                "HubSystem", "HubCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -118,7 +129,7 @@ let package = Package(
         .target(
             name: "HubAccounts",
             dependencies: [
-                "HubCore",
+                "HubSystem", "HubCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -129,7 +140,7 @@ let package = Package(
         .target(
             name: "HubWeb",
             dependencies: [
-                "HubCore", "HubAPI", "HubAccounts", "HubStorage", "HubDatabase", "HubMedia", "HubNotes", "HubSync",
+                "HubSystem", "HubCore", "HubAPI", "HubAccounts", "HubStorage", "HubDatabase", "HubMedia", "HubNotes", "HubSync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -147,7 +158,7 @@ let package = Package(
         .target(
             name: "HubClient",
             dependencies: [
-                "HubCore", "HubAPI",
+                "HubSystem", "HubCore", "HubAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -158,7 +169,7 @@ let package = Package(
         // Replays real editing traces through the notes' text CRDT (scripts/bench/trace_replay.py).
         .executableTarget(
             name: "trace-replay",
-            dependencies: ["HubCore", "CLinuxExtras"],
+            dependencies: ["HubSystem", "HubCore", "CLinuxExtras"],
             path: "Benchmarks/TraceReplay",
             swiftSettings: swiftSettings
         ),
@@ -166,7 +177,7 @@ let package = Package(
         .executableTarget(
             name: "storage-bench",
             dependencies: [
-                "HubCore", "HubStorage",
+                "HubSystem", "HubCore", "HubStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -178,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "hub-fuzz",
             dependencies: [
-                "HubCore", "HubMedia", "HubNotes", "HubSync",
+                "HubSystem", "HubCore", "HubMedia", "HubNotes", "HubSync",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/HubFuzz",
@@ -187,7 +198,7 @@ let package = Package(
         .executableTarget(
             name: "streamhub",
             dependencies: [
-                "HubCore", "HubAPI", "HubAccounts", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage", "HubNotes",
+                "HubSystem", "HubCore", "HubAPI", "HubAccounts", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage", "HubNotes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -201,13 +212,13 @@ let package = Package(
         ),
         .testTarget(
             name: "HubCoreTests",
-            dependencies: ["HubCore", .product(name: "Configuration", package: "swift-configuration"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["HubSystem", "HubCore", .product(name: "Configuration", package: "swift-configuration"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HubStorageTests",
             dependencies: [
-                "HubStorage", "HubCore",
+                "HubSystem", "HubStorage", "HubCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -223,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "HubNotesTests",
             dependencies: [
-                "HubNotes", "HubCore", "HubDatabase", .product(name: "Logging", package: "swift-log"),
+                "HubSystem", "HubNotes", "HubCore", "HubDatabase", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
@@ -231,20 +242,20 @@ let package = Package(
         .testTarget(
             name: "HubSyncTests",
             dependencies: [
-                "HubSync", "HubCore", "HubNotes", "HubDatabase", .product(name: "Logging", package: "swift-log"),
+                "HubSystem", "HubSync", "HubCore", "HubNotes", "HubDatabase", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HubMediaTests",
-            dependencies: ["HubMedia", "HubCore"],
+            dependencies: ["HubSystem", "HubMedia", "HubCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HubWebTests",
             dependencies: [
-                "HubWeb", "HubAPI", "HubAccounts", "HubClient", "HubMedia", "HubCore", "HubDatabase", "HubNotes", "HubStorage",
+                "HubSystem", "HubWeb", "HubAPI", "HubAccounts", "HubClient", "HubMedia", "HubCore", "HubDatabase", "HubNotes", "HubStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HubCore
 import HubStorage
+import HubSystem
 import NIOCore
 
 /// The Swift half of `scripts/bench/storage.py`: drives the hub's own S3 client and disk cache

@@ -1,6 +1,7 @@
 import CLinuxExtras
 import Foundation
 import HubCore
+import HubSystem
 
 /// `trace-replay FILE…`: replays real editing traces (`../shared/data/editing-traces`, the
 /// josephg/editing-traces formats) through the notes' text CRDT and prints one JSON line per file:

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HubCore
+import HubSystem
 
 /// The hub's signing secret (`HUB_SECRET_KEY`) and the keys derived from it. Every instance that
 /// shares the secret accepts the others' session cookies, so no session store is needed.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HubCore
+import HubSystem
 import NIOCore
 import NIOHTTP1
 

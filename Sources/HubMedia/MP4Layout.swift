@@ -1,4 +1,5 @@
 import HubCore
+import HubSystem
 import NIOCore
 
 /// Reads the top-level box layout of an ISO base media file (MP4/MOV) to tell whether its index

@@ -1,5 +1,6 @@
 import Crypto
 import HubCore
+import HubSystem
 import NIOCore
 import NIOPosix
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HubCore
+import HubSystem
 import NIOCore
 import NIOPosix
 

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubSystem
 import Logging
 
 /// What the uploader told us about a file (all of it advisory).

@@ -1,7 +1,8 @@
 import Foundation
 import HubCore
+import HubSystem
 
-/// `streamhub notes export` and `import`: notes as files in the guide's layout
+/// `streamhub notes export` and `import`: notes as files in DESIGN.md's layout
 /// (`DIR/notes/{note_id}.json`), each with its full history, so an import into another hub (or
 /// back into this one) merges like a peer: changes already there are skipped, concurrent ones
 /// merge, and nothing either hub wrote is lost. Files without a history (the mirror's copies)

@@ -1,7 +1,7 @@
 import Foundation
 import HubCore
 
-/// A note as a file, in the original guide's layout (`notes/{note_id}.json`): the current version
+/// A note as a file, in DESIGN.md's layout (`notes/{note_id}.json`): the current version
 /// with its number, readable by people and other tools. Exports add the note's full history
 /// (`changes`), which an import merges like a peer's changes, so nothing either hub wrote is lost.
 public struct NoteFile: Codable, Sendable, Equatable {

@@ -1,9 +1,10 @@
 import Foundation
 import HubCore
+import HubSystem
 import Logging
 import Synchronization
 
-/// Keeps the shared notes as files under `NOTEPAD_STORAGE_PATH` in the original guide's layout:
+/// Keeps the shared notes as files under `NOTEPAD_STORAGE_PATH` in DESIGN.md's layout:
 /// `notes/{note_id}.json` (the current version with its number) and `sync_log.json`, each
 /// replaced atomically. The database stays the source of truth; the mirror is for people,
 /// backups and tools that read files. Private notes are never written here.

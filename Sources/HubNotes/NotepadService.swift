@@ -5,7 +5,7 @@ import Logging
 /// The community notepad: every way a note is created, read, changed, shared, searched and
 /// restored, with the access rules applied. Each change becomes one stamped `NoteChange` merged
 /// into the note's `NoteDocument`, so saves based on an old version, concurrent saves and
-/// (later) peers' changes all merge instead of overwriting one another.
+/// peers' changes all merge instead of overwriting one another.
 ///
 /// A save is optimistic: it reads the stored version, makes its change and records it only if
 /// no other save recorded one meanwhile; otherwise it merges again on top of the newer version.

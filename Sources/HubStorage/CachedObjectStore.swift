@@ -3,8 +3,7 @@ import HubCore
 import Logging
 import NIOCore
 
-/// The deployment guide's "local cache + S3 fallback": a read-through disk cache in front of a
-/// remote store, within a byte budget, least recently used out first.
+/// `CACHE_DIR`: a read-through disk cache in front of a remote store (S3), within a byte budget, least recently used out first.
 ///
 /// A read of an object not in the cache fetches the whole object once, into the cache, and is
 /// then answered from disk, ranges included; readers that come while it is being fetched wait

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HubCore
+import HubSystem
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix

@@ -4,9 +4,8 @@ import HubCore
 import Logging
 import NIOCore
 
-/// Picks the `ObjectStore` the configuration names (`STORAGE_BACKEND`): the original deployment
-/// guide's `StorageFactory.create_backend("local", base_path:)` / `("s3", bucket_name:, …)`,
-/// with the disk cache in front of S3 when `CACHE_DIR` is set.
+/// Picks the `ObjectStore` the configuration names (`STORAGE_BACKEND`: local disk under
+/// `UPLOAD_DIR`, or an S3 bucket), with the disk cache in front of S3 when `CACHE_DIR` is set.
 public enum StorageFactory {
     /// The cache budget when `CACHE_DIR` is set without `CACHE_MAX_BYTES`.
     public static let defaultCacheMaxBytes: Int64 = 10 << 30

@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
 import HubCore
+import HubSystem
 import NIOCore
 import NIOConcurrencyHelpers
 
 /// Copies every object of one store into another and proves each copy: the SHA-256 of the bytes
-/// read from the source must equal that of the bytes read back from the destination. The
-/// deployment guide's migration path, local → NFS → S3, and back.
+/// read from the source must equal that of the bytes read back from the destination. Moves a
+/// hub between local disk (an NFS mount included) and S3, either way: `streamhub storage migrate`.
 ///
 /// Resumable and safe to repeat: each verified copy is appended to a journal, and an object the
 /// journal lists with the same size as the source's, and that is still at the destination with

@@ -12,7 +12,7 @@ extension PeerNetwork {
         }
     }
 
-    /// `POST /api/v1/peers` and `streamhub peers add`: the guide's `register_peer`. Kept across
+    /// `POST /api/v1/peers` and `streamhub peers add`: a peer named by hand. Kept across
     /// restarts and probed at once.
     public func add(name: String, address: PeerAddress) async throws {
         try await peerStore.save(name: name, address: address.description, at: clock.now())

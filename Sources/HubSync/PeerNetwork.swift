@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubSystem
 import Logging
 import NIOCore
 import ServiceLifecycle

@@ -4,6 +4,7 @@ import HubAPI
 import HubCore
 import HubMedia
 import HubSync
+import HubSystem
 import Hummingbird
 import NIOCore
 import NIOHTTP1

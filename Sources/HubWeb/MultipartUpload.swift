@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HubCore
 import HubMedia
+import HubSystem
 import Hummingbird
 import NIOCore
 import NIOPosix

@@ -5,6 +5,7 @@ import HubAccounts
 import HubCore
 import HubDatabase
 import HubNotes
+import HubSystem
 import HubWeb
 import Logging
 import SystemPackage

@@ -6,8 +6,9 @@ import HubNotes
 import HubWeb
 import Logging
 
-/// `streamhub notes export DIR`: writes the hub's notes, with their histories, in the guide's
-/// layout, from the hub's own data (running or not).
+/// `streamhub notes export DIR`: writes the hub's notes, with their histories, as
+/// `DIR/notes/{note_id}.json` (the file layout DESIGN.md keeps), from the hub's own data (running
+/// or not).
 struct NotesExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write notes with their history to DIR/notes/{id}.json.")

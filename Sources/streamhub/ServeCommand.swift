@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubSystem
 import HubWeb
 import Hummingbird
 import Logging

@@ -1,5 +1,6 @@
 import Configuration
 import HubCore
+import HubSystem
 import NIOCore
 import Testing
 

@@ -1,4 +1,5 @@
 import HubCore
+@testable import HubSystem
 import Logging
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import HubDatabase
+import HubSystem
 import Logging
 import Testing
 

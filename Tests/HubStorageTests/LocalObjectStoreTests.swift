@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubSystem
 import NIOCore
 import Testing
 

@@ -15,7 +15,7 @@ public struct Identity: Sendable, Equatable {
     }
 }
 
-/// Something with an owner and a visibility: videos now, notes later.
+/// Something with an owner and a visibility: videos and notes.
 public protocol OwnedItem {
     /// Nil for items whose owner was deleted: only admins see and manage those.
     var ownerID: UserID? { get }

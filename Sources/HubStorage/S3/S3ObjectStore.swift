@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import HubCore
+import HubSystem
 import Logging
 import NIOCore
 import NIOHTTP1

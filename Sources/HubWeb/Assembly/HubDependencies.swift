@@ -4,6 +4,7 @@ import HubDatabase
 import HubMedia
 import HubStorage
 import HubSync
+import HubSystem
 import Logging
 
 /// What a hub is built from: its configuration and the parts that reach outside the process

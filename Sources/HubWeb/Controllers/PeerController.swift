@@ -6,7 +6,7 @@ import HubSync
 import Hummingbird
 
 /// `GET /api/v1/peers` (this hub, its peers with their failure-detector state, and the sync
-/// metrics), `POST /api/v1/peers` (the guide's `register_peer`, admins only) and
+/// metrics), `POST /api/v1/peers` (adding a peer by hand, admins only) and
 /// `GET /api/v1/sync/log`.
 struct PeerController: Sendable {
     let network: PeerNetwork?
