@@ -16,6 +16,16 @@ public struct HubConfiguration: Sendable {
         public var accessKey: String?
         public var secretKey: String?
         public var endpoint: String?
+
+        /// Nil when no bucket is named.
+        init?(reading aws: SettingsReader) {
+            guard let bucket = aws.string("s3.bucket") else { return nil }
+            self.bucket = bucket
+            region = aws.string("region") ?? "us-east-1"
+            accessKey = aws.string("access.key") ?? aws.string("access.key.id")
+            secretKey = aws.string("secret.key", secret: true) ?? aws.string("secret.access.key", secret: true)
+            endpoint = aws.string("s3.endpoint")
+        }
     }
 
     public struct PeerSettings: Sendable {
@@ -27,13 +37,45 @@ public struct HubConfiguration: Sendable {
         public var secret: String?
         /// How many peers each gossip round sends new changes to (`P2P_FANOUT`).
         public var fanout: Int
-        /// How often new changes are sent, batched (`P2P_GOSSIP_INTERVAL_MS`): the guide's
-        /// "limit sync frequency".
+        /// How often new changes are sent, batched (`P2P_GOSSIP_INTERVAL_MS`): changes made
+        /// within one interval travel in one request.
         public var gossipInterval: Duration
         /// How often a random peer's digest is compared to repair gaps (`P2P_ANTI_ENTROPY_INTERVAL_MS`).
         public var antiEntropyInterval: Duration
         /// Announce and browse `_streamhub._tcp.local.` by multicast DNS (`P2P_MDNS`).
         public var multicastDNS: Bool
+
+        /// `host` and `webPort` are the web listener's: the peer port must differ, and a hub
+        /// reachable from other machines must have a secret.
+        init(reading p2p: SettingsReader, host: String, webPort: Int) throws(ConfigurationError) {
+            enabled = try p2p.bool("enabled") ?? false
+            port = try p2p.port("port") ?? 6881
+            // The host's short name: an FQDN's dots cannot be in an mDNS instance name.
+            let hostname = String(ProcessInfo.processInfo.hostName.prefix { $0 != "." }.prefix(40))
+            nodeName = p2p.string("node.name") ?? "stream-hub-\(hostname)"
+            seeds = try HubConfiguration.peerAddresses(p2p.string("peers") ?? "")
+            secret = p2p.string("secret", secret: true)
+            fanout = try p2p.integer("fanout", in: 1...64, "must be from 1 to 64") ?? 3
+            gossipInterval = try p2p.milliseconds("gossip.interval.ms", in: 10...3_600_000) ?? .milliseconds(200)
+            antiEntropyInterval = try p2p.milliseconds("anti.entropy.interval.ms", in: 10...3_600_000) ?? .milliseconds(2_000)
+            multicastDNS = try p2p.bool("mdns") ?? true
+            if let secret, secret.utf8.count < 16 {
+                throw p2p.problem("secret", "must be at least 16 characters (for example: openssl rand -hex 32)")
+            }
+            guard !nodeName.isEmpty, nodeName.utf8.count <= 63, !nodeName.contains(where: { $0 == "." || $0.isNewline }) else {
+                throw p2p.problem("node.name", "must be 1 to 63 bytes without dots (it is an mDNS instance name)")
+            }
+            // Without a secret any host that reaches the peer port could read every shared note
+            // and write to all of them; only loopback, which nothing off the machine reaches,
+            // may go without.
+            if enabled, secret == nil, !(host == "localhost" || host.hasPrefix("127.") || host == "::1") {
+                throw p2p.problem(
+                    "secret", "is required with P2P_ENABLED=true when HUB_HOST (\(host)) is not a loopback address: any machine could join otherwise")
+            }
+            if enabled, port == webPort {
+                throw p2p.problem("port", "must differ from HUB_PORT (\(webPort))")
+            }
+        }
     }
 
     /// How long a connection may keep the hub waiting, on the web and the peer port alike: a
@@ -53,6 +95,14 @@ public struct HubConfiguration: Sendable {
             self.header = header
             self.body = body
             self.idle = idle
+        }
+
+        init(reading http: SettingsReader) throws(ConfigurationError) {
+            self.init()
+            for (name, path) in [("header", \ConnectionTimeouts.header), ("body", \ConnectionTimeouts.body), ("idle", \ConnectionTimeouts.idle)] {
+                let seconds = try http.integer("\(name).timeout.seconds", in: 1...3_600, "must be from 1 to 3600 seconds")
+                if let seconds { self[keyPath: path] = .seconds(seconds) }
+            }
         }
     }
 
@@ -92,130 +142,53 @@ public struct HubConfiguration: Sendable {
     public static let defaultMaxUploadBytes: Int64 = 21_474_836_480
 
     public init(reader: ConfigReader) throws(ConfigurationError) {
-        let settings = Settings(reader: reader)
+        let settings = SettingsReader(reader)
         let backend = settings.string("storage.backend") ?? "local"
         guard let storageBackend = StorageBackend(rawValue: backend.lowercased()) else {
-            throw ConfigurationError(setting: "STORAGE_BACKEND", problem: "must be 'local' or 's3', got '\(backend)'")
+            throw settings.problem("storage.backend", "must be 'local' or 's3', got '\(backend)'")
         }
         self.storageBackend = storageBackend
         self.uploadDirectory = settings.string("upload.dir") ?? "./uploads"
         // Read whenever a bucket is named, not only with STORAGE_BACKEND=s3: `storage migrate`
         // copies to S3 from a hub still running on local disk.
-        if let bucket = settings.string("aws.s3.bucket") {
-            self.s3 = S3Settings(
-                bucket: bucket,
-                region: settings.string("aws.region") ?? "us-east-1",
-                accessKey: settings.string("aws.access.key") ?? settings.string("aws.access.key.id"),
-                secretKey: settings.string("aws.secret.key", secret: true)
-                    ?? settings.string("aws.secret.access.key", secret: true),
-                endpoint: settings.string("aws.s3.endpoint")
-            )
-        } else if storageBackend == .s3 {
-            throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required when STORAGE_BACKEND=s3")
-        } else {
-            self.s3 = nil
+        self.s3 = S3Settings(reading: settings.scoped("aws"))
+        if s3 == nil, storageBackend == .s3 {
+            throw settings.problem("aws.s3.bucket", "is required when STORAGE_BACKEND=s3")
         }
         self.notepadStoragePath = settings.string("notepad.storage.path") ?? "./community_notes"
-        // The host's short name: an FQDN's dots cannot be in an mDNS instance name.
-        let hostname = String(ProcessInfo.processInfo.hostName.prefix { $0 != "." }.prefix(40))
-        self.peers = PeerSettings(
-            enabled: try settings.bool("p2p.enabled", env: "P2P_ENABLED") ?? false,
-            port: try settings.port("p2p.port", env: "P2P_PORT") ?? 6881,
-            nodeName: settings.string("p2p.node.name") ?? "stream-hub-\(hostname)",
-            seeds: try Self.peerAddresses(settings.string("p2p.peers") ?? ""),
-            secret: settings.string("p2p.secret", secret: true),
-            fanout: Int(try settings.integer("p2p.fanout", env: "P2P_FANOUT") ?? 3),
-            gossipInterval: .milliseconds(try settings.integer("p2p.gossip.interval.ms", env: "P2P_GOSSIP_INTERVAL_MS") ?? 200),
-            antiEntropyInterval: .milliseconds(
-                try settings.integer("p2p.anti.entropy.interval.ms", env: "P2P_ANTI_ENTROPY_INTERVAL_MS") ?? 2_000),
-            multicastDNS: try settings.bool("p2p.mdns", env: "P2P_MDNS") ?? true
-        )
-        guard (1...64).contains(peers.fanout) else {
-            throw ConfigurationError(setting: "P2P_FANOUT", problem: "must be from 1 to 64")
-        }
-        for (value, name) in [(peers.gossipInterval, "P2P_GOSSIP_INTERVAL_MS"), (peers.antiEntropyInterval, "P2P_ANTI_ENTROPY_INTERVAL_MS")]
-        where value < .milliseconds(10) || value > .seconds(3_600) {
-            throw ConfigurationError(setting: name, problem: "must be from 10 to 3600000 milliseconds")
-        }
-        if let secret = peers.secret, secret.utf8.count < 16 {
-            throw ConfigurationError(setting: "P2P_SECRET", problem: "must be at least 16 characters (for example: openssl rand -hex 32)")
-        }
-        guard !peers.nodeName.isEmpty, peers.nodeName.utf8.count <= 63, !peers.nodeName.contains(where: { $0 == "." || $0.isNewline }) else {
-            throw ConfigurationError(setting: "P2P_NODE_NAME", problem: "must be 1 to 63 bytes without dots (it is an mDNS instance name)")
-        }
         self.host = settings.string("hub.host") ?? "127.0.0.1"
-        // Without a secret any host that reaches the peer port could read every shared note and
-        // write to all of them; only loopback, which nothing off the machine reaches, may go without.
-        if peers.enabled, peers.secret == nil, !(host == "localhost" || host.hasPrefix("127.") || host == "::1") {
-            throw ConfigurationError(
-                setting: "P2P_SECRET",
-                problem: "is required with P2P_ENABLED=true when HUB_HOST (\(host)) is not a loopback address: any machine could join otherwise")
-        }
-        self.port = try settings.port("hub.port", env: "HUB_PORT") ?? 8080
-        if peers.enabled, peers.port == port {
-            throw ConfigurationError(setting: "P2P_PORT", problem: "must differ from HUB_PORT (\(port))")
-        }
+        self.port = try settings.port("hub.port") ?? 8080
+        self.peers = try PeerSettings(reading: settings.scoped("p2p"), host: host, webPort: port)
         self.dataDirectory = settings.string("hub.data.dir") ?? "./data"
         self.databaseURL = settings.string("database.url")
         if let url = databaseURL, !url.hasPrefix("sqlite:") {
-            throw ConfigurationError(
-                setting: "DATABASE_URL",
-                problem: "'\(url.split(separator: ":").first ?? "")' databases are not supported yet; leave it unset for SQLite in HUB_DATA_DIR")
+            throw settings.problem(
+                "database.url", "'\(url.split(separator: ":").first ?? "")' databases are not supported yet; leave it unset for SQLite in HUB_DATA_DIR")
         }
         self.secretKey = settings.string("hub.secret.key", secret: true)
         if let key = secretKey, key.utf8.count < 32 {
-            throw ConfigurationError(setting: "HUB_SECRET_KEY", problem: "must be at least 32 characters (for example: openssl rand -hex 32)")
+            throw settings.problem("hub.secret.key", "must be at least 32 characters (for example: openssl rand -hex 32)")
         }
-        self.maxUploadBytes = try settings.byteCount("max.upload.bytes", env: "MAX_UPLOAD_BYTES") ?? Self.defaultMaxUploadBytes
+        self.maxUploadBytes = try settings.byteCount("max.upload.bytes") ?? Self.defaultMaxUploadBytes
         self.cacheDirectory = settings.string("cache.dir")
-        self.cacheMaxBytes = try settings.byteCount("cache.max.bytes", env: "CACHE_MAX_BYTES")
+        self.cacheMaxBytes = try settings.byteCount("cache.max.bytes")
         self.streamRedirect = settings.string("stream.redirect")
         if let redirect = streamRedirect, redirect != "presigned" {
-            throw ConfigurationError(setting: "STREAM_REDIRECT", problem: "must be 'presigned' or unset, got '\(redirect)'")
+            throw settings.problem("stream.redirect", "must be 'presigned' or unset, got '\(redirect)'")
         }
         if streamRedirect != nil, storageBackend != .s3 {
-            throw ConfigurationError(setting: "STREAM_REDIRECT", problem: "redirects to S3 and needs STORAGE_BACKEND=s3")
+            throw settings.problem("stream.redirect", "redirects to S3 and needs STORAGE_BACKEND=s3")
         }
-        let expiry = try settings.integer("upload.expiry.seconds", env: "UPLOAD_EXPIRY_SECONDS") ?? 86_400
-        guard expiry > 0 else {
-            throw ConfigurationError(setting: "UPLOAD_EXPIRY_SECONDS", problem: "must be a positive number of seconds")
-        }
-        self.uploadExpirySeconds = Int(expiry)
-        let grace = try settings.integer("shutdown.grace.seconds", env: "SHUTDOWN_GRACE_SECONDS") ?? 30
-        guard grace >= 0 else {
-            throw ConfigurationError(setting: "SHUTDOWN_GRACE_SECONDS", problem: "must be zero or a positive number of seconds")
-        }
-        self.shutdownGraceSeconds = Int(grace)
-        let cost = try settings.integer("bcrypt.cost", env: "BCRYPT_COST") ?? Int64(Self.defaultBcryptCost)
-        guard (4...31).contains(cost) else {
-            throw ConfigurationError(setting: "BCRYPT_COST", problem: "must be from 4 to 31")
-        }
-        self.bcryptCost = Int(cost)
-        let lifetime = try settings.integer("session.lifetime.seconds", env: "SESSION_LIFETIME_SECONDS") ?? 7 * 86_400
-        guard lifetime >= 60 else {
-            throw ConfigurationError(setting: "SESSION_LIFETIME_SECONDS", problem: "must be at least 60 seconds")
-        }
-        self.sessionLifetimeSeconds = Int(lifetime)
-        self.trustProxy = try settings.bool("hub.trust.proxy", env: "HUB_TRUST_PROXY") ?? false
-        let noteMaxBytes = try settings.byteCount("note.max.bytes", env: "NOTE_MAX_BYTES") ?? Int64(NoteLimits.defaultContentBytes)
-        guard noteMaxBytes <= 64 << 20 else {
-            throw ConfigurationError(setting: "NOTE_MAX_BYTES", problem: "must be at most 67108864 (64 MiB)")
-        }
-        self.noteMaxBytes = Int(noteMaxBytes)
-        var timeouts = ConnectionTimeouts()
-        for (setting, env, path) in [
-            ("http.header.timeout.seconds", "HTTP_HEADER_TIMEOUT_SECONDS", \ConnectionTimeouts.header),
-            ("http.body.timeout.seconds", "HTTP_BODY_TIMEOUT_SECONDS", \ConnectionTimeouts.body),
-            ("http.idle.timeout.seconds", "HTTP_IDLE_TIMEOUT_SECONDS", \ConnectionTimeouts.idle),
-        ] {
-            guard let seconds = try settings.integer(setting, env: env) else { continue }
-            guard (1...3_600).contains(seconds) else { throw ConfigurationError(setting: env, problem: "must be from 1 to 3600 seconds") }
-            timeouts[keyPath: path] = .seconds(seconds)
-        }
-        self.timeouts = timeouts
+        self.uploadExpirySeconds = try settings.integer("upload.expiry.seconds", in: 1...Int64.max, "must be a positive number of seconds") ?? 86_400
+        self.shutdownGraceSeconds = try settings.integer("shutdown.grace.seconds", in: 0...Int64.max, "must be zero or a positive number of seconds") ?? 30
+        self.bcryptCost = try settings.integer("bcrypt.cost", in: 4...31, "must be from 4 to 31") ?? Self.defaultBcryptCost
+        self.sessionLifetimeSeconds = try settings.integer("session.lifetime.seconds", in: 60...Int64.max, "must be at least 60 seconds") ?? 7 * 86_400
+        self.trustProxy = try settings.bool("hub.trust.proxy") ?? false
+        self.noteMaxBytes = Int(try settings.byteCount("note.max.bytes", atMost: 64 << 20, "must be at most 67108864 (64 MiB)") ?? Int64(NoteLimits.defaultContentBytes))
+        self.timeouts = try ConnectionTimeouts(reading: settings.scoped("http"))
         self.logLevel = settings.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw ConfigurationError(setting: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")
+            throw settings.problem("log.level", "must be one of trace, debug, info, notice, warning, error, critical")
         }
     }
 
@@ -237,50 +210,5 @@ public struct HubConfiguration: Sendable {
             return String(url.dropFirst("sqlite:".count))
         }
         return (dataDirectory as NSString).appendingPathComponent("streamhub.sqlite")
-    }
-}
-
-/// Reads raw strings and turns them into typed values with errors that name the setting. Parsing
-/// here rather than through `ConfigReader.int(forKey:)` is deliberate: that returns nil for
-/// "abc", and a typo must not silently become the default.
-private struct Settings {
-    let reader: ConfigReader
-
-    func string(_ key: String, secret: Bool = false) -> String? {
-        guard let value = reader.string(forKey: ConfigKey(key), isSecret: secret)?
-            .trimmingCharacters(in: .whitespaces), !value.isEmpty
-        else { return nil }
-        return value
-    }
-
-    func integer(_ key: String, env: String) throws(ConfigurationError) -> Int64? {
-        guard let raw = string(key) else { return nil }
-        guard let value = Int64(raw) else {
-            throw ConfigurationError(setting: env, problem: "must be a whole number, got '\(raw)'")
-        }
-        return value
-    }
-
-    func port(_ key: String, env: String) throws(ConfigurationError) -> Int? {
-        guard let raw = string(key) else { return nil }
-        guard let value = Int(raw), (0...65_535).contains(value) else {
-            throw ConfigurationError(setting: env, problem: "must be a port number (0-65535), got '\(raw)'")
-        }
-        return value
-    }
-
-    func byteCount(_ key: String, env: String) throws(ConfigurationError) -> Int64? {
-        guard let value = try integer(key, env: env) else { return nil }
-        guard value > 0 else { throw ConfigurationError(setting: env, problem: "must be a positive number of bytes") }
-        return value
-    }
-
-    func bool(_ key: String, env: String) throws(ConfigurationError) -> Bool? {
-        guard let raw = string(key) else { return nil }
-        switch raw.lowercased() {
-        case "true", "1", "yes", "on": return true
-        case "false", "0", "no", "off": return false
-        default: throw ConfigurationError(setting: env, problem: "must be true or false, got '\(raw)'")
-        }
     }
 }
