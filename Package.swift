@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
@@ -74,6 +75,17 @@ let package = Package(
             dependencies: [
                 "HubCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL through PostgresNIO (`DATABASE_URL=postgres://…`), for several instances on
+        // one database: the pool, versioned migrations under an advisory lock, the repositories.
+        .target(
+            name: "HubPostgres",
+            dependencies: [
+                "HubCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -229,6 +241,15 @@ let package = Package(
         .testTarget(
             name: "HubDatabaseTests",
             dependencies: ["HubDatabase", "HubCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HubPostgresTests",
+            dependencies: [
+                "HubPostgres", "HubCore", "HubDatabase",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,13 +3,14 @@
 # faststart; optional at run time), and with --test the tools the test suite drives (Chromium
 # and its driver, curl, tuspy, selenium, pytest, botocore to check the S3 signer against, moto's S3 server
 # with boto3 for the S3 backend's tests, python-zeroconf and iproute2 for the mDNS tests between
-# network namespaces). Installs only what is missing.
+# network namespaces, PostgreSQL for the PostgreSQL repositories' tests, which start their own
+# throwaway server). Installs only what is missing.
 set -euo pipefail
 
 packages=(libsqlite3-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev ffmpeg curl)
 python_packages=()
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium chromium-driver iproute2)
+  packages+=(chromium chromium-driver iproute2 postgresql)
   python_packages+=(pytest tuspy selenium botocore boto3 "moto[server]" zeroconf)
 fi
 

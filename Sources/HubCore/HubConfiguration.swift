@@ -115,6 +115,8 @@ public struct HubConfiguration: Sendable {
     public var port: Int
     public var dataDirectory: String
     public var databaseURL: String?
+    /// `DATABASE_URL=postgres://…`, parsed and checked; nil for SQLite.
+    public var postgres: PostgresSettings?
     public var secretKey: String?
     public var maxUploadBytes: Int64
     public var cacheDirectory: String?
@@ -161,9 +163,9 @@ public struct HubConfiguration: Sendable {
         self.peers = try PeerSettings(reading: settings.scoped("p2p"), host: host, webPort: port)
         self.dataDirectory = settings.string("hub.data.dir") ?? "./data"
         self.databaseURL = settings.string("database.url")
-        if let url = databaseURL, !url.hasPrefix("sqlite:") {
-            throw settings.problem(
-                "database.url", "'\(url.split(separator: ":").first ?? "")' databases are not supported yet; leave it unset for SQLite in HUB_DATA_DIR")
+        self.postgres = try PostgresSettings(reading: settings.scoped("database"))
+        if postgres != nil {
+            throw settings.problem("database.url", "names PostgreSQL, which this build cannot serve from yet; leave it unset for SQLite in HUB_DATA_DIR")
         }
         self.secretKey = settings.string("hub.secret.key", secret: true)
         if let key = secretKey, key.utf8.count < 32 {

@@ -1,0 +1,22 @@
+import Configuration
+import Testing
+
+@testable import HubCore
+
+struct PostgresSettingsTests {
+    func parse(_ variables: [String: String]) throws -> PostgresSettings? {
+        try PostgresSettings(reading: SettingsReader(ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: variables))).scoped("database"))
+    }
+
+    @Test func aURLSaysWhereAndHow() throws {
+        let remote = try #require(try parse(["DATABASE_URL": "postgresql://hub:p%40ss%2Fword@db.example:6543/streamhub?sslmode=verify-full"]))
+        #expect(remote == PostgresSettings(
+            host: "db.example", port: 6543, user: "hub", password: "p@ss/word", database: "streamhub", tls: .verifyFull, poolSize: 10))
+        // TLS is preferred off the machine, off on loopback, unless the URL says otherwise.
+        #expect(try parse(["DATABASE_URL": "postgres://hub@db.example/hub"])?.tls == .prefer)
+        #expect(try parse(["DATABASE_URL": "postgres://hub@127.0.0.1/hub", "DATABASE_POOL_SIZE": "3"]) == PostgresSettings(
+            host: "127.0.0.1", port: 5432, user: "hub", password: nil, database: "hub", tls: .disable, poolSize: 3))
+        #expect(try parse([:]) == nil)
+        #expect(try parse(["DATABASE_URL": "sqlite:/var/lib/hub.sqlite"]) == nil)
+    }
+}
