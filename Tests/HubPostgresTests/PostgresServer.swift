@@ -16,7 +16,8 @@ final class PostgresServer: Sendable {
     private static let binaries = "/usr/lib/postgresql/15/bin"
 
     private init() throws {
-        directory = NSTemporaryDirectory() + "postgres-" + UUID().uuidString
+        Self.removeClustersOfEndedProcesses()
+        directory = NSTemporaryDirectory() + "streamhub-postgres-\(getpid())"
         port = Int.random(in: 20_000...60_000)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // initdb refuses root: the cluster belongs to the `postgres` account.
@@ -47,11 +48,22 @@ final class PostgresServer: Sendable {
         watcher.arguments = [
             "-c",
             "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; "
-                + "kill -9 \(server.processIdentifier); pkill -9 -f 'postgres -D \(directory)/data'; rm -rf \(directory)",
+                + "kill -9 \(server.processIdentifier); pkill -9 -f 'postgres -D \(directory)/data'; "
+                + "while pgrep -f 'postgres -D \(directory)/data' >/dev/null; do sleep 0.2; done; rm -rf \(directory)",
         ]
         watcher.standardOutput = FileHandle.nullDevice
         watcher.standardError = FileHandle.nullDevice
         try watcher.run()
+    }
+
+    /// A test process that ends is often killed with its whole process group, the watcher
+    /// included, so its cluster's directory may stay behind: the next test process removes it.
+    private static func removeClustersOfEndedProcesses() {
+        let temporary = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("streamhub-postgres-") {
+            guard let pid = Int32(name.dropFirst("streamhub-postgres-".count)), kill(pid, 0) != 0 else { continue }
+            try? FileManager.default.removeItem(atPath: temporary + name)
+        }
     }
 
     /// A new, empty database on this server.
