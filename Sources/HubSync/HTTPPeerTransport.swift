@@ -22,7 +22,7 @@ public struct HTTPPeerTransport: PeerTransport {
     }
 
     public func send<Request: PeerRequest>(_ message: Request, to address: PeerAddress) async throws -> Request.Answer {
-        let payload = try JSONEncoder().encode(message)
+        let payload = try WireFormat.encoder().encode(message)
         let path = "/p2p/v1/" + Request.path
         var request = HTTPClientRequest(url: "http://\(address)\(path)")
         request.method = .POST
@@ -40,11 +40,11 @@ public struct HTTPPeerTransport: PeerTransport {
         let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
         let data = Data(bytes.readableBytesView)
         guard response.status == .ok else {
-            let message = (try? JSONDecoder().decode(APIErrorBody.self, from: data))?.error.message ?? response.status.reasonPhrase
+            let message = (try? WireFormat.decoder().decode(APIErrorBody.self, from: data))?.error.message ?? response.status.reasonPhrase
             throw PeerUnanswered("\(response.status.code): \(message)")
         }
         do {
-            return try JSONDecoder().decode(Request.Answer.self, from: data)
+            return try WireFormat.decoder().decode(Request.Answer.self, from: data)
         } catch {
             throw PeerUnanswered("an answer this hub cannot read: \(error)")
         }
