@@ -238,15 +238,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "HubDatabaseTests",
-            dependencies: ["HubDatabase", "HubCore"],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "HubPostgresTests",
+        // What tests share to reach the databases: a real PostgreSQL started per test process,
+        // and each test's repositories on either database. Not part of any product.
+        .target(
+            name: "HubTestSupport",
             dependencies: [
                 "HubPostgres", "HubCore", "HubDatabase",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/HubTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // One conformance suite per repository protocol, run on SQLite and on PostgreSQL, and
+        // each database's migrations.
+        .testTarget(
+            name: "HubRepositoryTests",
+            dependencies: [
+                "HubTestSupport", "HubPostgres", "HubCore", "HubDatabase",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -255,7 +265,7 @@ let package = Package(
         .testTarget(
             name: "HubNotesTests",
             dependencies: [
-                "HubSystem", "HubNotes", "HubCore", "HubDatabase", .product(name: "Logging", package: "swift-log"),
+                "HubSystem", "HubNotes", "HubCore", "HubDatabase", "HubTestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings

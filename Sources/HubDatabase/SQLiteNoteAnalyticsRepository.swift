@@ -93,7 +93,7 @@ public struct SQLiteNoteAnalyticsRepository: NoteAnalyticsRepository {
                 }
                 days[day] = entry
             }
-            let activity = Self.everyDay(from: since, to: until).map { days[$0] ?? .init(day: $0, views: 0, edits: 0, searches: 0) }
+            let activity = NoteAnalyticsReport.days(from: since, to: until).map { days[$0] ?? .init(day: $0, views: 0, edits: 0, searches: 0) }
             let totals = activity.reduce(into: NoteAnalyticsReport.Day(day: "total", views: 0, edits: 0, searches: 0)) { sum, day in
                 sum.views += day.views
                 sum.edits += day.edits
@@ -104,23 +104,5 @@ public struct SQLiteNoteAnalyticsRepository: NoteAnalyticsRepository {
                 topSearches: try searchCounts(having: ""), unansweredSearches: try searchCounts(having: "HAVING results = 0"),
                 activity: activity, totals: totals)
         }
-    }
-
-    /// `YYYY-MM-DD` for each UTC day from `start` up to `end`, so days without events show as zero.
-    static func everyDay(from start: Date, to end: Date) -> [String] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let formatter = DateFormatter()
-        formatter.calendar = calendar
-        formatter.timeZone = calendar.timeZone
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd"
-        var days: [String] = []
-        var day = calendar.startOfDay(for: start)
-        while day < end {
-            days.append(formatter.string(from: day))
-            day = calendar.date(byAdding: .day, value: 1, to: day)!
-        }
-        return days
     }
 }

@@ -427,23 +427,3 @@ extension Array {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
-
-/// A note's sync digests as changes are recorded: the XOR of every change's stamp digest, and of
-/// those made since the note was last unshared while it stays unshared (peers never get them, see
-/// `NotepadService.outgoing`), so the digest offered to peers is `all ^ unshared`.
-struct SyncDigests {
-    var all: UInt64 = 0
-    var unshared: UInt64 = 0
-    var published = false
-
-    /// `sharedNow`: whether the note is shared once these changes are applied.
-    mutating func record(_ change: NoteChange, sharedNow: Bool) {
-        all ^= change.stamp.digest
-        if let sharing = change.sharing {
-            published = published || sharing
-            unshared = 0
-        } else if published, !sharedNow {
-            unshared ^= change.stamp.digest
-        }
-    }
-}

@@ -54,7 +54,7 @@ public struct HubPostgresDatabase: Sendable {
                             "INSERT INTO schema_migration (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
                         try await connection.query("COMMIT", logger: logger)
                     } catch {
-                        try? await connection.query("ROLLBACK", logger: logger)
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
                         throw error
                     }
                     logger.notice("database migrated", metadata: ["version": "\(migration.version)", "migration": "\(migration.name)"])
@@ -76,8 +76,29 @@ public struct HubPostgresDatabase: Sendable {
         return versions
     }
 
+    /// Every schema version this build knows, oldest first: what a migrated database has applied.
+    public static var schemaVersions: [Int] { PostgresSchema.migrations.map(\.version) }
+
     /// The advisory lock key of schema migrations: any fixed 64-bit number other locks do not use.
     static let migrationLock: Int64 = 0x5354_524D_4855_4201
 
     public var settings: PostgresHubSettings { PostgresHubSettings(client: client, logger: logger) }
+}
+
+extension HubPostgresDatabase {
+    public var videos: PostgresVideoRepository { PostgresVideoRepository(client: client, logger: logger) }
+    public var uploads: PostgresUploadRepository { PostgresUploadRepository(client: client, logger: logger) }
+    public var accounts: PostgresAccountRepository { PostgresAccountRepository(client: client, logger: logger) }
+    public var notes: PostgresNoteRepository { PostgresNoteRepository(client: client, logger: logger) }
+    public var noteAnalytics: PostgresNoteAnalyticsRepository { PostgresNoteAnalyticsRepository(client: client, logger: logger) }
+    public var syncLog: PostgresSyncLogRepository { PostgresSyncLogRepository(client: client, logger: logger) }
+    public var peers: PostgresPeerRepository { PostgresPeerRepository(client: client, logger: logger) }
+
+    /// Every repository the hub uses, on this database; videos behind the same short-lived cache
+    /// as on SQLite (every stream request looks its video up).
+    public func repositories(videoCache: (any VideoRepository) -> any VideoRepository) -> Repositories {
+        Repositories(
+            videos: videoCache(videos), uploads: uploads, accounts: accounts, settings: settings, notes: notes,
+            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers)
+    }
 }

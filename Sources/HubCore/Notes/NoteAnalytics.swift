@@ -60,6 +60,26 @@ public struct NoteAnalyticsReport: Sendable, Equatable, Codable {
     }
 }
 
+extension NoteAnalyticsReport {
+    /// `YYYY-MM-DD` for each UTC day from `start` up to `end`, so days without events show as zero.
+    public static func days(from start: Date, to end: Date) -> [String] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let formatter = DateFormatter()
+        formatter.calendar = calendar
+        formatter.timeZone = calendar.timeZone
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        var days: [String] = []
+        var day = calendar.startOfDay(for: start)
+        while day < end {
+            days.append(formatter.string(from: day))
+            day = calendar.date(byAdding: .day, value: 1, to: day)!
+        }
+        return days
+    }
+}
+
 /// Where analytics events are kept and summed.
 public protocol NoteAnalyticsRepository: Sendable {
     func record(_ events: [(NoteEvent, Date)]) async throws

@@ -7,10 +7,10 @@ import PostgresNIO
 /// A real PostgreSQL server for the tests (Debian's, which `scripts/setup.sh --test` installs):
 /// a throwaway cluster on a free loopback port, trusting local connections, started once per
 /// test process and stopped when the process exits. Each test gets a database of its own.
-final class PostgresServer: Sendable {
-    static let shared: PostgresServer? = try? PostgresServer()
+public final class PostgresServer: Sendable {
+    public static let shared: PostgresServer? = try? PostgresServer()
 
-    let port: Int
+    public let port: Int
     let directory: String
 
     private static let binaries = "/usr/lib/postgresql/15/bin"
@@ -67,7 +67,7 @@ final class PostgresServer: Sendable {
     }
 
     /// A new, empty database on this server.
-    func makeDatabase(poolSize: Int = 4) throws -> PostgresSettings {
+    public func makeDatabase(poolSize: Int = 4) throws -> PostgresSettings {
         let name = "hub_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try Self.asPostgres("createdb", ["-h", "127.0.0.1", "-p", String(port), name])
         return PostgresSettings(host: "127.0.0.1", port: port, user: "postgres", password: nil, database: name, tls: .disable, poolSize: poolSize)
@@ -95,25 +95,23 @@ final class PostgresServer: Sendable {
 }
 
 /// Runs `body` with a migrated database on the shared server, its pool running beside it.
-func withPostgres<T: Sendable>(
+public func withPostgres<T: Sendable>(
     poolSize: Int = 4, _ body: @Sendable (HubPostgresDatabase, PostgresSettings) async throws -> T
 ) async throws -> T {
     guard let server = PostgresServer.shared else {
         throw ConfigurationError(setting: "PostgreSQL", problem: "the test server could not start (is Debian's postgresql installed?)")
     }
     let settings = try server.makeDatabase(poolSize: poolSize)
-    var logger = Logger(label: "postgres-test")
     // The pool warns when a query is queued before its run() task has started, which the
     // tests do on purpose: they start both at once.
-    logger.logLevel = .error
-    return try await withClient(HubPostgresDatabase(settings, logger: logger)) { database in
+    return try await withClient(HubPostgresDatabase(settings, logger: .quiet("postgres-test"))) { database in
         try await database.migrate()
         return try await body(database, settings)
     }
 }
 
 /// Runs `body` while `database`'s pool runs.
-func withClient<T: Sendable>(_ database: HubPostgresDatabase, _ body: @Sendable (HubPostgresDatabase) async throws -> T) async throws -> T {
+public func withClient<T: Sendable>(_ database: HubPostgresDatabase, _ body: @Sendable (HubPostgresDatabase) async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await database.client.run()

@@ -1,0 +1,94 @@
+import Foundation
+import HubCore
+import Logging
+import PostgresNIO
+
+/// `VideoRepository` on PostgreSQL, in the `video` table.
+public struct PostgresVideoRepository: VideoRepository {
+    let client: PostgresClient
+    let logger: Logger
+
+    static let columns = """
+        id, title, description, tags, original_filename, content_type, size_bytes, sha256, storage_key, thumbnail_key,
+        duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared
+        """
+
+    public func insert(_ video: Video) async throws {
+        try await client.execute(
+            """
+            INSERT INTO video (
+                id, title, description, tags, original_filename, content_type, size_bytes, sha256, storage_key, thumbnail_key,
+                duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared)
+            VALUES (
+                \(video.id.rawValue), \(video.title), \(video.description), \(video.tags), \(video.originalFilename),
+                \(video.contentType), \(video.sizeBytes), \(video.sha256), \(video.storageKey), \(video.thumbnailKey),
+                \(video.media.durationSeconds), \(video.media.width), \(video.media.height), \(video.media.videoCodec),
+                \(video.media.audioCodec), \(video.createdAt), \(video.updatedAt), \(video.ownerID?.rawValue), \(video.isShared))
+            """, logger: logger)
+    }
+
+    public func find(_ id: VideoID) async throws -> Video? {
+        try await client.rows("SELECT \(unescaped: Self.columns) FROM video WHERE id = \(id.rawValue)", logger: logger)
+            .first.map(Self.video)
+    }
+
+    public func list(query: String?, visibility: Visibility, offset: Int, limit: Int) async throws -> Page<Video> {
+        var statement = PostgresStatement()
+        var conditions = ["true"]
+        if case .ownedOrShared(let user) = visibility {
+            conditions.append("(owner_id = \(statement.bind(user.rawValue)) OR shared)")
+        }
+        if let query, !query.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let words = SearchText.prefixQuery(query) else { return Page(items: [], total: 0, offset: offset, limit: limit) }
+            conditions.append("search @@ to_tsquery('hub_search', \(statement.bind(words)))")
+        }
+        let filter = conditions.joined(separator: " AND ")
+        let total = try await client.scalar(statement.query("SELECT COUNT(*) FROM video WHERE \(filter)"), as: Int.self, logger: logger) ?? 0
+        let page = "ORDER BY created_at DESC, id LIMIT \(statement.bind(limit)) OFFSET \(statement.bind(offset))"
+        let rows = try await client.rows(statement.query("SELECT \(Self.columns) FROM video WHERE \(filter) \(page)"), logger: logger)
+        return Page(items: try rows.map(Self.video), total: total, offset: offset, limit: limit)
+    }
+
+    public func update(_ id: VideoID, changes: VideoChanges, at date: Date) async throws -> Video? {
+        // NULL leaves a column as it is, so one statement applies whichever changes were given.
+        let rows = try await client.rows(
+            """
+            UPDATE video SET
+                title = COALESCE(\(changes.title), title),
+                description = COALESCE(\(changes.description), description),
+                tags = COALESCE(\(changes.tags), tags),
+                shared = COALESCE(\(changes.shared), shared),
+                updated_at = \(date)
+            WHERE id = \(id.rawValue)
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        return try rows.first.map(Self.video)
+    }
+
+    public func delete(_ id: VideoID) async throws -> Video? {
+        try await client.rows("DELETE FROM video WHERE id = \(id.rawValue) RETURNING \(unescaped: Self.columns)", logger: logger)
+            .first.map(Self.video)
+    }
+
+    public func ping() async throws {
+        _ = try await client.scalar("SELECT 1", as: Int.self, logger: logger)
+    }
+
+    public func count() async throws -> Int {
+        try await client.scalar("SELECT COUNT(*) FROM video", as: Int.self, logger: logger) ?? 0
+    }
+
+    static func video(_ row: PostgresRandomAccessRow) throws -> Video {
+        Video(
+            id: try VideoID(row.value("id", as: String.self)).orThrow(column: "video.id"),
+            title: try row.value("title"), description: try row.value("description"), tags: try row.value("tags"),
+            originalFilename: try row.value("original_filename"), contentType: try row.value("content_type"),
+            sizeBytes: try row.value("size_bytes"), sha256: try row.value("sha256"), storageKey: try row.value("storage_key"),
+            thumbnailKey: try row.value("thumbnail_key"),
+            media: MediaInfo(
+                durationSeconds: try row.value("duration_seconds"), width: try row.value("width"), height: try row.value("height"),
+                videoCodec: try row.value("video_codec"), audioCodec: try row.value("audio_codec")),
+            createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"),
+            ownerID: try row.value("owner_id", as: String?.self).flatMap(UserID.init), isShared: try row.value("shared"))
+    }
+}

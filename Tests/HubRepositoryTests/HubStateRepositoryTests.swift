@@ -1,0 +1,61 @@
+import Foundation
+import HubCore
+import HubTestSupport
+import Testing
+
+/// Settings, hand-added peers and the sync log, the same on every database.
+@Suite struct HubStateRepositoryTests {
+    @Test(arguments: TestDatabase.allCases)
+    func settingsAreSetAndRead(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let settings = repositories.settings
+            #expect(try await settings.value("storageLocation") == nil)
+            try await settings.set("storageLocation", to: "local")
+            #expect(try await settings.value("storageLocation") == "local")
+            try await settings.set("storageLocation", to: "s3://bucket ünïcødé 'quoted'")
+            #expect(try await settings.value("storageLocation") == "s3://bucket ünïcødé 'quoted'")
+            #expect(try await settings.value("other") == nil)
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
+    func peersAreKeptInTheOrderAddedAndRenamedInPlace(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let peers = repositories.peers
+            #expect(try await peers.all().isEmpty)
+            try await peers.save(name: "one", address: "10.0.0.1:8080", at: Date(timeIntervalSince1970: 1))
+            try await peers.save(name: "two", address: "10.0.0.2:8080", at: Date(timeIntervalSince1970: 2))
+            try await peers.save(name: "uno", address: "10.0.0.1:8080", at: Date(timeIntervalSince1970: 3))
+            let all = try await peers.all()
+            #expect(all.map(\.name) == ["uno", "two"])
+            #expect(all.map(\.address) == ["10.0.0.1:8080", "10.0.0.2:8080"])
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
+    func theSyncLogPagesNewestFirstAndIsTrimmed(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let log = repositories.syncLog
+            let node = NodeID.random()
+            let note = NoteID()
+            let entries = (1...25).map { index in
+                SyncLogEntry(
+                    at: Date(timeIntervalSince1970: TimeInterval(index)), event: SyncLogEntry.Event.allCases[index % 7],
+                    peer: index % 2 == 0 ? "peer (10.0.0.1:8080)" : nil, note: note, version: index, node: node, author: "alice@hub",
+                    notes: 1, changes: index, summary: "entry \(index)")
+            }
+            try await log.append(Array(entries[0..<20]))
+            try await log.append(Array(entries[20...]))
+            try await log.append([])
+            let newest = try await log.recent(limit: 10, before: nil)
+            #expect(newest.map(\.summary) == (16...25).reversed().map { "entry \($0)" })
+            var first = try #require(newest.first)
+            first.id = nil
+            #expect(first == entries[24])
+            let older = try await log.recent(limit: 10, before: newest.last?.id)
+            #expect(older.map(\.summary) == (6...15).reversed().map { "entry \($0)" })
+            try await log.trim(keeping: 5)
+            #expect(try await log.recent(limit: 100, before: nil).map(\.summary) == (21...25).reversed().map { "entry \($0)" })
+        }
+    }
+}
