@@ -45,7 +45,7 @@ public struct SQLiteNoteRepository: NoteRepository {
                 arguments: [id.rawValue, version])
             while let row = try rows.next() {
                 guard let node = NodeID(row["node"] as String) else { continue }
-                vector.record(ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node))
+                vector.record(ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(bitPattern: row["clock"] as Int64)), node: node))
             }
             return vector
         }
@@ -94,7 +94,7 @@ public struct SQLiteNoteRepository: NoteRepository {
                 while let row = try rows.next() {
                     guard let note = NoteID(row["noteID"] as String), let node = NodeID(row["node"]) else { continue }
                     vectors[note, default: VersionVector()].record(
-                        ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node))
+                        ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(bitPattern: row["clock"] as Int64)), node: node))
                 }
             }
             return vectors
@@ -114,7 +114,7 @@ public struct SQLiteNoteRepository: NoteRepository {
             guard let note = NoteID(row["noteID"] as String), let node = NodeID(row["node"]) else { continue }
             let operations = try decoder.decode([NoteOperation].self, from: row["operations"] as Data)
             changes[note, default: []].append(NoteChange(
-                note: note, stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node),
+                note: note, stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(bitPattern: row["clock"] as Int64)), node: node),
                 author: row["author"], operations: operations))
         }
         return changes
@@ -124,7 +124,7 @@ public struct SQLiteNoteRepository: NoteRepository {
         try await writer.read { db in
             try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM noteChange WHERE noteID = ? AND node = ? AND clock = ?)",
-                arguments: [note.rawValue, stamp.node.rawValue, Int64(stamp.clock.rawValue)]) ?? false
+                arguments: [note.rawValue, stamp.node.rawValue, Int64(bitPattern: stamp.clock.rawValue)]) ?? false
         }
     }
 
@@ -137,7 +137,7 @@ public struct SQLiteNoteRepository: NoteRepository {
                 guard let node = NodeID(row["node"]) else { return nil }
                 return NoteVersionSummary(
                     version: row["version"], author: row["author"],
-                    stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), node: node),
+                    stamp: ChangeStamp(clock: HLCTimestamp(rawValue: UInt64(bitPattern: row["clock"] as Int64)), node: node),
                     summary: row["summary"], recordedAt: row["recordedAt"])
             }
         }
@@ -193,7 +193,7 @@ public struct SQLiteNoteRepository: NoteRepository {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    row.id, firstVersion + offset, change.stamp.node.rawValue, Int64(change.stamp.clock.rawValue), change.author,
+                    row.id, firstVersion + offset, change.stamp.node.rawValue, Int64(bitPattern: change.stamp.clock.rawValue), change.author,
                     change.summary, operations[offset], date,
                 ])
         }

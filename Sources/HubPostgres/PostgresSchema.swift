@@ -26,6 +26,13 @@ enum PostgresSchema {
             ALTER TEXT SEARCH CONFIGURATION hub_search
                 ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH unaccent, simple
             """,
+            // PostgreSQL's parser reads an e-mail address, a host name or a path as one token
+            // ("bob@example.com"), where FTS5 reads words ("bob", "example", "com"): with their
+            // punctuation made spaces first, both find a note by any word in it.
+            """
+            CREATE FUNCTION hub_search_words(text TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                AS $$ SELECT regexp_replace(text, '[@./:_+~=#%&?-]+', ' ', 'g') $$
+            """,
             """
             CREATE TABLE video (
                 id TEXT PRIMARY KEY,
@@ -55,8 +62,9 @@ enum PostgresSchema {
             """
             CREATE FUNCTION video_search() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                NEW.search := to_tsvector('hub_search', NEW.title) || to_tsvector('hub_search', NEW.description)
-                    || to_tsvector('hub_search', array_to_string(NEW.tags, ' '));
+                NEW.search := to_tsvector('hub_search', hub_search_words(NEW.title))
+                    || to_tsvector('hub_search', hub_search_words(NEW.description))
+                    || to_tsvector('hub_search', hub_search_words(array_to_string(NEW.tags, ' ')));
                 RETURN NEW;
             END $$
             """,
@@ -146,9 +154,9 @@ enum PostgresSchema {
             BEGIN
                 IF TG_OP = 'INSERT' OR NEW.title IS DISTINCT FROM OLD.title OR NEW.tags IS DISTINCT FROM OLD.tags
                     OR NEW.content IS DISTINCT FROM OLD.content THEN
-                    NEW.search := setweight(to_tsvector('hub_search', NEW.title), 'A')
-                        || setweight(to_tsvector('hub_search', array_to_string(NEW.tags, ' ')), 'B')
-                        || setweight(to_tsvector('hub_search', left(NEW.content, 262144)), 'C');
+                    NEW.search := setweight(to_tsvector('hub_search', hub_search_words(NEW.title)), 'A')
+                        || setweight(to_tsvector('hub_search', hub_search_words(array_to_string(NEW.tags, ' '))), 'B')
+                        || setweight(to_tsvector('hub_search', hub_search_words(left(NEW.content, 262144))), 'C');
                 END IF;
                 RETURN NEW;
             END $$
