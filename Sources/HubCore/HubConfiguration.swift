@@ -164,9 +164,6 @@ public struct HubConfiguration: Sendable {
         self.dataDirectory = settings.string("hub.data.dir") ?? "./data"
         self.databaseURL = settings.string("database.url")
         self.postgres = try PostgresSettings(reading: settings.scoped("database"))
-        if postgres != nil {
-            throw settings.problem("database.url", "names PostgreSQL, which this build cannot serve from yet; leave it unset for SQLite in HUB_DATA_DIR")
-        }
         self.secretKey = settings.string("hub.secret.key", secret: true)
         if let key = secretKey, key.utf8.count < 32 {
             throw settings.problem("hub.secret.key", "must be at least 32 characters (for example: openssl rand -hex 32)")

@@ -32,3 +32,11 @@ public struct Repositories: Sendable {
         self.peers = peers
     }
 }
+
+/// The database did not answer in time, or lost its connection: the server's problem, answered
+/// 503 while it lasts. The hub recovers by itself when the database is back.
+public struct DatabaseUnavailable: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { reason }
+}

@@ -6,7 +6,7 @@ import PostgresNIO
 /// `AccountRepository` on PostgreSQL: `hub_user` (`user` is reserved), `api_token`,
 /// `invitation`, and the sign-up setting in `hub_setting`.
 public struct PostgresAccountRepository: AccountRepository {
-    let client: PostgresClient
+    let client: PostgresPool
     let logger: Logger
 
     static let userColumns = "id, name, role, password_hash, is_disabled, session_generation, created_at"

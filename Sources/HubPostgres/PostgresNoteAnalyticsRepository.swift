@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// `NoteAnalyticsRepository` on the `note_event` table: one row per view, edit or search.
 public struct PostgresNoteAnalyticsRepository: NoteAnalyticsRepository {
-    let client: PostgresClient
+    let client: PostgresPool
     let logger: Logger
 
     public func record(_ events: [(NoteEvent, Date)]) async throws {

@@ -11,7 +11,7 @@ import PostgresNIO
 /// row lock, then finds the version taken and gets `versionConflict`, and its service rebuilds
 /// and retries as it does on one instance.
 public struct PostgresNoteRepository: NoteRepository {
-    let client: PostgresClient
+    let client: PostgresPool
     let logger: Logger
 
     /// How much of the content a listing carries: enough for a preview line, not whole notes.

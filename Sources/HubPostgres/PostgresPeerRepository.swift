@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// Peers added by hand, in the `peer` table.
 public struct PostgresPeerRepository: PeerRepository {
-    let client: PostgresClient
+    let client: PostgresPool
     let logger: Logger
 
     public func all() async throws -> [(name: String, address: String)] {

@@ -8,12 +8,6 @@ protocol PostgresQuerying {
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow]
 }
 
-extension PostgresClient: PostgresQuerying {
-    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        try await self.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
-    }
-}
-
 extension PostgresConnection: PostgresQuerying {
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
         try await self.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
@@ -78,20 +72,5 @@ extension Optional {
     func orThrow(column: String) throws -> Wrapped {
         guard let self else { throw UnreadableColumn(column: column) }
         return self
-    }
-}
-
-extension PostgresClient {
-    /// Runs `body` in one transaction on one connection, committed when it returns and rolled
-    /// back when it throws. The error thrown is the body's own (or BEGIN's or COMMIT's), not
-    /// PostgresNIO's wrapper, so callers can match domain errors such as a version conflict.
-    func transaction<Result>(
-        logger: Logger, isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending Result
-    ) async throws -> sending Result {
-        do {
-            return try await withTransaction(logger: logger, isolation: isolation, body)
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
-        }
     }
 }

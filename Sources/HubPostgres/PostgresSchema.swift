@@ -27,11 +27,13 @@ enum PostgresSchema {
                 ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH unaccent, simple
             """,
             // PostgreSQL's parser reads an e-mail address, a host name or a path as one token
-            // ("bob@example.com"), where FTS5 reads words ("bob", "example", "com"): with their
-            // punctuation made spaces first, both find a note by any word in it.
+            // ("bob@example.com"), and skips what looks like an HTML tag, up to the end of the
+            // text when the tag is never closed; FTS5 reads words ("bob", "example", "com") and
+            // nothing else. With all punctuation made spaces first, both find a note by any word
+            // in it.
             """
             CREATE FUNCTION hub_search_words(text TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE
-                AS $$ SELECT regexp_replace(text, '[@./:_+~=#%&?-]+', ' ', 'g') $$
+                AS $$ SELECT regexp_replace(text, '[[:punct:]]+', ' ', 'g') $$
             """,
             """
             CREATE TABLE video (

@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// The sync log in the `sync_log` table, newest entries read first.
 public struct PostgresSyncLogRepository: SyncLogRepository {
-    let client: PostgresClient
+    let client: PostgresPool
     let logger: Logger
 
     public func append(_ entries: [SyncLogEntry]) async throws {

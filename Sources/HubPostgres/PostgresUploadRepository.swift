@@ -6,7 +6,7 @@ import PostgresNIO
 /// `UploadRepository` on PostgreSQL: the durable half of tus resumability, shared by every
 /// instance on the database.
 public struct PostgresUploadRepository: UploadRepository {
-    let client: PostgresClient
+    let client: PostgresPool
     let logger: Logger
 
     static let columns = #"id, length, "offset", metadata::text AS metadata, created_at, expires_at, video_id, owner_id"#

@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// `VideoRepository` on PostgreSQL, in the `video` table.
 public struct PostgresVideoRepository: VideoRepository {
-    let client: PostgresClient
+    let client: PostgresPool
     let logger: Logger
 
     static let columns = """

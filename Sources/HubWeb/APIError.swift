@@ -66,6 +66,9 @@ extension APIError {
         case let error as any DomainError:
             self.init(status: Self.status(of: error), code: error.code, message: error.message, headers: Self.headers(of: error))
         case let error as ObjectStoreError: self = Self.storage(error)
+        case let error as DatabaseUnavailable:
+            // The database is away or overloaded: the server's problem, and a passing one.
+            self.init(status: .serviceUnavailable, code: "database_unavailable", message: "the database is unavailable: \(error.reason)")
         case let error as PosixError where error.isNoSpace:
             self.init(status: .insufficientStorage, code: "insufficient_storage", message: "the server's disk is full")
         case let error as HTTPError:

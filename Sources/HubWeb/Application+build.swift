@@ -15,7 +15,12 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
     let logger = hub.dependencies.logger
     // A service group stops its services in reverse order: the dependencies' shutdown is first
     // so it runs last, after everything that sends requests through them has stopped.
-    var services: [any Service] = [DependencyShutdown(dependencies: hub.dependencies), hub.uploads.expiryService(logger: logger)]
+    var services: [any Service] = [DependencyShutdown(dependencies: hub.dependencies)]
+    if let postgres = hub.dependencies.database.postgres {
+        // The pool stops after everything that uses it (and before the HTTP client).
+        services.append(PostgresPoolService(database: postgres))
+    }
+    services.append(hub.uploads.expiryService(logger: logger))
     services += hub.notepad.services()
     if let network = hub.network {
         // The peer listener and the peer network's loops live and stop with the web server.
@@ -76,8 +81,9 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
 }
 
 /// What must hold before the hub answers anyone: its store answers (and a local store's layout
-/// is current), and it is the store the database says the videos are in. A failure stops the
-/// hub with one line naming the setting to fix.
+/// is current), and it is the store the database says the videos are in (the database itself
+/// was checked and migrated when the services were built, `HubServices.live`). A failure stops
+/// the hub with one line naming the setting to fix.
 enum HubStartUp {
     static func run(_ hub: HubServices) async throws {
         let configuration = hub.configuration

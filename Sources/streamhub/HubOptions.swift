@@ -38,7 +38,7 @@ struct HubOptions: ParsableArguments {
     /// This hub's services over its own data, built as `serve` builds them, for the commands
     /// that work on the data directly (`user`, `token`, `notes export|import`). What they open
     /// is released when `body` returns.
-    func withServices<T>(_ body: (HubServices) async throws -> T) async throws -> T {
+    func withServices<T: Sendable>(_ body: @escaping @Sendable (HubServices) async throws -> T) async throws -> T {
         let configuration = await configuration()
         var logger = Logger(label: "streamhub", factory: EscapingLogHandler.standardError)
         logger.logLevel = .warning
@@ -49,23 +49,29 @@ struct HubOptions: ParsableArguments {
             Self.fail(error)
         }
         do {
-            let result = try await body(hub)
+            let result = try await hub.dependencies.database.withReady(prepare: false) { try await body(hub) }
             await hub.dependencies.shutdown()
             return result
+        } catch let error as ConfigurationError {
+            await hub.dependencies.shutdown()
+            Self.fail(error)
         } catch {
             await hub.dependencies.shutdown()
             throw error
         }
     }
 
-    /// This hub's database, created if it is not there yet.
-    func database(_ configuration: HubConfiguration? = nil) async -> HubDatabase {
-        let configuration = if let configuration { configuration } else { await self.configuration() }
+    /// Runs `body` on this hub's database (created if it is not there yet), ready to use.
+    func withDatabase<T: Sendable>(
+        _ configuration: HubConfiguration, _ body: @escaping @Sendable (MetadataDatabase) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "streamhub", factory: EscapingLogHandler.standardError)
+        logger.logLevel = .warning
         do {
-            try PosixPath.createDirectories(configuration.dataDirectory)
-            return try HubDatabase.open(path: configuration.sqlitePath)
-        } catch {
-            Self.fail(ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)"))
+            let database = try MetadataDatabase.open(configuration, logger: logger)
+            return try await database.withReady { try await body(database) }
+        } catch let error as ConfigurationError {
+            Self.fail(error)
         }
     }
 

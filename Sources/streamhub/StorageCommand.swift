@@ -31,8 +31,13 @@ struct StorageCommand: AsyncParsableCommand {
                 throw ValidationError("--to must be s3 or local")
             }
             let configuration = await options.configuration()
-            let database = await options.database(configuration)
-            let recorded = try await StorageLocation.recorded(in: database.settings)
+            try await options.withDatabase(configuration) { database in
+                try await migrate(to: target, configuration: configuration, settings: database.repositories.settings)
+            }
+        }
+
+        private func migrate(to target: HubConfiguration.StorageBackend, configuration: HubConfiguration, settings: any HubSettingsRepository) async throws {
+            let recorded = try await StorageLocation.recorded(in: settings)
             let targetLocation = StorageLocation(configuration, backend: target)
             // The source is where the objects are: the configured backend, unless that is already
             // the target (STORAGE_BACKEND changed before migrating), then the one last recorded.
@@ -46,7 +51,7 @@ struct StorageCommand: AsyncParsableCommand {
             }
             let http = StorageFactory.makeHTTPClient()
             do {
-                try await migrate(from: sourceBackend, to: target, configuration: configuration, database: database, http: http)
+                try await migrate(from: sourceBackend, to: target, configuration: configuration, settings: settings, http: http)
             } catch {
                 try await http.shutdown()
                 if let error = error as? ConfigurationError { HubOptions.fail(error) }
@@ -57,7 +62,7 @@ struct StorageCommand: AsyncParsableCommand {
 
         private func migrate(
             from sourceBackend: HubConfiguration.StorageBackend, to target: HubConfiguration.StorageBackend,
-            configuration: HubConfiguration, database: HubDatabase, http: HTTPClient
+            configuration: HubConfiguration, settings: any HubSettingsRepository, http: HTTPClient
         ) async throws {
             let source = try StorageFactory.makeStore(configuration, backend: sourceBackend, http: http)
             let destination = try StorageFactory.makeStore(configuration, backend: target, http: http)
@@ -79,7 +84,7 @@ struct StorageCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
             }
             if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-            try await targetLocation.record(in: database.settings)
+            try await targetLocation.record(in: settings)
             let seconds = (ContinuousClock.now - started).components.seconds
             print(
                 "Migrated to \(targetLocation): \(result.copied) copied and verified, \(result.alreadyThere) already there, "

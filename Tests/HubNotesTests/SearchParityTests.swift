@@ -17,7 +17,10 @@ import Testing
         "kubernetes", "zeppelin", "café", "résumé", "naïve", "piñata", "façade", "über", "garçon", "smörgåsbord",
         "quartz", "nebula", "glacier", "harbour", "lantern", "meadow", "orchid", "pylon", "quiver", "saffron",
     ]
-    static let filler = ["the", "plan", "for", "team", "notes", "meeting", "draft", "review", "2026", "v1.5", "e-mail", "don't"]
+    static let filler = [
+        "the", "plan", "for", "team", "notes", "meeting", "draft", "review", "2026", "v1.5", "e-mail", "don't", "<script>", "a<b",
+        "</div>", "&amp;", "**bold**", "[link](https://example.org/path_to?x=1)",
+    ]
 
     struct Result: Equatable {
         var total: Int
@@ -27,8 +30,11 @@ import Testing
     static func corpus(into pad: TestNotepad) async throws {
         var random = SplitMix64(seed: 15)
         for (index, topic) in topics.enumerated() {
-            _ = try await pad.service.create(
+            let handbook = try await pad.service.create(
                 NoteEdit(title: "\(topic.capitalized) handbook", content: "All about \(topic).", tags: ["guide"], shared: true), by: pad.alice)
+            // An edit: what a save changes is searched, not only what a note was made with.
+            _ = try await pad.service.edit(
+                handbook.id, NoteEdit(content: "All about \(topic). <b>Revised</b> edition."), baseVersion: 1, by: pad.alice)
             for copy in 0..<3 {
                 let words = (0..<12).map { _ in filler[Int(random.next() % UInt64(filler.count))] }.joined(separator: " ")
                 let mentioned = topics[(index + copy + 1) % topics.count]
@@ -49,7 +55,8 @@ import Testing
     /// Queries matching many notes equally (a word in every handbook, in every address): only
     /// how many match must agree, as equal ranks may be listed in any order.
     static let countedQueries = [
-        "example", "example.com", "bob@", "mail", "e-mail", "don", "v1", "2026", "handbook", "guide",
+        "example", "example.com", "bob@", "mail", "e-mail", "don", "v1", "2026", "handbook", "guide", "script", "div", "amp",
+        "bold", "link", "org", "path", "x", "revised edition",
     ]
     static let queries = rankedQueries + countedQueries
 

@@ -43,6 +43,20 @@ def print_rows(rows):
         print(f"{name.ljust(width)}  {value:<42} {reference:<42} {ratio}")
 
 
+_postgres_databases = {}
+
+
+def create_postgres_database(server_url):
+    """A new database on the PostgreSQL server at `server_url` (postgres://user@host:port); its URL."""
+    import uuid
+    from urllib.parse import urlparse
+    server = urlparse(server_url)
+    name = "hub_" + uuid.uuid4().hex
+    subprocess.run(["psql", "-h", server.hostname, "-p", str(server.port), "-U", server.username or "postgres", "-d", "postgres",
+                    "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return f"{server_url}/{name}"
+
+
 class Hub:
     """A streamhub process on its own data directory and a free port."""
 
@@ -53,6 +67,15 @@ class Hub:
         self.env = dict(os.environ, HUB_PORT=str(self.port), HUB_DATA_DIR=os.path.join(workdir, "data"),
                         UPLOAD_DIR=os.path.join(workdir, "uploads"), LOG_LEVEL="warning")
         self.env.update(extra_env or {})
+        # STREAMHUB_TEST_POSTGRES (a server's URL, as scripts/postgres_server.py prints it): every
+        # hub that names no database gets one there, so the whole suite runs on PostgreSQL; hubs
+        # sharing a data directory share it, as they would share the SQLite file.
+        postgres = os.environ.get("STREAMHUB_TEST_POSTGRES")
+        if postgres and "DATABASE_URL" not in (extra_env or {}):
+            data = self.env["HUB_DATA_DIR"]
+            if data not in _postgres_databases:
+                _postgres_databases[data] = create_postgres_database(postgres)
+            self.env["DATABASE_URL"] = _postgres_databases[data]
         self.log_path = os.path.join(workdir, "hub.log")
         self.process = None
         self.token = None

@@ -15,7 +15,8 @@ import Logging
 /// here is what every route and command uses.
 public struct HubDependencies: Sendable {
     public var configuration: HubConfiguration
-    public var repositories: Repositories
+    /// The metadata database: its repositories, and PostgreSQL's pool when `DATABASE_URL` names one.
+    public var database: MetadataDatabase
     public var store: any ObjectStore
     public var media: any MediaProcessor
     public var clock: any WallClock
@@ -29,12 +30,12 @@ public struct HubDependencies: Sendable {
     public var logger: Logger
 
     public init(
-        configuration: HubConfiguration, repositories: Repositories, store: any ObjectStore, media: any MediaProcessor,
+        configuration: HubConfiguration, database: MetadataDatabase, store: any ObjectStore, media: any MediaProcessor,
         clock: any WallClock = SystemWallClock(), node: NodeIdentity, peerTransport: any PeerTransport, http: HTTPClient = .shared,
         logger: Logger
     ) {
         self.configuration = configuration
-        self.repositories = repositories
+        self.database = database
         self.store = store
         self.media = media
         self.clock = clock
@@ -44,9 +45,16 @@ public struct HubDependencies: Sendable {
         self.logger = logger
     }
 
-    /// The real parts the configuration names: the SQLite database in `HUB_DATA_DIR` (made on
-    /// first start), the store `STORAGE_BACKEND` names, ffmpeg when it is installed. Nothing is
-    /// contacted yet: `HubStartUp` checks that the store answers before the hub serves.
+    /// Every repository, on whichever database it is.
+    public var repositories: Repositories {
+        get { database.repositories }
+        set { database.repositories = newValue }
+    }
+
+    /// The real parts the configuration names: the database `DATABASE_URL` names (SQLite in
+    /// `HUB_DATA_DIR` by default, made on first start), the store `STORAGE_BACKEND` names, ffmpeg
+    /// when it is installed. Nothing remote is contacted yet: `HubStartUp` checks that
+    /// PostgreSQL and the store answer before the hub serves.
     /// `http` nil makes the hub's own client (with the deadlines S3 wants), which `shutdown()`
     /// closes; a test that never runs the application passes `.shared`.
     public static func live(
@@ -54,17 +62,7 @@ public struct HubDependencies: Sendable {
     ) throws(ConfigurationError) -> HubDependencies {
         // Before the HTTP client below starts its threads.
         MemoryTuning.apply()
-        do {
-            try PosixPath.createDirectories(configuration.dataDirectory)
-        } catch {
-            throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "cannot be created: \(error)")
-        }
-        let database: HubDatabase
-        do {
-            database = try HubDatabase.open(path: configuration.sqlitePath)
-        } catch {
-            throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
-        }
+        let database = try MetadataDatabase.open(configuration, logger: logger)
         let node = NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName)
         let http = http ?? StorageFactory.makeHTTPClient()
         let store: any ObjectStore
@@ -78,7 +76,7 @@ public struct HubDependencies: Sendable {
         let transport = HTTPPeerTransport(
             http: http, authenticator: .forHub(secret: configuration.peers.secret, node: node.id, clock: clock))
         return HubDependencies(
-            configuration: configuration, repositories: database.repositories, store: store, media: MediaTools.detect(), clock: clock,
+            configuration: configuration, database: database, store: store, media: MediaTools.detect(), clock: clock,
             node: node, peerTransport: transport, http: http, logger: logger)
     }
 

@@ -25,6 +25,8 @@ public struct HubServices: Sendable {
     public static func live(_ configuration: HubConfiguration, logger: Logger) async throws(ConfigurationError) -> HubServices {
         let dependencies = try HubDependencies.live(configuration, logger: logger)
         do {
+            // Before any service runs: PostgreSQL answers and its schema is current.
+            try await dependencies.database.prepare()
             return try HubServices(dependencies)
         } catch {
             await dependencies.shutdown()

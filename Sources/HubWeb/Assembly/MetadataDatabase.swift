@@ -1,0 +1,69 @@
+import HubCore
+import HubDatabase
+import HubPostgres
+import HubSystem
+import Logging
+import ServiceLifecycle
+
+/// The hub's metadata database, whichever `DATABASE_URL` names: its repositories, and for
+/// PostgreSQL the connection pool that must run beside them. SQLite (the default, in
+/// `HUB_DATA_DIR`) is opened and migrated here; PostgreSQL is contacted and migrated only when
+/// the hub starts (`prepare()`), where a failure stops it with one line.
+public struct MetadataDatabase: Sendable {
+    public var repositories: Repositories
+    /// PostgreSQL's pool and schema; nil on SQLite.
+    public var postgres: HubPostgresDatabase?
+
+    public init(repositories: Repositories, postgres: HubPostgresDatabase? = nil) {
+        self.repositories = repositories
+        self.postgres = postgres
+    }
+
+    public static func open(_ configuration: HubConfiguration, logger: Logger) throws(ConfigurationError) -> MetadataDatabase {
+        // The data directory holds more than SQLite's file (the node id, migration journals).
+        do {
+            try PosixPath.createDirectories(configuration.dataDirectory)
+        } catch {
+            throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "cannot be created: \(error)")
+        }
+        if let settings = configuration.postgres {
+            let database = HubPostgresDatabase(settings, logger: logger)
+            return MetadataDatabase(repositories: database.repositories(videoCache: { CachedVideoRepository($0) }), postgres: database)
+        }
+        do {
+            return MetadataDatabase(repositories: try HubDatabase.open(path: configuration.sqlitePath).repositories)
+        } catch {
+            throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
+        }
+    }
+
+    /// Reachable and migrated (PostgreSQL, on a connection of its own); SQLite was both when it
+    /// was opened.
+    public func prepare() async throws(ConfigurationError) {
+        try await postgres?.prepare()
+    }
+
+    /// Runs `body` with the pool running beside it (prepared first when `prepare` is true): for
+    /// the commands that work on the data outside `serve`.
+    public func withReady<T: Sendable>(prepare: Bool = true, _ body: @Sendable () async throws -> T) async throws -> T {
+        guard let postgres else { return try await body() }
+        if prepare { try await self.prepare() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await postgres.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+}
+
+/// PostgreSQL's pool as one of the application's services, running until the group shuts down.
+struct PostgresPoolService: Service {
+    let database: HubPostgresDatabase
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await database.run() }
+    }
+}
