@@ -44,6 +44,9 @@ class PostgresServer:
         if self.as_user:
             shutil.chown(self.directory, "postgres", "postgres")
         self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        # The superuser is trusted on loopback; other roles (`create_role`) need their password.
+        with open(os.path.join(self.data, "pg_hba.conf"), "w") as hba:
+            hba.write("local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
 
     @property
     def data(self):
@@ -87,11 +90,21 @@ class PostgresServer:
                 self.process.wait()
         self.process = None
 
-    def create_database(self):
-        """A new, empty database; returns its URL."""
+    def create_database(self, owner=None):
+        """A new, empty database (owned by `owner`, a role from `create_role`); returns its URL."""
         name = "hub_" + uuid.uuid4().hex
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", *(["-O", owner] if owner else []), name)
         return f"{self.url}/{name}"
+
+    def create_role(self, name, password):
+        """A login role that must give `password`; returns the server's URL as that role."""
+        self.sql(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+        return f"postgres://{name}:{password}@127.0.0.1:{self.port}"
+
+    def sql(self, statement, database="postgres"):
+        """Runs one statement as the superuser; returns psql's unaligned output."""
+        return subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database, "-qAt", "-c", statement],
+                              check=True, capture_output=True, text=True).stdout
 
     def remove(self):
         self.stop()
@@ -109,6 +122,10 @@ def running():
 
 
 if __name__ == "__main__":
+    import signal
+    import sys
+    # Stopped by SIGTERM (what a script's cleanup sends) as by ^C: the cluster is removed either way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running() as server:
         print(server.url, flush=True)
         try:

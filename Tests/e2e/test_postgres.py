@@ -1,0 +1,127 @@
+"""Hubs on PostgreSQL (`DATABASE_URL=postgres://…`): start-up checks, several instances migrating
+one database at once, and a database that goes away and comes back while hubs run."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT
+from helpers import eventually
+from hubbench import Hub
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from postgres_server import running  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with running() as server:
+        yield server
+
+
+def serve_once(binary, tmp_path, database_url, **env):
+    base = {"HUB_DATA_DIR": str(tmp_path / "data"), "UPLOAD_DIR": str(tmp_path / "up"), "HUB_PORT": "0",
+            "DATABASE_URL": database_url}
+    base.update(env)
+    return subprocess.run([binary, "serve"], capture_output=True, text=True, timeout=30, cwd=tmp_path, env=dict(os.environ, **base))
+
+
+def test_a_database_that_cannot_be_used_stops_the_hub_with_one_line(binary, postgres, tmp_path):
+    role = postgres.create_role("hubuser", "right-password")
+    database = postgres.create_database(owner="hubuser").rsplit("/", 1)[1]
+    port = postgres.port
+    for url, env, words in [
+        ("postgres://hubuser@", {}, "must look like postgres://"),
+        ("mysql://hubuser:x@127.0.0.1/hub", {}, "'mysql' databases are not supported"),
+        (f"postgres://hubuser:wrong-password@127.0.0.1:{port}/{database}", {}, "refused user 'hubuser'"),
+        (f"{role}/no_such_database", {}, "no database named 'no_such_database'"),
+        (f"{role}/{database}", {"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE"),
+        (f"{role}/{database}?sslmode=sometimes", {}, "sslmode"),
+        # Nothing listens there.
+        (f"postgres://hubuser:x@127.0.0.1:{port + 1 if port < 65535 else port - 1}/{database}", {}, "cannot reach PostgreSQL"),
+    ]:
+        out = serve_once(binary, tmp_path, url, **env)
+        lines = out.stderr.strip().splitlines()
+        assert out.returncode == 78, (url, out.stderr)
+        assert len(lines) == 1 and words in lines[0], (url, out.stderr)
+        assert ("DATABASE_POOL_SIZE" if env else "DATABASE_URL") in lines[0]
+        assert "right-password" not in out.stderr and "wrong-password" not in out.stderr, "the password is never printed"
+    # The same database, used rightly, serves.
+    (tmp_path / "good").mkdir()
+    hub = Hub(binary, str(tmp_path / "good"), extra_env={"DATABASE_URL": f"{role}/{database}"})
+    hub.start()
+    hub.sign_up_admin()
+    assert hub.request("/api/v1/videos")[0] == 200
+    hub.stop()
+
+
+def test_three_instances_starting_at_once_migrate_once(binary, postgres, tmp_path):
+    url = postgres.create_database()
+    for index in range(3):
+        (tmp_path / f"instance{index}").mkdir()
+    hubs = [Hub(binary, str(tmp_path / f"instance{index}"), extra_env={"DATABASE_URL": url, "LOG_LEVEL": "info"}) for index in range(3)]
+    threads = [threading.Thread(target=hub.start) for hub in hubs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        for hub in hubs:
+            assert hub.request("/readyz", token="")[0] == 200
+        database = url.rsplit("/", 1)[1]
+        versions = postgres.sql("SELECT version FROM schema_migration ORDER BY version", database).split()
+        assert versions == sorted(set(versions)) and versions[0] == "1", versions
+        migrated = sum(open(hub.log_path).read().count("database migrated") for hub in hubs)
+        assert migrated == len(versions), "each migration ran on one instance only"
+        # They are one hub: an account made through one signs in through another.
+        hubs[0].sign_up_admin()
+        hubs[1].token = hubs[0].token
+        assert hubs[1].request("/api/v1/me")[0] == 200
+    finally:
+        for hub in hubs:
+            hub.stop()
+
+
+def test_a_database_outage_answers_503_then_the_hub_recovers_by_itself(binary, tmp_path):
+    with running() as server:
+        hub = Hub(binary, str(tmp_path), extra_env={"DATABASE_URL": server.create_database(), "LOG_LEVEL": "error"})
+        hub.start()
+        try:
+            hub.sign_up_admin()
+            saved = []
+            for index in range(5):
+                status, _, body = hub.request("/api/v1/notes", method="POST", headers={"Content-Type": "application/json"},
+                                              data=json.dumps({"title": f"before {index}", "content": "kept"}).encode())
+                assert status == 201
+                saved.append(json.loads(body)["id"])
+
+            server.stop()
+            started = time.monotonic()
+            status, _, body = hub.request("/api/v1/notes")
+            assert status == 503, body
+            error = json.loads(body)["error"]
+            assert error["code"] == "database_unavailable" and error["message"]
+            assert time.monotonic() - started < 15, "answered within the statement deadline"
+            status, _, body = hub.request("/readyz", token="")
+            assert status == 503 and json.loads(body)["checks"]["database"] != "ok"
+            status, _, _ = hub.request("/api/v1/notes", method="POST", headers={"Content-Type": "application/json"},
+                                       data=json.dumps({"title": "during", "content": "refused"}).encode())
+            assert status == 503
+            assert hub.process.poll() is None, "the hub keeps running"
+
+            server.start()
+            eventually(lambda: hub.request("/readyz", token="")[0] == 200, timeout=60, message="the hub did not recover")
+            status, _, body = hub.request("/api/v1/notes?limit=50")
+            assert status == 200
+            listed = {item["id"] for item in json.loads(body)["items"]}
+            assert set(saved) <= listed, "every note acknowledged before the outage is there"
+            assert not any(item["title"] == "during" for item in json.loads(body)["items"])
+            status, _, _ = hub.request("/api/v1/notes", method="POST", headers={"Content-Type": "application/json"},
+                                       data=json.dumps({"title": "after", "content": "saved"}).encode())
+            assert status == 201
+        finally:
+            hub.stop()
