@@ -114,7 +114,8 @@ public struct HubConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var dataDirectory: String
-    public var databaseURL: String?
+    /// `DATABASE_URL=sqlite:path`: the SQLite file, when not the default in `HUB_DATA_DIR`.
+    public var sqliteURL: String?
     /// `DATABASE_URL=postgres://…`, parsed and checked; nil for SQLite.
     public var postgres: PostgresSettings?
     public var secretKey: String?
@@ -162,7 +163,8 @@ public struct HubConfiguration: Sendable {
         self.port = try settings.port("hub.port") ?? 8080
         self.peers = try PeerSettings(reading: settings.scoped("p2p"), host: host, webPort: port)
         self.dataDirectory = settings.string("hub.data.dir") ?? "./data"
-        self.databaseURL = settings.string("database.url")
+        // Only a SQLite URL is kept as text: a PostgreSQL one carries a password.
+        self.sqliteURL = settings.string("database.url").flatMap { $0.hasPrefix("sqlite:") ? $0 : nil }
         self.postgres = try PostgresSettings(reading: settings.scoped("database"))
         self.secretKey = settings.string("hub.secret.key", secret: true)
         if let key = secretKey, key.utf8.count < 32 {
@@ -205,7 +207,7 @@ public struct HubConfiguration: Sendable {
     }
 
     public var sqlitePath: String {
-        if let url = databaseURL, url.hasPrefix("sqlite:") {
+        if let url = sqliteURL {
             return String(url.dropFirst("sqlite:".count))
         }
         return (dataDirectory as NSString).appendingPathComponent("streamhub.sqlite")

@@ -3,7 +3,7 @@ import Foundation
 /// Where a PostgreSQL database is and how to reach it: `DATABASE_URL=postgres://user:password@host:port/database`
 /// (`postgresql://` too; `?sslmode=require` or `verify-full` asks for TLS) and
 /// `DATABASE_POOL_SIZE`, the most connections one instance opens.
-public struct PostgresSettings: Sendable, Equatable {
+public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public enum TLS: String, Sendable, Equatable {
         /// `sslmode=disable`, and the default on loopback.
         case disable
@@ -32,6 +32,13 @@ public struct PostgresSettings: Sendable, Equatable {
         self.tls = tls
         self.poolSize = poolSize
     }
+
+    /// The URL without its password: what may appear in a log or an error.
+    public var description: String {
+        "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)?sslmode=\(tls.rawValue) (pool of \(poolSize))"
+    }
+
+    public var debugDescription: String { description }
 
     /// Nil when `url` is unset or names SQLite; an error naming `DATABASE_URL` when it names
     /// PostgreSQL but does not say where, or names anything else.

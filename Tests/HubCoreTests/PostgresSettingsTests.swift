@@ -20,3 +20,16 @@ struct PostgresSettingsTests {
         #expect(try parse(["DATABASE_URL": "sqlite:/var/lib/hub.sqlite"]) == nil)
     }
 }
+
+@Suite struct PostgresSettingsDescriptionTests {
+    /// A configuration printed in a log or a failed expectation never shows the password.
+    @Test func thePasswordIsNeverPrinted() throws {
+        let reader = ConfigReader(provider: InMemoryProvider(values: ["database.url": "postgres://hub:s3cret-word@db.example/hub"]))
+        let configuration = try HubConfiguration(reader: reader)
+        let postgres = try #require(configuration.postgres)
+        for text in ["\(postgres)", String(reflecting: postgres), "\(configuration)", String(reflecting: configuration)] {
+            #expect(!text.contains("s3cret-word"), "\(text)")
+        }
+        #expect("\(postgres)" == "postgres://hub:***@db.example:5432/hub?sslmode=prefer (pool of 10)")
+    }
+}
