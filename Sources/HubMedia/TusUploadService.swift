@@ -42,12 +42,15 @@ public struct TusUploadService: Sendable {
     let clock: any WallClock
     let settings: Settings
     let logger: Logger
+    /// The other instances' writers, when several share the database; nil for one process.
+    let locks: (any UploadLocks)?
     private let sessions = UploadSessions()
 
     public init(
         uploads: any UploadRepository, videos: any VideoRepository, ingestor: VideoIngestor, staging: UploadStaging,
-        clock: any WallClock, settings: Settings, logger: Logger
+        clock: any WallClock, settings: Settings, locks: (any UploadLocks)? = nil, logger: Logger
     ) {
+        self.locks = locks
         self.uploads = uploads
         self.videos = videos
         self.ingestor = ingestor
@@ -84,29 +87,43 @@ public struct TusUploadService: Sendable {
         _ id: UploadID, at offset: Int64, declaredLength: Int64?, checksum: UploadChecksum?,
         body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> Progress {
-        try await exclusively(id) {
-            try await appendClaimed(id, at: offset, declaredLength: declaredLength, checksum: checksum, body: body)
+        try await exclusively(id) { lease in
+            try await appendClaimed(id, at: offset, declaredLength: declaredLength, checksum: checksum, lease: lease, body: body)
         }
     }
 
-    /// Runs `body` while holding `id`'s write claim; a second concurrent request gets 423, which
+    /// Runs `body` while holding `id`'s write claim, in this process and (with `locks`) across
+    /// every instance; a second concurrent request, here or on another instance, gets 423, which
     /// tus clients retry.
-    private func exclusively<T: Sendable>(_ id: UploadID, _ body: () async throws -> T) async throws -> T {
+    private func exclusively<T: Sendable>(_ id: UploadID, _ body: ((any UploadLease)?) async throws -> T) async throws -> T {
         guard await sessions.claim(id) else {
             throw UploadError.locked
         }
+        let lease: (any UploadLease)?
         do {
-            let result = try await body()
+            lease = try await locks?.acquire(id)
+        } catch {
+            await sessions.release(id)
+            throw error
+        }
+        guard locks == nil || lease != nil else {
+            await sessions.release(id)
+            throw UploadError.locked
+        }
+        do {
+            let result = try await body(lease)
+            await lease?.release()
             await sessions.release(id)
             return result
         } catch {
+            await lease?.release()
             await sessions.release(id)
             throw error
         }
     }
 
     private func appendClaimed(
-        _ id: UploadID, at offset: Int64, declaredLength: Int64?, checksum: UploadChecksum?,
+        _ id: UploadID, at offset: Int64, declaredLength: Int64?, checksum: UploadChecksum?, lease: (any UploadLease)?,
         body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> Progress {
         var record = try await liveRecord(id)
@@ -151,6 +168,9 @@ public struct TusUploadService: Sendable {
             }
         }
         try await writer.sync()
+        // The lock lost meanwhile (the database connection holding it dropped): another
+        // instance may be writing from the recorded offset, so these bytes are not recorded.
+        if let lease, await !lease.isHeld() { throw UploadError.locked }
         record.offset = writer.position
         record.expiresAt = clock.now().addingTimeInterval(settings.expiry.seconds)
         try await uploads.save(record)
@@ -189,7 +209,7 @@ public struct TusUploadService: Sendable {
 
     /// tus termination.
     public func terminate(_ id: UploadID) async throws {
-        try await exclusively(id) {
+        try await exclusively(id) { _ in
             guard try await uploads.find(id) != nil else { throw AccessError.notFound("upload \(id)") }
             try await discard(id)
         }
@@ -198,10 +218,15 @@ public struct TusUploadService: Sendable {
     /// Removes unfinished uploads whose expiry has passed; returns how many.
     public func sweepExpired() async throws -> Int {
         var removed = 0
-        for record in try await uploads.expired(before: clock.now()) where await sessions.claim(record.id) {
-            try await discard(record.id)
-            await sessions.release(record.id)
-            removed += 1
+        for record in try await uploads.expired(before: clock.now()) {
+            // Claimed like a write, so an upload another request or instance is writing to is
+            // left alone, and instances sweeping at once each remove an upload at most once.
+            do {
+                try await exclusively(record.id) { _ in try await discard(record.id) }
+                removed += 1
+            } catch UploadError.locked {
+                continue
+            }
         }
         if removed > 0 { logger.info("expired uploads removed", metadata: ["count": "\(removed)"]) }
         await removeStrayFiles()

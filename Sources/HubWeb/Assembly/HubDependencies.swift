@@ -80,8 +80,10 @@ public struct HubDependencies: Sendable {
             node: node, peerTransport: transport, http: http, logger: logger)
     }
 
-    /// Releases what `live` opened that outlives a request: the HTTP client's connections.
+    /// Releases what `live` opened that outlives a request: the upload locks' connection and the
+    /// HTTP client's connections.
     public func shutdown() async {
+        await database.uploadLocks?.close()
         guard http !== HTTPClient.shared else { return }
         do {
             try await http.shutdown()

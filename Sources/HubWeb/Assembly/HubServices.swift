@@ -52,7 +52,7 @@ public struct HubServices: Sendable {
         uploads = TusUploadService(
             uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
-            logger: logger)
+            locks: dependencies.database.uploadLocks, logger: logger)
         accounts = try AccountService(configuration: configuration, accounts: repositories.accounts, clock: clock, logger: logger)
         let mirror = try NoteMirror(directory: configuration.notepadStoragePath, logger: logger)
         notepad = NotepadService(

@@ -13,10 +13,14 @@ public struct MetadataDatabase: Sendable {
     public var repositories: Repositories
     /// PostgreSQL's pool and schema; nil on SQLite.
     public var postgres: HubPostgresDatabase?
+    /// Uploads' write locks across the instances sharing the database; nil on SQLite, whose
+    /// file one process serves.
+    public var uploadLocks: (any UploadLocks)?
 
-    public init(repositories: Repositories, postgres: HubPostgresDatabase? = nil) {
+    public init(repositories: Repositories, postgres: HubPostgresDatabase? = nil, uploadLocks: (any UploadLocks)? = nil) {
         self.repositories = repositories
         self.postgres = postgres
+        self.uploadLocks = uploadLocks
     }
 
     public static func open(_ configuration: HubConfiguration, logger: Logger) throws(ConfigurationError) -> MetadataDatabase {
@@ -28,7 +32,9 @@ public struct MetadataDatabase: Sendable {
         }
         if let settings = configuration.postgres {
             let database = HubPostgresDatabase(settings, logger: logger)
-            return MetadataDatabase(repositories: database.repositories(videoCache: { CachedVideoRepository($0) }), postgres: database)
+            return MetadataDatabase(
+                repositories: database.repositories(videoCache: { CachedVideoRepository($0) }), postgres: database,
+                uploadLocks: database.makeUploadLocks())
         }
         do {
             return MetadataDatabase(repositories: try HubDatabase.open(path: configuration.sqlitePath).repositories)

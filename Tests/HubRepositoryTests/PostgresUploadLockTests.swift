@@ -1,0 +1,66 @@
+import Foundation
+import HubCore
+import HubPostgres
+import HubTestSupport
+import PostgresNIO
+import Testing
+
+/// Upload locks across instances: each `PostgresUploadLocks` is what one instance holds.
+@Suite struct PostgresUploadLockTests {
+    @Test func oneInstanceWritesAnUploadAtATime() async throws {
+        try await withPostgres { database, _ in
+            let (first, second) = (database.makeUploadLocks(), database.makeUploadLocks())
+            let (upload, other) = (UploadID(), UploadID())
+            let lease = try #require(try await first.acquire(upload))
+            #expect(await lease.isHeld())
+            #expect(try await second.acquire(upload) == nil, "held by the first instance")
+            let otherLease = try #require(try await second.acquire(other), "another upload is free")
+            await lease.release()
+            #expect(await !lease.isHeld())
+            let taken = try #require(try await second.acquire(upload), "free once released")
+            #expect(try await first.acquire(upload) == nil)
+            await taken.release()
+            await otherLease.release()
+            await first.close()
+            await second.close()
+        }
+    }
+
+    /// An instance that dies (its connection closed) frees its locks for the others at once.
+    @Test func locksOfAnInstanceThatIsGoneAreFree() async throws {
+        try await withPostgres { database, _ in
+            let (dying, survivor) = (database.makeUploadLocks(), database.makeUploadLocks())
+            let upload = UploadID()
+            let lease = try #require(try await dying.acquire(upload))
+            #expect(try await survivor.acquire(upload) == nil)
+            await dying.close()
+            #expect(await !lease.isHeld())
+            #expect(try await survivor.acquire(upload) != nil)
+            await survivor.close()
+        }
+    }
+
+    /// The lock connection cut under a writer (the server ended its session): the writer's
+    /// lease says so before it records anything, and another instance can take the lock.
+    @Test func aLeaseOnALostConnectionIsNotHeld() async throws {
+        try await withPostgres { database, _ in
+            let (cut, other) = (database.makeUploadLocks(), database.makeUploadLocks())
+            let upload = UploadID()
+            let lease = try #require(try await cut.acquire(upload))
+            // Ends the session holding the advisory lock: the first instance's lock connection
+            // (in this test's database only: the other tests run beside it on the same server).
+            try await database.client.query(
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_locks
+                WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """)
+            for _ in 0..<50 where await lease.isHeld() { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(await !lease.isHeld())
+            #expect(try await other.acquire(upload) != nil)
+            // The first instance opens a new connection and goes on.
+            #expect(try await cut.acquire(UploadID()) != nil)
+            await cut.close()
+            await other.close()
+        }
+    }
+}
