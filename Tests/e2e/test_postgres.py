@@ -125,3 +125,73 @@ def test_a_database_outage_answers_503_then_the_hub_recovers_by_itself(binary, t
             assert status == 201
         finally:
             hub.stop()
+
+
+def instances(binary, tmp_path, database_url, count, **env):
+    """`count` hubs on one database and one UPLOAD_DIR (a mount they would all share), one key."""
+    shared = {"DATABASE_URL": database_url, "UPLOAD_DIR": str(tmp_path / "shared-uploads"),
+              "HUB_SECRET_KEY": "one key for every instance of this deployment", **env}
+    hubs = []
+    for index in range(count):
+        (tmp_path / f"instance{index}").mkdir()
+        hubs.append(Hub(binary, str(tmp_path / f"instance{index}"), extra_env=shared))
+    for hub in hubs:
+        hub.start()
+    hubs[0].sign_up_admin()
+    for hub in hubs[1:]:
+        hub.token = hubs[0].token
+    return hubs
+
+
+def test_an_upload_continues_on_any_instance_and_survives_one_killed(binary, postgres, tmp_path):
+    import hashlib
+    from conftest import fake_mp4
+    from helpers import RawPatch, create_upload, finish_upload, head_offset, path_of, tus_headers
+    hubs = instances(binary, tmp_path, postgres.create_database(), 3)
+    try:
+        data = fake_mp4(6_000_000, seed=15)
+        location = path_of(create_upload(hubs[0], len(data), {"filename": "many.mp4", "title": "Across instances"}))
+        # PATCHes to the three instances in turn: each continues what the one before received.
+        offset, chunk, turn = 0, 1_000_000, 0
+        while offset < 4_000_000:
+            hub = hubs[turn % 3]
+            status, headers, body = hub.request(location, "PATCH", tus_headers(
+                Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:offset + chunk])
+            assert status == 204, body
+            offset = int(headers["Upload-Offset"])
+            assert all(head_offset(other, location)[1] == offset for other in hubs), "every instance sees the offset"
+            turn += 1
+
+        # A PATCH held open on instance 1 holds the upload: instance 2 is told to wait (423).
+        held = RawPatch(hubs[1], location, offset, len(data) - offset)
+        held.send(data[offset:offset + 500_000])
+        eventually(lambda: hubs[2].request(location, "PATCH", tus_headers(
+            Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), b"x")[0] == 423,
+            timeout=10, message="a second writer on another instance was not refused")
+
+        # Instance 1 dies mid-PATCH: what it had not acknowledged is lost, nothing else, and
+        # instance 2 finishes the upload at once (the dead instance's lock went with it).
+        hubs[1].process.kill()
+        hubs[1].process.wait()
+        hubs[1].process = None
+        held.abort()
+        status, resumed, _ = eventually(lambda: (lambda answer: answer if answer[0] == 200 else None)(head_offset(hubs[2], location)))
+        assert resumed >= offset, "nothing acknowledged was lost"
+        video_id = eventually(lambda: _try_finish(hubs[2], location, resumed, data), timeout=15,
+                              message="the upload could not be finished on another instance")
+        status, _, body = hubs[0].request(f"/api/v1/videos/{video_id}")
+        assert status == 200 and json.loads(body)["sha256"] == hashlib.sha256(data).hexdigest()
+        # Finishing again, on any instance, names the same video.
+        status, headers, _ = hubs[0].request(location, "PATCH", tus_headers(
+            Upload_Offset=str(len(data)), Content_Type="application/offset+octet-stream"), b"")
+        assert status == 204 and headers["Stream-Hub-Video-Id"] == video_id
+    finally:
+        for hub in hubs:
+            hub.stop()
+
+
+def _try_finish(hub, location, offset, data):
+    from helpers import tus_headers
+    status, headers, _ = hub.request(location, "PATCH", tus_headers(
+        Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:])
+    return headers["Stream-Hub-Video-Id"] if status == 204 else None
