@@ -162,12 +162,15 @@ def test_an_upload_continues_on_any_instance_and_survives_one_killed(binary, pos
             assert all(head_offset(other, location)[1] == offset for other in hubs), "every instance sees the offset"
             turn += 1
 
-        # A PATCH held open on instance 1 holds the upload: instance 2 is told to wait (423).
+        # A PATCH held open on instance 1 holds the upload: instance 2 is told to wait (423). Once
+        # instance 1 is writing (the shared partial file grows), a PATCH on instance 2 is refused.
         held = RawPatch(hubs[1], location, offset, len(data) - offset)
-        held.send(data[offset:offset + 500_000])
-        eventually(lambda: hubs[2].request(location, "PATCH", tus_headers(
-            Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), b"x")[0] == 423,
-            timeout=10, message="a second writer on another instance was not refused")
+        held.send(data[offset:offset + 1_500_000])  # more than the writer gathers before writing (1 MiB)
+        partial = tmp_path / "shared-uploads" / ".incoming" / (location.rsplit("/", 1)[1] + ".part")
+        eventually(lambda: partial.stat().st_size > offset, timeout=10, message="instance 1 did not start writing")
+        status, _, body = hubs[2].request(location, "PATCH", tus_headers(
+            Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), b"x")
+        assert status == 423 and json.loads(body)["error"]["code"] == "upload_locked", body
 
         # Instance 1 dies mid-PATCH: what it had not acknowledged is lost, nothing else, and
         # instance 2 finishes the upload at once (the dead instance's lock went with it).
