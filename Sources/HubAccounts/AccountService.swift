@@ -15,10 +15,12 @@ public struct AccountService: Sendable {
     let clock: any WallClock
     let sessionLifetime: TimeInterval
     let logger: Logger
+    /// Tells the other instances sharing the database what changed here; nil for one process.
+    let broadcast: (any CacheBroadcast)?
     /// Every authenticated request needs its account (and, for tokens, the token); kept for two
     /// seconds so streaming does not pay a database hop per range request. Changes made here
-    /// drop their entries at once; another process's changes (the CLI revoking a token, another
-    /// instance disabling a user) take effect within that time.
+    /// drop their entries at once, and through `broadcast` those of the other instances too;
+    /// changes nobody broadcasts (the CLI revoking a token on SQLite) take effect within that time.
     private let userCache = ExpiringCache<UserID, User>(lifetime: .seconds(2))
     private let tokenCache = ExpiringCache<String, APIToken>(lifetime: .seconds(2))
     /// Cookies already verified, with their CSRF token: a seeking video player sends its cookie
@@ -30,7 +32,11 @@ public struct AccountService: Sendable {
         var csrfToken: String
     }
 
-    public init(configuration: HubConfiguration, accounts: any AccountRepository, clock: any WallClock, logger: Logger) throws(ConfigurationError) {
+    public init(
+        configuration: HubConfiguration, accounts: any AccountRepository, clock: any WallClock, broadcast: (any CacheBroadcast)? = nil,
+        logger: Logger
+    ) throws(ConfigurationError) {
+        self.broadcast = broadcast
         self.accounts = accounts
         self.hasher = PasswordHasher(cost: configuration.bcryptCost)
         self.secret = try HubSecret.load(configured: configuration.secretKey, dataDirectory: configuration.dataDirectory)
@@ -127,6 +133,8 @@ public struct AccountService: Sendable {
         guard try await accounts.delete(id) else { throw AccessError.notFound("user") }
         userCache.remove(id)
         tokenCache.removeAll()
+        await broadcast?.publish(.account(id))
+        await broadcast?.publish(.tokens)
         logger.notice("account deleted", metadata: ["user": "\(id)", "by": "\(admin.name)"])
     }
 
@@ -226,12 +234,14 @@ public struct AccountService: Sendable {
     public func revokeToken(id: String, by user: User) async throws {
         guard try await accounts.deleteToken(id: id, of: user.isAdmin ? nil : user.id) else { throw AccessError.notFound("token") }
         tokenCache.removeAll()
+        await broadcast?.publish(.tokens)
     }
 
     /// Revokes a token by its secret (the command line). False when no token has that secret.
     public func revokeToken(secret: String) async throws -> Bool {
         let revoked = try await accounts.deleteToken(secretHash: Self.digest(secret))
         tokenCache.removeAll()
+        if revoked { await broadcast?.publish(.tokens) }
         return revoked
     }
 
@@ -263,6 +273,7 @@ public struct AccountService: Sendable {
     private func save(_ user: User) async throws {
         try await accounts.update(user)
         userCache.remove(user.id)
+        await broadcast?.publish(.account(user.id))
     }
 
     static func digest(_ text: some StringProtocol) -> String {
@@ -273,5 +284,19 @@ public struct AccountService: Sendable {
     static func randomSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         return Base64URL.encode(Data((0..<32).map { _ in generator.next() as UInt8 }))
+    }
+}
+
+extension AccountService: CacheInvalidating {
+    /// Another instance changed an account or revoked a token.
+    public func invalidate(_ change: CachedChange) {
+        switch change {
+        case .account(let id): userCache.remove(id)
+        case .tokens: tokenCache.removeAll()
+        case .everything:
+            userCache.removeAll()
+            tokenCache.removeAll()
+        case .video: break
+        }
     }
 }

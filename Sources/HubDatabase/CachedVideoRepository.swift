@@ -6,14 +6,16 @@ import HubCore
 /// Streaming looks a video up on every range request — a seeking browser or a CDN sends hundreds
 /// a second — and measured under the streaming benchmark those lookups, each a hop to a SQLite
 /// reader thread, cost more CPU than moving the bytes. Writes through this decorator invalidate
-/// their entry at once; the time limit bounds how long a change made by another instance sharing
-/// the database can go unseen.
-public final class CachedVideoRepository: VideoRepository {
+/// their entry at once, here and (through `broadcast`) on the other instances sharing the
+/// database; the time limit bounds how long a change nobody broadcast can go unseen.
+public final class CachedVideoRepository: VideoRepository, CacheInvalidating {
     private let base: any VideoRepository
     private let cache: ExpiringCache<VideoID, Video>
+    private let broadcast: (any CacheBroadcast)?
 
-    public init(_ base: any VideoRepository, lifetime: Duration = .seconds(5), capacity: Int = 10_000) {
+    public init(_ base: any VideoRepository, lifetime: Duration = .seconds(5), capacity: Int = 10_000, broadcast: (any CacheBroadcast)? = nil) {
         self.base = base
+        self.broadcast = broadcast
         self.cache = ExpiringCache(lifetime: lifetime, capacity: capacity)
     }
 
@@ -32,13 +34,25 @@ public final class CachedVideoRepository: VideoRepository {
     public func update(_ id: VideoID, changes: VideoChanges, at date: Date) async throws -> Video? {
         cache.remove(id)
         defer { cache.remove(id) }
-        return try await base.update(id, changes: changes, at: date)
+        let updated = try await base.update(id, changes: changes, at: date)
+        await broadcast?.publish(.video(id))
+        return updated
     }
 
     public func delete(_ id: VideoID) async throws -> Video? {
         cache.remove(id)
         defer { cache.remove(id) }
-        return try await base.delete(id)
+        let deleted = try await base.delete(id)
+        await broadcast?.publish(.video(id))
+        return deleted
+    }
+
+    public func invalidate(_ change: CachedChange) {
+        switch change {
+        case .video(let id): cache.remove(id)
+        case .everything: cache.removeAll()
+        case .account, .tokens: break
+        }
     }
 
     public func ping() async throws { try await base.ping() }

@@ -20,6 +20,11 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
         // The pool stops after everything that uses it (and before the HTTP client).
         services.append(PostgresPoolService(database: postgres))
     }
+    if let broadcast = hub.dependencies.database.broadcast {
+        var caches: [any CacheInvalidating] = [hub.accounts]
+        if let videos = hub.dependencies.repositories.videos as? any CacheInvalidating { caches.append(videos) }
+        services.append(CacheInvalidationService(broadcast: broadcast, caches: caches))
+    }
     services.append(hub.uploads.expiryService(logger: logger))
     services += hub.notepad.services()
     if let network = hub.network {

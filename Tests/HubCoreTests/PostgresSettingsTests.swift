@@ -33,3 +33,16 @@ struct PostgresSettingsTests {
         #expect("\(postgres)" == "postgres://hub:***@db.example:5432/hub?sslmode=prefer (pool of 10)")
     }
 }
+
+@Suite struct CachedChangeTests {
+    @Test func changesReadBackFromTheirPayload() {
+        let user = UserID(), video = VideoID()
+        for change in [CachedChange.account(user), .tokens, .video(video), .everything] {
+            #expect(CachedChange(payload: change.payload) == change)
+        }
+        // Another version's message, or a damaged one, drops everything: the safe reading.
+        for payload in ["", "account:", "account:not-an-id", "video:../../x", "noteDocument:abc", "tokens:extra"] {
+            #expect(CachedChange(payload: payload) == (payload == "tokens:extra" ? .tokens : .everything), "\(payload)")
+        }
+    }
+}

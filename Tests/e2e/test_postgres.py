@@ -198,3 +198,49 @@ def _try_finish(hub, location, offset, data):
     status, headers, _ = hub.request(location, "PATCH", tus_headers(
         Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:])
     return headers["Stream-Hub-Video-Id"] if status == 204 else None
+
+
+def test_changes_on_one_instance_reach_the_others_caches_at_once(binary, postgres, tmp_path):
+    """Each instance keeps accounts, tokens and videos in memory for seconds; a token revoked, an
+    account disabled or a video unshared on one instance is refused or hidden by all within a
+    second, through PostgreSQL's NOTIFY."""
+    from conftest import fake_mp4
+    hubs = instances(binary, tmp_path, postgres.create_database(), 3)
+    json_headers = {"Content-Type": "application/json"}
+    try:
+        # A second token, used on every instance (now in their caches), then revoked on one.
+        status, _, body = hubs[0].request("/api/v1/tokens", "POST", json_headers, json.dumps({"label": "ci"}).encode())
+        assert status == 201, body
+        token = json.loads(body)
+        for hub in hubs:
+            assert hub.request("/api/v1/me", token=token["token"])[0] == 200
+        assert hubs[0].request(f"/api/v1/tokens/{token['id']}", "DELETE")[0] == 204
+        started = time.monotonic()
+        eventually(lambda: all(hub.request("/api/v1/me", token=token["token"])[0] == 401 for hub in hubs[1:]),
+                   timeout=1, message="a revoked token was still accepted by another instance after a second")
+
+        # A member's account, used everywhere, then disabled on one instance.
+        hubs[0].add_user("bob", "bob-password")
+        bob = hubs[0].create_token("bob")
+        for hub in hubs:
+            assert hub.request("/api/v1/me", token=bob)[0] == 200
+        status, _, body = hubs[0].request("/api/v1/users", token=None)
+        bob_id = next(user["id"] for user in json.loads(body)["items"] if user["name"] == "bob")
+
+        # A shared video bob watches through instance 2, unshared on instance 0.
+        from helpers import create_upload, finish_upload
+        data = fake_mp4(200_000, seed=3)
+        video_id = finish_upload(hubs[0], create_upload(hubs[0], len(data), {"filename": "shared.mp4"}), 0, data)
+        assert hubs[0].request(f"/api/v1/videos/{video_id}", "PATCH", json_headers, json.dumps({"shared": True}).encode())[0] == 200
+        assert hubs[2].request(f"/api/v1/videos/{video_id}", token=bob)[0] == 200
+        assert hubs[1].request(f"/api/v1/videos/{video_id}", "PATCH", json_headers, json.dumps({"shared": False}).encode())[0] == 200
+        eventually(lambda: hubs[2].request(f"/api/v1/videos/{video_id}", token=bob)[0] == 404,
+                   timeout=1, message="an unshared video was still shown by another instance after a second")
+
+        assert hubs[1].request(f"/api/v1/users/{bob_id}", "PATCH", json_headers, json.dumps({"disabled": True}).encode())[0] == 200
+        eventually(lambda: all(hub.request("/api/v1/me", token=bob)[0] == 401 for hub in hubs),
+                   timeout=1, message="a disabled account was still accepted by another instance after a second")
+        assert time.monotonic() - started < 30
+    finally:
+        for hub in hubs:
+            hub.stop()

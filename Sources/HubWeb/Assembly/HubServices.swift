@@ -53,7 +53,9 @@ public struct HubServices: Sendable {
             uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
             locks: dependencies.database.uploadLocks, logger: logger)
-        accounts = try AccountService(configuration: configuration, accounts: repositories.accounts, clock: clock, logger: logger)
+        accounts = try AccountService(
+            configuration: configuration, accounts: repositories.accounts, clock: clock, broadcast: dependencies.database.broadcast,
+            logger: logger)
         let mirror = try NoteMirror(directory: configuration.notepadStoragePath, logger: logger)
         notepad = NotepadService(
             notes: repositories.notes, videos: repositories.videos, analytics: repositories.noteAnalytics, mirror: mirror,

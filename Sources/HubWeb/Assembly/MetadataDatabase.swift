@@ -16,11 +16,18 @@ public struct MetadataDatabase: Sendable {
     /// Uploads' write locks across the instances sharing the database; nil on SQLite, whose
     /// file one process serves.
     public var uploadLocks: (any UploadLocks)?
+    /// How instances sharing the database tell each other what to drop from their caches; nil
+    /// on SQLite.
+    public var broadcast: PostgresCacheBroadcast?
 
-    public init(repositories: Repositories, postgres: HubPostgresDatabase? = nil, uploadLocks: (any UploadLocks)? = nil) {
+    public init(
+        repositories: Repositories, postgres: HubPostgresDatabase? = nil, uploadLocks: (any UploadLocks)? = nil,
+        broadcast: PostgresCacheBroadcast? = nil
+    ) {
         self.repositories = repositories
         self.postgres = postgres
         self.uploadLocks = uploadLocks
+        self.broadcast = broadcast
     }
 
     public static func open(_ configuration: HubConfiguration, logger: Logger) throws(ConfigurationError) -> MetadataDatabase {
@@ -32,9 +39,10 @@ public struct MetadataDatabase: Sendable {
         }
         if let settings = configuration.postgres {
             let database = HubPostgresDatabase(settings, logger: logger)
+            let broadcast = database.makeCacheBroadcast()
             return MetadataDatabase(
-                repositories: database.repositories(videoCache: { CachedVideoRepository($0) }), postgres: database,
-                uploadLocks: database.makeUploadLocks())
+                repositories: database.repositories(videoCache: { CachedVideoRepository($0, broadcast: broadcast) }), postgres: database,
+                uploadLocks: database.makeUploadLocks(), broadcast: broadcast)
         }
         do {
             return MetadataDatabase(repositories: try HubDatabase.open(path: configuration.sqlitePath).repositories)
@@ -71,5 +79,24 @@ struct PostgresPoolService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await database.run() }
+    }
+}
+
+/// Hears the other instances' changes and drops what they make stale from this instance's
+/// caches, until the group shuts down.
+struct CacheInvalidationService: Service {
+    let broadcast: PostgresCacheBroadcast
+    let caches: [any CacheInvalidating]
+
+    func run() async throws {
+        let changes = broadcast.changes()
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await broadcast.run() }
+                for await change in changes {
+                    for cache in caches { cache.invalidate(change) }
+                }
+            }
+        }
     }
 }
