@@ -34,13 +34,13 @@ public struct AccountService: Sendable {
 
     public init(
         configuration: HubConfiguration, accounts: any AccountRepository, clock: any WallClock, broadcast: (any CacheBroadcast)? = nil,
-        logger: Logger
+        signInFailures: (any SignInFailureLog)? = nil, logger: Logger
     ) throws(ConfigurationError) {
         self.broadcast = broadcast
         self.accounts = accounts
         self.hasher = PasswordHasher(cost: configuration.bcryptCost)
         self.secret = try HubSecret.load(configured: configuration.secretKey, dataDirectory: configuration.dataDirectory)
-        self.throttle = LoginThrottle(clock: clock)
+        self.throttle = LoginThrottle(clock: clock, shared: signInFailures)
         self.clock = clock
         self.sessionLifetime = TimeInterval(configuration.sessionLifetimeSeconds)
         self.logger = logger
@@ -154,11 +154,11 @@ public struct AccountService: Sendable {
             valid = false
         }
         guard let user, valid, !user.isDisabled else {
-            await throttle.recordFailure(account: name, address: address)
+            try await throttle.recordFailure(account: name, address: address)
             logger.notice("sign-in refused", metadata: ["user": "\(name)", "address": "\(address)"])
             throw AccountError.invalidCredentials
         }
-        await throttle.recordSuccess(account: name)
+        try await throttle.recordSuccess(account: name)
         return (user, session(for: user))
     }
 

@@ -5,8 +5,9 @@ import HubCore
 /// password cannot be guessed faster than a handful of tries per quarter hour, while one
 /// attacker guessing at many accounts is also stopped by the per-address limit.
 ///
-/// Counts live in memory, per instance: a restart forgets them, which bounds the harm of a lock
-/// an attacker provokes on someone else's account to one window.
+/// Counts live in memory for one process (a restart forgets them, which bounds the harm of a
+/// lock an attacker provokes on someone else's account to one window), or in the database
+/// (`shared`) when several instances share it: guesses spread over instances count as one.
 actor LoginThrottle {
     struct Limits: Sendable {
         var perAccount = 5
@@ -16,30 +17,47 @@ actor LoginThrottle {
 
     private let limits: Limits
     private let clock: any WallClock
+    private let shared: (any SignInFailureLog)?
     private var failuresByAccount: [String: [Date]] = [:]
     private var failuresByAddress: [String: [Date]] = [:]
     /// Bounds memory under a flood of made-up names.
     private let maxTracked = 50_000
 
-    init(limits: Limits = Limits(), clock: any WallClock) {
+    init(limits: Limits = Limits(), clock: any WallClock, shared: (any SignInFailureLog)? = nil) {
         self.limits = limits
         self.clock = clock
+        self.shared = shared
     }
 
     /// Throws 429 with `Retry-After` when either limit is reached; call before checking a password.
-    func check(account: String, address: String) throws(AccountError) {
+    func check(account: String, address: String) async throws {
         let now = clock.now()
-        let waits = [
-            wait(in: &failuresByAccount, key: account, limit: limits.perAccount, now: now),
-            wait(in: &failuresByAddress, key: address, limit: limits.perAddress, now: now),
-        ].compactMap { $0 }
+        var waits: [TimeInterval]
+        if let shared {
+            let since = now.addingTimeInterval(-limits.window)
+            waits = []
+            for (key, limit) in [(Self.accountKey(account), limits.perAccount), (Self.addressKey(address), limits.perAddress)] {
+                let failures = try await shared.failures(of: key, since: since)
+                if failures.count >= limit, let oldest = failures.oldest { waits.append(limits.window - now.timeIntervalSince(oldest)) }
+            }
+        } else {
+            waits = [
+                wait(in: &failuresByAccount, key: account, limit: limits.perAccount, now: now),
+                wait(in: &failuresByAddress, key: address, limit: limits.perAddress, now: now),
+            ].compactMap { $0 }
+        }
         guard let wait = waits.max() else { return }
-        let seconds = Int(wait.rounded(.up))
-        throw .tooManyAttempts(retryAfterSeconds: seconds)
+        // At least a second: a failure that is about to leave the window still holds until it has.
+        throw AccountError.tooManyAttempts(retryAfterSeconds: max(1, Int(wait.rounded(.up))))
     }
 
-    func recordFailure(account: String, address: String) {
+    func recordFailure(account: String, address: String) async throws {
         let now = clock.now()
+        if let shared {
+            try await shared.record(
+                [Self.accountKey(account), Self.addressKey(address)], at: now, forgetBefore: now.addingTimeInterval(-limits.window))
+            return
+        }
         if failuresByAccount.count + failuresByAddress.count > maxTracked { prune(now: now) }
         failuresByAccount[account, default: []].append(now)
         failuresByAddress[address, default: []].append(now)
@@ -47,9 +65,17 @@ actor LoginThrottle {
 
     /// A successful sign-in clears the account's failures (not the address's: one right
     /// password must not reset a spray across accounts).
-    func recordSuccess(account: String) {
-        failuresByAccount[account] = nil
+    func recordSuccess(account: String) async throws {
+        if let shared {
+            try await shared.clear(Self.accountKey(account))
+        } else {
+            failuresByAccount[account] = nil
+        }
     }
+
+    /// Keys in the shared log: an account name and an address never collide.
+    static func accountKey(_ name: String) -> String { "account:" + name }
+    static func addressKey(_ address: String) -> String { "address:" + address }
 
     private func wait(in table: inout [String: [Date]], key: String, limit: Int, now: Date) -> TimeInterval? {
         guard var failures = table[key] else { return nil }

@@ -16,12 +16,16 @@ public struct Repositories: Sendable {
     public var noteAnalytics: any NoteAnalyticsRepository
     public var syncLog: any SyncLogRepository
     public var peers: any PeerRepository
+    /// Failed sign-ins counted where every instance sees them; nil when one process counts them
+    /// in memory (SQLite).
+    public var signInFailures: (any SignInFailureLog)?
 
     public init(
         videos: any VideoRepository, uploads: any UploadRepository, accounts: any AccountRepository,
         settings: any HubSettingsRepository, notes: any NoteRepository, noteAnalytics: any NoteAnalyticsRepository,
-        syncLog: any SyncLogRepository, peers: any PeerRepository
+        syncLog: any SyncLogRepository, peers: any PeerRepository, signInFailures: (any SignInFailureLog)? = nil
     ) {
+        self.signInFailures = signInFailures
         self.videos = videos
         self.uploads = uploads
         self.accounts = accounts

@@ -169,12 +169,13 @@ extension HubPostgresDatabase {
     public var noteAnalytics: PostgresNoteAnalyticsRepository { PostgresNoteAnalyticsRepository(client: pool, logger: logger) }
     public var syncLog: PostgresSyncLogRepository { PostgresSyncLogRepository(client: pool, logger: logger) }
     public var peers: PostgresPeerRepository { PostgresPeerRepository(client: pool, logger: logger) }
+    public var signInFailures: PostgresSignInFailures { PostgresSignInFailures(client: pool, logger: logger) }
 
     /// Every repository the hub uses, on this database; videos behind whatever cache the hub
     /// puts in front of them (every stream request looks its video up).
     public func repositories(videoCache: (any VideoRepository) -> any VideoRepository) -> Repositories {
         Repositories(
             videos: videoCache(videos), uploads: uploads, accounts: accounts, settings: settingsRepository, notes: notes,
-            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers)
+            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, signInFailures: signInFailures)
     }
 }

@@ -232,5 +232,10 @@ enum PostgresSchema {
             )
             """,
         ]),
+        Migration(version: 3, name: "sign-in failures counted across instances", statements: [
+            "CREATE TABLE sign_in_failure (key TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)",
+            "CREATE INDEX sign_in_failure_key_at ON sign_in_failure (key, at)",
+            "CREATE INDEX sign_in_failure_at ON sign_in_failure (at)",
+        ]),
     ]
 }

@@ -59,3 +59,28 @@ import Testing
         }
     }
 }
+
+/// The shared sign-in failure log (PostgreSQL only: one process on SQLite counts in memory).
+@Suite struct SignInFailureLogTests {
+    @Test func failuresAreCountedPerKeyWithinTheWindowAndForgotten() async throws {
+        try await TestDatabase.postgres.withRepositories { repositories in
+            let log = try #require(repositories.signInFailures)
+            let at = { (seconds: TimeInterval) in Date(timeIntervalSince1970: 1_000 + seconds) }
+            try await log.record(["account:alice", "address:10.0.0.1"], at: at(0), forgetBefore: at(-900))
+            try await log.record(["account:alice", "address:10.0.0.2"], at: at(10), forgetBefore: at(-890))
+            try await log.record(["account:bob", "address:10.0.0.1"], at: at(20), forgetBefore: at(-880))
+            var alice = try await log.failures(of: "account:alice", since: at(-900))
+            #expect(alice.count == 2 && alice.oldest == at(0))
+            #expect(try await log.failures(of: "address:10.0.0.1", since: at(-900)).count == 2)
+            #expect(try await log.failures(of: "account:alice", since: at(5)).count == 1, "only what is in the window")
+            #expect(try await log.failures(of: "account:carol", since: at(-900)) == (0, nil))
+            try await log.clear("account:alice")
+            alice = try await log.failures(of: "account:alice", since: at(-900))
+            #expect(alice.count == 0 && alice.oldest == nil)
+            #expect(try await log.failures(of: "address:10.0.0.2", since: at(-900)).count == 1, "an address is not cleared with an account")
+            // A record long after forgets what is out of the window.
+            try await log.record(["account:dave"], at: at(5_000), forgetBefore: at(4_100))
+            #expect(try await log.failures(of: "account:bob", since: .distantPast).count == 0)
+        }
+    }
+}

@@ -244,3 +244,24 @@ def test_changes_on_one_instance_reach_the_others_caches_at_once(binary, postgre
     finally:
         for hub in hubs:
             hub.stop()
+
+
+def test_sign_in_guesses_spread_over_instances_are_throttled_as_on_one(binary, postgres, tmp_path):
+    hubs = instances(binary, tmp_path, postgres.create_database(), 3)
+    try:
+        hubs[0].add_user("carol", "carol-password")
+
+        def attempt(hub, password):
+            return hub.request("/api/v1/session", "POST", {"Content-Type": "application/json"},
+                               json.dumps({"name": "carol", "password": password}).encode(), token="")
+
+        # Five wrong guesses (the per-account limit), each on the next instance.
+        for guess in range(5):
+            assert attempt(hubs[guess % 3], f"guess {guess}")[0] == 401
+        for hub in hubs:
+            status, headers, body = attempt(hub, "carol-password")
+            assert status == 429, body
+            assert json.loads(body)["error"]["code"] == "too_many_attempts" and int(headers["Retry-After"]) > 0
+    finally:
+        for hub in hubs:
+            hub.stop()

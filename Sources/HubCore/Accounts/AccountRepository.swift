@@ -32,3 +32,14 @@ public protocol AccountRepository: Sendable {
     func isSignupOpen() async throws -> Bool
     func setSignupOpen(_ open: Bool) async throws
 }
+
+/// Failed sign-ins, by key (an account name or a client address), where every instance sharing
+/// the database counts them, so a password guessed through several instances is throttled as
+/// through one.
+public protocol SignInFailureLog: Sendable {
+    /// Records one failure for each key, and forgets failures older than `forgetBefore`.
+    func record(_ keys: [String], at date: Date, forgetBefore: Date) async throws
+    /// How many failures `key` has had since `since`, and when the oldest of them was.
+    func failures(of key: String, since: Date) async throws -> (count: Int, oldest: Date?)
+    func clear(_ key: String) async throws
+}

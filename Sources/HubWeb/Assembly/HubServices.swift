@@ -55,7 +55,7 @@ public struct HubServices: Sendable {
             locks: dependencies.database.uploadLocks, logger: logger)
         accounts = try AccountService(
             configuration: configuration, accounts: repositories.accounts, clock: clock, broadcast: dependencies.database.broadcast,
-            logger: logger)
+            signInFailures: repositories.signInFailures, logger: logger)
         let mirror = try NoteMirror(directory: configuration.notepadStoragePath, logger: logger)
         notepad = NotepadService(
             notes: repositories.notes, videos: repositories.videos, analytics: repositories.noteAnalytics, mirror: mirror,
