@@ -92,6 +92,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `streamhub database migrate`: a hub's SQLite database copied into PostgreSQL, verified.
+        .target(
+            name: "HubDatabaseMigration",
+            dependencies: [
+                "HubCore", "HubDatabase", "HubPostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // cmark-gfm from Debian (libcmark-gfm-dev), for the notes' markdown.
         .systemLibrary(
             name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
@@ -215,6 +227,7 @@ let package = Package(
             name: "streamhub",
             dependencies: [
                 "HubSystem", "HubCore", "HubAPI", "HubAccounts", "HubMedia", "HubWeb", "HubClient", "HubDatabase", "HubStorage", "HubNotes",
+                "HubPostgres", "HubDatabaseMigration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -259,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "HubRepositoryTests",
             dependencies: [
-                "HubTestSupport", "HubPostgres", "HubCore", "HubDatabase",
+                "HubTestSupport", "HubPostgres", "HubCore", "HubDatabase", "HubDatabaseMigration",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// Where a PostgreSQL database is and how to reach it: `DATABASE_URL=postgres://user:password@host:port/database`
@@ -39,6 +40,22 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible, Cu
     }
 
     public var debugDescription: String { description }
+
+    /// A PostgreSQL URL read as `DATABASE_URL` would be, for settings named otherwise (`database
+    /// migrate --to`): a problem is reported against `setting`.
+    public init(url: String, setting: String) throws(ConfigurationError) {
+        let reader = SettingsReader(ConfigReader(provider: InMemoryProvider(values: ["database.url": .init(.string(url), isSecret: true)])))
+        let parsed: PostgresSettings?
+        do {
+            parsed = try PostgresSettings(reading: reader.scoped("database"))
+        } catch {
+            throw ConfigurationError(setting: setting, problem: error.problem)
+        }
+        guard let parsed else {
+            throw ConfigurationError(setting: setting, problem: "must name a PostgreSQL database: postgres://user:password@host:5432/database")
+        }
+        self = parsed
+    }
 
     /// Nil when `url` is unset or names SQLite; an error naming `DATABASE_URL` when it names
     /// PostgreSQL but does not say where, or names anything else.

@@ -36,22 +36,24 @@ extension PostgresRandomAccessRow {
 
 /// A statement whose `WHERE` clause is assembled from optional filters: each bound value gets
 /// the next `$n`, so the SQL carries placeholders only, never a client's text.
-struct PostgresStatement {
-    private(set) var bindings = PostgresBindings()
+public struct PostgresStatement {
+    public private(set) var bindings = PostgresBindings()
+
+    public init() {}
 
     /// Binds `value` and returns its placeholder.
-    mutating func bind<Value: PostgresDynamicTypeEncodable>(_ value: Value) -> String {
+    public mutating func bind<Value: PostgresDynamicTypeEncodable>(_ value: Value) -> String {
         bindings.append(value)
         return "$\(bindings.count)"
     }
 
     /// Binds `value` (NULL when nil) and returns its placeholder.
-    mutating func bind<Value: PostgresDynamicTypeEncodable>(_ value: Value?) -> String {
+    public mutating func bind<Value: PostgresDynamicTypeEncodable>(_ value: Value?) -> String {
         bindings.append(value)
         return "$\(bindings.count)"
     }
 
-    func query(_ sql: String) -> PostgresQuery {
+    public func query(_ sql: String) -> PostgresQuery {
         PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 }

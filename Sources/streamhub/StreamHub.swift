@@ -6,5 +6,8 @@ struct StreamHub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streamhub",
         abstract: "A self-hosted hub to upload, stream and organise videos, with a community notepad.",
-        subcommands: [ServeCommand.self, UserCommand.self, TokenCommand.self, UploadCommand.self, StorageCommand.self, NotesCommand.self, PeersCommand.self])
+        subcommands: [
+            ServeCommand.self, UserCommand.self, TokenCommand.self, UploadCommand.self, StorageCommand.self, DatabaseCommand.self,
+            NotesCommand.self, PeersCommand.self,
+        ])
 }

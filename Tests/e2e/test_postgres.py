@@ -265,3 +265,67 @@ def test_sign_in_guesses_spread_over_instances_are_throttled_as_on_one(binary, p
     finally:
         for hub in hubs:
             hub.stop()
+
+
+def test_database_migrate_copies_a_sqlite_hub_and_every_answer_stays_the_same(binary, postgres, tmp_path):
+    from conftest import fake_mp4
+    from helpers import create_upload, finish_upload
+    hub = Hub(binary, str(tmp_path))
+    hub.start()
+    json_headers = {"Content-Type": "application/json"}
+    hub.sign_up_admin()
+    hub.add_user("bob", "bob-password")
+    data = fake_mp4(300_000, seed=8)
+    video_id = finish_upload(hub, create_upload(hub, len(data), {"filename": "trip.mp4", "title": "Trip to the café"}), 0, data)
+    status, _, body = hub.request("/api/v1/notes", "POST", json_headers, json.dumps(
+        {"title": "Résumé of the trip", "content": "first draft", "tags": ["travel"], "shared": True}).encode())
+    note = json.loads(body)
+    hub.request(f"/api/v1/notes/{note['id']}", "PATCH", json_headers, json.dumps({"content": "second draft", "baseVersion": 1}).encode())
+    hub.request(f"/api/v1/notes/{note['id']}", "PATCH", json_headers, json.dumps({"title": "Résumé", "baseVersion": 2}).encode())
+    routes = ["/api/v1/me", "/api/v1/videos", f"/api/v1/videos/{video_id}", "/api/v1/notes", f"/api/v1/notes/{note['id']}",
+              f"/api/v1/notes/{note['id']}/versions", "/api/v1/notes?q=resume", "/api/v1/notes?tag=travel", "/api/v1/users",
+              "/api/v1/tokens"]
+
+    def answers():
+        result = {}
+        for route in routes:
+            status, _, body = hub.request(route)
+            assert status == 200, (route, body)
+            result[route] = json.loads(body)
+        return result
+    before = answers()
+    hub.stop()
+
+    def migrate(url):
+        return subprocess.run([binary, "database", "migrate", "--to", url], cwd=hub.workdir, env=hub.env, capture_output=True,
+                              text=True, timeout=120)
+    bad = migrate("postgres://nobody@")
+    assert bad.returncode == 78 and len(bad.stderr.strip().splitlines()) == 1 and "--to" in bad.stderr, bad.stderr
+    url = postgres.create_database()
+    out = migrate(url)
+    assert out.returncode == 0, out.stderr
+    assert "note_change: 3 rows copied" in out.stdout and "verified" in out.stdout, out.stdout
+    again = migrate(url)
+    assert again.returncode == 0, again.stderr
+    # Another hub is never copied into a database that holds this one.
+    other = tmp_path / "other"
+    other.mkdir()
+    other_env = dict(hub.env, HUB_DATA_DIR=str(other / "data"))
+    subprocess.run([binary, "user", "add", "zed"], cwd=other, env=other_env, input="zed-password-1\n", text=True, check=True,
+                   capture_output=True)
+    refused = subprocess.run([binary, "database", "migrate", "--to", url], cwd=other, capture_output=True, text=True, timeout=120,
+                             env=other_env)
+    assert refused.returncode == 1 and "not empty" in refused.stderr, refused.stderr
+
+    hub.env["DATABASE_URL"] = url
+    hub.start()
+    try:
+        after = answers()
+        assert after == before
+        # And it goes on: a new note and the bob account work on PostgreSQL.
+        assert hub.request("/api/v1/notes", "POST", json_headers, json.dumps({"title": "after", "content": "x"}).encode())[0] == 201
+        hub.token = None
+        status, _, _ = hub.request("/api/v1/session", "POST", json_headers, json.dumps({"name": "bob", "password": "bob-password"}).encode(), token="")
+        assert status == 200
+    finally:
+        hub.stop()
