@@ -4,13 +4,15 @@
 # and its driver, curl, tuspy, selenium, pytest, botocore to check the S3 signer against, moto's S3 server
 # with boto3 for the S3 backend's tests, python-zeroconf and iproute2 for the mDNS tests between
 # network namespaces, PostgreSQL for the PostgreSQL repositories' tests, which start their own
-# throwaway server). Installs only what is missing.
+# throwaway server, nginx to run deploy/nginx.conf in front of several instances, and Debian's
+# docker-compose to validate deploy/docker-compose.yml without a container engine). Installs
+# only what is missing.
 set -euo pipefail
 
 packages=(libsqlite3-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev ffmpeg curl)
 python_packages=()
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium chromium-driver iproute2 postgresql)
+  packages+=(chromium chromium-driver iproute2 postgresql nginx docker-compose)
   python_packages+=(pytest tuspy selenium botocore boto3 "moto[server]" zeroconf)
 fi
 
@@ -23,7 +25,17 @@ if ((${#missing[@]})); then
   sudo_cmd=()
   [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
+  # Packages with a service (nginx, postgresql) would start it on install; the tests start
+  # their own, on free ports, so none is started (a policy-rc.d answering 101 forbids it).
+  policy=/usr/sbin/policy-rc.d
+  added_policy=false
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod +x "$policy"
+    added_policy=true
+  fi
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if $added_policy; then "${sudo_cmd[@]}" rm -f "$policy"; fi
 fi
 
 if ((${#python_packages[@]})); then

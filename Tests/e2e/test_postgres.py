@@ -329,3 +329,49 @@ def test_database_migrate_copies_a_sqlite_hub_and_every_answer_stays_the_same(bi
         assert status == 200
     finally:
         hub.stop()
+
+
+def test_three_instances_behind_the_deployments_nginx(binary, postgres, tmp_path):
+    """deploy/nginx.conf in front of three instances: a tus upload whose PATCHes nginx spreads over
+    them, streamed back in ranges, and a session made through one instance valid on all."""
+    import hashlib
+    from conftest import fake_mp4
+    from helpers import create_upload, tus_headers
+    from nginx_front import NginxFront
+    hubs = instances(binary, tmp_path, postgres.create_database(), 3, LOG_LEVEL="info")
+    (tmp_path / "nginx").mkdir()
+    front_nginx = NginxFront(str(tmp_path / "nginx"), [hub.port for hub in hubs]).start()
+    front = Hub(binary, str(tmp_path), port=front_nginx.port)
+    front.token = hubs[0].token
+    try:
+        data = fake_mp4(8_000_000, seed=21)
+        location = create_upload(front, len(data), {"filename": "front.mp4", "title": "Through nginx"})
+        offset, video_id = 0, None
+        while offset < len(data):
+            status, headers, body = front.request(location, "PATCH", tus_headers(
+                Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:offset + 700_000])
+            assert status == 204, body
+            offset = int(headers["Upload-Offset"])
+            video_id = headers.get("Stream-Hub-Video-Id")
+        patches = [open(hub.log_path).read().count("method=PATCH") for hub in hubs]
+        assert sum(1 for count in patches if count) >= 2, f"nginx sent every PATCH to one instance: {patches}"
+        status, _, body = front.request(f"/api/v1/videos/{video_id}")
+        assert status == 200 and json.loads(body)["sha256"] == hashlib.sha256(data).hexdigest()
+        for start in [0, 1_234_567, len(data) - 100]:
+            status, headers, body = front.request(f"/api/v1/videos/{video_id}/stream", headers={"Range": f"bytes={start}-{start + 99}"})
+            assert status == 206 and body == data[start:start + 100] and headers["Content-Range"].startswith(f"bytes {start}-")
+        status, _, body = front.request(f"/api/v1/videos/{video_id}/stream")
+        assert status == 200 and hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
+
+        # A session made through nginx (some instance) is good on every instance.
+        hubs[0].add_user("dana", "dana-password")
+        status, headers, _ = front.request("/api/v1/session", "POST", {"Content-Type": "application/json"},
+                                           json.dumps({"name": "dana", "password": "dana-password"}).encode(), token="")
+        assert status == 200
+        cookie = headers["Set-Cookie"].split(";")[0]
+        for hub in hubs:
+            assert hub.request("/api/v1/me", headers={"Cookie": cookie}, token="")[0] == 200
+    finally:
+        front_nginx.stop()
+        for hub in hubs:
+            hub.stop()
