@@ -71,8 +71,7 @@ public struct SQLiteNoteAnalyticsRepository: NoteAnalyticsRepository {
             ).map { NoteAnalyticsReport.TermCount(term: $0["tag"], count: $0["count"]) }
 
             // Views and edits of notes the user may see, and the searches counted above, by day.
-            var days: [String: NoteAnalyticsReport.Day] = [:]
-            for row in try Row.fetchAll(
+            let counts = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT date(noteEvent.at) AS day, noteEvent.kind, COUNT(*) AS count FROM noteEvent JOIN note ON note.id = noteEvent.noteID
@@ -81,24 +80,9 @@ public struct SQLiteNoteAnalyticsRepository: NoteAnalyticsRepository {
                     UNION ALL
                     SELECT date(at) AS day, kind, COUNT(*) FROM noteEvent WHERE \(searches) GROUP BY day
                     """,
-                arguments: [since, until] + noteArguments + searchesArguments)
-            {
-                let day: String = row["day"]
-                var entry = days[day] ?? .init(day: day, views: 0, edits: 0, searches: 0)
-                let count: Int = row["count"]
-                switch row["kind"] as String {
-                case "view": entry.views += count
-                case "edit": entry.edits += count
-                default: entry.searches += count
-                }
-                days[day] = entry
-            }
-            let activity = NoteAnalyticsReport.days(from: since, to: until).map { days[$0] ?? .init(day: $0, views: 0, edits: 0, searches: 0) }
-            let totals = activity.reduce(into: NoteAnalyticsReport.Day(day: "total", views: 0, edits: 0, searches: 0)) { sum, day in
-                sum.views += day.views
-                sum.edits += day.edits
-                sum.searches += day.searches
-            }
+                arguments: [since, until] + noteArguments + searchesArguments
+            ).map { row in (day: row["day"] as String, kind: row["kind"] as String, count: row["count"] as Int) }
+            let (activity, totals) = NoteAnalyticsReport.activity(counts, from: since, to: until)
             return NoteAnalyticsReport(
                 mostViewed: try notes("view"), mostEdited: try notes("edit"), topTags: topTags,
                 topSearches: try searchCounts(having: ""), unansweredSearches: try searchCounts(having: "HAVING results = 0"),

@@ -87,24 +87,10 @@ public struct PostgresNoteAnalyticsRepository: NoteAnalyticsRepository {
             WHERE \(searches(&activityStatement)) GROUP BY day, kind
             """
         // Views and edits of notes the user may see, and the searches counted above, by UTC day.
-        var days: [String: NoteAnalyticsReport.Day] = [:]
-        for row in try await client.rows(activityStatement.query(activitySQL), logger: logger) {
-            let day: String = try row.value("day")
-            var entry = days[day] ?? .init(day: day, views: 0, edits: 0, searches: 0)
-            let count: Int = try row.value("count")
-            switch try row.value("kind", as: String.self) {
-            case "view": entry.views += count
-            case "edit": entry.edits += count
-            default: entry.searches += count
-            }
-            days[day] = entry
+        let counts = try await client.rows(activityStatement.query(activitySQL), logger: logger).map { row in
+            (day: try row.value("day", as: String.self), kind: try row.value("kind", as: String.self), count: try row.value("count", as: Int.self))
         }
-        let activity = NoteAnalyticsReport.days(from: since, to: until).map { days[$0] ?? .init(day: $0, views: 0, edits: 0, searches: 0) }
-        let totals = activity.reduce(into: NoteAnalyticsReport.Day(day: "total", views: 0, edits: 0, searches: 0)) { sum, day in
-            sum.views += day.views
-            sum.edits += day.edits
-            sum.searches += day.searches
-        }
+        let (activity, totals) = NoteAnalyticsReport.activity(counts, from: since, to: until)
         return NoteAnalyticsReport(
             mostViewed: try await notes("view"), mostEdited: try await notes("edit"), topTags: topTags,
             topSearches: try await searchCounts(unanswered: false), unansweredSearches: try await searchCounts(unanswered: true),

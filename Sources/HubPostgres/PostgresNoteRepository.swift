@@ -271,12 +271,16 @@ public struct PostgresNoteRepository: NoteRepository {
         let (start, end) = (String(NoteHighlight.start), String(NoteHighlight.end))
         let titleOptions = statement.bind("StartSel=\(start), StopSel=\(end), HighlightAll=true")
         let snippetOptions = statement.bind("StartSel=\(start), StopSel=\(end), MaxWords=24, MinWords=12, MaxFragments=1, FragmentDelimiter=…")
-        // The newest `rankingLimit` matches are ranked (counted alongside), then only the page's
-        // notes are highlighted: headlines cost a pass over each note's text.
+        // The newest `rankingLimit` matches are found first (sorting numbers only), then only
+        // they are ranked (counted alongside), then only the page's notes are highlighted:
+        // ranking reads a note's search vector and headlines its text, which for every match of
+        // a common word would cost more than the search.
         let sql = """
-            WITH matches AS (
+            WITH newest AS (
+                SELECT note.seq FROM note WHERE \(filter) ORDER BY note.seq DESC LIMIT \(Self.rankingLimit)),
+            matches AS (
                 SELECT note.seq, note.updated_at, ts_rank(\(Self.rankWeights), note.search, \(search), 1) AS rank
-                FROM note WHERE \(filter) ORDER BY note.seq DESC LIMIT \(Self.rankingLimit)),
+                FROM newest JOIN note ON note.seq = newest.seq),
             page AS (
                 SELECT seq, rank, (SELECT COUNT(*) FROM matches) AS total FROM matches
                 ORDER BY rank DESC, updated_at DESC, seq DESC LIMIT \(statement.bind(limit)) OFFSET \(statement.bind(offset)))

@@ -58,10 +58,12 @@ def direct_sql(query, owner):
     search = f"to_tsquery('hub_search', '{words}')"
     start, end = "\ue000", "\ue001"
     return f"""
-WITH matches AS (
-    SELECT note.seq, note.updated_at, ts_rank('{{0.1, 0.1, 0.4, 1.0}}', note.search, {search}, 1) AS rank
-    FROM note WHERE note.deleted_at IS NULL AND (note.owner_id = '{owner}' OR note.shared) AND note.search @@ {search}
+WITH newest AS (
+    SELECT note.seq FROM note WHERE note.deleted_at IS NULL AND (note.owner_id = '{owner}' OR note.shared) AND note.search @@ {search}
     ORDER BY note.seq DESC LIMIT 1000),
+matches AS (
+    SELECT note.seq, note.updated_at, ts_rank('{{0.1, 0.1, 0.4, 1.0}}', note.search, {search}, 1) AS rank
+    FROM newest JOIN note ON note.seq = newest.seq),
 page AS (
     SELECT seq, rank, (SELECT COUNT(*) FROM matches) AS total FROM matches
     ORDER BY rank DESC, updated_at DESC, seq DESC LIMIT 20 OFFSET 0)
@@ -180,7 +182,7 @@ def main():
                          f"{seconds['1'] / seconds['3']:.2f}x; peak RSS per instance {rss} MiB (target < 150)"))
 
             # Streaming the stored file: ranges through nginx to 3 instances, to 1, and nginx itself.
-            stored = next(os.path.join(root, name) for root, _, names in os.walk(os.path.join(workdir, "shared-uploads", "videos"))
+            stored = next(os.path.join(root, name) for root, _, names in os.walk(os.path.join(workdir, "shared-uploads", "objects"))
                           for name in names if name == "source")
             size = os.path.getsize(stored)
             os.makedirs(os.path.join(workdir, "nginx-file"))

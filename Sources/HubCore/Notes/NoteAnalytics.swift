@@ -61,6 +61,31 @@ public struct NoteAnalyticsReport: Sendable, Equatable, Codable {
 }
 
 extension NoteAnalyticsReport {
+    /// Event counts per (UTC day `YYYY-MM-DD`, kind: `view`, `edit` or `search`) as one entry per
+    /// day from `start` up to `end`, days without events as zeros, and their totals: what every
+    /// database's report ends with.
+    public static func activity(
+        _ counts: [(day: String, kind: String, count: Int)], from start: Date, to end: Date
+    ) -> (activity: [Day], totals: Day) {
+        var days: [String: Day] = [:]
+        for (day, kind, count) in counts {
+            var entry = days[day] ?? Day(day: day, views: 0, edits: 0, searches: 0)
+            switch kind {
+            case "view": entry.views += count
+            case "edit": entry.edits += count
+            default: entry.searches += count
+            }
+            days[day] = entry
+        }
+        let activity = Self.days(from: start, to: end).map { days[$0] ?? Day(day: $0, views: 0, edits: 0, searches: 0) }
+        let totals = activity.reduce(into: Day(day: "total", views: 0, edits: 0, searches: 0)) { sum, day in
+            sum.views += day.views
+            sum.edits += day.edits
+            sum.searches += day.searches
+        }
+        return (activity, totals)
+    }
+
     /// `YYYY-MM-DD` for each UTC day from `start` up to `end`, so days without events show as zero.
     public static func days(from start: Date, to end: Date) -> [String] {
         var calendar = Calendar(identifier: .gregorian)
