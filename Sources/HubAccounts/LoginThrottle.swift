@@ -47,8 +47,9 @@ actor LoginThrottle {
             ].compactMap { $0 }
         }
         guard let wait = waits.max() else { return }
-        // At least a second: a failure that is about to leave the window still holds until it has.
-        throw AccountError.tooManyAttempts(retryAfterSeconds: max(1, Int(wait.rounded(.up))))
+        // At least a second (a failure about to leave the window still holds until it has), at
+        // most the window (another instance's clock may run ahead of this one's).
+        throw AccountError.tooManyAttempts(retryAfterSeconds: Int(min(max(wait, 1), limits.window).rounded(.up)))
     }
 
     func recordFailure(account: String, address: String) async throws {

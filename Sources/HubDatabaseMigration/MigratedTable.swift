@@ -49,7 +49,12 @@ enum Cell: Sendable {
         }
     }
 
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000).rounded()) }
+    /// Dates beyond what 64 bits of milliseconds hold (none a hub writes) compare as the limit.
+    static func milliseconds(_ date: Date) -> Int64 {
+        let milliseconds = (date.timeIntervalSince1970 * 1_000).rounded()
+        guard milliseconds.isFinite, let exact = Int64(exactly: min(max(milliseconds, -9.2e18), 9.2e18)) else { return 0 }
+        return exact
+    }
 
     func hash(into hash: inout SHA256) {
         func add(_ tag: String, _ text: String?) {
