@@ -375,3 +375,39 @@ def test_three_instances_behind_the_deployments_nginx(binary, postgres, tmp_path
         front_nginx.stop()
         for hub in hubs:
             hub.stop()
+
+
+def test_three_instances_ride_out_a_database_outage_and_keep_hearing_each_other(binary, tmp_path):
+    """PostgreSQL stopped and started under three running instances: 503s from all, then every
+    instance recovers by itself, and their change listeners reconnect (a token revoked after the
+    outage is refused everywhere within a second)."""
+    with running() as server:
+        hubs = instances(binary, tmp_path, server.create_database(), 3, LOG_LEVEL="error")
+        json_headers = {"Content-Type": "application/json"}
+        try:
+            status, _, body = hubs[0].request("/api/v1/notes", "POST", json_headers, json.dumps({"title": "kept", "content": "x"}).encode())
+            assert status == 201
+            kept = json.loads(body)["id"]
+            server.stop()
+            for hub in hubs:
+                status, _, body = hub.request("/api/v1/notes")
+                assert status == 503 and json.loads(body)["error"]["code"] == "database_unavailable", body
+            server.start()
+            for hub in hubs:
+                eventually(lambda: hub.request("/readyz", token="")[0] == 200, timeout=60, message="an instance did not recover")
+                status, _, body = hub.request(f"/api/v1/notes/{kept}")
+                assert status == 200 and json.loads(body)["title"] == "kept"
+
+            status, _, body = hubs[1].request("/api/v1/tokens", "POST", json_headers, json.dumps({"label": "after"}).encode())
+            token = json.loads(body)
+            # The listeners reconnect a second after they notice the drop; then the token goes
+            # into every instance's cache (kept 2 s), and is revoked on one.
+            time.sleep(2)
+            for hub in hubs:
+                assert hub.request("/api/v1/me", token=token["token"])[0] == 200
+            assert hubs[1].request(f"/api/v1/tokens/{token['id']}", "DELETE")[0] == 204
+            eventually(lambda: all(hub.request("/api/v1/me", token=token["token"])[0] == 401 for hub in hubs),
+                       timeout=1, message="an instance did not hear the revocation after the outage")
+        finally:
+            for hub in hubs:
+                hub.stop()
