@@ -18,6 +18,9 @@ public struct HubPostgresDatabase: Sendable {
     /// PostgreSQL is away.
     public static let statementDeadline: Duration = .seconds(10)
 
+    /// How long opening a connection may take, pooled or not.
+    static let connectTimeout: Duration = .seconds(5)
+
     public init(_ settings: PostgresSettings, logger: Logger, statementDeadline: Duration = Self.statementDeadline) {
         // `require` encrypts without checking the certificate, as libpq's sslmode=require does.
         var unverified = TLSConfiguration.makeClientConfiguration()
@@ -32,7 +35,7 @@ public struct HubPostgresDatabase: Sendable {
             host: settings.host, port: settings.port, username: settings.user, password: settings.password, database: settings.database,
             tls: tls)
         pooled.options.maximumConnections = settings.poolSize
-        pooled.options.connectTimeout = .seconds(5)
+        pooled.options.connectTimeout = Self.connectTimeout
         self.client = PostgresClient(configuration: pooled, backgroundLogger: logger)
         self.pool = PostgresPool(client: client, deadline: statementDeadline)
         self.settings = settings
@@ -52,8 +55,7 @@ public struct HubPostgresDatabase: Sendable {
     public func prepare() async throws(ConfigurationError) {
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try probeConfiguration(), id: 0, logger: logger)
+            connection = try await connectDirectly(id: 0)
         } catch {
             throw ConfigurationError(setting: "DATABASE_URL", problem: Self.explain(error, settings))
         }
@@ -64,6 +66,13 @@ public struct HubPostgresDatabase: Sendable {
             try? await connection.close()
             throw ConfigurationError(setting: "DATABASE_URL", problem: "names a database whose schema could not be migrated: \(Self.explain(error, settings))")
         }
+    }
+
+    /// A connection of its own, outside the pool: for start-up checks and migrations, and for
+    /// what holds a connection for long (upload locks, the change listener). `id` names it in logs.
+    func connectDirectly(id: Int) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try probeConfiguration(), id: id, logger: logger)
     }
 
     /// The pool's settings for one direct connection (whose TLS takes a context, not a configuration).
@@ -79,7 +88,7 @@ public struct HubPostgresDatabase: Sendable {
         var configuration = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.user, password: settings.password, database: settings.database,
             tls: tls)
-        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.connectTimeout = TimeAmount(Self.connectTimeout)
         return configuration
     }
 
@@ -95,7 +104,7 @@ public struct HubPostgresDatabase: Sendable {
         case nil:
             if let cause = error.underlying { return "cannot reach \(place): \(cause)" }
             if error.code == .serverClosedConnection {
-                return "cannot reach \(place): no PostgreSQL answered within 5 s (is the host or port right, or a firewall in the way?)"
+                return "cannot reach \(place): no PostgreSQL answered within \(connectTimeout) (is the host or port right, or a firewall in the way?)"
             }
             return "cannot reach \(place): \(error.code)"
         }
@@ -137,8 +146,7 @@ public struct HubPostgresDatabase: Sendable {
 
     /// Migrates on a connection of its own (what `prepare()` does, without its checks).
     public func migrate() async throws {
-        let connection = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try probeConfiguration(), id: 0, logger: logger)
+        let connection = try await connectDirectly(id: 0)
         do {
             try await migrate(on: connection)
         } catch {

@@ -1,6 +1,5 @@
 import HubCore
 import Logging
-import NIOPosix
 import Synchronization
 import PostgresNIO
 
@@ -44,9 +43,7 @@ public final class PostgresCacheBroadcast: CacheBroadcast {
         var connected = false
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(
-                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try database.probeConfiguration(), id: 2,
-                    logger: database.logger)
+                let connection = try await database.connectDirectly(id: 2)
                 defer { Task { try? await connection.close() } }
                 let notifications = try await connection.listen(Self.channel)
                 // Listening again after a drop: whatever was sent in between is unknown.

@@ -1,6 +1,5 @@
 import HubCore
 import Logging
-import NIOPosix
 import PostgresNIO
 
 /// `UploadLocks` as PostgreSQL session-level advisory locks, all held on one connection of this
@@ -53,13 +52,8 @@ public actor PostgresUploadLocks: UploadLocks {
         if let connection, !connection.isClosed { return connection }
         if connection != nil { lost() }
         if let opening { return try await opening.value }
-        let (database, configuration) = (database, try database.probeConfiguration())
-        let task = Task {
-            try await database.pool.withDeadline {
-                try await PostgresConnection.connect(
-                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: database.logger)
-            }
-        }
+        let database = database
+        let task = Task { try await database.pool.withDeadline { try await database.connectDirectly(id: 1) } }
         opening = task
         defer { opening = nil }
         let opened = try await task.value
