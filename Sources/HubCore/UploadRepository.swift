@@ -51,11 +51,15 @@ public struct UploadRecord: Sendable, Equatable {
     public var videoID: VideoID?
     /// The account that created it; only they (or an admin) can resume, inspect or cancel it.
     public var ownerID: UserID?
+    /// The object store's own upload its bytes go into, when they wait in the store rather than
+    /// in a staging file (S3's multipart upload id).
+    public var multipartUploadID: String?
 
     public init(
         id: UploadID, length: Int64, offset: Int64, metadata: [String: String], createdAt: Date,
-        expiresAt: Date, videoID: VideoID? = nil, ownerID: UserID?
+        expiresAt: Date, videoID: VideoID? = nil, ownerID: UserID?, multipartUploadID: String? = nil
     ) {
+        self.multipartUploadID = multipartUploadID
         self.id = id
         self.length = length
         self.offset = offset

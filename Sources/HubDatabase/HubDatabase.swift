@@ -250,6 +250,11 @@ public struct HubDatabase: Sendable {
                 t.column("addedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v5: upload bytes in the object store") { db in
+            try db.alter(table: "upload") { t in
+                t.add(column: "multipartUploadID", .text)
+            }
+        }
         return migrator
     }
 }

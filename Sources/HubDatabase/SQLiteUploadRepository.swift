@@ -40,6 +40,7 @@ struct UploadRow: Codable, FetchableRecord, PersistableRecord {
     var expiresAt: Date
     var videoID: String?
     var ownerID: String?
+    var multipartUploadID: String?
 
     init(_ record: UploadRecord) {
         id = record.id.rawValue
@@ -50,6 +51,7 @@ struct UploadRow: Codable, FetchableRecord, PersistableRecord {
         expiresAt = record.expiresAt
         videoID = record.videoID?.rawValue
         ownerID = record.ownerID?.rawValue
+        multipartUploadID = record.multipartUploadID
     }
 
     var record: UploadRecord? {
@@ -58,6 +60,6 @@ struct UploadRow: Codable, FetchableRecord, PersistableRecord {
             id: id, length: length, offset: offset,
             metadata: JSONColumn.decode([String: String].self, from: metadata) ?? [:],
             createdAt: createdAt, expiresAt: expiresAt, videoID: videoID.flatMap(VideoID.init),
-            ownerID: ownerID.flatMap(UserID.init))
+            ownerID: ownerID.flatMap(UserID.init), multipartUploadID: multipartUploadID)
     }
 }

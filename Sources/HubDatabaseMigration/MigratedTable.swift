@@ -150,6 +150,7 @@ struct MigratedTable: Sendable {
         MigratedTable(source: "upload", target: "upload", sourceKey: "id", sourceOrder: "id", targetOrder: "id COLLATE \"C\"", columns: [
             ("id", "id", .text), ("length", "length", .integer), ("offset", "offset", .integer), ("metadata", "metadata", .json),
             ("createdAt", "created_at", .date), ("expiresAt", "expires_at", .date), ("videoID", "video_id", .text), ("ownerID", "owner_id", .text),
+            ("multipartUploadID", "multipart_upload_id", .text),
         ]),
         // In creation order (rowid), so PostgreSQL's `seq` orders notes as SQLite's rowid did.
         MigratedTable(source: "note", target: "note", sourceKey: "rowid", sourceOrder: "rowid", targetOrder: "seq", columns: [

@@ -44,13 +44,18 @@ public struct TusUploadService: Sendable {
     let logger: Logger
     /// The other instances' writers, when several share the database; nil for one process.
     let locks: (any UploadLocks)?
+    /// Where uploads in progress wait when it is not a staging file: parts in the object store
+    /// (S3), which every instance reaches without a shared disk.
+    let parts: (any ObjectStore & UploadPartStore)?
     private let sessions = UploadSessions()
 
     public init(
         uploads: any UploadRepository, videos: any VideoRepository, ingestor: VideoIngestor, staging: UploadStaging,
-        clock: any WallClock, settings: Settings, locks: (any UploadLocks)? = nil, logger: Logger
+        clock: any WallClock, settings: Settings, locks: (any UploadLocks)? = nil, parts: (any ObjectStore & UploadPartStore)? = nil,
+        logger: Logger
     ) {
         self.locks = locks
+        self.parts = parts
         self.uploads = uploads
         self.videos = videos
         self.ingestor = ingestor
@@ -65,11 +70,23 @@ public struct TusUploadService: Sendable {
         guard length >= 0 else { throw InvalidInput("Upload-Length must be a non-negative integer", code: "invalid_upload_length") }
         guard length <= settings.maxUploadBytes else { throw UploadError.tooLarge(limit: settings.maxUploadBytes) }
         let now = clock.now()
-        let record = UploadRecord(
+        var record = UploadRecord(
             id: UploadID(), length: length, offset: 0, metadata: metadata, createdAt: now,
             expiresAt: now.addingTimeInterval(settings.expiry.seconds), ownerID: owner)
-        _ = try await staging.openPartial(record.id, at: 0)
-        try await uploads.insert(record)
+        if let parts {
+            // The hub serves the type it sniffs once the upload is complete; the stored object
+            // carries the uploader's claim (S3 is told the sniffed one on presigned reads).
+            let claimed = UploadDescription(metadata: metadata).claimedContentType
+            record.multipartUploadID = try await parts.beginParts(of: record, into: destination(of: record), contentType: claimed)
+        } else {
+            _ = try await staging.openPartial(record.id, at: 0)
+        }
+        do {
+            try await uploads.insert(record)
+        } catch {
+            await removeBytes(of: record)
+            throw error
+        }
         logger.info("upload created", metadata: ["upload.id": "\(record.id)", "upload.length": "\(length)"])
         return record
     }
@@ -138,10 +155,7 @@ public struct TusUploadService: Sendable {
             // Nothing to write; a retry after a lost final response, or after a failed ingest.
             return try await finish(&record)
         }
-        let file = try await staging.openPartial(id, at: record.offset)
-        var writer = StagedFileWriter(
-            file: file, position: record.offset, contentHash: await sessions.hash(for: id, at: record.offset),
-            requestDigest: checksum.map { ChunkDigest($0.algorithm) })
+        var writer = try await sink(continuing: record, checksum: checksum)
         var interruption: (any Error)?
         do {
             for try await chunk in body {
@@ -151,7 +165,7 @@ public struct TusUploadService: Sendable {
                 try await writer.append(chunk)
             }
         } catch let error as any DomainError {
-            _ = try? await staging.openPartial(id, at: record.offset)
+            await dropUnrecorded(record)
             throw error
         } catch {
             interruption = error  // the client went away mid-body
@@ -160,7 +174,7 @@ public struct TusUploadService: Sendable {
             try await writer.flush()
             let digest = writer.requestDigest?.finalize()
             guard interruption == nil, digest == checksum.expected else {
-                _ = try await staging.openPartial(id, at: record.offset)
+                await dropUnrecorded(record)
                 if interruption != nil {
                     throw UploadError.incompleteBody(resumeAt: record.offset, checksummed: true)
                 }
@@ -174,6 +188,7 @@ public struct TusUploadService: Sendable {
         record.offset = writer.position
         record.expiresAt = clock.now().addingTimeInterval(settings.expiry.seconds)
         try await uploads.save(record)
+        await writer.recorded()
         await sessions.record(writer.contentHash, for: id, at: record.offset)
         if let interruption {
             logger.info("upload interrupted; resumable", metadata: ["upload.id": "\(id)", "upload.offset": "\(record.offset)", "error": "\(interruption)"])
@@ -181,6 +196,29 @@ public struct TusUploadService: Sendable {
         }
         if record.isComplete { return try await finish(&record) }
         return Progress(upload: record, videoID: nil)
+    }
+
+    /// Where the next bytes of `record` go.
+    private func sink(continuing record: UploadRecord, checksum: UploadChecksum?) async throws -> any UploadSink {
+        let requestDigest = checksum.map { ChunkDigest($0.algorithm) }
+        if let parts {
+            let writer = try await parts.partWriter(for: record, into: destination(of: record))
+            return PartUploadSink(writer: writer, requestDigest: requestDigest)
+        }
+        return StagedFileWriter(
+            file: try await staging.openPartial(record.id, at: record.offset), position: record.offset,
+            contentHash: await sessions.hash(for: record.id, at: record.offset), requestDigest: requestDigest)
+    }
+
+    /// Frees the bytes a failed request wrote past the recorded offset, where they take room: a
+    /// staging file is cut back. (Parts and tails past it are overwritten by the next request.)
+    private func dropUnrecorded(_ record: UploadRecord) async {
+        if parts == nil { _ = try? await staging.openPartial(record.id, at: record.offset) }
+    }
+
+    /// The object an upload kept in parts is joined into: its video's.
+    private func destination(of record: UploadRecord) throws -> ObjectKey {
+        try VideoIngestor.sourceKey(of: VideoID(derivedFrom: record.id))
     }
 
     /// Turns a complete upload into a video, once.
@@ -191,9 +229,13 @@ public struct TusUploadService: Sendable {
         do {
             // Stored before a crash that came ahead of recording it below: just record it now.
             if try await videos.find(videoID) == nil {
-                _ = try await ingestor.ingest(
-                    fileAt: staging.partialPath(for: record.id), sha256: hash,
-                    described: UploadDescription(metadata: record.metadata), ownedBy: record.ownerID, as: videoID)
+                if let parts {
+                    try await ingestParts(of: record, as: videoID, from: parts)
+                } else {
+                    _ = try await ingestor.ingest(
+                        fileAt: staging.partialPath(for: record.id), sha256: hash,
+                        described: UploadDescription(metadata: record.metadata), ownedBy: record.ownerID, as: videoID)
+                }
             }
             record.videoID = videoID
             try await uploads.save(record)
@@ -202,16 +244,34 @@ public struct TusUploadService: Sendable {
         } catch UploadError.notAVideo {
             // Not a video: nothing the client can resume into one. Any other failure keeps the
             // complete file, and a retried PATCH at the final offset ingests it again.
-            try? await discard(record.id)
+            try? await discard(record)
             throw UploadError.notAVideo
+        }
+    }
+
+    /// Joins the parts into the video's object, then reads it back once to probe it, make its
+    /// thumbnail and hash it: the ingest steps all need the file, and no instance holds it whole.
+    private func ingestParts(of record: UploadRecord, as videoID: VideoID, from parts: any ObjectStore & UploadPartStore) async throws {
+        guard record.length > 0 else { throw UploadError.notAVideo }
+        let key = try VideoIngestor.sourceKey(of: videoID)
+        try await parts.completeParts(of: record, into: key)
+        let copy = staging.temporaryPath(suffix: ".source")
+        do {
+            let (hash, _) = try await staging.download(try await parts.read(key, range: nil), to: copy)
+            _ = try await ingestor.ingest(
+                fileAt: copy, sha256: hash, described: UploadDescription(metadata: record.metadata), ownedBy: record.ownerID,
+                as: videoID, alreadyStored: true)
+        } catch {
+            await staging.remove(copy)
+            throw error
         }
     }
 
     /// tus termination.
     public func terminate(_ id: UploadID) async throws {
         try await exclusively(id) { _ in
-            guard try await uploads.find(id) != nil else { throw AccessError.notFound("upload \(id)") }
-            try await discard(id)
+            guard let record = try await uploads.find(id) else { throw AccessError.notFound("upload \(id)") }
+            try await discard(record)
         }
     }
 
@@ -222,7 +282,7 @@ public struct TusUploadService: Sendable {
             // Claimed like a write, so an upload another request or instance is writing to is
             // left alone, and instances sweeping at once each remove an upload at most once.
             do {
-                try await exclusively(record.id) { _ in try await discard(record.id) }
+                try await exclusively(record.id) { _ in try await discard(record) }
                 removed += 1
             } catch UploadError.locked {
                 continue
@@ -251,10 +311,24 @@ public struct TusUploadService: Sendable {
         }
     }
 
-    private func discard(_ id: UploadID) async throws {
-        await staging.remove(staging.partialPath(for: id))
-        try await uploads.delete(id)
-        await sessions.forget(id)
+    private func discard(_ record: UploadRecord) async throws {
+        await removeBytes(of: record)
+        try await uploads.delete(record.id)
+        await sessions.forget(record.id)
+    }
+
+    /// Removes what an upload that will not become a video stored: its staging file, or its
+    /// parts, tails and (once joined) the object they were joined into, unless that object is a
+    /// video by now.
+    private func removeBytes(of record: UploadRecord) async {
+        guard let parts, let key = try? destination(of: record) else {
+            await staging.remove(staging.partialPath(for: record.id))
+            return
+        }
+        try? await parts.abortParts(of: record, into: key)
+        if record.videoID == nil, (try? await videos.find(VideoID(derivedFrom: record.id))) == .some(nil) {
+            try? await parts.delete(key)
+        }
     }
 
     private func liveRecord(_ id: UploadID) async throws -> UploadRecord {

@@ -40,6 +40,16 @@ public struct UploadStaging: Sendable {
         }
     }
 
+    /// Writes `bytes` (an object read back from the store) to a new file at `path`, hashing them
+    /// on the way: SHA-256 and size.
+    public func download(_ bytes: ObjectByteStream, to path: String) async throws -> (hex: String, size: Int64) {
+        let file = try await threadPool.runIfActive { try PosixFile(path: path, mode: .createOrOpenForWriting) }
+        var writer = StagedFileWriter(file: file, position: 0, contentHash: SHA256(), requestDigest: nil, threadPool: threadPool)
+        for try await chunk in bytes { try await writer.append(chunk) }
+        try await writer.flush()
+        return (writer.contentHash?.finalize().hexEncoded ?? "", writer.position)
+    }
+
     /// Every file in the staging directory: (path, name, modification time).
     public func files() -> [(path: String, name: String, modified: Date)] {
         PosixPath.contents(of: directory).compactMap { name in

@@ -22,6 +22,20 @@ public struct UploadDescription: Sendable {
         self.shared = shared
     }
 
+    /// The video type the file name claims, for storage that must be told a type before any
+    /// byte arrives; never what the hub serves (that is sniffed).
+    public var claimedContentType: String? {
+        switch filename.split(separator: ".").last?.lowercased() {
+        case "mp4", "m4v": "video/mp4"
+        case "mov": "video/quicktime"
+        case "webm": "video/webm"
+        case "mkv": "video/x-matroska"
+        case "avi": "video/x-msvideo"
+        case "ogv": "video/ogg"
+        default: nil
+        }
+    }
+
     /// From tus `Upload-Metadata` (tus-js-client and tuspy send `filename`; the hub's own page
     /// and command line also send `title`, `description` and `tags`).
     public init(metadata: [String: String]) {
@@ -56,12 +70,23 @@ public struct VideoIngestor: Sendable {
         self.logger = logger
     }
 
+    /// Where the bytes of video `id` are stored.
+    public static func sourceKey(of id: VideoID) throws -> ObjectKey {
+        // Keys name what an object is; spreading them over directories is the local store's
+        // business (videos stored before it did are under `videos/<2 chars>/<id>/`).
+        try ObjectKey("videos/\(id.rawValue)/source")
+    }
+
     /// Ingests the file at `source`, which is moved into the store on success and left in place
     /// on failure, so the caller decides: a tus upload keeps it for a retry, a one-shot upload
     /// deletes it. `sha256` is the running hash of the file when the caller has it.
+    ///
+    /// With `alreadyStored`, the bytes are in the store at `sourceKey(of: id)` already (an upload
+    /// joined from its parts) and `source` is a local copy to probe, removed on success; the
+    /// stored object is replaced only when its index has to move to the front.
     public func ingest(
         fileAt source: String, sha256 knownHash: String?, described description: UploadDescription,
-        ownedBy owner: UserID?, as id: VideoID = VideoID()
+        ownedBy owner: UserID?, as id: VideoID = VideoID(), alreadyStored: Bool = false
     ) async throws -> Video {
         var path = source
         var knownHash = knownHash
@@ -83,9 +108,7 @@ public struct VideoIngestor: Sendable {
             } else {
                 (sha256, size) = try await staging.sha256(of: path)
             }
-            // Keys name what an object is; spreading them over directories is the local store's
-            // business (videos stored before it did are under `videos/<2 chars>/<id>/`).
-            let videoKey = try ObjectKey("videos/\(id.rawValue)/source")
+            let videoKey = try Self.sourceKey(of: id)
             var thumbnailKey: ObjectKey?
             let thumbnailPath = staging.temporaryPath(suffix: ".jpg")
             let (info, madeThumbnail) = await probeAndThumbnail(path, thumbnailPath: thumbnailPath)
@@ -97,9 +120,12 @@ public struct VideoIngestor: Sendable {
             } else {
                 await staging.remove(thumbnailPath)
             }
-            _ = try await store.put(videoKey, movingFileAt: path, contentType: contentType)
-            storedKeys.append(videoKey)
-            if path != source { await staging.remove(source) }
+            if !alreadyStored || path != source {
+                _ = try await store.put(videoKey, movingFileAt: path, contentType: contentType)
+                // An object stored before this call is the caller's to remove.
+                if !alreadyStored { storedKeys.append(videoKey) }
+            }
+            if path != source || alreadyStored { await staging.remove(source) }
             let now = clock.now()
             let video = Video(
                 id: id, title: description.title, description: description.description, tags: description.tags,

@@ -45,14 +45,15 @@ public final class PostgresCacheBroadcast: CacheBroadcast {
             do {
                 let connection = try await database.connectDirectly(id: 2)
                 defer { Task { try? await connection.close() } }
-                let notifications = try await connection.listen(Self.channel)
-                // Listening again after a drop: whatever was sent in between is unknown.
-                if connected { deliver(.everything) }
-                connected = true
-                try await withTaskCancellationHandler {
-                    for try await notification in notifications { deliver(CachedChange(payload: notification.payload)) }
-                } onCancel: {
-                    Task { try? await connection.close() }
+                try await connection.listen(on: Self.channel) { notifications in
+                    // Listening again after a drop: whatever was sent in between is unknown.
+                    if connected { deliver(.everything) }
+                    connected = true
+                    try await withTaskCancellationHandler {
+                        for try await notification in notifications { deliver(CachedChange(payload: notification.payload)) }
+                    } onCancel: {
+                        Task { try? await connection.close() }
+                    }
                 }
             } catch {
                 if Task.isCancelled { return }

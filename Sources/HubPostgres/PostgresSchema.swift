@@ -237,5 +237,8 @@ enum PostgresSchema {
             "CREATE INDEX sign_in_failure_key_at ON sign_in_failure (key, at)",
             "CREATE INDEX sign_in_failure_at ON sign_in_failure (at)",
         ]),
+        Migration(version: 4, name: "upload bytes in the object store", statements: [
+            "ALTER TABLE upload ADD COLUMN multipart_upload_id TEXT",
+        ]),
     ]
 }

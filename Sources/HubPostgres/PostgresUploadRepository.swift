@@ -9,15 +9,15 @@ public struct PostgresUploadRepository: UploadRepository {
     let client: PostgresPool
     let logger: Logger
 
-    static let columns = #"id, length, "offset", metadata::text AS metadata, created_at, expires_at, video_id, owner_id"#
+    static let columns = #"id, length, "offset", metadata::text AS metadata, created_at, expires_at, video_id, owner_id, multipart_upload_id"#
 
     public func insert(_ upload: UploadRecord) async throws {
         try await client.execute(
             """
-            INSERT INTO upload (id, length, "offset", metadata, created_at, expires_at, video_id, owner_id)
+            INSERT INTO upload (id, length, "offset", metadata, created_at, expires_at, video_id, owner_id, multipart_upload_id)
             VALUES (
                 \(upload.id.rawValue), \(upload.length), \(upload.offset), \(try Self.encode(upload.metadata))::jsonb, \(upload.createdAt),
-                \(upload.expiresAt), \(upload.videoID?.rawValue), \(upload.ownerID?.rawValue))
+                \(upload.expiresAt), \(upload.videoID?.rawValue), \(upload.ownerID?.rawValue), \(upload.multipartUploadID))
             """, logger: logger)
     }
 
@@ -28,13 +28,14 @@ public struct PostgresUploadRepository: UploadRepository {
     public func save(_ upload: UploadRecord) async throws {
         try await client.execute(
             """
-            INSERT INTO upload (id, length, "offset", metadata, created_at, expires_at, video_id, owner_id)
+            INSERT INTO upload (id, length, "offset", metadata, created_at, expires_at, video_id, owner_id, multipart_upload_id)
             VALUES (
                 \(upload.id.rawValue), \(upload.length), \(upload.offset), \(try Self.encode(upload.metadata))::jsonb, \(upload.createdAt),
-                \(upload.expiresAt), \(upload.videoID?.rawValue), \(upload.ownerID?.rawValue))
+                \(upload.expiresAt), \(upload.videoID?.rawValue), \(upload.ownerID?.rawValue), \(upload.multipartUploadID))
             ON CONFLICT (id) DO UPDATE SET
                 length = excluded.length, "offset" = excluded."offset", metadata = excluded.metadata, created_at = excluded.created_at,
-                expires_at = excluded.expires_at, video_id = excluded.video_id, owner_id = excluded.owner_id
+                expires_at = excluded.expires_at, video_id = excluded.video_id, owner_id = excluded.owner_id,
+                multipart_upload_id = excluded.multipart_upload_id
             """, logger: logger)
     }
 
@@ -60,6 +61,7 @@ public struct PostgresUploadRepository: UploadRepository {
             metadata: try JSONDecoder().decode([String: String].self, from: Data(row.value("metadata", as: String.self).utf8)),
             createdAt: try row.value("created_at"), expiresAt: try row.value("expires_at"),
             videoID: try row.value("video_id", as: String?.self).flatMap(VideoID.init),
-            ownerID: try row.value("owner_id", as: String?.self).flatMap(UserID.init))
+            ownerID: try row.value("owner_id", as: String?.self).flatMap(UserID.init),
+            multipartUploadID: try row.value("multipart_upload_id", as: String?.self))
     }
 }

@@ -30,6 +30,14 @@ public enum StorageFactory {
         }
     }
 
+    /// Where tus uploads in progress wait when objects are in S3 (behind the disk cache or not):
+    /// in the bucket, as multipart parts, so any instance can continue any upload. Nil for local
+    /// storage, where they wait in `UPLOAD_DIR` (a mount every instance shares).
+    public static func uploadParts(of store: any ObjectStore) -> (any ObjectStore & UploadPartStore)? {
+        if let cached = store as? CachedObjectStore { return uploadParts(of: cached.origin) }
+        return store as? any ObjectStore & UploadPartStore
+    }
+
     static func s3Settings(_ configuration: HubConfiguration) throws(ConfigurationError) -> S3ObjectStore.Settings {
         guard let s3 = configuration.s3 else {
             throw ConfigurationError(setting: "AWS_S3_BUCKET", problem: "is required to store objects in S3")

@@ -32,7 +32,7 @@ import Testing
         }
         let upload = UploadRecord(
             id: UploadID(), length: 100, offset: 40, metadata: ["filename": "a b.mp4", "title": "ünï"], createdAt: Date(timeIntervalSince1970: 50),
-            expiresAt: Date(timeIntervalSince1970: 5_000), ownerID: alice.id)
+            expiresAt: Date(timeIntervalSince1970: 5_000), ownerID: alice.id, multipartUploadID: "m-1")
         try await sqlite.uploads.insert(upload)
         let node = NodeID.random()
         var notes: [NoteID] = []

@@ -118,7 +118,7 @@ import Testing
                 createdAt: .init(timeIntervalSince1970: 0), expiresAt: .init(timeIntervalSince1970: 10), ownerID: owner)
             let fresh = UploadRecord(
                 id: UploadID(), length: 10, offset: 0, metadata: [:], createdAt: .init(timeIntervalSince1970: 0),
-                expiresAt: .init(timeIntervalSince1970: 1000), ownerID: nil)
+                expiresAt: .init(timeIntervalSince1970: 1000), ownerID: nil, multipartUploadID: "2~aZ.Ab-c_d")
             let finished = UploadRecord(
                 id: UploadID(), length: 10, offset: 10, metadata: [:], createdAt: .init(timeIntervalSince1970: 0),
                 expiresAt: .init(timeIntervalSince1970: 10), videoID: VideoID(), ownerID: nil)
@@ -126,6 +126,7 @@ import Testing
             try await uploads.insert(fresh)
             try await uploads.insert(finished)
             #expect(try await uploads.find(stale.id) == stale)
+            #expect(try await uploads.find(fresh.id) == fresh)
             #expect(try await uploads.find(finished.id) == finished)
             #expect(try await uploads.expired(before: Date(timeIntervalSince1970: 100)).map(\.id) == [stale.id])
             stale.offset = 10

@@ -103,7 +103,7 @@ struct S3MultipartUpload {
         return stored
     }
 
-    private func initiate(checksummed: Bool) async throws -> String {
+    func initiate(checksummed: Bool) async throws -> String {
         var headers = [(name: "Content-Type", value: contentType ?? S3ObjectStore.defaultContentType)]
         if checksummed { headers.append(("x-amz-checksum-algorithm", "CRC32")) }
         let response = try await store.send("POST", key: key, query: [("uploads", "")], headers: headers)
@@ -112,13 +112,16 @@ struct S3MultipartUpload {
         return try XMLDecoder().decode(InitiateResult.self, from: Data(body.readableBytesView)).uploadId
     }
 
-    private func uploadPart(_ number: Int, bytes: ByteBuffer, uploadID: String) async throws -> CompletedPart {
-        // UNSIGNED-PAYLOAD spares a SHA-256 of every part; the CRC-32 still lets S3 refuse a
-        // part damaged in transit.
-        let checksum = CRC32.base64(bytes)
+    /// Sends one part. In a checksummed upload, UNSIGNED-PAYLOAD spares a SHA-256 of every part
+    /// and the CRC-32 lets S3 refuse a part damaged in transit. Otherwise the part is signed with
+    /// its SHA-256, which S3 checks as well: parts that a later request completes must not need
+    /// their checksums remembered (S3 lists only ETags and sizes for uploads without an algorithm).
+    func uploadPart(_ number: Int, bytes: ByteBuffer, uploadID: String, checksummed: Bool = true) async throws -> CompletedPart {
+        let checksum = checksummed ? CRC32.base64(bytes) : nil
         let response = try await store.send(
             "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-            headers: [("x-amz-checksum-crc32", checksum)], body: { .bytes(bytes) }, payloadHash: SigV4Signer.unsignedPayload)
+            headers: checksum.map { [("x-amz-checksum-crc32", $0)] } ?? [], body: { .bytes(bytes) },
+            payloadHash: checksummed ? SigV4Signer.unsignedPayload : bytes.withUnsafeReadableBytes { SHA256.hash(data: $0).hexEncoded })
         try await S3ObjectStore.check(response, key: key)
         guard let etag = response.headers.first(name: "ETag") else {
             throw ObjectStoreError.unavailable("S3 gave no ETag for part \(number) of \(key)")
@@ -136,7 +139,7 @@ struct S3MultipartUpload {
         return CompletedPart(partNumber: number, eTag: result.eTag)
     }
 
-    private func complete(_ uploadID: String, parts: [CompletedPart]) async throws {
+    func complete(_ uploadID: String, parts: [CompletedPart]) async throws {
         let document = try XMLEncoder().encode(CompleteRequest(parts: parts), withRootKey: "CompleteMultipartUpload")
         let response = try await store.send(
             "POST", key: key, query: [("uploadId", uploadID)], body: { .bytes(ByteBuffer(bytes: document)) },

@@ -52,7 +52,7 @@ public struct HubServices: Sendable {
         uploads = TusUploadService(
             uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
-            locks: dependencies.database.uploadLocks, logger: logger)
+            locks: dependencies.database.uploadLocks, parts: StorageFactory.uploadParts(of: dependencies.store), logger: logger)
         accounts = try AccountService(
             configuration: configuration, accounts: repositories.accounts, clock: clock, broadcast: dependencies.database.broadcast,
             signInFailures: repositories.signInFailures, logger: logger)
