@@ -278,12 +278,19 @@ public struct TusUploadService: Sendable {
     /// Removes unfinished uploads whose expiry has passed; returns how many.
     public func sweepExpired() async throws -> Int {
         var removed = 0
-        for record in try await uploads.expired(before: clock.now()) {
+        for candidate in try await uploads.expired(before: clock.now()) {
             // Claimed like a write, so an upload another request or instance is writing to is
-            // left alone, and instances sweeping at once each remove an upload at most once.
+            // left alone; read again under the claim, so that of instances sweeping at once only
+            // the first removes it, and one a PATCH has just renewed stays.
             do {
-                try await exclusively(record.id) { _ in try await discard(record) }
-                removed += 1
+                let swept = try await exclusively(candidate.id) { _ in
+                    guard let record = try await uploads.find(candidate.id), record.videoID == nil, record.expiresAt <= clock.now() else {
+                        return false
+                    }
+                    try await discard(record)
+                    return true
+                }
+                if swept { removed += 1 }
             } catch UploadError.locked {
                 continue
             }

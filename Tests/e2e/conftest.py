@@ -30,6 +30,22 @@ def hub(binary, tmp_path):
     hub.stop()
 
 
+@pytest.fixture(scope="module")
+def moto():
+    """A real S3-protocol server (moto, signature checking on) with a bucket `videos`: the hub's
+    environment for it, and a boto3 client to look at what the hub stored."""
+    import boto3
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import moto_s3
+    with moto_s3.running() as url:
+        access_key, secret_key = moto_s3.configure(url, "videos")
+        env = {"STORAGE_BACKEND": "s3", "AWS_S3_BUCKET": "videos", "AWS_S3_ENDPOINT": url,
+               "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
+        client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access_key,
+                              aws_secret_access_key=secret_key)
+        yield env, client
+
+
 def fake_mp4(size, seed=1):
     """Bytes that sniff as MP4, with deterministic filler."""
     import random

@@ -127,33 +127,45 @@ def test_a_database_outage_answers_503_then_the_hub_recovers_by_itself(binary, t
             hub.stop()
 
 
-def instances(binary, tmp_path, database_url, count, **env):
-    """`count` hubs on one database and one UPLOAD_DIR (a mount they would all share), one key."""
-    shared = {"DATABASE_URL": database_url, "UPLOAD_DIR": str(tmp_path / "shared-uploads"),
-              "HUB_SECRET_KEY": "one key for every instance of this deployment", **env}
+def instances(binary, tmp_path, database_url, count, first=0, sign_up=True, **env):
+    """`count` hubs on one database and one key. With local storage they share one UPLOAD_DIR (a
+    mount they would all share); with S3 each has its own, and shares only the bucket."""
+    shared = {"DATABASE_URL": database_url, "HUB_SECRET_KEY": "one key for every instance of this deployment", **env}
     hubs = []
-    for index in range(count):
-        (tmp_path / f"instance{index}").mkdir()
-        hubs.append(Hub(binary, str(tmp_path / f"instance{index}"), extra_env=shared))
+    for index in range(first, first + count):
+        workdir = tmp_path / f"instance{index}"
+        workdir.mkdir()
+        own = {"UPLOAD_DIR": str(workdir / "uploads") if env.get("STORAGE_BACKEND") == "s3" else str(tmp_path / "shared-uploads")}
+        hubs.append(Hub(binary, str(workdir), extra_env={**shared, **own}))
     for hub in hubs:
         hub.start()
-    hubs[0].sign_up_admin()
-    for hub in hubs[1:]:
-        hub.token = hubs[0].token
+    if sign_up:
+        hubs[0].sign_up_admin()
+        for hub in hubs[1:]:
+            hub.token = hubs[0].token
     return hubs
 
 
-def test_an_upload_continues_on_any_instance_and_survives_one_killed(binary, postgres, tmp_path):
+def upload_locks_held(postgres, database_url):
+    return int(postgres.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", database_url.rsplit("/", 1)[1]))
+
+
+@pytest.mark.parametrize("storage", ["shared disk", "s3"])
+def test_an_upload_continues_on_any_instance_and_survives_one_killed(binary, postgres, moto, tmp_path, storage):
+    """With local storage the bytes wait on a disk every instance mounts; with S3 they wait in the
+    bucket as multipart parts and a tail object, and the instances share no disk at all."""
     import hashlib
     from conftest import fake_mp4
     from helpers import RawPatch, create_upload, finish_upload, head_offset, path_of, tus_headers
-    hubs = instances(binary, tmp_path, postgres.create_database(), 3)
+    database = postgres.create_database()
+    hubs = instances(binary, tmp_path, database, 3, **(moto[0] if storage == "s3" else {}))
     try:
-        data = fake_mp4(6_000_000, seed=15)
+        # Past two 8 MiB parts, so requests on different instances fill one part between them.
+        data = fake_mp4(20_000_000, seed=15)
         location = path_of(create_upload(hubs[0], len(data), {"filename": "many.mp4", "title": "Across instances"}))
         # PATCHes to the three instances in turn: each continues what the one before received.
-        offset, chunk, turn = 0, 1_000_000, 0
-        while offset < 4_000_000:
+        offset, chunk, turn = 0, 3_000_000, 0
+        while offset < 12_000_000:
             hub = hubs[turn % 3]
             status, headers, body = hub.request(location, "PATCH", tus_headers(
                 Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:offset + chunk])
@@ -166,8 +178,11 @@ def test_an_upload_continues_on_any_instance_and_survives_one_killed(binary, pos
         # instance 1 is writing (the shared partial file grows), a PATCH on instance 2 is refused.
         held = RawPatch(hubs[1], location, offset, len(data) - offset)
         held.send(data[offset:offset + 1_500_000])  # more than the writer gathers before writing (1 MiB)
-        partial = tmp_path / "shared-uploads" / ".incoming" / (location.rsplit("/", 1)[1] + ".part")
-        eventually(lambda: partial.stat().st_size > offset, timeout=10, message="instance 1 did not start writing")
+        if storage == "s3":
+            eventually(lambda: upload_locks_held(postgres, database) > 0, timeout=10, message="instance 1 did not take the upload")
+        else:
+            partial = tmp_path / "shared-uploads" / ".incoming" / (location.rsplit("/", 1)[1] + ".part")
+            eventually(lambda: partial.stat().st_size > offset, timeout=10, message="instance 1 did not start writing")
         status, _, body = hubs[2].request(location, "PATCH", tus_headers(
             Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), b"x")
         assert status == 423 and json.loads(body)["error"]["code"] == "upload_locked", body
@@ -188,9 +203,49 @@ def test_an_upload_continues_on_any_instance_and_survives_one_killed(binary, pos
         status, headers, _ = hubs[0].request(location, "PATCH", tus_headers(
             Upload_Offset=str(len(data)), Content_Type="application/offset+octet-stream"), b"")
         assert status == 204 and headers["Stream-Hub-Video-Id"] == video_id
+        status, _, body = hubs[2].request(f"/api/v1/videos/{video_id}/stream")
+        assert status == 200 and body == data
+        if storage == "s3":
+            s3 = moto[1]
+            assert not s3.list_multipart_uploads(Bucket="videos").get("Uploads"), "no parts are left to be billed for"
+            assert not s3.list_objects_v2(Bucket="videos", Prefix="upload-").get("Contents"), "no tail is left"
+            assert not [p for i in range(3) for p in (tmp_path / f"instance{i}" / "uploads" / ".incoming").glob("*")], "no staging file on any instance"
     finally:
         for hub in hubs:
             hub.stop()
+
+
+def test_expired_uploads_in_s3_are_swept_once_and_their_parts_aborted(binary, postgres, moto, tmp_path):
+    """An upload left half done expires; the instances started afterwards sweep it (each sweeps at
+    start), one of them removes it, and its parts and tail are gone from the bucket."""
+    from conftest import fake_mp4
+    from helpers import create_upload, head_offset, path_of, tus_headers
+    env, s3 = moto
+    database = postgres.create_database()
+    [hub] = instances(binary, tmp_path, database, 1, UPLOAD_EXPIRY_SECONDS="2", LOG_LEVEL="info", **env)
+    others = []
+    try:
+        data = fake_mp4(10_000_000, seed=16)
+        location = path_of(create_upload(hub, len(data), {"filename": "left.mp4"}))
+        status, _, body = hub.request(location, "PATCH", tus_headers(
+            Upload_Offset="0", Content_Type="application/offset+octet-stream"), data[:9_000_000])
+        assert status == 204, body
+        upload_id = location.rsplit("/", 1)[1]
+        assert [u["Key"] for u in s3.list_multipart_uploads(Bucket="videos").get("Uploads", [])
+                if u["UploadId"] == postgres.sql(f"SELECT multipart_upload_id FROM upload WHERE id = '{upload_id}'",
+                                                 database.rsplit("/", 1)[1]).strip()], "a part is in S3"
+        assert s3.list_objects_v2(Bucket="videos", Prefix=f"upload-{upload_id}.").get("KeyCount") == 1, "and a tail"
+        time.sleep(2.5)
+        others = instances(binary, tmp_path, database, 2, first=1, sign_up=False, UPLOAD_EXPIRY_SECONDS="2", LOG_LEVEL="info", **env)
+        eventually(lambda: head_offset(hub, location)[0] == 404 or None, timeout=15, message="the upload was not swept")
+        eventually(lambda: not s3.list_multipart_uploads(Bucket="videos").get("Uploads") or None, timeout=10,
+                   message="the parts were not aborted")
+        assert not s3.list_objects_v2(Bucket="videos", Prefix=f"upload-{upload_id}.").get("Contents")
+        removed = sum(open(h.log_path, errors="replace").read().count("expired uploads removed") for h in [hub, *others])
+        assert removed == 1, f"swept {removed} times"
+    finally:
+        for h in [hub, *others]:
+            h.stop()
 
 
 def _try_finish(hub, location, offset, data):

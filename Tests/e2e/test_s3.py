@@ -15,17 +15,6 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import moto_s3  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def moto():
-    with moto_s3.running() as url:
-        access_key, secret_key = moto_s3.configure(url, "videos")
-        env = {"STORAGE_BACKEND": "s3", "AWS_S3_BUCKET": "videos", "AWS_S3_ENDPOINT": url,
-               "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
-        client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access_key,
-                              aws_secret_access_key=secret_key)
-        yield env, client
-
-
 def upload(hub, tmp_path, data, name="clip.mp4"):
     """Uploads `data` with the tus client; returns the video's id."""
     from tusclient import client as tus_client
