@@ -3,6 +3,9 @@
 public protocol HubSettingsRepository: Sendable {
     func value(_ name: String) async throws -> String?
     func set(_ name: String, to value: String) async throws
+    /// The value of `name`, storing `proposed` first when there is none: of instances proposing
+    /// at once, every one gets the first proposal stored.
+    func value(_ name: String, proposing proposed: String) async throws -> String
 }
 
 /// Every repository the hub keeps its state in, as one value: the database a hub runs on is

@@ -86,22 +86,3 @@ public protocol UploadRepository: Sendable {
     /// Unfinished uploads whose expiry has passed.
     func expired(before date: Date) async throws -> [UploadRecord]
 }
-
-/// Exclusive write access to an upload across every instance sharing the database, so that one
-/// upload's PATCHes may land on any instance and two at once never interleave. Within one
-/// process `TusUploadService` already excludes concurrent writers; this adds the other processes.
-public protocol UploadLocks: Sendable {
-    /// The lock of `id`, or nil when another instance holds it.
-    func acquire(_ id: UploadID) async throws -> (any UploadLease)?
-    /// Releases every lock this instance holds, at shutdown.
-    func close() async
-}
-
-/// A held upload lock. An instance that dies releases its locks with it (the database ends its
-/// session); one whose connection to the database drops loses them, which `isHeld` reports.
-public protocol UploadLease: Sendable {
-    /// Whether the lock is still this instance's: checked before an offset is recorded, so a
-    /// writer that lost its lock never records bytes another may be writing.
-    func isHeld() async -> Bool
-    func release() async
-}

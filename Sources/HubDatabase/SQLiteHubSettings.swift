@@ -17,4 +17,11 @@ public struct SQLiteHubSettings: HubSettingsRepository {
                 arguments: [name, value])
         }
     }
+
+    public func value(_ name: String, proposing proposed: String) async throws -> String {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO hubSetting (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING", arguments: [name, proposed])
+            return try String.fetchOne(db, sql: "SELECT value FROM hubSetting WHERE name = ?", arguments: [name]) ?? proposed
+        }
+    }
 }

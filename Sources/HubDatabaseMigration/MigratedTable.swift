@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import HubCore
 import HubPostgres
 import PostgresNIO
 
@@ -127,7 +128,7 @@ struct MigratedTable: Sendable {
     static let all: [MigratedTable] = [
         MigratedTable(
             source: "hubSetting", target: "hub_setting", sourceKey: "name", sourceOrder: "name", targetOrder: "name COLLATE \"C\"",
-            targetFilter: "name <> '\(SQLiteToPostgres.marker)'", columns: [("name", "name", .text), ("value", "value", .text)]),
+            targetFilter: "name NOT IN ('\(SQLiteToPostgres.marker)', '\(NodeID.settingName)')", columns: [("name", "name", .text), ("value", "value", .text)]),
         MigratedTable(source: "user", target: "hub_user", sourceKey: "id", sourceOrder: "id", targetOrder: "id COLLATE \"C\"", columns: [
             ("id", "id", .text), ("name", "name", .text), ("role", "role", .text), ("passwordHash", "password_hash", .text),
             ("isDisabled", "is_disabled", .bool), ("sessionGeneration", "session_generation", .integer), ("createdAt", "created_at", .date),

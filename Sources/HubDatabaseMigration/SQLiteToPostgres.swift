@@ -41,12 +41,18 @@ public struct SQLiteToPostgres: Sendable {
     let target: HubPostgresDatabase
     /// Names this copy in the target, so a second run knows the copy it resumes is its own.
     let sourceName: String
+    /// The source hub's node id (a file beside its database), which the target keeps: the hub
+    /// stays the same node to its peers.
+    let nodeID: NodeID
     let logger: Logger
     /// Rows per INSERT (each row binds a dozen values at most; PostgreSQL takes 65,535).
     let batchSize: Int
 
-    public init(source: any DatabaseReader, sourceName: String, target: HubPostgresDatabase, batchSize: Int = 500, logger: Logger) {
+    public init(
+        source: any DatabaseReader, sourceName: String, nodeID: NodeID, target: HubPostgresDatabase, batchSize: Int = 500, logger: Logger
+    ) {
         self.source = source
+        self.nodeID = nodeID
         self.sourceName = sourceName
         self.target = target
         self.batchSize = batchSize
@@ -82,7 +88,8 @@ public struct SQLiteToPostgres: Sendable {
                 .collect().first?.decode(Int.self) ?? 0
             if rows > 0 { throw Failure.targetNotEmpty(table: table.target) }
         }
-        try await target.client.query("INSERT INTO hub_setting (name, value) VALUES (\(marker), \(sourceName))", logger: logger)
+        try await target.client.query(
+            "INSERT INTO hub_setting (name, value) VALUES (\(marker), \(sourceName)), (\(NodeID.settingName), \(nodeID.rawValue))", logger: logger)
     }
 
     /// Copies one table in key order, a batch per transaction; returns how many rows it has.

@@ -112,11 +112,11 @@ public struct TusUploadService: Sendable {
     /// Runs `body` while holding `id`'s write claim, in this process and (with `locks`) across
     /// every instance; a second concurrent request, here or on another instance, gets 423, which
     /// tus clients retry.
-    private func exclusively<T: Sendable>(_ id: UploadID, _ body: ((any UploadLease)?) async throws -> T) async throws -> T {
+    private func exclusively<T: Sendable>(_ id: UploadID, _ body: ((any Lease)?) async throws -> T) async throws -> T {
         guard await sessions.claim(id) else {
             throw UploadError.locked
         }
-        let lease: (any UploadLease)?
+        let lease: (any Lease)?
         do {
             lease = try await locks?.acquire(id)
         } catch {
@@ -140,7 +140,7 @@ public struct TusUploadService: Sendable {
     }
 
     private func appendClaimed(
-        _ id: UploadID, at offset: Int64, declaredLength: Int64?, checksum: UploadChecksum?, lease: (any UploadLease)?,
+        _ id: UploadID, at offset: Int64, declaredLength: Int64?, checksum: UploadChecksum?, lease: (any Lease)?,
         body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> Progress {
         var record = try await liveRecord(id)

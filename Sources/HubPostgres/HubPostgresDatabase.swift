@@ -68,6 +68,19 @@ public struct HubPostgresDatabase: Sendable {
         }
     }
 
+    /// Hub-wide settings on a connection of their own: at start-up, before the pool runs.
+    public func withDirectSettings<T: Sendable>(_ body: (any HubSettingsRepository) async throws -> T) async throws -> T {
+        let connection = try await connectDirectly(id: 3)
+        do {
+            let result = try await body(PostgresHubSettings(client: connection, logger: logger))
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// A connection of its own, outside the pool: for start-up checks and migrations, and for
     /// what holds a connection for long (upload locks, the change listener). `id` names it in logs.
     func connectDirectly(id: Int) async throws -> PostgresConnection {

@@ -28,9 +28,14 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
     services.append(hub.uploads.expiryService(logger: logger))
     services += hub.notepad.services()
     if let network = hub.network {
-        // The peer listener and the peer network's loops live and stop with the web server.
-        services.append(buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: logger))
-        services += network.services()
+        // The peer listener and the peer network's loops live and stop with the web server; with
+        // several instances on one database, on one of them at a time.
+        let peerServices = [buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: logger)] + network.services()
+        if let claims = hub.dependencies.database.roleClaims {
+            services.append(PeerNetworkRole(services: peerServices, claims: claims, logger: logger))
+        } else {
+            services += peerServices
+        }
     }
     var application = Application(
         router: buildRouter(hub),

@@ -52,7 +52,9 @@ struct DatabaseCommand: AsyncParsableCommand {
                 HubOptions.fail(ConfigurationError(setting: "--to", problem: error.problem))
             }
             let started = ContinuousClock.now
-            let migration = SQLiteToPostgres(source: source.writer, sourceName: path, target: target, logger: logger)
+            let migration = SQLiteToPostgres(
+                source: source.writer, sourceName: path, nodeID: try NodeID.load(dataDirectory: configuration.dataDirectory), target: target,
+                logger: logger)
             let reports: [SQLiteToPostgres.TableReport]
             do {
                 reports = try await withThrowingTaskGroup(of: [SQLiteToPostgres.TableReport]?.self) { group in

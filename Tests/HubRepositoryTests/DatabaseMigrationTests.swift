@@ -117,8 +117,12 @@ import Testing
         let (sqlite, fixture) = try await Self.populated()
         let before = try await Answers(sqlite.repositories, fixture)
         try await withPostgres { postgres, _ in
-            let migration = SQLiteToPostgres(source: sqlite.writer, sourceName: "test.sqlite", target: postgres, batchSize: 2, logger: .quiet("migration"))
+            let node = NodeID.random()
+            let migration = SQLiteToPostgres(
+                source: sqlite.writer, sourceName: "test.sqlite", nodeID: node, target: postgres, batchSize: 2, logger: .quiet("migration"))
             let reports = try await migration.run()
+            // The hub stays the same node to its peers.
+            #expect(try await postgres.repositories(videoCache: { $0 }).settings.value(NodeID.settingName) == node.rawValue)
             #expect(reports.first { $0.table == "note_change" }?.rows == 6)
             #expect(reports.first { $0.table == "video" }?.rows == 7)
             let after = try await Answers(postgres.repositories(videoCache: { $0 }), fixture)
@@ -135,7 +139,8 @@ import Testing
             #expect(try await postgres.repositories(videoCache: { $0 }).syncLog.recent(limit: 1, before: nil).first?.id == 4)
 
             // Another hub's database is never written into.
-            let other = SQLiteToPostgres(source: try HubDatabase.inMemory().writer, sourceName: "other.sqlite", target: postgres, logger: .quiet("m"))
+            let other = SQLiteToPostgres(
+                source: try HubDatabase.inMemory().writer, sourceName: "other.sqlite", nodeID: .random(), target: postgres, logger: .quiet("m"))
             await #expect(throws: SQLiteToPostgres.Failure.self) { _ = try await other.run() }
         }
     }

@@ -19,6 +19,21 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.allCases)
+    func aProposedSettingIsStoredOnceAndTheFirstProposalWins(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let settings = repositories.settings
+            // Instances starting at once each propose their own node id; all get the same one.
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<8 { group.addTask { try await settings.value("nodeID", proposing: "node-\(index)") } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(answers.count == 1)
+            #expect(try await settings.value("nodeID") == answers.first)
+            #expect(try await settings.value("nodeID", proposing: "later") == answers.first)
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
     func peersAreKeptInTheOrderAddedAndRenamedInPlace(database: TestDatabase) async throws {
         try await database.withRepositories { repositories in
             let peers = repositories.peers

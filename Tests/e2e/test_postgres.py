@@ -466,3 +466,63 @@ def test_three_instances_ride_out_a_database_outage_and_keep_hearing_each_other(
         finally:
             for hub in hubs:
                 hub.stop()
+
+
+def test_a_deployment_is_one_node_to_its_peers_and_another_instance_takes_over(binary, postgres, tmp_path):
+    """Three instances with P2P_ENABLED on one database are one node (one id, kept in the
+    database); one instance at a time runs the peer network, a note shared through any instance
+    reaches a peer, and when the running instance dies another takes over."""
+    import socket
+    from helpers import api
+    from hubbench import free_port
+    from test_peers import SECRET, Cluster, note_on
+
+    def listening(port):
+        with socket.socket() as probe:
+            probe.settimeout(0.5)
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    common = {"DATABASE_URL": postgres.create_database(), "HUB_SECRET_KEY": "one key for every instance of this deployment",
+              "UPLOAD_DIR": str(tmp_path / "shared-uploads"), "P2P_ENABLED": "true", "P2P_SECRET": SECRET, "P2P_MDNS": "false",
+              "P2P_NODE_NAME": "team", "P2P_GOSSIP_INTERVAL_MS": "100", "P2P_ANTI_ENTROPY_INTERVAL_MS": "500"}
+    hubs = []
+    for index in range(3):
+        (tmp_path / f"instance{index}").mkdir()
+        hub = Hub(binary, str(tmp_path / f"instance{index}"), extra_env={**common, "P2P_PORT": str(free_port())})
+        hub.p2p_port = int(hub.env["P2P_PORT"])
+        hubs.append(hub)
+    outside = Cluster(binary, str(tmp_path / "outside"))
+    try:
+        for hub in hubs:
+            hub.start()
+        hubs[0].sign_up_admin()
+        for hub in hubs[1:]:
+            hub.token = hubs[0].token
+        assert len({api(hub, "/api/v1/peers")[1]["node"] for hub in hubs}) == 1, "one node id for the deployment"
+
+        def runner():
+            running = [hub for hub in hubs if hub.process and listening(hub.p2p_port)]
+            return running[0] if len(running) == 1 else None
+
+        first = eventually(runner, timeout=15, message="not exactly one instance runs the peer network")
+        peer = outside.hub("elsewhere", seeds=hubs)
+        # Shared through an instance that does not run the peer network: it still reaches the peer.
+        follower = next(hub for hub in hubs if hub is not first)
+        status, note = api(follower, "/api/v1/notes", "POST", {"title": "From the team", "content": "Agenda\n", "shared": True})
+        assert status == 201, note
+        copy = eventually(lambda: note_on(peer, note["id"]), timeout=20, message="the note never reached the peer")
+        assert copy["author"] == "admin@team"
+
+        first.process.kill()
+        first.process.wait()
+        first.process = None
+        second = eventually(runner, timeout=20, message="no instance took the peer network over")
+        assert second is not first
+        status, back = api(peer, "/api/v1/notes", "POST", {"title": "From elsewhere", "content": "Reply\n", "shared": True})
+        assert status == 201, back
+        eventually(lambda: note_on(second, back["id"]), timeout=30, message="the deployment no longer hears its peer")
+        eventually(lambda: note_on(next(h for h in hubs if h.process and h is not second), back["id"]), timeout=5)
+    finally:
+        for hub in hubs:
+            hub.stop()
+        outside.stop()

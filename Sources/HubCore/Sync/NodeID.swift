@@ -39,6 +39,12 @@ public struct NodeID: Hashable, Sendable, Codable, CustomStringConvertible {
 
 /// This hub as it appears in notes' histories and to peers: its id and its name
 /// (`P2P_NODE_NAME`), which makes authors readable as `name@node-name`.
+extension NodeID {
+    /// The hub setting that holds the node id of a deployment whose instances share PostgreSQL
+    /// (a hub on SQLite keeps its id in a file in `HUB_DATA_DIR`).
+    public static let settingName = "nodeID"
+}
+
 public struct NodeIdentity: Sendable, Equatable {
     public var id: NodeID
     public var name: String

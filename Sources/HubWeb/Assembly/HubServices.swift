@@ -23,10 +23,11 @@ public struct HubServices: Sendable {
     /// The services over the live dependencies (`HubDependencies.live`), as `serve` and the
     /// commands that work on a hub's own data build them; nothing is left open on failure.
     public static func live(_ configuration: HubConfiguration, logger: Logger) async throws(ConfigurationError) -> HubServices {
-        let dependencies = try HubDependencies.live(configuration, logger: logger)
+        var dependencies = try HubDependencies.live(configuration, logger: logger)
         do {
             // Before any service runs: PostgreSQL answers and its schema is current.
             try await dependencies.database.prepare()
+            dependencies.node.id = try await dependencies.database.nodeID(proposing: dependencies.node.id)
             return try HubServices(dependencies)
         } catch {
             await dependencies.shutdown()

@@ -16,15 +16,18 @@ public struct MetadataDatabase: Sendable {
     /// Uploads' write locks across the instances sharing the database; nil on SQLite, whose
     /// file one process serves.
     public var uploadLocks: (any UploadLocks)?
+    /// Which instance does what only one may (run the peer network); nil on SQLite.
+    public var roleClaims: (any RoleClaims)?
     /// How instances sharing the database tell each other what to drop from their caches; nil
     /// on SQLite.
     public var broadcast: PostgresCacheBroadcast?
 
     public init(
         repositories: Repositories, postgres: HubPostgresDatabase? = nil, uploadLocks: (any UploadLocks)? = nil,
-        broadcast: PostgresCacheBroadcast? = nil
+        roleClaims: (any RoleClaims)? = nil, broadcast: PostgresCacheBroadcast? = nil
     ) {
         self.repositories = repositories
+        self.roleClaims = roleClaims
         self.postgres = postgres
         self.uploadLocks = uploadLocks
         self.broadcast = broadcast
@@ -39,10 +42,10 @@ public struct MetadataDatabase: Sendable {
         }
         if let settings = configuration.postgres {
             let database = HubPostgresDatabase(settings, logger: logger)
-            let broadcast = database.makeCacheBroadcast()
+            let (broadcast, locks) = (database.makeCacheBroadcast(), database.makeLocks())
             return MetadataDatabase(
                 repositories: database.repositories(videoCache: { CachedVideoRepository($0, broadcast: broadcast) }), postgres: database,
-                uploadLocks: database.makeUploadLocks(), broadcast: broadcast)
+                uploadLocks: locks, roleClaims: locks, broadcast: broadcast)
         }
         do {
             return MetadataDatabase(repositories: try HubDatabase.open(path: configuration.sqlitePath).repositories)
@@ -55,6 +58,23 @@ public struct MetadataDatabase: Sendable {
     /// was opened.
     public func prepare() async throws(ConfigurationError) {
         try await postgres?.prepare()
+    }
+
+    /// This hub's node id to its peers. On SQLite it is the one in `HUB_DATA_DIR` (`own`). On
+    /// PostgreSQL every instance is the same node, whose id is kept in the database: the first
+    /// instance to start stores its own, the others adopt it.
+    public func nodeID(proposing own: NodeID) async throws(ConfigurationError) -> NodeID {
+        guard let postgres else { return own }
+        let stored: String
+        do {
+            stored = try await postgres.withDirectSettings { try await $0.value(NodeID.settingName, proposing: own.rawValue) }
+        } catch {
+            throw ConfigurationError(setting: "DATABASE_URL", problem: "could not read the deployment's node id: \(error)")
+        }
+        guard let id = NodeID(stored) else {
+            throw ConfigurationError(setting: "DATABASE_URL", problem: "holds a node id that is not one ('\(stored)' in hub_setting)")
+        }
+        return id
     }
 
     /// Runs `body` with the pool running beside it (prepared first when `prepare` is true): for

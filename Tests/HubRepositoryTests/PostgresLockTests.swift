@@ -5,11 +5,11 @@ import HubTestSupport
 import PostgresNIO
 import Testing
 
-/// Upload locks across instances: each `PostgresUploadLocks` is what one instance holds.
-@Suite struct PostgresUploadLockTests {
+/// Upload locks across instances: each `PostgresLocks` is what one instance holds.
+@Suite struct PostgresLockTests {
     @Test func oneInstanceWritesAnUploadAtATime() async throws {
         try await withPostgres { database, _ in
-            let (first, second) = (database.makeUploadLocks(), database.makeUploadLocks())
+            let (first, second) = (database.makeLocks(), database.makeLocks())
             let (upload, other) = (UploadID(), UploadID())
             let lease = try #require(try await first.acquire(upload))
             #expect(await lease.isHeld())
@@ -29,7 +29,7 @@ import Testing
     /// An instance that dies (its connection closed) frees its locks for the others at once.
     @Test func locksOfAnInstanceThatIsGoneAreFree() async throws {
         try await withPostgres { database, _ in
-            let (dying, survivor) = (database.makeUploadLocks(), database.makeUploadLocks())
+            let (dying, survivor) = (database.makeLocks(), database.makeLocks())
             let upload = UploadID()
             let lease = try #require(try await dying.acquire(upload))
             #expect(try await survivor.acquire(upload) == nil)
@@ -44,7 +44,7 @@ import Testing
     /// lease says so before it records anything, and another instance can take the lock.
     @Test func aLeaseOnALostConnectionIsNotHeld() async throws {
         try await withPostgres { database, _ in
-            let (cut, other) = (database.makeUploadLocks(), database.makeUploadLocks())
+            let (cut, other) = (database.makeLocks(), database.makeLocks())
             let upload = UploadID()
             let lease = try #require(try await cut.acquire(upload))
             // Ends the session holding the advisory lock: the first instance's lock connection

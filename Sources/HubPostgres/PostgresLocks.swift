@@ -2,13 +2,13 @@ import HubCore
 import Logging
 import PostgresNIO
 
-/// `UploadLocks` as PostgreSQL session-level advisory locks, all held on one connection of this
-/// instance's own, outside the pool: a PATCH may last minutes, and holding a pooled connection
-/// for each would starve the statements it makes meanwhile. If this process dies, PostgreSQL
-/// ends its session and every lock it held is free for another instance at once. If the
-/// connection drops, its locks are gone: the generation moves on, and the leases of the old one
-/// report they are no longer held.
-public actor PostgresUploadLocks: UploadLocks {
+/// `UploadLocks` and `RoleClaims` as PostgreSQL session-level advisory locks, all held on one
+/// connection of this instance's own, outside the pool: a PATCH may last minutes and a role
+/// days, and holding a pooled connection for each would starve the statements made meanwhile.
+/// If this process dies, PostgreSQL ends its session and every lock it held is free for another
+/// instance at once. If the connection drops, its locks are gone: the generation moves on, and
+/// the leases of the old one report they are no longer held.
+public actor PostgresLocks: UploadLocks, RoleClaims {
     private let database: HubPostgresDatabase
     private var connection: PostgresConnection?
     private var generation = 0
@@ -22,8 +22,15 @@ public actor PostgresUploadLocks: UploadLocks {
         self.database = database
     }
 
-    public func acquire(_ id: UploadID) async throws -> (any UploadLease)? {
-        let key = Self.key(of: id)
+    public func acquire(_ id: UploadID) async throws -> (any Lease)? {
+        try await acquire(key: Self.key(of: id))
+    }
+
+    public func claim(_ role: ExclusiveRole) async throws -> (any Lease)? {
+        try await acquire(key: Self.key(of: role))
+    }
+
+    private func acquire(key: Int64) async throws -> (any Lease)? {
         let connection = try await currentConnection()
         let current = generation
         let logger = database.logger
@@ -33,7 +40,7 @@ public actor PostgresUploadLocks: UploadLocks {
         // Taken on a connection that has since been lost: not held after all.
         guard acquired, current == generation else { return nil }
         held.insert(key)
-        return Lease(locks: self, key: key, generation: current)
+        return HeldLock(locks: self, key: key, generation: current)
     }
 
     fileprivate func isHeld(_ key: Int64, generation: Int) -> Bool {
@@ -72,13 +79,21 @@ public actor PostgresUploadLocks: UploadLocks {
         connection = nil
         held.removeAll()
         generation += 1
-        database.logger.warning("the upload lock connection to PostgreSQL was lost; uploads in progress must be resumed")
+        database.logger.warning("the lock connection to PostgreSQL was lost; uploads in progress must be resumed, and roles are claimed again")
     }
 
     /// The upload id's first 64 of its 128 random bits: unique among uploads in practice, and a
     /// collision costs only a 423 that the client retries.
     static func key(of id: UploadID) -> Int64 {
         Int64(bitPattern: UInt64(id.rawValue.prefix(16), radix: 16) ?? 0)
+    }
+
+    /// Fixed keys beside the migration lock's (`HubPostgresDatabase.migrationLock`); an upload's
+    /// random key meeting one of them costs that upload a 423.
+    static func key(of role: ExclusiveRole) -> Int64 {
+        switch role {
+        case .peerNetwork: 0x7374_7265_616d_7032  // "streamp2"
+        }
     }
 
     /// Closes the lock connection (at shutdown), releasing every lock.
@@ -91,8 +106,8 @@ public actor PostgresUploadLocks: UploadLocks {
         try? await connection.close()
     }
 
-    struct Lease: UploadLease {
-        let locks: PostgresUploadLocks
+    struct HeldLock: Lease {
+        let locks: PostgresLocks
         let key: Int64
         let generation: Int
 
@@ -102,6 +117,6 @@ public actor PostgresUploadLocks: UploadLocks {
 }
 
 extension HubPostgresDatabase {
-    /// This instance's upload locks (one connection, opened on first use).
-    public func makeUploadLocks() -> PostgresUploadLocks { PostgresUploadLocks(database: self) }
+    /// This instance's upload locks and role claims (one connection, opened on first use).
+    public func makeLocks() -> PostgresLocks { PostgresLocks(database: self) }
 }
