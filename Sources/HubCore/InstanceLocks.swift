@@ -12,6 +12,8 @@ public protocol UploadLocks: Sendable {
 public enum ExclusiveRole: Sendable, CaseIterable {
     /// Being the deployment's one node to its peers: their listener, gossip and anti-entropy.
     case peerNetwork
+    /// Writing the notes' file mirror (`NOTEPAD_STORAGE_PATH`) with every instance's edits.
+    case noteMirror
 }
 
 /// Claims of `ExclusiveRole`s across the instances sharing the database. A claim lasts while the

@@ -10,7 +10,7 @@ import Synchronization
 /// backups and tools that read files. Private notes are never written here.
 ///
 /// Saves only hand the mirror the note's new state; `flush` (four times a second, from
-/// `NotepadService.services()`) writes the latest state of each note once, so a burst of saves costs one
+/// `NotepadService.mirrorService`) writes the latest state of each note once, so a burst of saves costs one
 /// file write per note instead of two fsyncs per save on the save's path. After a crash,
 /// `NotepadService.reconcileMirror` rewrites what changed since the last flush (`.mirrored`
 /// records when that was).
@@ -24,6 +24,9 @@ public actor NoteMirror {
         var removals: Set<NoteID> = []
         var syncLog: [SyncLogEntry] = []
         var syncLogChanged = false
+        /// False on an instance that does not write the mirror (another instance of the
+        /// deployment holds that role): what is handed over is dropped, not kept.
+        var accepting = true
     }
 
     nonisolated let directory: String
@@ -53,7 +56,7 @@ public actor NoteMirror {
     /// Queues the note's file to match its state: shared, live notes have one.
     public nonisolated func update(_ note: Note) {
         queue.withLock { queue in
-            guard queue.newest[note.id, default: 0] < note.version else { return }
+            guard queue.accepting, queue.newest[note.id, default: 0] < note.version else { return }
             queue.newest[note.id] = note.version
             queue.pending[note.id] = note
         }
@@ -62,6 +65,7 @@ public actor NoteMirror {
     /// Queues the removal of a purged note's file.
     public nonisolated func remove(_ id: NoteID) {
         queue.withLock { queue in
+            guard queue.accepting else { return }
             queue.pending[id] = nil
             queue.newest[id] = .max
             queue.removals.insert(id)
@@ -71,9 +75,21 @@ public actor NoteMirror {
     /// Queues an entry of `sync_log.json` (which keeps the latest entries).
     public nonisolated func log(_ entries: [SyncLogEntry]) {
         queue.withLock { queue in
+            guard queue.accepting else { return }
             queue.syncLog.append(contentsOf: entries)
             if queue.syncLog.count > Self.syncLogLimit { queue.syncLog.removeFirst(queue.syncLog.count - Self.syncLogLimit) }
             queue.syncLogChanged = true
+        }
+    }
+
+    /// Whether this instance writes the mirror. An instance that stops forgets what it queued
+    /// (the next writer rewrites from the database what changed since the last flush); one that
+    /// starts forgets which versions it wrote, since another wrote meanwhile.
+    public nonisolated func accept(_ accepting: Bool) {
+        queue.withLock { queue in
+            let syncLog = queue.syncLog
+            queue = Queue(syncLog: syncLog)
+            queue.accepting = accepting
         }
     }
 

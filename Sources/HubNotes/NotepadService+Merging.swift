@@ -274,7 +274,10 @@ extension NotepadService {
     /// Queues for the mirror every note recorded since its last flush (all of them the first
     /// time), so files a crash left stale or missing are rewritten.
     @Sendable func reconcileMirror() async throws {
-        let since = await mirror.lastFlush?.addingTimeInterval(-5) ?? .distantPast
+        try await reconcileMirror(since: await mirror.lastFlush?.addingTimeInterval(-5) ?? .distantPast)
+    }
+
+    func reconcileMirror(since: Date) async throws {
         var after: NoteID?
         while true {
             let batch = try await notes.changed(since: since, after: after, limit: 1_000)

@@ -93,6 +93,7 @@ public actor PostgresLocks: UploadLocks, RoleClaims {
     static func key(of role: ExclusiveRole) -> Int64 {
         switch role {
         case .peerNetwork: 0x7374_7265_616d_7032  // "streamp2"
+        case .noteMirror: 0x7374_7265_616d_6d69  // "streammi"
         }
     }
 

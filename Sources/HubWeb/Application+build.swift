@@ -27,12 +27,19 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
     }
     services.append(hub.uploads.expiryService(logger: logger))
     services += hub.notepad.services()
+    let mirroring = hub.notepad.mirrorService(everyInstance: hub.dependencies.database.roleClaims != nil)
+    if let claims = hub.dependencies.database.roleClaims {
+        let mirror = hub.notepad.mirror
+        services.append(ExclusiveRoleService(role: .noteMirror, services: [mirroring], claims: claims, holding: { mirror.accept($0) }, logger: logger))
+    } else {
+        services.append(mirroring)
+    }
     if let network = hub.network {
         // The peer listener and the peer network's loops live and stop with the web server; with
         // several instances on one database, on one of them at a time.
         let peerServices = [buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: logger)] + network.services()
         if let claims = hub.dependencies.database.roleClaims {
-            services.append(PeerNetworkRole(services: peerServices, claims: claims, logger: logger))
+            services.append(ExclusiveRoleService(role: .peerNetwork, services: peerServices, claims: claims, logger: logger))
         } else {
             services += peerServices
         }

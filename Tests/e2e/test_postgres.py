@@ -526,3 +526,36 @@ def test_a_deployment_is_one_node_to_its_peers_and_another_instance_takes_over(b
         for hub in hubs:
             hub.stop()
         outside.stop()
+
+
+def test_one_instance_mirrors_every_instances_notes_and_another_takes_over(binary, postgres, tmp_path):
+    """The notes' file mirror on a mount all instances share: the instance holding the mirror
+    role writes every instance's shared notes; when it dies another takes over and catches up."""
+    from helpers import api
+    mirror = tmp_path / "notepad"
+    hubs = instances(binary, tmp_path, postgres.create_database(), 3, NOTEPAD_STORAGE_PATH=str(mirror), LOG_LEVEL="info")
+    try:
+        def mirrored(note):
+            path = mirror / "notes" / f"{note['id']}.json"
+            return path.exists() and json.loads(path.read_text())["version"] == note["version"] or None
+
+        saved = []
+        for index, hub in enumerate(hubs):
+            status, note = api(hub, "/api/v1/notes", "POST", {"title": f"On instance {index}", "content": "x\n", "shared": True})
+            assert status == 201, note
+            saved.append(note)
+        for note in saved:
+            eventually(lambda: mirrored(note), timeout=10, message=f"{note['title']} was not mirrored")
+        holders = [hub for hub in hubs if "role=noteMirror" in open(hub.log_path, errors="replace").read()]
+        assert len(holders) == 1, "one instance writes the mirror"
+
+        holders[0].process.kill()
+        holders[0].process.wait()
+        holders[0].process = None
+        survivor = next(hub for hub in hubs if hub.process)
+        status, note = api(survivor, "/api/v1/notes", "POST", {"title": "After the writer died", "content": "y\n", "shared": True})
+        assert status == 201, note
+        eventually(lambda: mirrored(note), timeout=15, message="no instance took the mirror over")
+    finally:
+        for hub in hubs:
+            hub.stop()

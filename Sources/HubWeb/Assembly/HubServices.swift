@@ -58,6 +58,8 @@ public struct HubServices: Sendable {
             configuration: configuration, accounts: repositories.accounts, clock: clock, broadcast: dependencies.database.broadcast,
             signInFailures: repositories.signInFailures, logger: logger)
         let mirror = try NoteMirror(directory: configuration.notepadStoragePath, logger: logger)
+        // With several instances, the one holding the mirror role writes it (`buildApplication`).
+        if dependencies.database.roleClaims != nil { mirror.accept(false) }
         notepad = NotepadService(
             notes: repositories.notes, videos: repositories.videos, analytics: repositories.noteAnalytics, mirror: mirror,
             syncLog: repositories.syncLog, node: dependencies.node, clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
