@@ -66,8 +66,9 @@ def test_the_compose_file_is_valid_and_runs_three_instances_on_postgres_and_s3()
     resolved = out.stdout
     assert resolved.count("DATABASE_URL: postgres://streamhub:change-me@postgres:5432/streamhub") == 3
     assert resolved.count("STORAGE_BACKEND: s3") == 3
-    assert resolved.count("uploads:/var/lib/streamhub/uploads") == 3 or resolved.count("target: /var/lib/streamhub/uploads") == 3, \
-        "every instance mounts the shared upload volume"
+    assert resolved.count("notepad:/var/lib/streamhub/notepad") == 3 or resolved.count("target: /var/lib/streamhub/notepad") == 3, \
+        "every instance mounts the shared notes mirror"
+    assert "streamhub/uploads" not in resolved, "uploads in progress wait in the bucket, not on a shared volume"
     assert "condition: service_healthy" in resolved and "condition: service_completed_successfully" in resolved
 
 

@@ -6,11 +6,14 @@
 - note saves per second with 8 clients: PostgreSQL against SQLite, and through 3 instances
   against 1 (one database);
 - a tus upload through nginx (deploy/nginx.conf) whose PATCHes nginx spreads over 3 instances,
-  against the same nginx in front of one instance; each instance's peak RSS;
+  against the same nginx in front of one instance; each instance's peak RSS: on a shared
+  UPLOAD_DIR, and on S3 (moto), where the bytes in progress are multipart parts and the
+  instances share no disk;
 - range streaming through nginx in front of 3 instances and of 1, against nginx serving the
   stored file itself.
 
-It starts its own PostgreSQL (scripts/postgres_server.py) and needs nginx and wrk.
+It starts its own PostgreSQL (scripts/postgres_server.py) and S3 server (moto), and needs nginx
+and wrk.
 Usage: python3 scripts/bench/postgres.py [--notes 100000] [--upload-mib 1024] [--seconds 10]
 """
 import argparse
@@ -28,6 +31,7 @@ from urllib.parse import quote
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE)))
+import moto_s3  # noqa: E402
 import notes  # noqa: E402
 from hubbench import Hub, build_release, free_port, print_rows, run_clients  # noqa: E402
 from nginx_front import NginxFront  # noqa: E402
@@ -100,6 +104,52 @@ def saves_per_second(hubs, token, count, clients):
     return per_client * clients / run_clients(work, clients)
 
 
+def upload_row(label, hubs, workdir, video, mib, storage):
+    """A tus upload of `video` through nginx whose PATCHes go to the three `hubs` in turn, then
+    through nginx in front of the first alone; the table row with each instance's peak RSS."""
+    fronts, seconds = {}, {}
+    for count, ports in [("3", [hub.port for hub in hubs]), ("1", [hubs[0].port] * 3)]:
+        os.makedirs(os.path.join(workdir, f"nginx-{storage}-{count}"))
+        fronts[count] = NginxFront(os.path.join(workdir, f"nginx-{storage}-{count}"), ports).start()
+    video_id = None
+    try:
+        for count in ["3", "1"]:
+            started = time.perf_counter()
+            video_id = tus_upload(f"http://127.0.0.1:{fronts[count].port}", video, headers=hubs[0].auth)
+            seconds[count] = time.perf_counter() - started
+    finally:
+        for front in fronts.values():
+            front.stop()
+    rss = ", ".join(f"{hub.peak_rss_bytes() / 1048576:.0f}" for hub in hubs)
+    return video_id, (f"tus upload of {mib} MiB through nginx, {label}", f"3 instances {mib / seconds['3']:.0f} MiB/s",
+                      f"1 instance {mib / seconds['1']:.0f} MiB/s",
+                      f"{seconds['1'] / seconds['3']:.2f}x; peak RSS per instance {rss} MiB (target < 150)")
+
+
+def s3_upload_row(binary, server, workdir, video, mib):
+    """The upload to three instances on S3 (moto), each with its own UPLOAD_DIR."""
+    with moto_s3.running() as url:
+        access_key, secret_key = moto_s3.configure(url, "videos")
+        env = {"DATABASE_URL": server.create_database(), "STORAGE_BACKEND": "s3", "AWS_S3_BUCKET": "videos", "AWS_S3_ENDPOINT": url,
+               "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key,
+               "HUB_SECRET_KEY": "one key for every instance of this benchmark run", "MAX_UPLOAD_BYTES": str(64 << 30)}
+        hubs = []
+        for index in range(3):
+            directory = os.path.join(workdir, f"s3-instance{index}")
+            os.makedirs(directory)
+            hubs.append(Hub(binary, directory, extra_env={**env, "UPLOAD_DIR": os.path.join(directory, "uploads")}))
+        try:
+            for hub in hubs:
+                hub.start()
+            token = hubs[0].sign_up_admin()
+            for hub in hubs:
+                hub.token = token
+            return upload_row("S3 (moto), parts in the bucket", hubs, workdir, video, mib, "s3")[1]
+        finally:
+            for hub in hubs:
+                hub.stop()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--notes", type=int, default=100_000)
@@ -165,21 +215,8 @@ def main():
 
             video = os.path.join(workdir, "upload.mp4")
             make_video(video, args.upload_mib << 20)
-            fronts = {}
-            for label, ports in [("3", [hub.port for hub in hubs]), ("1", [hubs[0].port] * 3)]:
-                os.makedirs(os.path.join(workdir, f"nginx{label}"))
-                fronts[label] = NginxFront(os.path.join(workdir, f"nginx{label}"), ports).start()
-            seconds = {}
-            video_id = None
-            for label in ["3", "1"]:
-                started = time.perf_counter()
-                video_id = tus_upload(f"http://127.0.0.1:{fronts[label].port}", video, headers=hubs[0].auth)
-                seconds[label] = time.perf_counter() - started
-            mib = args.upload_mib
-            rss = ", ".join(f"{hub.peak_rss_bytes() / 1048576:.0f}" for hub in hubs)
-            rows.append((f"tus upload of {mib} MiB through nginx", f"3 instances {mib / seconds['3']:.0f} MiB/s",
-                         f"1 instance {mib / seconds['1']:.0f} MiB/s",
-                         f"{seconds['1'] / seconds['3']:.2f}x; peak RSS per instance {rss} MiB (target < 150)"))
+            video_id, row = upload_row("shared UPLOAD_DIR", hubs, workdir, video, args.upload_mib, "local")
+            rows.append(row)
 
             # Streaming the stored file: ranges through nginx to 3 instances, to 1, and nginx itself.
             stored = next(os.path.join(root, name) for root, _, names in os.walk(os.path.join(workdir, "shared-uploads", "objects"))
@@ -190,6 +227,10 @@ def main():
             direct = start_nginx(os.path.join(workdir, "nginx-file"), stored, file_port)
             lua = os.path.join(HERE, "range.lua")
             stream = f"/api/v1/videos/{video_id}/stream"
+            fronts = {}
+            for label, ports in [("3", [hub.port for hub in hubs]), ("1", [hubs[0].port] * 3)]:
+                os.makedirs(os.path.join(workdir, f"nginx{label}"))
+                fronts[label] = NginxFront(os.path.join(workdir, f"nginx{label}"), ports).start()
             results = {}
             for label in ["3", "1"]:
                 results[label] = wrk(f"http://127.0.0.1:{fronts[label].port}{stream}", 64, args.seconds, size, lua, "30s", hubs[0].auth)
@@ -204,6 +245,7 @@ def main():
         finally:
             for hub in hubs:
                 hub.stop()
+        rows.append(s3_upload_row(binary, server, workdir, video, args.upload_mib))
     shutil.rmtree(workdir, ignore_errors=True)
     print_rows(rows)
 
