@@ -18,14 +18,13 @@ public struct PostgresHubSettings: HubSettingsRepository {
     }
 
     public func value(_ name: String, proposing proposed: String) async throws -> String {
-        // One statement: the row inserted, or the one a concurrent proposal inserted first.
+        // A no-op update rather than DO NOTHING: a row a concurrent proposal committed after this
+        // statement's snapshot is invisible to a SELECT here, but the conflict path locks and
+        // returns its latest committed version, so every proposer gets the value that was stored.
         let stored = try await client.scalar(
             """
-            WITH inserted AS (
-                INSERT INTO hub_setting (name, value) VALUES (\(name), \(proposed)) ON CONFLICT (name) DO NOTHING RETURNING value
-            )
-            SELECT value FROM inserted UNION ALL SELECT value FROM hub_setting WHERE name = \(name)
-            LIMIT 1
+            INSERT INTO hub_setting (name, value) VALUES (\(name), \(proposed))
+            ON CONFLICT (name) DO UPDATE SET value = hub_setting.value RETURNING value
             """, as: String.self, logger: logger)
         return stored ?? proposed
     }

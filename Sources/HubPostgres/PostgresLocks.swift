@@ -104,6 +104,12 @@ public actor PostgresLocks: UploadLocks, RoleClaims {
         self.connection = nil
         held.removeAll()
         generation += 1
+        // Released before the socket closes: the server ends a closed session only when it
+        // notices, and another instance should not wait for that to take over on a clean stop.
+        let logger = database.logger
+        _ = try? await database.pool.withDeadline {
+            try await connection.query("SELECT pg_advisory_unlock_all()", logger: logger).collect()
+        }
         try? await connection.close()
     }
 

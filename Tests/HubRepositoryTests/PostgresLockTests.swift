@@ -5,7 +5,7 @@ import HubTestSupport
 import PostgresNIO
 import Testing
 
-/// Upload locks across instances: each `PostgresLocks` is what one instance holds.
+/// Upload locks and role claims across instances: each `PostgresLocks` is what one instance holds.
 @Suite struct PostgresLockTests {
     @Test func oneInstanceWritesAnUploadAtATime() async throws {
         try await withPostgres { database, _ in
@@ -26,8 +26,28 @@ import Testing
         }
     }
 
-    /// An instance that dies (its connection closed) frees its locks for the others at once.
-    @Test func locksOfAnInstanceThatIsGoneAreFree() async throws {
+    /// Each role is held by one instance at a time, independently of the others and of uploads;
+    /// when the holder is gone, the next claim takes it over.
+    @Test func oneInstanceHoldsEachRoleAndAnotherTakesItOver() async throws {
+        try await withPostgres { database, _ in
+            let instances = [database.makeLocks(), database.makeLocks(), database.makeLocks()]
+            let network = try #require(try await instances[0].claim(.peerNetwork))
+            let mirror = try #require(try await instances[1].claim(.noteMirror), "another role is free")
+            for instance in instances[1...] { #expect(try await instance.claim(.peerNetwork) == nil) }
+            #expect(try await instances[0].claim(.noteMirror) == nil)
+            #expect(try await instances[2].acquire(UploadID()) != nil, "uploads are not roles")
+            await instances[0].close()
+            #expect(await !network.isHeld())
+            let takenOver = try #require(try await instances[2].claim(.peerNetwork))
+            #expect(await takenOver.isHeld())
+            #expect(await mirror.isHeld())
+            for instance in instances { await instance.close() }
+        }
+    }
+
+    /// An instance that stops frees its locks for the others at once (one that dies frees them
+    /// when the server notices: see the next test, and the end-to-end SIGKILL tests).
+    @Test func locksOfAnInstanceThatStopsAreFreeAtOnce() async throws {
         try await withPostgres { database, _ in
             let (dying, survivor) = (database.makeLocks(), database.makeLocks())
             let upload = UploadID()
