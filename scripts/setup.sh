@@ -5,15 +5,19 @@
 # with boto3 for the S3 backend's tests, python-zeroconf and iproute2 for the mDNS tests between
 # network namespaces, PostgreSQL for the PostgreSQL repositories' tests, which start their own
 # throwaway server, nginx to run deploy/nginx.conf in front of several instances, and Debian's
-# docker-compose to validate deploy/docker-compose.yml without a container engine). Installs
-# only what is missing.
+# docker-compose to validate deploy/docker-compose.yml without a container engine); with --bench
+# also wrk and hyperfine, which only the benchmarks under scripts/bench drive. Installs only what
+# is missing.
 set -euo pipefail
 
 packages=(libsqlite3-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev ffmpeg curl)
 python_packages=()
-if [[ "${1:-}" == "--test" ]]; then
+if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   packages+=(chromium chromium-driver iproute2 postgresql nginx docker-compose)
   python_packages+=(pytest tuspy selenium botocore boto3 "moto[server]" zeroconf)
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(wrk hyperfine)
 fi
 
 missing=()

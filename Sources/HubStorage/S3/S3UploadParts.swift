@@ -78,6 +78,7 @@ extension S3ObjectStore: UploadPartStore {
     /// them would store a different video than the one acknowledged.
     private func listParts(of key: ObjectKey, uploadID: String, length: Int64) async throws -> [S3MultipartUpload.CompletedPart] {
         let partSize = S3MultipartUpload.partSize(for: length)
+        let count = Int((length + partSize - 1) / partSize)
         var parts: [S3MultipartUpload.CompletedPart] = []
         var marker: Int?
         repeat {
@@ -87,16 +88,21 @@ extension S3ObjectStore: UploadPartStore {
             try await Self.check(response, key: key)
             let body = try await response.body.collect(upTo: 4 << 20)
             let page = try XMLDecoder().decode(ListPartsResult.self, from: Data(body.readableBytesView))
+            let before = parts.count
             for part in page.parts ?? [] {
-                let expected = min(partSize, length - Int64(part.partNumber - 1) * partSize)
-                guard part.partNumber == parts.count + 1, part.size == expected else {
-                    throw ObjectStoreError.unavailable("part \(part.partNumber) of \(key) is out of place or holds \(part.size) bytes, not \(expected)")
+                // The number is checked before it is used in arithmetic: it comes from the server.
+                guard part.partNumber == parts.count + 1, parts.count < count else {
+                    throw ObjectStoreError.unavailable("part \(part.partNumber) of \(key) is out of place")
+                }
+                let expected = min(partSize, length - Int64(parts.count) * partSize)
+                guard part.size == expected else {
+                    throw ObjectStoreError.unavailable("part \(part.partNumber) of \(key) holds \(part.size) bytes, not \(expected)")
                 }
                 parts.append(.init(partNumber: part.partNumber, eTag: part.eTag))
             }
-            marker = page.isTruncated == true ? page.nextPartNumberMarker : nil
+            // A page that adds nothing yet says there is more would have this loop ask forever.
+            marker = page.isTruncated == true && parts.count > before ? page.nextPartNumberMarker : nil
         } while marker != nil
-        let count = Int((length + partSize - 1) / partSize)
         guard parts.count == count else {
             throw ObjectStoreError.unavailable("\(key) has \(parts.count) of its \(count) parts")
         }
