@@ -16,15 +16,19 @@ final class NoteDocumentCache: Sendable {
         var uses: [(id: NoteID, use: Int)] = []
         var head = 0
         var nextUse = 0
-        var storedCharacters = 0
+        var storedBytes = 0
     }
 
-    /// The budget, in characters held (deleted ones included): each is 32 bytes, and a
-    /// document's buffer keeps up to as much again free for growth, so 2 M is at most 128 MiB.
+    /// The budget, in bytes of the documents' character buffers (`TextCRDT.allocatedBytes`, which
+    /// counts their free slots too: a small note's buffer can be four times its characters). It
+    /// counted characters once, which let 4,000 short notes fill 120 MiB and an instance pass
+    /// 150 MiB of RSS after a run of saves. A note whose buffer outgrows the budget (between half
+    /// a million and a million and a half characters) is not kept: each save of it replays its
+    /// history.
     private let capacity: Int
     private let state = Mutex(State())
 
-    init(capacity: Int = 2 << 20) {
+    init(capacity: Int = 48 << 20) {
         self.capacity = capacity
     }
 
@@ -41,12 +45,13 @@ final class NoteDocumentCache: Sendable {
     func put(_ document: NoteDocument) {
         state.withLock { state in
             state.remove(document.id)
-            guard document.text.storedCount <= capacity else { return }
+            let bytes = document.text.allocatedBytes
+            guard bytes <= capacity else { return }
             state.nextUse += 1
             state.documents[document.id] = (document, state.nextUse)
             state.uses.append((document.id, state.nextUse))
-            state.storedCharacters += document.text.storedCount
-            while state.storedCharacters > capacity, state.head < state.uses.count {
+            state.storedBytes += bytes
+            while state.storedBytes > capacity, state.head < state.uses.count {
                 let oldest = state.uses[state.head]
                 state.head += 1
                 if state.documents[oldest.id]?.use == oldest.use { state.remove(oldest.id) }
@@ -66,7 +71,7 @@ extension NoteDocumentCache.State {
     @discardableResult
     mutating func remove(_ id: NoteID) -> NoteDocument? {
         guard let entry = documents.removeValue(forKey: id) else { return nil }
-        storedCharacters -= entry.document.text.storedCount
+        storedBytes -= entry.document.text.allocatedBytes
         return entry.document
     }
 

@@ -13,8 +13,9 @@ struct NoteDocumentCacheTests {
     }
 
     @Test func keepsTheMostRecentlyUsedWithinTheBudget() throws {
-        let cache = NoteDocumentCache(capacity: 100)
         let (a, b, c) = (document(40), document(40), document(40))
+        // Room for two of them, in the bytes their buffers occupy.
+        let cache = NoteDocumentCache(capacity: a.text.allocatedBytes * 5 / 2)
         cache.put(a)
         cache.put(b)
         // Using `a` again makes `b` the oldest: it goes when `c` arrives.
@@ -24,7 +25,9 @@ struct NoteDocumentCacheTests {
         #expect(cache.take(b.id, version: b.version) == nil)
         #expect(cache.take(a.id, version: a.version) != nil && cache.take(c.id, version: c.version) != nil)
         #expect(cache.count == 0, "taking removes")
-        cache.put(document(101))
+        let big = document(400)
+        try #require(big.text.allocatedBytes > a.text.allocatedBytes * 5 / 2)
+        cache.put(big)
         #expect(cache.count == 0, "a document over the whole budget is not kept")
     }
 
@@ -36,10 +39,21 @@ struct NoteDocumentCacheTests {
         #expect(cache.take(a.id, version: a.version) == nil, "the stale entry was dropped")
     }
 
+    /// The budget counts what buffers occupy, not characters: many short notes, whose buffers
+    /// have room to grow, fill it long before their characters would.
+    @Test func theBudgetCountsTheBuffersSpareRoom() throws {
+        let short = document(65)
+        #expect(short.text.allocatedBytes >= 3 * 65 * 32 / 2, "the buffer has room for half as many again")
+        let cache = NoteDocumentCache(capacity: 10 * short.text.allocatedBytes)
+        for _ in 0..<100 { cache.put(document(65)) }
+        #expect(cache.count == 10)
+    }
+
     /// A peer's catch-up puts tens of thousands of documents: each put is O(1) amortised, and
     /// the budget holds throughout.
     @Test func manyPutsStayWithinBudget() {
-        let cache = NoteDocumentCache(capacity: 5_000)
+        let each = document(10).text.allocatedBytes
+        let cache = NoteDocumentCache(capacity: 500 * each)
         var kept: [NoteDocument] = []
         for index in 0..<20_000 {
             let next = document(10)
@@ -47,7 +61,7 @@ struct NoteDocumentCacheTests {
             if index % 3 == 0, let previous = kept.last, let again = cache.take(previous.id, version: previous.version) { cache.put(again) }
             kept.append(next)
         }
-        #expect(cache.count <= 5_000 / 10 && cache.count >= 5_000 / 10 - 1)
+        #expect(cache.count <= 500 && cache.count >= 499)
         #expect(cache.take(kept.last!.id, version: kept.last!.version) != nil)
     }
 }

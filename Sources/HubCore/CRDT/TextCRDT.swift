@@ -94,8 +94,9 @@ public struct TextCRDT: Sendable {
 
     public var text: String { String(scalars: scalars) }
 
-    /// Characters held, deleted ones included: what the document costs in memory (32 bytes each).
-    public var storedCount: Int { items.count }
+    /// What the characters' buffer occupies: 32 bytes per slot, with the gap's free slots and the
+    /// array's spare capacity (together up to three times the characters themselves).
+    public var allocatedBytes: Int { items.allocatedBytes }
 
     /// The counter this replica's next inserted character gets.
     public var nextLocalCounter: UInt32 { nextCounter }
@@ -360,6 +361,8 @@ struct GapBuffer: Sendable {
     private var gapEnd = 0
 
     var count: Int { storage.count - (gapEnd - gapStart) }
+
+    var allocatedBytes: Int { storage.capacity * MemoryLayout<Item>.stride }
 
     subscript(index: Int) -> Item {
         storage[index < gapStart ? index : index + gapEnd - gapStart]
