@@ -137,6 +137,12 @@ class Hub:
     def peak_rss_bytes(self):
         return self._status_bytes("VmHWM:")
 
+    def reset_peak_rss(self):
+        """Starts peak_rss_bytes afresh from the current RSS (Linux: clear_refs 5), so a figure
+        covers one workload rather than everything the process did before it."""
+        with open(f"/proc/{self.process.pid}/clear_refs", "w") as f:
+            f.write("5")
+
     def rss_bytes(self):
         return self._status_bytes("VmRSS:")
 

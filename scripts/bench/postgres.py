@@ -6,7 +6,7 @@
 - note saves per second with 8 clients: PostgreSQL against SQLite, and through 3 instances
   against 1 (one database);
 - a tus upload through nginx (deploy/nginx.conf) whose PATCHes nginx spreads over 3 instances,
-  against the same nginx in front of one instance; each instance's peak RSS: on a shared
+  against the same nginx in front of one instance; each instance's peak RSS during the upload: on a shared
   UPLOAD_DIR, and on S3 (moto), where the bytes in progress are multipart parts and the
   instances share no disk;
 - range streaming through nginx in front of 3 instances and of 1, against nginx serving the
@@ -108,6 +108,8 @@ def upload_row(label, hubs, workdir, video, mib, storage):
     """A tus upload of `video` through nginx whose PATCHes go to the three `hubs` in turn, then
     through nginx in front of the first alone; the table row with each instance's peak RSS."""
     fronts, seconds = {}, {}
+    for hub in hubs:
+        hub.reset_peak_rss()
     for count, ports in [("3", [hub.port for hub in hubs]), ("1", [hubs[0].port] * 3)]:
         os.makedirs(os.path.join(workdir, f"nginx-{storage}-{count}"))
         fronts[count] = NginxFront(os.path.join(workdir, f"nginx-{storage}-{count}"), ports).start()
@@ -210,8 +212,9 @@ def main():
                 hub.token = token
             three = saves_per_second(hubs, token, args.saves, args.clients)
             one = saves_per_second(hubs[:1], token, args.saves, args.clients)
+            rss = ", ".join(f"{hub.rss_bytes() / 1048576:.0f}" for hub in hubs)
             rows.append((f"note saves through 3 instances, {args.clients} clients", f"{three:,.0f}/s", f"1 instance {one:,.0f}/s",
-                         f"{three / one:.2f}x"))
+                         f"{three / one:.2f}x; RSS per instance after them {rss} MiB"))
 
             video = os.path.join(workdir, "upload.mp4")
             make_video(video, args.upload_mib << 20)
