@@ -143,6 +143,9 @@ public struct HubConfiguration: Sendable {
     public static let defaultBcryptCost = 10
 
     public static let defaultMaxUploadBytes: Int64 = 21_474_836_480
+    /// S3's largest object (5 TiB). Also what keeps an upload's length, a client's number, far
+    /// from `Int64.max` in the arithmetic on it (part sizes, part counts, offsets).
+    public static let largestMaxUploadBytes: Int64 = 5 << 40
 
     public init(reader: ConfigReader) throws(ConfigurationError) {
         let settings = SettingsReader(reader)
@@ -170,7 +173,9 @@ public struct HubConfiguration: Sendable {
         if let key = secretKey, key.utf8.count < 32 {
             throw settings.problem("hub.secret.key", "must be at least 32 characters (for example: openssl rand -hex 32)")
         }
-        self.maxUploadBytes = try settings.byteCount("max.upload.bytes") ?? Self.defaultMaxUploadBytes
+        self.maxUploadBytes = try settings.byteCount(
+            "max.upload.bytes", atMost: Self.largestMaxUploadBytes, "must be at most 5497558138880 (5 TiB, S3's largest object)"
+        ) ?? Self.defaultMaxUploadBytes
         self.cacheDirectory = settings.string("cache.dir")
         self.cacheMaxBytes = try settings.byteCount("cache.max.bytes")
         self.streamRedirect = settings.string("stream.redirect")

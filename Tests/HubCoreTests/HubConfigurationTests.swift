@@ -51,6 +51,8 @@ import Testing
         (["HUB_PORT": "70000"], "HUB_PORT"),
         (["MAX_UPLOAD_BYTES": "-1"], "MAX_UPLOAD_BYTES"),
         (["MAX_UPLOAD_BYTES": "lots"], "MAX_UPLOAD_BYTES"),
+        (["MAX_UPLOAD_BYTES": "5497558138881"], "MAX_UPLOAD_BYTES"),
+        (["MAX_UPLOAD_BYTES": "9223372036854775807"], "MAX_UPLOAD_BYTES"),
         (["P2P_ENABLED": "maybe"], "P2P_ENABLED"),
         (["DATABASE_URL": "mysql://x"], "DATABASE_URL"),
         (["DATABASE_URL": "postgres://"], "DATABASE_URL"),

@@ -52,6 +52,7 @@ def serve_once(binary, tmp_path, **env):
 def test_bad_configuration_fails_fast_with_one_line(binary, tmp_path):
     for env, setting in [({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND"), ({"HUB_PORT": "http"}, "HUB_PORT"),
                          ({"STORAGE_BACKEND": "s3"}, "AWS_S3_BUCKET"), ({"MAX_UPLOAD_BYTES": "-5"}, "MAX_UPLOAD_BYTES"),
+                         ({"MAX_UPLOAD_BYTES": "9223372036854775807"}, "MAX_UPLOAD_BYTES"),
                          ({"UPLOAD_DIR": "/proc/no/such/dir"}, "UPLOAD_DIR"),
                          ({"HUB_DATA_DIR": "/proc/no/data"}, "HUB_DATA_DIR"),
                          ({"CACHE_DIR": "/tmp/cache"}, "CACHE_DIR"),
