@@ -22,9 +22,9 @@ final class NoteDocumentCache: Sendable {
     /// The budget, in bytes of the documents' character buffers (`TextCRDT.allocatedBytes`, which
     /// counts their free slots too: a small note's buffer can be four times its characters). It
     /// counted characters once, which let 4,000 short notes fill 120 MiB and an instance pass
-    /// 150 MiB of RSS after a run of saves. A note whose buffer outgrows the budget (between half
-    /// a million and a million and a half characters) is not kept: each save of it replays its
-    /// history.
+    /// 150 MiB of RSS after a run of saves. A note whose buffer outgrows the budget (between
+    /// about 400,000 and 1.5 million characters, by how much room it has to grow) is not kept:
+    /// each save of it replays its history.
     private let capacity: Int
     private let state = Mutex(State())
 

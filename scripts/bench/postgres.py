@@ -6,9 +6,9 @@
 - note saves per second with 8 clients: PostgreSQL against SQLite, and through 3 instances
   against 1 (one database);
 - a tus upload through nginx (deploy/nginx.conf) whose PATCHes nginx spreads over 3 instances,
-  against the same nginx in front of one instance; each instance's peak RSS during the upload: on a shared
-  UPLOAD_DIR, and on S3 (moto), where the bytes in progress are multipart parts and the
-  instances share no disk;
+  against the same nginx in front of one instance; each instance's peak RSS during the upload:
+  on a shared UPLOAD_DIR, and on S3 (moto), where the bytes in progress are multipart parts and
+  the instances share no disk;
 - range streaming through nginx in front of 3 instances and of 1, against nginx serving the
   stored file itself.
 
