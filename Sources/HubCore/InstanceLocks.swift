@@ -14,6 +14,9 @@ public enum ExclusiveRole: Sendable, CaseIterable {
     case peerNetwork
     /// Writing the notes' file mirror (`NOTEPAD_STORAGE_PATH`) with every instance's edits.
     case noteMirror
+    /// Walking the video library for upkeep (block manifests of videos stored before ingest
+    /// made them): once for the deployment, not once per instance.
+    case videoUpkeep
 }
 
 /// Claims of `ExclusiveRole`s across the instances sharing the database. A claim lasts while the

@@ -126,10 +126,48 @@ extension ObjectStore {
         try await put(key, movingFileAt: path, contentType: nil)
     }
 
+    /// Stores a small object held in memory (a manifest, a caption file).
+    public func put(_ key: ObjectKey, bytes: ByteBuffer, contentType: String?) async throws -> ObjectInfo {
+        try await put(key, from: OneBuffer(bytes), size: Int64(bytes.readableBytes), contentType: contentType)
+    }
+
+    /// The whole of a small object; an object larger than `limit` bytes is `unavailable` rather
+    /// than read into memory.
+    public func contents(of key: ObjectKey, limit: Int) async throws -> ByteBuffer {
+        let bytes = try await read(key, range: nil)
+        guard bytes.count <= limit else { throw ObjectStoreError.unavailable("\(key) is larger than \(limit) bytes") }
+        var whole = ByteBufferAllocator().buffer(capacity: Int(bytes.count))
+        for try await var chunk in bytes {
+            guard whole.readableBytes + chunk.readableBytes <= limit else {
+                throw ObjectStoreError.unavailable("\(key) is larger than \(limit) bytes")
+            }
+            whole.writeBuffer(&chunk)
+        }
+        return whole
+    }
+
     /// Every object under `prefix`, fetched a page at a time as the caller reads on.
     public func objects(prefix: String = "", pageSize: Int = 1000) -> ObjectWalk {
         ObjectWalk(store: self, prefix: prefix, pageSize: pageSize)
     }
+}
+
+/// One buffer as the byte sequence `put(_:from:size:contentType:)` takes.
+struct OneBuffer: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffer: ByteBuffer
+
+    init(_ buffer: ByteBuffer) { self.buffer = buffer }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var buffer: ByteBuffer?
+        mutating func next() async -> ByteBuffer? {
+            defer { buffer = nil }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
 }
 
 /// Every object under a prefix, one listing page in memory at a time.

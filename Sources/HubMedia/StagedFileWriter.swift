@@ -13,8 +13,8 @@ import NIOPosix
 public struct StagedFileWriter: Sendable {
     public let file: PosixFile
     public private(set) var position: Int64
-    /// SHA-256 of the whole file from byte 0, when known from the start.
-    public private(set) var contentHash: SHA256?
+    /// Digests of the whole file and its blocks from byte 0, when known from the start.
+    public private(set) var contentHash: ContentHasher?
     /// Digest of this request's bytes only (tus `Upload-Checksum`).
     public private(set) var requestDigest: ChunkDigest?
     private var pending: ByteBuffer
@@ -22,7 +22,7 @@ public struct StagedFileWriter: Sendable {
     private let batchSize: Int
 
     public init(
-        file: PosixFile, position: Int64, contentHash: SHA256?, requestDigest: ChunkDigest?,
+        file: PosixFile, position: Int64, contentHash: ContentHasher?, requestDigest: ChunkDigest?,
         threadPool: NIOThreadPool = .singleton, batchSize: Int = 1 << 20
     ) {
         self.file = file
@@ -50,7 +50,7 @@ public struct StagedFileWriter: Sendable {
         (contentHash, requestDigest) = try await threadPool.runIfActive {
             var (hash, digest) = (hash, digest)
             batch.withUnsafeReadableBytes { bytes in
-                hash?.update(bufferPointer: bytes)
+                hash?.update(bytes)
                 digest?.update(bytes)
             }
             do {

@@ -207,7 +207,7 @@ public struct TusUploadService: Sendable {
         }
         return StagedFileWriter(
             file: try await staging.openPartial(record.id, at: record.offset), position: record.offset,
-            contentHash: await sessions.hash(for: record.id, at: record.offset), requestDigest: requestDigest)
+            contentHash: await sessions.hash(for: record.id, at: record.offset, length: record.length), requestDigest: requestDigest)
     }
 
     /// Frees the bytes a failed request wrote past the recorded offset, where they take room: a
@@ -225,7 +225,7 @@ public struct TusUploadService: Sendable {
     private func finish(_ record: inout UploadRecord) async throws -> Progress {
         if let videoID = record.videoID { return Progress(upload: record, videoID: videoID) }
         let videoID = VideoID(derivedFrom: record.id)
-        let hash = await sessions.hash(for: record.id, at: record.offset)?.finalize().hexEncoded
+        let digest = try await sessions.hash(for: record.id, at: record.offset, length: record.length)?.finalize()
         do {
             // Stored before a crash that came ahead of recording it below: just record it now.
             if try await videos.find(videoID) == nil {
@@ -233,7 +233,7 @@ public struct TusUploadService: Sendable {
                     try await ingestParts(of: record, as: videoID, from: parts)
                 } else {
                     _ = try await ingestor.ingest(
-                        fileAt: staging.partialPath(for: record.id), sha256: hash,
+                        fileAt: staging.partialPath(for: record.id), digest: digest,
                         described: UploadDescription(metadata: record.metadata), ownedBy: record.ownerID, as: videoID)
                 }
             }
@@ -257,9 +257,9 @@ public struct TusUploadService: Sendable {
         try await parts.completeParts(of: record, into: key)
         let copy = staging.temporaryPath(suffix: ".source")
         do {
-            let (hash, _) = try await staging.download(try await parts.read(key, range: nil), to: copy)
+            let digest = try await staging.download(try await parts.read(key, range: nil), to: copy)
             _ = try await ingestor.ingest(
-                fileAt: copy, sha256: hash, described: UploadDescription(metadata: record.metadata), ownedBy: record.ownerID,
+                fileAt: copy, digest: digest, described: UploadDescription(metadata: record.metadata), ownedBy: record.ownerID,
                 as: videoID, alreadyStored: true)
         } catch {
             await staging.remove(copy)

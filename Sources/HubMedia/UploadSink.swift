@@ -10,8 +10,8 @@ protocol UploadSink: Sendable {
     var position: Int64 { get }
     /// The offset the bytes accepted so far reach, durable or not.
     var end: Int64 { get }
-    /// SHA-256 of the whole upload from byte 0, when this sink keeps one.
-    var contentHash: SHA256? { get }
+    /// Digests of the whole upload and its blocks from byte 0, when this sink keeps them.
+    var contentHash: ContentHasher? { get }
     /// Digest of this request's bytes only (tus `Upload-Checksum`).
     var requestDigest: ChunkDigest? { get }
     mutating func append(_ buffer: ByteBuffer) async throws
@@ -41,7 +41,7 @@ struct PartUploadSink: UploadSink {
     }
 
     var end: Int64 { writer.end }
-    var contentHash: SHA256? { nil }
+    var contentHash: ContentHasher? { nil }
 
     mutating func append(_ buffer: ByteBuffer) async throws {
         buffer.withUnsafeReadableBytes { requestDigest?.update($0) }

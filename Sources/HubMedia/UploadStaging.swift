@@ -41,13 +41,14 @@ public struct UploadStaging: Sendable {
     }
 
     /// Writes `bytes` (an object read back from the store) to a new file at `path`, hashing them
-    /// on the way: SHA-256 and size.
-    public func download(_ bytes: ObjectByteStream, to path: String) async throws -> (hex: String, size: Int64) {
+    /// on the way: the file's SHA-256 and block manifest.
+    public func download(_ bytes: ObjectByteStream, to path: String) async throws -> ContentDigest {
         let file = try await threadPool.runIfActive { try PosixFile(path: path, mode: .createOrOpenForWriting) }
-        var writer = StagedFileWriter(file: file, position: 0, contentHash: SHA256(), requestDigest: nil, threadPool: threadPool)
+        var writer = StagedFileWriter(
+            file: file, position: 0, contentHash: ContentHasher(expectedSize: bytes.count), requestDigest: nil, threadPool: threadPool)
         for try await chunk in bytes { try await writer.append(chunk) }
         try await writer.flush()
-        return (writer.contentHash?.finalize().hexEncoded ?? "", writer.position)
+        return try writer.contentHash!.finalize()
     }
 
     /// Every file in the staging directory: (path, name, modification time).
@@ -67,20 +68,9 @@ public struct UploadStaging: Sendable {
         }
     }
 
-    /// SHA-256 of a whole file, read in large chunks on the thread pool. Used only when the
-    /// running hash was lost (a restart mid-upload) or the file was rewritten (faststart).
-    public func sha256(of path: String) async throws -> (hex: String, size: Int64) {
-        try await threadPool.runIfActive {
-            let file = try PosixFile(path: path, mode: .read)
-            var hasher = SHA256()
-            var offset: Int64 = 0
-            while true {
-                let chunk = try file.read(count: 4 << 20, at: offset)
-                if chunk.readableBytes == 0 { break }
-                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                offset += Int64(chunk.readableBytes)
-            }
-            return (hasher.finalize().hexEncoded, offset)
-        }
+    /// The digests of a whole file, read in large chunks on the thread pool. Used only when the
+    /// running digests were lost (a restart mid-upload) or the file was rewritten (faststart).
+    public func digest(of path: String) async throws -> ContentDigest {
+        try await threadPool.runIfActive { try ContentHasher.digest(of: PosixFile(path: path, mode: .read)) }
     }
 }

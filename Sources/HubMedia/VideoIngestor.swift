@@ -77,19 +77,24 @@ public struct VideoIngestor: Sendable {
         try ObjectKey("videos/\(id.rawValue)/source")
     }
 
+    /// Where the block manifest of video `id` is stored (`BlockManifest.encoded()`).
+    public static func manifestKey(of id: VideoID) throws -> ObjectKey {
+        try ObjectKey("videos/\(id.rawValue)/blocks")
+    }
+
     /// Ingests the file at `source`, which is moved into the store on success and left in place
     /// on failure, so the caller decides: a tus upload keeps it for a retry, a one-shot upload
-    /// deletes it. `sha256` is the running hash of the file when the caller has it.
+    /// deletes it. `digest` is the file's, from the pass that wrote it, when the caller has it.
     ///
     /// With `alreadyStored`, the bytes are in the store at `sourceKey(of: id)` already (an upload
     /// joined from its parts) and `source` is a local copy to probe, removed on success; the
     /// stored object is replaced only when its index has to move to the front.
     public func ingest(
-        fileAt source: String, sha256 knownHash: String?, described description: UploadDescription,
+        fileAt source: String, digest known: ContentDigest?, described description: UploadDescription,
         ownedBy owner: UserID?, as id: VideoID = VideoID(), alreadyStored: Bool = false
     ) async throws -> Video {
         var path = source
-        var knownHash = knownHash
+        var known = known
         var storedKeys: [ObjectKey] = []
         do {
             let prefix = try await staging.prefix(of: path, count: ContentSniffer.prefixLength)
@@ -100,15 +105,16 @@ public struct VideoIngestor: Sendable {
                 let remuxed = await moveIndexToFront(path)
             {
                 path = remuxed
-                knownHash = nil
+                known = nil
             }
-            let (sha256, size): (String, Int64)
-            if let knownHash {
-                (sha256, size) = (knownHash, try fileSize(path))
-            } else {
-                (sha256, size) = try await staging.sha256(of: path)
-            }
+            let digest = if let known { known } else { try await staging.digest(of: path) }
+            let (sha256, size) = (digest.sha256, digest.size)
             let videoKey = try Self.sourceKey(of: id)
+            let manifestKey = try Self.manifestKey(of: id)
+            // Stored before the video row, so every video a peer can learn of has a manifest.
+            let manifest = digest.manifest.encoded()
+            _ = try await store.put(manifestKey, bytes: manifest, contentType: nil)
+            storedKeys.append(manifestKey)
             var thumbnailKey: ObjectKey?
             let thumbnailPath = staging.temporaryPath(suffix: ".jpg")
             let (info, madeThumbnail) = await probeAndThumbnail(path, thumbnailPath: thumbnailPath)
@@ -167,7 +173,4 @@ public struct VideoIngestor: Sendable {
         return nil
     }
 
-    private func fileSize(_ path: String) throws -> Int64 {
-        try PosixFile(path: path, mode: .read).status().size
-    }
 }

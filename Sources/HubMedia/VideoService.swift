@@ -57,7 +57,8 @@ public struct VideoService: Sendable {
     public func delete(_ rawID: String?, by user: User) async throws {
         let video = try await video(rawID, for: user, may: .modify)
         guard try await repository.delete(video.id) != nil else { throw AccessError.notFound("video \(video.id)") }
-        for key in [video.storageKey, video.thumbnailKey].compactMap({ $0 }) {
+        let manifestKey = try VideoIngestor.manifestKey(of: video.id).rawValue
+        for key in [video.storageKey, video.thumbnailKey, manifestKey].compactMap({ $0 }) {
             do {
                 try await store.delete(ObjectKey(key))
             } catch {
@@ -68,9 +69,9 @@ public struct VideoService: Sendable {
 
     /// A file received whole (the one-request upload) becomes `owner`'s video; the staged file
     /// is consumed either way.
-    public func ingest(stagedFileAt path: String, sha256: String, described description: UploadDescription, ownedBy owner: UserID) async throws -> Video {
+    public func ingest(stagedFileAt path: String, digest: ContentDigest?, described description: UploadDescription, ownedBy owner: UserID) async throws -> Video {
         do {
-            return try await ingestor.ingest(fileAt: path, sha256: sha256, described: description, ownedBy: owner)
+            return try await ingestor.ingest(fileAt: path, digest: digest, described: description, ownedBy: owner)
         } catch {
             await staging.remove(path)
             throw error

@@ -94,6 +94,7 @@ public actor PostgresLocks: UploadLocks, RoleClaims {
         switch role {
         case .peerNetwork: 0x7374_7265_616d_7032  // "streamp2"
         case .noteMirror: 0x7374_7265_616d_6d69  // "streammi"
+        case .videoUpkeep: 0x7374_7265_616d_7675  // "streamvu"
         }
     }
 

@@ -34,6 +34,12 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
     } else {
         services.append(mirroring)
     }
+    let upkeep = ManifestBackfill(videos: hub.videos.repository, store: hub.videos.store, logger: logger).service()
+    if let claims = hub.dependencies.database.roleClaims {
+        services.append(ExclusiveRoleService(role: .videoUpkeep, services: [upkeep], claims: claims, logger: logger))
+    } else {
+        services.append(upkeep)
+    }
     if let network = hub.network {
         // The peer listener and the peer network's loops live and stop with the web server; with
         // several instances on one database, on one of them at a time.

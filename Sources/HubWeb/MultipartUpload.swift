@@ -12,7 +12,9 @@ import NIOPosix
 /// straight to a staging file, hashed as it is written.
 struct MultipartUpload {
     var path: String
-    var sha256: String
+    /// The file's digests from the pass that wrote it; nil for a chunked request, whose length
+    /// was unknown when the blocks had to be cut (the ingest then reads the file once more).
+    var digest: ContentDigest?
     var description: UploadDescription
 
     /// Room for the form's other fields and boundaries on top of the file itself.
@@ -37,6 +39,9 @@ struct MultipartUpload {
             throw APIError.badRequest("the multipart/form-data Content-Type has no valid boundary", code: "invalid_multipart")
         }
 
+        // The file is a little shorter than the request; the manifest records the block size
+        // this picks, so the estimate only has to be close.
+        let expectedSize = request.headers[.contentLength].flatMap { Int64($0) }.map { min($0, maxFileBytes) }
         var parser = MultipartStreamParser(boundary: boundary)
         let path = staging.temporaryPath(suffix: ".upload")
         var writer: StagedFileWriter?
@@ -55,7 +60,9 @@ struct MultipartUpload {
                         if currentField?.name == "file" {
                             guard writer == nil else { throw APIError.badRequest("only one 'file' field is accepted", code: "invalid_multipart") }
                             filename = currentField?.filename
-                            writer = StagedFileWriter(file: try await PosixFile.create(path), position: 0, contentHash: SHA256(), requestDigest: nil)
+                            writer = StagedFileWriter(
+                                file: try await PosixFile.create(path), position: 0,
+                                contentHash: expectedSize.map { ContentHasher(expectedSize: $0) }, requestDigest: nil)
                         } else {
                             fieldCount += 1
                             guard fieldCount <= maximumFields else {
@@ -93,11 +100,11 @@ struct MultipartUpload {
                 throw APIError.badRequest("the form has no 'file' field", code: "missing_file")
             }
             try await fileWriter.sync()
-            let hash = fileWriter.contentHash?.finalize().hexEncoded ?? ""
+            let digest = try fileWriter.contentHash?.finalize()
             let description = UploadDescription(
                 filename: filename, title: fields["title"], description: fields["description"],
                 tags: UploadNaming.tags(fromList: fields["tags"]), shared: fields["shared"] == "true")
-            return MultipartUpload(path: path, sha256: hash, description: description)
+            return MultipartUpload(path: path, digest: digest, description: description)
         } catch {
             await staging.remove(path)
             throw error

@@ -57,6 +57,16 @@ import Testing
             #expect(Array(stream.body.readableBytesView) == bytes)
             // A client that lost the final response learns the video from HEAD.
             #expect(try await tus.head(uploadURL).headers[.videoID] == videoID)
+
+            // The block manifest was cut in the pass that hashed the chunks, across their seam.
+            let stored = try await hub.services.videos.store.contents(of: VideoIngestor.manifestKey(of: #require(VideoID(videoID))), limit: 1 << 20)
+            let manifest = try BlockManifest(decoding: stored)
+            #expect(manifest.sha256 == video.sha256 && manifest.size == 2_500_000 && manifest.blockSize == 128 << 10)
+            #expect(manifest.blocks.count == 20)
+            for index in manifest.blocks.indices {
+                let range = manifest.range(ofBlock: index)
+                #expect(manifest.blocks[index] == BlockHash(digest: SHA256.hash(data: bytes[Int(range.lowerBound)...Int(range.upperBound)])))
+            }
         }
         #expect(hub.stagedFiles.isEmpty)
     }

@@ -1,5 +1,7 @@
 import Foundation
 import HubAPI
+import HubCore
+import HubMedia
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -38,6 +40,8 @@ import Testing
             #expect(video.title == "Sunset")
             #expect(video.tags == ["sea", "evening"])
             #expect(video.sizeBytes == 70_000)
+            let stored = try await hub.services.videos.store.contents(of: VideoIngestor.manifestKey(of: #require(VideoID(video.id))), limit: 1 << 20)
+            #expect(try BlockManifest(decoding: stored).sha256 == video.sha256, "a form upload has its manifest too")
 
             let search = try await client.execute(uri: "/api/v1/videos?q=even", method: .get).decode(VideoListResource.self)
             #expect(search.items.map(\.id) == [video.id])
@@ -56,7 +60,7 @@ import Testing
             #expect(try await client.execute(uri: "/api/v1/videos/\(video.id)", method: .delete).status == .notFound)
         }
         let remaining = try FileManager.default.subpathsOfDirectory(atPath: hub.directory + "/uploads/objects")
-        #expect(!remaining.contains { $0.hasSuffix("source") }, "deleting a video removes its bytes")
+        #expect(!remaining.contains { $0.hasSuffix("source") || $0.hasSuffix("blocks") }, "deleting a video removes its bytes and manifest")
     }
 
     @Test func badMultipartUploads() async throws {

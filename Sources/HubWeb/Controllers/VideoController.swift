@@ -45,7 +45,7 @@ struct VideoController: Sendable {
     /// arrives, then goes through the same ingest as a tus upload.
     @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
         let upload = try await MultipartUpload.receive(request, staging: videos.staging, maxFileBytes: maxUploadBytes)
-        let video = try await videos.ingest(stagedFileAt: upload.path, sha256: upload.sha256, described: upload.description, ownedBy: context.user.id)
+        let video = try await videos.ingest(stagedFileAt: upload.path, digest: upload.digest, described: upload.description, ownedBy: context.user.id)
         let resource = VideoResource(video)
         var response = try resource.response(from: request, context: context)
         response.status = .created
