@@ -291,7 +291,7 @@ let package = Package(
             name: "HubSyncTests",
             dependencies: [
                 "HubSystem", "HubSync", "HubCore", "HubNotes", "HubDatabase", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

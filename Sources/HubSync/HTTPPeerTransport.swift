@@ -22,8 +22,22 @@ public struct HTTPPeerTransport: PeerTransport {
     }
 
     public func send<Request: PeerRequest>(_ message: Request, to address: PeerAddress) async throws -> Request.Answer {
+        let data = Data(try await post(message, path: Request.path, to: address, limit: Self.maxResponseBytes).readableBytesView)
+        do {
+            return try WireFormat.decoder().decode(Request.Answer.self, from: data)
+        } catch {
+            throw PeerUnanswered("an answer this hub cannot read: \(error)")
+        }
+    }
+
+    public func fetch<Request: PeerBytesRequest>(_ message: Request, from address: PeerAddress, limit: Int) async throws -> ByteBuffer {
+        try await post(message, path: Request.path, to: address, limit: limit)
+    }
+
+    /// Signs and posts `message`; the body of a 200 answer, at most `limit` bytes.
+    private func post(_ message: some Encodable, path: String, to address: PeerAddress, limit: Int) async throws -> ByteBuffer {
         let payload = try WireFormat.encoder().encode(message)
-        let path = "/p2p/v1/" + Request.path
+        let path = "/p2p/v1/" + path
         var request = HTTPClientRequest(url: "http://\(address)\(path)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -31,22 +45,19 @@ public struct HTTPPeerTransport: PeerTransport {
             request.headers.add(name: name, value: value)
         }
         request.body = .bytes(ByteBuffer(bytes: payload))
-        let response: HTTPClientResponse
         do {
-            response = try await http.execute(request, timeout: timeout)
+            let response = try await http.execute(request, timeout: timeout)
+            // An error body is small; a refusal must not make this hub read a large one.
+            let bytes = try await response.body.collect(upTo: response.status == .ok ? limit : 64 << 10)
+            guard response.status == .ok else {
+                let message = (try? WireFormat.decoder().decode(APIErrorBody.self, from: Data(bytes.readableBytesView)))?.error.message
+                throw PeerUnanswered("\(response.status.code): \(message ?? response.status.reasonPhrase)")
+            }
+            return bytes
+        } catch let error as PeerUnanswered {
+            throw error
         } catch {
             throw PeerUnanswered("\(error)")
-        }
-        let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
-        let data = Data(bytes.readableBytesView)
-        guard response.status == .ok else {
-            let message = (try? WireFormat.decoder().decode(APIErrorBody.self, from: data))?.error.message ?? response.status.reasonPhrase
-            throw PeerUnanswered("\(response.status.code): \(message)")
-        }
-        do {
-            return try WireFormat.decoder().decode(Request.Answer.self, from: data)
-        } catch {
-            throw PeerUnanswered("an answer this hub cannot read: \(error)")
         }
     }
 }

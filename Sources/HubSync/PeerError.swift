@@ -6,12 +6,20 @@ public enum PeerError: DomainError, Equatable {
     case duplicateNodeName(String)
     case pullTooLarge(limit: Int)
     case batchTooLarge(notes: Int, changes: Int)
+    /// A block request for blocks past the end of the video's manifest, which has `count`.
+    case blocksOutside(count: Int)
+    case tooManyBlocks(limit: Int)
+    /// No shared video of that id is held here (private videos are reported the same way).
+    case videoNotHeld(VideoID)
 
     public var code: String {
         switch self {
         case .duplicateNodeName: "duplicate_node_name"
         case .pullTooLarge: "pull_too_large"
         case .batchTooLarge: "batch_too_large"
+        case .blocksOutside: "range_not_satisfiable"
+        case .tooManyBlocks: "too_many_blocks"
+        case .videoNotHeld: "not_found"
         }
     }
 
@@ -20,6 +28,9 @@ public enum PeerError: DomainError, Equatable {
         case .duplicateNodeName(let message): message
         case .pullTooLarge(let limit): "a pull may name at most \(limit) notes"
         case let .batchTooLarge(notes, changes): "a gossip request may carry at most \(notes) notes and \(changes) changes"
+        case .blocksOutside(let count): "the video has \(count) blocks, numbered from 0; ask for a run of them"
+        case .tooManyBlocks(let limit): "a block request may ask for 1 to \(limit) blocks"
+        case .videoNotHeld(let video): "no shared video \(video) is held here"
         }
     }
 }

@@ -100,6 +100,56 @@ public enum PeerMessage {
         public init(batches: [NoteBatch]) { self.batches = batches }
     }
 
+    /// `POST /p2p/v1/manifest`: a shared video's block manifest, answered in its stored binary
+    /// form (`BlockManifest.encoded()`), or 404 when the video is not shared or not held.
+    public struct ManifestRequest: Codable, Sendable, Equatable {
+        public var video: VideoID
+
+        public init(video: VideoID) { self.video = video }
+    }
+
+    /// `POST /p2p/v1/blocks`: the bytes of `count` consecutive blocks of a shared video from
+    /// block `index`, answered as `application/octet-stream`. The asker checks each block against
+    /// the manifest before it serves a byte of it; a run lets it take a read-ahead window in one
+    /// round trip.
+    public struct BlocksRequest: Codable, Sendable, Equatable {
+        public var video: VideoID
+        public var index: Int
+        public var count: Int
+
+        public init(video: VideoID, index: Int, count: Int = 1) {
+            self.video = video
+            self.index = index
+            self.count = count
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                video: try container.decode(VideoID.self, forKey: .video), index: try container.decode(Int.self, forKey: .index),
+                count: try container.decodeIfPresent(Int.self, forKey: .count) ?? 1)
+        }
+
+        /// The run asked for, or why it cannot be served from `manifest`.
+        func run(in manifest: BlockManifest) throws(PeerError) -> ClosedRange<Int> {
+            guard (1...PeerMessage.maxBlocksPerRequest).contains(count) else {
+                throw .tooManyBlocks(limit: PeerMessage.maxBlocksPerRequest)
+            }
+            // Compared before any arithmetic: an index near Int.max must not overflow `index + count`.
+            guard index >= 0, index < manifest.blocks.count, count <= manifest.blocks.count - index else {
+                throw .blocksOutside(count: manifest.blocks.count)
+            }
+            guard count * manifest.blockSize <= PeerMessage.maxBlockBytesPerRequest else {
+                throw .tooManyBlocks(limit: PeerMessage.maxBlockBytesPerRequest / manifest.blockSize)
+            }
+            return index...(index + count - 1)
+        }
+    }
+
+    /// The longest run of blocks one request may ask for, in blocks and in bytes.
+    public static let maxBlocksPerRequest = 64
+    public static let maxBlockBytesPerRequest = 64 << 20
+
     /// How many notes a pull may ask for at once.
     public static let pullLimit = 1_000
 

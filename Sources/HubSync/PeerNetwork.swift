@@ -54,6 +54,8 @@ public final class PeerNetwork: Sendable {
     public let settings: Settings
     public let identity: NodeIdentity
     public let notepad: any SharedNotepad
+    /// The shared videos this hub holds, whose manifests and blocks peers may fetch.
+    public let library: any SharedLibrary
     public let membership: Membership
     public let authenticator: PeerRequestAuthenticator
     public let metrics = SyncMetrics()
@@ -75,12 +77,13 @@ public final class PeerNetwork: Sendable {
     public static let maxChanges = 200_000
 
     public init(
-        settings: Settings, identity: NodeIdentity, notepad: any SharedNotepad, peers: any PeerRepository,
+        settings: Settings, identity: NodeIdentity, notepad: any SharedNotepad, library: any SharedLibrary, peers: any PeerRepository,
         authenticator: PeerRequestAuthenticator, transport: any PeerTransport, clock: any WallClock, logger: Logger
     ) {
         self.settings = settings
         self.identity = identity
         self.notepad = notepad
+        self.library = library
         self.peerStore = peers
         self.clock = clock
         self.logger = logger

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import NIOCore
 
 /// A request of the peer protocol (`POST /p2p/v1/{path}`, DESIGN.md), the answer it gets, and
 /// how a `PeerNetwork` answers it. The peer listener and the in-memory transport of the tests
@@ -40,12 +41,49 @@ extension PeerMessage.Pull: PeerRequest {
     }
 }
 
+/// A request of the peer protocol answered with bytes rather than JSON (a manifest, blocks of a
+/// video): signed and sent like the others, answered as `application/octet-stream`.
+public protocol PeerBytesRequest: Codable, Sendable {
+    static var path: String { get }
+    func answer(on network: PeerNetwork, from sender: NodeID) async throws -> PeerBytes
+}
+
+/// The bytes of an answer: small ones whole, blocks read from the store as they are sent.
+public enum PeerBytes: Sendable {
+    case whole(ByteBuffer)
+    case stream(ObjectByteStream)
+
+    public var count: Int64 {
+        switch self {
+        case .whole(let buffer): Int64(buffer.readableBytes)
+        case .stream(let stream): stream.count
+        }
+    }
+}
+
+extension PeerMessage.ManifestRequest: PeerBytesRequest {
+    public static let path = "manifest"
+    public func answer(on network: PeerNetwork, from sender: NodeID) async throws -> PeerBytes {
+        try await network.manifest(self, from: sender)
+    }
+}
+
+extension PeerMessage.BlocksRequest: PeerBytesRequest {
+    public static let path = "blocks"
+    public func answer(on network: PeerNetwork, from sender: NodeID) async throws -> PeerBytes {
+        try await network.blocks(self, from: sender)
+    }
+}
+
 /// How this hub's requests reach other hubs: signed HTTP in a running hub
 /// (`HTTPPeerTransport`), wired in memory in the tests, where messages can be dropped,
-/// delayed, duplicated and partitioned. Video blocks will travel the same way.
+/// delayed, duplicated and partitioned.
 public protocol PeerTransport: Sendable {
     /// `request`'s answer from the hub at `address`; throws `PeerUnanswered` when there is none.
     func send<Request: PeerRequest>(_ request: Request, to address: PeerAddress) async throws -> Request.Answer
+    /// The bytes the hub at `address` answers `request` with, when there are at most `limit` of
+    /// them; throws `PeerUnanswered` otherwise (a refusal's JSON error body says why).
+    func fetch<Request: PeerBytesRequest>(_ request: Request, from address: PeerAddress, limit: Int) async throws -> ByteBuffer
 }
 
 /// A request that got no usable answer: the peer could not be reached, refused it, or answered

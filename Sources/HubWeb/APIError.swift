@@ -124,6 +124,9 @@ extension APIError {
             switch error {
             case .duplicateNodeName: .conflict
             case .pullTooLarge, .batchTooLarge: .contentTooLarge
+            case .blocksOutside: .rangeNotSatisfiable
+            case .tooManyBlocks: .badRequest
+            case .videoNotHeld: .notFound
             }
         default: .internalServerError
         }

@@ -25,10 +25,26 @@ public func buildPeerListener(
             try await decode(Message.self, context).answer(on: network, from: try context.sender(), remoteHost: context.remoteHost)
         }
     }
+    func bytesRoute<Message: PeerBytesRequest>(_: Message.Type) {
+        routes.post(RouterPath(stringLiteral: Message.path)) { _, context in
+            let bytes = try await decode(Message.self, context).answer(on: network, from: try context.sender())
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream", .contentLength: String(bytes.count)],
+                body: ResponseBody(contentLength: Int(bytes.count)) { writer in
+                    switch bytes {
+                    case .whole(let buffer): try await writer.write(buffer)
+                    case .stream(let stream): for try await chunk in stream { try await writer.write(chunk) }
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
     route(PeerMessage.Hello.self)
     route(PeerMessage.Gossip.self)
     route(PeerMessage.Digest.self)
     route(PeerMessage.Pull.self)
+    bytesRoute(PeerMessage.ManifestRequest.self)
+    bytesRoute(PeerMessage.BlocksRequest.self)
     return Application(
         router: router, server: .guardedHTTP1(timeouts: timeouts),
         configuration: .init(address: .hostname(host, port: network.settings.port), serverName: "streamhub-p2p"), logger: logger)

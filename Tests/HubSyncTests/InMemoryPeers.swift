@@ -3,6 +3,7 @@ import HubCore
 import HubDatabase
 import HubNotes
 import Logging
+import NIOCore
 import Synchronization
 
 @testable import HubSync
@@ -108,6 +109,35 @@ final class InMemoryPeers: Sendable {
         func send<Request: PeerRequest>(_ request: Request, to target: PeerAddress) async throws -> Request.Answer {
             try await peers.send(request, from: address, node: node, to: target)
         }
+
+        func fetch<Request: PeerBytesRequest>(_ request: Request, from target: PeerAddress, limit: Int) async throws -> ByteBuffer {
+            try await peers.fetch(request, from: address, node: node, to: target, limit: limit)
+        }
+    }
+
+    fileprivate func fetch<Request: PeerBytesRequest>(
+        _ request: Request, from sender: PeerAddress, node: NodeID, to address: PeerAddress, limit: Int
+    ) async throws -> ByteBuffer {
+        let (target, split) = state.withLock { state in
+            (state.hubs[address], !state.groups.isEmpty && !state.groups.contains { $0.contains(sender) && $0.contains(address) })
+        }
+        guard let target, !split else { throw PeerUnanswered("\(address) cannot be reached") }
+        state.withLock { $0.delivered[Request.path, default: 0] += 1 }
+        let received = try JSONDecoder().decode(Request.self, from: try JSONEncoder().encode(request))
+        let answer: PeerBytes
+        do {
+            answer = try await received.answer(on: target, from: node)
+        } catch let error as any DomainError {
+            throw PeerUnanswered("\(error)")
+        }
+        guard answer.count <= limit else { throw PeerUnanswered("an answer of \(answer.count) bytes, more than \(limit)") }
+        switch answer {
+        case .whole(let buffer): return buffer
+        case .stream(let stream):
+            var whole = ByteBuffer()
+            for try await var chunk in stream { whole.writeBuffer(&chunk) }
+            return whole
+        }
     }
 }
 
@@ -119,7 +149,7 @@ struct MemoryHub {
     let database: HubDatabase
     let user = User(id: UserID(), name: "alice", role: .admin, passwordHash: "", isDisabled: false, sessionGeneration: 0, createdAt: Date())
 
-    init(_ name: String, port: Int, peers: InMemoryPeers, clock: any WallClock) throws {
+    init(_ name: String, port: Int, peers: InMemoryPeers, clock: any WallClock, library: any SharedLibrary = NoSharedVideos()) throws {
         address = PeerAddress(host: "127.0.0.1", port: port)!
         database = try HubDatabase.inMemory()
         var logger = Logger(label: name)
@@ -133,7 +163,7 @@ struct MemoryHub {
             settings: .init(
                 port: port, host: "127.0.0.1", seeds: [], fanout: 8, gossipInterval: .seconds(1), antiEntropyInterval: .seconds(5),
                 multicastDNS: false),
-            identity: identity, notepad: notepad, peers: database.peers,
+            identity: identity, notepad: notepad, library: library, peers: database.peers,
             authenticator: .forHub(secret: "in-memory", node: identity.id, clock: clock),
             transport: peers.transport(from: address, node: identity.id), clock: clock, logger: logger)
         peers.attach(network, at: address)
@@ -148,4 +178,10 @@ struct MemoryHub {
     func state(of other: MemoryHub) async -> PeerState? {
         await network.membership.statuses().first { $0.address == other.address }?.state
     }
+}
+
+/// A library without shared videos, for the notes' tests.
+struct NoSharedVideos: SharedLibrary {
+    func manifest(of video: VideoID) async throws -> BlockManifest? { nil }
+    func bytes(ofBlocks blocks: ClosedRange<Int>, of video: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream? { nil }
 }

@@ -12,6 +12,9 @@ public struct SyncMetricsSnapshot: Codable, Sendable, Equatable {
     public var refused = 0
     /// Requests to peers that failed (unreachable, refused, timed out).
     public var failures = 0
+    /// Blocks of shared videos sent to peers, and their bytes.
+    public var blocksSent = 0
+    public var blockBytesSent: Int64 = 0
     /// How long changes took from their stamp to being merged here: the latest, the
     /// median and the 99th percentile of the last 1,000.
     public var lagSeconds: Double?

@@ -69,7 +69,8 @@ public struct HubServices: Sendable {
                 settings: .init(
                     port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
                     antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
-                identity: dependencies.node, notepad: notepad, peers: repositories.peers,
+                identity: dependencies.node, notepad: notepad, library: VideoLibraryForPeers(videos: videos.repository, store: videos.store),
+                peers: repositories.peers,
                 authenticator: .forHub(secret: peers.secret, node: dependencies.node.id, clock: clock), transport: dependencies.peerTransport,
                 clock: clock, logger: logger)
             : nil

@@ -89,6 +89,8 @@ enum SyncMetricsText {
         metric("streamhub_sync_batches_received_total", "counter", "Batches of note changes received from peers.", [("", Double(metrics.batchesReceived))])
         metric("streamhub_sync_changes_sent_total", "counter", "Note changes sent to peers.", [("", Double(metrics.changesSent))])
         metric("streamhub_sync_changes_applied_total", "counter", "Peers' note changes that became versions here.", [("", Double(metrics.changesApplied))])
+        metric("streamhub_peer_blocks_sent_total", "counter", "Blocks of shared videos sent to peers.", [("", Double(metrics.blocksSent))])
+        metric("streamhub_peer_block_bytes_sent_total", "counter", "Bytes of shared videos' blocks sent to peers.", [("", Double(metrics.blockBytesSent))])
         metric("streamhub_sync_conflicts_total", "counter", "Concurrent register writes settled by the merge rules.", [("", Double(metrics.conflicts))])
         metric("streamhub_sync_refused_total", "counter", "Peer requests and changes refused.", [("", Double(metrics.refused))])
         metric("streamhub_sync_failures_total", "counter", "Requests to peers that failed.", [("", Double(metrics.failures))])
