@@ -13,12 +13,17 @@ import Testing
 @Suite struct PeerBlocksTests {
     /// A library holding one shared video's bytes in memory.
     struct MemoryLibrary: SharedLibrary {
-        let id = VideoID()
+        let id: VideoID
         let bytes: [UInt8]
         let manifest: BlockManifest
+        /// A holder that sends blocks with one byte flipped.
+        var corrupt = false
 
-        init(size: Int) throws {
-            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 >> 3) }
+        init(size: Int, id: VideoID = VideoID(), corrupt: Bool = false) throws {
+            self.id = id
+            self.corrupt = corrupt
+            var random = SplitMix64(seed: UInt64(size))
+            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &random) }
             self.bytes = bytes
             let blockSize = BlockManifest.blockSize(forFileSize: Int64(size))
             let blocks = stride(from: 0, to: size, by: blockSize).map {
@@ -33,7 +38,9 @@ import Testing
         func bytes(ofBlocks blocks: ClosedRange<Int>, of video: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream? {
             guard video == id else { return nil }
             let range = manifest.range(ofBlock: blocks.lowerBound).lowerBound...manifest.range(ofBlock: blocks.upperBound).upperBound
-            let slice = Array(bytes[Int(range.lowerBound)...Int(range.upperBound)])
+            var bytes = Array(bytes[Int(range.lowerBound)...Int(range.upperBound)])
+            if corrupt { bytes[bytes.count / 2] ^= 0x40 }
+            let slice = bytes
             let sent = Mutex(false)
             let info = ObjectInfo(key: try ObjectKey("memory"), size: Int64(bytes.count), modifiedAt: Date())
             return ObjectByteStream(info: info, count: Int64(slice.count)) {

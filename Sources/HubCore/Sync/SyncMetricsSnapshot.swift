@@ -15,6 +15,11 @@ public struct SyncMetricsSnapshot: Codable, Sendable, Equatable {
     /// Blocks of shared videos sent to peers, and their bytes.
     public var blocksSent = 0
     public var blockBytesSent: Int64 = 0
+    /// Blocks of peers' videos fetched and verified here, and their bytes.
+    public var blocksFetched = 0
+    public var blockBytesFetched: Int64 = 0
+    /// Blocks a holder failed to send intact (timed out, refused, or did not match their hash).
+    public var blocksRefused = 0
     /// How long changes took from their stamp to being merged here: the latest, the
     /// median and the 99th percentile of the last 1,000.
     public var lagSeconds: Double?

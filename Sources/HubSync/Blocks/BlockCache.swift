@@ -1,0 +1,123 @@
+import Crypto
+import HubCore
+import NIOCore
+
+/// Blocks of peers' videos, kept in the hub's own object store (local disk or S3, like its own
+/// videos) under `blocks/<2 hex>/<SHA-256>`, within `P2P_BLOCK_CACHE_BYTES`, least recently used
+/// out first. Named by their hash, a block shared by two videos (or fetched twice) is stored once.
+///
+/// Only verified bytes are written, each block as one atomic put, so a hub killed mid-fetch
+/// restarts with whole, correct blocks or none; and a block is verified again when read, so a
+/// disk that rots a file makes a miss (the block is fetched afresh), never wrong bytes served.
+/// The index is rebuilt from the store at start, oldest first by modification time.
+public actor BlockCache {
+    public let budget: Int64
+    let store: any ObjectStore
+    private var entries: [BlockHash: Entry] = [:]
+    /// Uses in order, oldest first; an item whose tick is not its entry's is stale and skipped.
+    private var recency: [(tick: UInt64, hash: BlockHash)] = []
+    private var recencyStart = 0
+    private var tick: UInt64 = 0
+    public private(set) var bytes: Int64 = 0
+
+    private struct Entry {
+        var size: Int
+        var tick: UInt64
+    }
+
+    static let prefix = "blocks/"
+
+    public init(store: any ObjectStore, budget: Int64) {
+        self.store = store
+        self.budget = budget
+    }
+
+    static func key(of hash: BlockHash) -> ObjectKey {
+        let hex = hash.hex
+        return try! ObjectKey("\(prefix)\(hex.prefix(2))/\(hex)")  // hex digits only: always a valid key
+    }
+
+    /// How many blocks and bytes are kept.
+    public var usage: (blocks: Int, bytes: Int64) { (entries.count, bytes) }
+
+    /// Rebuilds the index from the store: what a previous run kept, oldest first. Objects that
+    /// are not blocks (a name that is not a hash) are removed; so is whatever exceeds the budget.
+    public func load() async throws {
+        var found: [(info: ObjectInfo, hash: BlockHash)] = []
+        for try await object in store.objects(prefix: Self.prefix) {
+            guard let hash = BlockHash(hex: String(object.key.rawValue.split(separator: "/").last ?? "")),
+                Self.key(of: hash) == object.key
+            else {
+                try? await store.delete(object.key)
+                continue
+            }
+            found.append((object, hash))
+        }
+        for (info, hash) in found.sorted(by: { $0.info.modifiedAt < $1.info.modifiedAt }) where entries[hash] == nil {
+            bytes += info.size
+            touch(hash, size: Int(info.size))
+        }
+        await evict()
+    }
+
+    /// The block named `hash`, verified, or nil when it is not kept (or no longer matches its
+    /// name, in which case it is dropped).
+    public func block(_ hash: BlockHash) async throws -> ByteBuffer? {
+        guard let entry = entries[hash] else { return nil }
+        let stored: ByteBuffer
+        do {
+            stored = try await store.contents(of: Self.key(of: hash), limit: BlockManifest.largestBlockSize)
+        } catch ObjectStoreError.notFound {
+            forget(hash)
+            return nil
+        }
+        guard Self.verify(stored, is: hash) else {
+            forget(hash)
+            try? await store.delete(Self.key(of: hash))
+            return nil
+        }
+        if entries[hash] != nil { touch(hash, size: entry.size) }
+        return stored
+    }
+
+    /// Keeps `block`, which the caller has verified to be `hash`, then evicts the least recently
+    /// used blocks until the cache is within its budget again.
+    public func insert(_ block: ByteBuffer, as hash: BlockHash) async throws {
+        guard entries[hash] == nil else { return touch(hash, size: block.readableBytes) }
+        _ = try await store.put(Self.key(of: hash), bytes: block, contentType: nil)
+        if entries[hash] == nil { bytes += Int64(block.readableBytes) }
+        touch(hash, size: block.readableBytes)
+        await evict()
+    }
+
+    public static func verify(_ block: ByteBuffer, is hash: BlockHash) -> Bool {
+        block.withUnsafeReadableBytes { BlockHash(digest: SHA256.hash(data: $0)) } == hash
+    }
+
+    private func touch(_ hash: BlockHash, size: Int) {
+        tick += 1
+        entries[hash] = Entry(size: size, tick: tick)
+        recency.append((tick, hash))
+        // Stale items pile up as blocks are used again: compact when they are most of the list.
+        if recency.count - recencyStart > 4 * entries.count + 64 {
+            recency = recency[recencyStart...].filter { entries[$0.hash]?.tick == $0.tick }
+            recencyStart = 0
+        }
+    }
+
+    private func forget(_ hash: BlockHash) {
+        guard let entry = entries.removeValue(forKey: hash) else { return }
+        bytes -= Int64(entry.size)
+    }
+
+    private func evict() async {
+        while bytes > budget, recencyStart < recency.count {
+            let (itemTick, hash) = recency[recencyStart]
+            recencyStart += 1
+            guard entries[hash]?.tick == itemTick else { continue }
+            forget(hash)
+            // Out of the index first: a failed delete leaves an orphan the next load removes or re-indexes.
+            try? await store.delete(Self.key(of: hash))
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import HubCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Fetches the blocks of a peer's video from the hubs that hold it, on demand: each block from
+/// the least busy holder, verified against the manifest before a byte of it is handed on, and
+/// kept in the `BlockCache`. A holder that times out, refuses or sends a block whose hash does
+/// not match is skipped for that block, penalised (ranked after the others for a while, written
+/// to the sync log, counted) and the block comes from the next holder.
+///
+/// Two requests for one block share one fetch. Read-ahead (the blocks after a range, so playback
+/// does not wait on the next request) is queued to this service's own loop, which runs beside
+/// the web server under the service group: no task outlives the hub.
+public final class BlockFetcher: Service, Sendable {
+    public struct Settings: Sendable {
+        /// Blocks fetched at once for one range.
+        public var parallel = 4
+        /// Blocks after a range fetched ahead of the player asking for them.
+        public var readAhead = 4
+        /// How long a penalised holder is ranked after the others.
+        public var penalty: Duration = .seconds(60)
+
+        public init() {}
+    }
+
+    public let cache: BlockCache
+    let transport: any PeerTransport
+    let settings: Settings
+    let metrics: SyncMetrics
+    let record: @Sendable (SyncLogEntry) -> Void
+    let clock: any WallClock
+    let logger: Logger
+    private let holders = Mutex<[PeerAddress: HolderLoad]>([:])
+    private let fetching = Mutex<[BlockHash: Task<ByteBuffer, any Error>]>([:])
+    private let readAheads: AsyncStream<ReadAhead>
+    private let readAheadQueue: AsyncStream<ReadAhead>.Continuation
+
+    /// What is known of a holder's load and behaviour.
+    struct HolderLoad {
+        var inFlight = 0
+        var penalisedUntil: Date?
+    }
+
+    /// A holder of a video's blocks: where it listens and how to name it in the sync log.
+    public struct Holder: Sendable, Hashable {
+        public var address: PeerAddress
+        public var name: String
+
+        public init(address: PeerAddress, name: String) {
+            self.address = address
+            self.name = name
+        }
+    }
+
+    struct ReadAhead: Sendable {
+        var blocks: ClosedRange<Int>
+        var video: VideoID
+        var manifest: BlockManifest
+        var holders: [Holder]
+    }
+
+    public init(
+        cache: BlockCache, transport: any PeerTransport, settings: Settings = Settings(), metrics: SyncMetrics, clock: any WallClock,
+        logger: Logger, record: @escaping @Sendable (SyncLogEntry) -> Void
+    ) {
+        self.cache = cache
+        self.transport = transport
+        self.settings = settings
+        self.metrics = metrics
+        self.clock = clock
+        self.logger = logger
+        self.record = record
+        // A player seeking often asks for more read-ahead than is worth fetching: the newest win.
+        (readAheads, readAheadQueue) = AsyncStream.makeStream(of: ReadAhead.self, bufferingPolicy: .bufferingNewest(16))
+    }
+
+    /// Loads the cache's index, then fetches queued read-ahead until the hub stops.
+    public func run() async throws {
+        try await cache.load()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                for await request in self.readAheads {
+                    group.addTask {
+                        for index in request.blocks {
+                            _ = try? await self.block(index, of: request.video, manifest: request.manifest, from: request.holders)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Ranges
+
+    /// The bytes of `range` of the video, in order, each block verified before any of its bytes
+    /// is yielded, and the blocks after the range queued for read-ahead. Pulled: up to `parallel`
+    /// blocks ahead of the reader are on their way, so a slow player holds the fetching back
+    /// instead of filling memory. `info` describes the video as the stream route reports it.
+    /// Throws when a block cannot be had from any holder.
+    public func bytes(
+        _ range: ClosedRange<Int64>, of video: VideoID, manifest: BlockManifest, from holders: [Holder], info: ObjectInfo
+    ) -> ObjectByteStream {
+        let blocks = manifest.blocks(covering: range)
+        let ahead = (blocks.upperBound + 1)..<min(manifest.blocks.count, blocks.upperBound + 1 + settings.readAhead)
+        if !ahead.isEmpty {
+            readAheadQueue.yield(ReadAhead(blocks: ahead.lowerBound...(ahead.upperBound - 1), video: video, manifest: manifest, holders: holders))
+        }
+        let window = FetchWindow(blocks: blocks, width: settings.parallel) { index in
+            try await self.block(index, of: video, manifest: manifest, from: holders)
+        }
+        return ObjectByteStream(info: info, count: range.upperBound - range.lowerBound + 1) {
+            guard let (index, block) = try await window.next() else { return nil }
+            let blockRange = manifest.range(ofBlock: index)
+            let from = Int(max(range.lowerBound, blockRange.lowerBound) - blockRange.lowerBound)
+            let to = Int(min(range.upperBound, blockRange.upperBound) - blockRange.lowerBound)
+            return block.getSlice(at: block.readerIndex + from, length: to - from + 1)
+        }
+    }
+
+    // MARK: - Blocks
+
+    /// Block `index` of the video, from the cache or else from a holder, verified.
+    public func block(_ index: Int, of video: VideoID, manifest: BlockManifest, from holders: [Holder]) async throws -> ByteBuffer {
+        let hash = manifest.blocks[index]
+        if let cached = try? await cache.block(hash) { return cached }
+        let (task, mine) = fetching.withLock { fetching in
+            if let task = fetching[hash] { return (task, false) }
+            let task = Task { try await self.fetch(index, of: video, manifest: manifest, from: holders) }
+            fetching[hash] = task
+            return (task, true)
+        }
+        defer { if mine { _ = fetching.withLock { $0.removeValue(forKey: hash) } } }
+        // Shared, so one asker going away does not cancel it: it finishes for the cache.
+        return try await task.value
+    }
+
+    private func fetch(_ index: Int, of video: VideoID, manifest: BlockManifest, from holders: [Holder]) async throws -> ByteBuffer {
+        let hash = manifest.blocks[index]
+        let expected = Int(manifest.range(ofBlock: index).count)
+        var problems: [String] = []
+        for holder in ranked(holders) {
+            updateLoad(of: holder.address) { $0.inFlight += 1 }
+            defer { updateLoad(of: holder.address) { $0.inFlight -= 1 } }
+            let problem: String
+            do {
+                let block = try await transport.fetch(
+                    PeerMessage.BlocksRequest(video: video, index: index), from: holder.address, limit: expected)
+                if block.readableBytes == expected, BlockCache.verify(block, is: hash) {
+                    metrics.update {
+                        $0.blocksFetched += 1
+                        $0.blockBytesFetched += Int64(expected)
+                    }
+                    do {
+                        try await cache.insert(block, as: hash)
+                    } catch {
+                        logger.warning("could not keep a fetched block", metadata: ["error": "\(error)"])
+                    }
+                    return block
+                }
+                problem = "sent \(block.readableBytes) bytes for block \(index) of video \(video) that do not match its hash"
+            } catch {
+                problem = "could not send block \(index) of video \(video): \(error)"
+            }
+            penalise(holder, problem)
+            problems.append("\(holder.name): \(problem)")
+        }
+        throw PeerUnanswered(
+            problems.isEmpty ? "no hub holds video \(video)" : "no holder sent block \(index) intact: " + problems.joined(separator: "; "))
+    }
+
+    /// Holders least busy first, penalised ones last, ties in random order so load spreads.
+    private func ranked(_ candidates: [Holder]) -> [Holder] {
+        let now = clock.now()
+        let loads = holders.withLock { holders in candidates.map { holders[$0.address] ?? HolderLoad() } }
+        return zip(candidates, loads).map { ($0, $1, Int.random(in: 0..<1 << 30)) }
+            .sorted { a, b in
+                let (aPenalised, bPenalised) = (a.1.penalisedUntil.map { $0 > now } ?? false, b.1.penalisedUntil.map { $0 > now } ?? false)
+                if aPenalised != bPenalised { return !aPenalised }
+                return (a.1.inFlight, a.2) < (b.1.inFlight, b.2)
+            }
+            .map(\.0)
+    }
+
+    private func updateLoad(of address: PeerAddress, _ change: (inout HolderLoad) -> Void) {
+        holders.withLock { change(&$0[address, default: HolderLoad()]) }
+    }
+
+    private func penalise(_ holder: Holder, _ problem: String) {
+        let now = clock.now()
+        updateLoad(of: holder.address) { $0.penalisedUntil = now.addingTimeInterval(settings.penalty.seconds) }
+        metrics.update { $0.blocksRefused += 1 }
+        logger.warning("skipped a holder for a block", metadata: ["peer": "\(holder.name)", "problem": "\(problem)"])
+        record(SyncLogEntry(at: now, event: .refused, peer: holder.name, summary: problem))
+    }
+}
+
+/// The blocks of a range being fetched for one reader: the next `width` blocks are on their way
+/// while it reads, and what it has not read yet is cancelled when it goes away.
+final class FetchWindow: Sendable {
+    private struct State {
+        var cursor: Int
+        var started: Int
+        var tasks: [Int: Task<ByteBuffer, any Error>] = [:]
+    }
+
+    private let state: Mutex<State>
+    private let blocks: ClosedRange<Int>
+    private let width: Int
+    private let fetch: @Sendable (Int) async throws -> ByteBuffer
+
+    init(blocks: ClosedRange<Int>, width: Int, fetch: @escaping @Sendable (Int) async throws -> ByteBuffer) {
+        self.blocks = blocks
+        self.width = max(1, width)
+        self.fetch = fetch
+        self.state = Mutex(State(cursor: blocks.lowerBound, started: blocks.lowerBound))
+    }
+
+    deinit {
+        state.withLock { $0.tasks.values.forEach { $0.cancel() } }
+    }
+
+    /// The next block in order, with its index; nil after the last.
+    func next() async throws -> (Int, ByteBuffer)? {
+        let next: (Int, Task<ByteBuffer, any Error>)? = state.withLock { state in
+            guard state.cursor <= blocks.upperBound else { return nil }
+            while state.started <= blocks.upperBound, state.started < state.cursor + width {
+                let index = state.started
+                state.tasks[index] = Task { [fetch] in try await fetch(index) }
+                state.started += 1
+            }
+            return (state.cursor, state.tasks[state.cursor]!)
+        }
+        guard let (index, task) = next else { return nil }
+        let block = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        state.withLock { state in
+            state.tasks[index] = nil
+            state.cursor += 1
+        }
+        return (index, block)
+    }
+}
