@@ -44,6 +44,10 @@ public struct HubConfiguration: Sendable {
         public var antiEntropyInterval: Duration
         /// Announce and browse `_streamhub._tcp.local.` by multicast DNS (`P2P_MDNS`).
         public var multicastDNS: Bool
+        /// Room in the object store for blocks of peers' videos fetched on demand
+        /// (`P2P_BLOCK_CACHE_BYTES`); at least one block of the largest size.
+        public var blockCacheBytes: Int64
+        public static let defaultBlockCacheBytes: Int64 = 4 << 30
 
         /// `host` and `webPort` are the web listener's: the peer port must differ, and a hub
         /// reachable from other machines must have a secret.
@@ -59,6 +63,10 @@ public struct HubConfiguration: Sendable {
             gossipInterval = try p2p.milliseconds("gossip.interval.ms", in: 10...3_600_000) ?? .milliseconds(200)
             antiEntropyInterval = try p2p.milliseconds("anti.entropy.interval.ms", in: 10...3_600_000) ?? .milliseconds(2_000)
             multicastDNS = try p2p.bool("mdns") ?? true
+            blockCacheBytes = try p2p.byteCount("block.cache.bytes") ?? Self.defaultBlockCacheBytes
+            if blockCacheBytes < Int64(BlockManifest.largestBlockSize) {
+                throw p2p.problem("block.cache.bytes", "must be at least \(BlockManifest.largestBlockSize) (one block of the largest size, 16 MiB)")
+            }
             if let secret, secret.utf8.count < 16 {
                 throw p2p.problem("secret", "must be at least 16 characters (for example: openssl rand -hex 32)")
             }

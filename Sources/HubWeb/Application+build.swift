@@ -43,7 +43,10 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
     if let network = hub.network {
         // The peer listener and the peer network's loops live and stop with the web server; with
         // several instances on one database, on one of them at a time.
-        let peerServices = [buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: logger)] + network.services()
+        // The block cache's index lives in the process that holds the role, so one process
+        // evicts from the store's `blocks/` at a time.
+        var peerServices = [buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: logger)] + network.services()
+        if let fetcher = hub.blockFetcher { peerServices.append(fetcher) }
         if let claims = hub.dependencies.database.roleClaims {
             services.append(ExclusiveRoleService(role: .peerNetwork, services: peerServices, claims: claims, logger: logger))
         } else {
@@ -77,7 +80,7 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     router.add(middleware: RequestBodyLimitMiddleware(limits: RequestBodyLimits(configuration)))
     router.add(middleware: AuthenticationMiddleware(accounts: hub.accounts, trustProxy: configuration.trustProxy))
 
-    HealthController(videos: hub.videos, network: hub.network).addRoutes(to: router)
+    HealthController(videos: hub.videos, network: hub.network, blocks: hub.blockFetcher?.cache).addRoutes(to: router)
     StaticAssetController().addRoutes(to: router)
 
     let api = router.group("api/v1")

@@ -33,6 +33,7 @@ import Testing
             "HUB_PORT": "9000", "HUB_HOST": "0.0.0.0", "UPLOAD_DIR": "/srv/videos", "MAX_UPLOAD_BYTES": "1024",
             "P2P_PEERS": "a:1, b:2", "P2P_ENABLED": "true", "P2P_SECRET": "sixteen-chars-or-more", "P2P_FANOUT": "4",
             "P2P_GOSSIP_INTERVAL_MS": "50", "P2P_ANTI_ENTROPY_INTERVAL_MS": "5000", "P2P_MDNS": "false",
+            "P2P_BLOCK_CACHE_BYTES": "1073741824",
         ])
         #expect(configuration.port == 9000)
         #expect(configuration.host == "0.0.0.0")
@@ -42,6 +43,7 @@ import Testing
         #expect(configuration.peers.enabled)
         #expect(configuration.peers.fanout == 4 && configuration.peers.gossipInterval == .milliseconds(50))
         #expect(configuration.peers.antiEntropyInterval == .seconds(5) && !configuration.peers.multicastDNS)
+        #expect(configuration.peers.blockCacheBytes == 1 << 30)
     }
 
     @Test(arguments: [
@@ -68,6 +70,9 @@ import Testing
         (["P2P_SECRET": "short"], "P2P_SECRET"),
         (["P2P_FANOUT": "0"], "P2P_FANOUT"),
         (["P2P_FANOUT": "65"], "P2P_FANOUT"),
+        (["P2P_BLOCK_CACHE_BYTES": "1048576"], "P2P_BLOCK_CACHE_BYTES"),
+        (["P2P_BLOCK_CACHE_BYTES": "0"], "P2P_BLOCK_CACHE_BYTES"),
+        (["P2P_BLOCK_CACHE_BYTES": "lots"], "P2P_BLOCK_CACHE_BYTES"),
         (["P2P_GOSSIP_INTERVAL_MS": "5"], "P2P_GOSSIP_INTERVAL_MS"),
         (["P2P_ANTI_ENTROPY_INTERVAL_MS": "abc"], "P2P_ANTI_ENTROPY_INTERVAL_MS"),
         (["P2P_NODE_NAME": "has.dots"], "P2P_NODE_NAME"),

@@ -64,6 +64,8 @@ def test_a_shared_videos_manifest_and_blocks_are_served_byte_for_byte(cluster):
 
     metrics = a.request("/metrics")[2].decode()
     assert "streamhub_peer_blocks_sent_total 6" in metrics, metrics
+    # The cache of peers' blocks is reported against its budget (empty: this hub fetched nothing).
+    assert api(a, "/readyz")[1]["peerBlocks"] == {"blocks": 0, "bytes": 0, "budgetBytes": 4 << 30}
 
 
 def test_private_unknown_and_malformed_block_requests_are_refused_and_serve_nothing(cluster):

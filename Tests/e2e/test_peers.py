@@ -357,6 +357,7 @@ def test_the_peer_port_refuses_oversized_misshapen_and_interrupted_requests(clus
     ({"P2P_PEERS": "127.0.0.1:6881,nonsense"}, "P2P_PEERS"),
     ({"P2P_SECRET": "short"}, "P2P_SECRET"),
     ({"P2P_FANOUT": "0"}, "P2P_FANOUT"),
+    ({"P2P_BLOCK_CACHE_BYTES": "4096"}, "P2P_BLOCK_CACHE_BYTES"),
     ({"P2P_PORT": "same"}, "P2P_PORT"),
 ])
 def test_bad_peer_settings_stop_the_hub_with_one_line(binary, tmp_path, env, setting):

@@ -11,7 +11,7 @@ import NIOCore
 /// disk that rots a file makes a miss (the block is fetched afresh), never wrong bytes served.
 /// The index is rebuilt from the store at start, oldest first by modification time.
 public actor BlockCache {
-    public let budget: Int64
+    public nonisolated let budget: Int64
     let store: any ObjectStore
     private var entries: [BlockHash: Entry] = [:]
     /// Uses in order, oldest first; an item whose tick is not its entry's is stale and skipped.

@@ -17,6 +17,8 @@ public struct HubServices: Sendable {
     public let notepad: NotepadService
     /// The peer network, when `P2P_ENABLED`.
     public let network: PeerNetwork?
+    /// Fetches peers' videos' blocks into the block cache, when `P2P_ENABLED`.
+    public let blockFetcher: BlockFetcher?
 
     public var configuration: HubConfiguration { dependencies.configuration }
 
@@ -74,5 +76,12 @@ public struct HubServices: Sendable {
                 authenticator: .forHub(secret: peers.secret, node: dependencies.node.id, clock: clock), transport: dependencies.peerTransport,
                 clock: clock, logger: logger)
             : nil
+        if let network {
+            blockFetcher = BlockFetcher(
+                cache: BlockCache(store: dependencies.store, budget: peers.blockCacheBytes), transport: dependencies.peerTransport,
+                metrics: network.metrics, clock: clock, logger: logger, record: network.notepad.recordSync)
+        } else {
+            blockFetcher = nil
+        }
     }
 }

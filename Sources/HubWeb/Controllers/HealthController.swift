@@ -11,11 +11,20 @@ import NIOCore
 struct HealthController<Context: RequestContext>: Sendable {
     let videos: VideoService
     let network: PeerNetwork?
+    let blocks: BlockCache?
 
     struct Status: ResponseEncodable {
         var status: String
         var checks: [String: String]?
         var cache: CacheStatistics?
+        var peerBlocks: BlockCacheStatus?
+    }
+
+    /// What the cache of peers' video blocks holds, against `P2P_BLOCK_CACHE_BYTES`.
+    struct BlockCacheStatus: Codable {
+        var blocks: Int
+        var bytes: Int64
+        var budgetBytes: Int64
     }
 
     func addRoutes(to router: Router<Context>) {
@@ -47,7 +56,13 @@ struct HealthController<Context: RequestContext>: Sendable {
         }
         let ready = checks.values.allSatisfy { $0 == "ok" }
         let cache = await (videos.store as? CachedObjectStore)?.statistics
-        var response = try Status(status: ready ? "ready" : "unavailable", checks: checks, cache: cache).response(from: request, context: context)
+        var peerBlocks: BlockCacheStatus?
+        if let blocks {
+            let usage = await blocks.usage
+            peerBlocks = BlockCacheStatus(blocks: usage.blocks, bytes: usage.bytes, budgetBytes: blocks.budget)
+        }
+        var response = try Status(status: ready ? "ready" : "unavailable", checks: checks, cache: cache, peerBlocks: peerBlocks)
+            .response(from: request, context: context)
         response.status = ready ? .ok : .serviceUnavailable
         return response
     }
