@@ -7,6 +7,11 @@ import NIOCore
 public struct VideoLibraryForPeers: SharedLibrary {
     let videos: any VideoRepository
     let store: any ObjectStore
+    /// Recently asked manifests: a peer fetching a video asks for its blocks one run at a time,
+    /// and a video's bytes (so its manifest) never change. Only small ones are kept (up to 8,192
+    /// blocks, 256 KiB: videos up to 128 GiB), so the cache holds at most 16 MiB.
+    let recent = ExpiringCache<VideoID, BlockManifest>(lifetime: .seconds(300), capacity: 64)
+    static let largestCachedBlockCount = 8_192
 
     /// The largest manifest read (a 5 TiB video at 16 MiB blocks has 327,680 blocks: 10 MiB).
     static let largestManifestBytes = 16 << 20
@@ -17,7 +22,9 @@ public struct VideoLibraryForPeers: SharedLibrary {
     }
 
     public func manifest(of id: VideoID) async throws -> BlockManifest? {
+        // The access rule is asked every time; only the manifest's bytes are remembered.
         guard let video = try await sharedVideo(id) else { return nil }
+        if let manifest = recent.value(for: id), manifest.sha256 == video.sha256 { return manifest }
         let stored: ByteBuffer
         do {
             stored = try await store.contents(of: VideoIngestor.manifestKey(of: id), limit: Self.largestManifestBytes)
@@ -27,7 +34,9 @@ public struct VideoLibraryForPeers: SharedLibrary {
         let manifest = try BlockManifest(decoding: stored)
         // A manifest vouches for the bytes peers will verify against; one that disagrees with the
         // video (a store restored from another backup) is not offered.
-        return manifest.sha256 == video.sha256 && manifest.size == video.sizeBytes ? manifest : nil
+        guard manifest.sha256 == video.sha256, manifest.size == video.sizeBytes else { return nil }
+        if manifest.blocks.count <= Self.largestCachedBlockCount { recent.store(manifest, for: id) }
+        return manifest
     }
 
     public func bytes(ofBlocks blocks: ClosedRange<Int>, of id: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream? {
