@@ -20,7 +20,24 @@ public struct ContentHasher: Sendable {
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        updateWhole(bytes)
+        updateBlocks(bytes)
+    }
+
+    /// The two halves of `update`, for a caller that runs them on two threads at once (each
+    /// half must see every byte, in order): hashing is most of an upload's CPU, and the whole
+    /// file's digest and its blocks' are independent.
+    public mutating func updateWhole(_ bytes: UnsafeRawBufferPointer) {
         whole.update(bufferPointer: bytes)
+    }
+
+    /// After `updateWhole` ran on `other` and `updateBlocks` here over the same bytes: this one
+    /// then holds both.
+    public mutating func takeWholeDigest(of other: ContentHasher) {
+        whole = other.whole
+    }
+
+    public mutating func updateBlocks(_ bytes: UnsafeRawBufferPointer) {
         count += Int64(bytes.count)
         var rest = bytes[...]
         while !rest.isEmpty {

@@ -47,10 +47,22 @@ public struct StagedFileWriter: Sendable {
         guard pending.readableBytes > 0 else { return }
         let (file, batch, offset) = (self.file, self.pending, self.position)
         let (hash, digest) = (self.contentHash, self.requestDigest)
-        (contentHash, requestDigest) = try await threadPool.runIfActive {
+        let threadPool = self.threadPool
+        // The blocks' digests on a second thread while the whole file's is taken and the batch
+        // written: two SHA-256 passes one after the other cost an upload about a fifth of its
+        // throughput.
+        async let blocksHashed: ContentHasher? = {
+            guard let hash else { return nil }
+            return try await threadPool.runIfActive {
+                var hash = hash
+                batch.withUnsafeReadableBytes { hash.updateBlocks($0) }
+                return hash
+            }
+        }()
+        let (wholeHashed, requestHashed) = try await threadPool.runIfActive {
             var (hash, digest) = (hash, digest)
             batch.withUnsafeReadableBytes { bytes in
-                hash?.update(bytes)
+                hash?.updateWhole(bytes)
                 digest?.update(bytes)
             }
             do {
@@ -59,6 +71,11 @@ public struct StagedFileWriter: Sendable {
                 throw UploadError.diskFull
             }
             return (hash, digest)
+        }
+        requestDigest = requestHashed
+        if var combined = try await blocksHashed, let wholeHashed {
+            combined.takeWholeDigest(of: wholeHashed)
+            contentHash = combined
         }
         position += Int64(pending.readableBytes)
         pending.clear()
