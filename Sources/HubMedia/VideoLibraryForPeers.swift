@@ -41,7 +41,7 @@ public struct VideoLibraryForPeers: SharedLibrary {
 
     public func bytes(ofBlocks blocks: ClosedRange<Int>, of id: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream? {
         guard let video = try await sharedVideo(id) else { return nil }
-        let range = manifest.range(ofBlock: blocks.lowerBound).lowerBound...manifest.range(ofBlock: blocks.upperBound).upperBound
+        let range = manifest.range(ofBlocks: blocks)
         return try await store.read(ObjectKey(video.storageKey), range: range)
     }
 

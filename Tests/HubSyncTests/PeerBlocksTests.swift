@@ -37,7 +37,7 @@ import Testing
 
         func bytes(ofBlocks blocks: ClosedRange<Int>, of video: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream? {
             guard video == id else { return nil }
-            let range = manifest.range(ofBlock: blocks.lowerBound).lowerBound...manifest.range(ofBlock: blocks.upperBound).upperBound
+            let range = manifest.range(ofBlocks: blocks)
             var bytes = Array(bytes[Int(range.lowerBound)...Int(range.upperBound)])
             if corrupt { bytes[bytes.count / 2] ^= 0x40 }
             let slice = bytes

@@ -110,6 +110,11 @@ public struct BlockManifest: Sendable, Equatable {
         return start...(min(start + Int64(blockSize), size) - 1)
     }
 
+    /// The bytes a run of blocks covers.
+    public func range(ofBlocks run: ClosedRange<Int>) -> ClosedRange<Int64> {
+        range(ofBlock: run.lowerBound).lowerBound...range(ofBlock: run.upperBound).upperBound
+    }
+
     /// The blocks that hold the bytes of `range`, which lies within the file.
     public func blocks(covering range: ClosedRange<Int64>) -> ClosedRange<Int> {
         precondition(range.lowerBound >= 0 && range.upperBound < size, "range \(range) is outside the file")
