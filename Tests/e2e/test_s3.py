@@ -39,9 +39,12 @@ def test_upload_to_s3_and_stream_back(binary, moto, tmp_path):
         assert status == 206 and body == data[1_000_000:2_000_000]
         assert hub.request(f"/api/v1/videos/{video_id}/stream")[2] == data
         # The bytes are in the bucket, readable by a standard client, and not on local disk.
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="videos").get("Contents", []) if video_id in o["Key"]]
-        assert len(keys) == 1
-        assert s3.get_object(Bucket="videos", Key=keys[0])["Body"].read() == data
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="videos").get("Contents", []) if video_id in o["Key"])
+        assert [key.rsplit("/", 1)[1] for key in keys] == ["blocks", "source"], keys
+        assert s3.get_object(Bucket="videos", Key=keys[1])["Body"].read() == data
+        # The block manifest, made from the parts read back once, names the same bytes.
+        manifest = s3.get_object(Bucket="videos", Key=keys[0])["Body"].read()
+        assert manifest[:8] == b"SHUBBLK1" and manifest[20:52].hex() == hashlib.sha256(data).hexdigest()
         stored_locally = [f for _, _, files in os.walk(tmp_path / "uploads") for f in files if f == "source"]
         assert stored_locally == []
         assert hub.request(f"/api/v1/videos/{video_id}", "DELETE")[0] == 204
