@@ -77,9 +77,15 @@ public final class BlockFetcher: Service, Sendable {
         (readAheads, readAheadQueue) = AsyncStream.makeStream(of: ReadAhead.self, bufferingPolicy: .bufferingNewest(16))
     }
 
-    /// Loads the cache's index, then fetches queued read-ahead until the hub stops.
+    /// Loads the cache's index, then fetches queued read-ahead until the hub stops. A store that
+    /// cannot be listed at start costs only the index (blocks already kept are fetched again and
+    /// the leftovers indexed at the next start), never the hub.
     public func run() async throws {
-        try await cache.load()
+        do {
+            try await cache.load()
+        } catch {
+            logger.warning("could not index the blocks kept from peers; starting with an empty cache", metadata: ["error": "\(error)"])
+        }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for await request in self.readAheads {
