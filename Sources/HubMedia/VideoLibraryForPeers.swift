@@ -45,6 +45,15 @@ public struct VideoLibraryForPeers: SharedLibrary {
         return try await store.read(ObjectKey(video.storageKey), range: range)
     }
 
+    public func thumbnail(of id: VideoID) async throws -> ObjectByteStream? {
+        guard let video = try await sharedVideo(id), let key = video.thumbnailKey else { return nil }
+        do {
+            return try await store.read(ObjectKey(key), range: nil)
+        } catch ObjectStoreError.notFound {
+            return nil
+        }
+    }
+
     private func sharedVideo(_ id: VideoID) async throws -> Video? {
         guard let video = try await videos.find(id), video.isShared else { return nil }
         return video

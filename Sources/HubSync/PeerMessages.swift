@@ -108,6 +108,17 @@ public enum PeerMessage {
         public init(video: VideoID) { self.video = video }
     }
 
+    /// `POST /p2p/v1/thumbnail`: a shared video's JPEG thumbnail, or 404 when the video is not
+    /// shared, not held, or has none.
+    public struct ThumbnailRequest: Codable, Sendable, Equatable {
+        public var video: VideoID
+
+        public init(video: VideoID) { self.video = video }
+    }
+
+    /// The largest thumbnail a hub sends or takes (ffmpeg's are tens of kilobytes).
+    public static let maxThumbnailBytes = 4 << 20
+
     /// `POST /p2p/v1/blocks`: the bytes of `count` consecutive blocks of a shared video from
     /// block `index`, answered as `application/octet-stream`. The asker checks each block against
     /// the manifest before it serves a byte of it; a run lets it take a read-ahead window in one

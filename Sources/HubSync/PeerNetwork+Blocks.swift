@@ -12,6 +12,16 @@ extension PeerNetwork {
         return .whole(manifest.encoded())
     }
 
+    /// `POST /p2p/v1/thumbnail`. A thumbnail larger than any ffmpeg makes is not sent: the
+    /// asker would refuse it anyway.
+    public func thumbnail(_ request: PeerMessage.ThumbnailRequest, from node: NodeID) async throws -> PeerBytes {
+        _ = await membership.heard(from: node)
+        guard let bytes = try await library.thumbnail(of: request.video), bytes.count <= PeerMessage.maxThumbnailBytes else {
+            throw PeerError.videoNotHeld(request.video)
+        }
+        return .stream(bytes)
+    }
+
     /// `POST /p2p/v1/blocks`.
     public func blocks(_ request: PeerMessage.BlocksRequest, from node: NodeID) async throws -> PeerBytes {
         _ = await membership.heard(from: node)

@@ -68,6 +68,13 @@ extension PeerMessage.ManifestRequest: PeerBytesRequest {
     }
 }
 
+extension PeerMessage.ThumbnailRequest: PeerBytesRequest {
+    public static let path = "thumbnail"
+    public func answer(on network: PeerNetwork, from sender: NodeID) async throws -> PeerBytes {
+        try await network.thumbnail(self, from: sender)
+    }
+}
+
 extension PeerMessage.BlocksRequest: PeerBytesRequest {
     public static let path = "blocks"
     public func answer(on network: PeerNetwork, from sender: NodeID) async throws -> PeerBytes {

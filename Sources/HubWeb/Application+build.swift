@@ -102,7 +102,7 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
         videos: hub.videos, accounts: hub.accounts, notepad: hub.notepad, maxUploadBytes: configuration.maxUploadBytes, renderer: renderer
     ).addRoutes(to: pages)
     NotePageController(notepad: hub.notepad, videos: hub.videos, renderer: renderer).addRoutes(to: pages)
-    PeerPageController(network: hub.network, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
+    PeerPageController(network: hub.network, blocks: hub.blockFetcher?.cache, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
     return router
 }
 

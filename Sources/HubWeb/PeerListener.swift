@@ -45,6 +45,7 @@ public func buildPeerListener(
     route(PeerMessage.Pull.self)
     bytesRoute(PeerMessage.ManifestRequest.self)
     bytesRoute(PeerMessage.BlocksRequest.self)
+    bytesRoute(PeerMessage.ThumbnailRequest.self)
     return Application(
         router: router, server: .guardedHTTP1(timeouts: timeouts),
         configuration: .init(address: .hostname(host, port: network.settings.port), serverName: "streamhub-p2p"), logger: logger)

@@ -184,4 +184,5 @@ struct MemoryHub {
 struct NoSharedVideos: SharedLibrary {
     func manifest(of video: VideoID) async throws -> BlockManifest? { nil }
     func bytes(ofBlocks blocks: ClosedRange<Int>, of video: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream? { nil }
+    func thumbnail(of video: VideoID) async throws -> ObjectByteStream? { nil }
 }

@@ -34,6 +34,7 @@ import Testing
         }
 
         func manifest(of video: VideoID) async throws -> BlockManifest? { video == id ? manifest : nil }
+        func thumbnail(of video: VideoID) async throws -> ObjectByteStream? { nil }
 
         func bytes(ofBlocks blocks: ClosedRange<Int>, of video: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream? {
             guard video == id else { return nil }

@@ -1,13 +1,18 @@
 """Issue 16 on real hubs, the blocks: every upload gets a block manifest, and a hub's peer port
-serves the manifests and blocks of its shared videos to signed peers, byte for byte. A private
-video is not found whoever asks; a run outside the manifest, an oversized run, a malformed or
-unsigned request are refused with their exact status and a JSON error, and serve nothing."""
+serves the manifests, blocks and thumbnails of its shared videos to signed peers, byte for byte.
+A private video is not found whoever asks; a run outside the manifest, an oversized run, a
+malformed or unsigned request are refused with their exact status and a JSON error, and serve
+nothing."""
 import hashlib
 import json
+import shutil
 import struct
+import subprocess
 import urllib.error
 import urllib.request
 import uuid
+
+import pytest
 
 from conftest import fake_mp4
 from helpers import api, create_upload, finish_upload
@@ -111,3 +116,31 @@ def test_unsharing_or_deleting_a_video_stops_its_blocks(cluster):
     assert peer_fetch(a, "/p2p/v1/manifest", {"video": video})[0] == 200
     assert api(a, f"/api/v1/videos/{video}", "DELETE")[0] == 204
     assert peer_fetch(a, "/p2p/v1/blocks", {"video": video, "index": 0})[0] == 404
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+def test_a_shared_videos_thumbnail_is_served_and_a_private_ones_is_not(cluster, tmp_path):
+    a = cluster.hub("hub-a")
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=3:size=320x180:rate=15",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-movflags", "+faststart", str(clip)], check=True)
+    data = clip.read_bytes()
+    shared, private = upload(a, data, shared=True), upload(a, data, shared=False)
+    status, _, jpeg = peer_fetch(a, "/p2p/v1/thumbnail", {"video": shared})
+    assert status == 200 and jpeg[:3] == b"\xff\xd8\xff", jpeg[:100]
+    assert jpeg == a.request(f"/api/v1/videos/{shared}/thumbnail")[2]
+    status, content_type, raw = peer_fetch(a, "/p2p/v1/thumbnail", {"video": private})
+    assert status == 404 and content_type.startswith("application/json") and json.loads(raw)["error"]["code"] == "not_found"
+
+
+def test_the_peers_page_and_metrics_show_the_block_figures(cluster):
+    a = cluster.hub("hub-a")
+    video = upload(a, fake_mp4(300_000, seed=4), shared=True)
+    assert peer_fetch(a, "/p2p/v1/blocks", {"video": video, "index": 0, "count": 2})[0] == 200
+    page = a.request("/peers")[2].decode()
+    assert '<dd id="blocks-sent">2 (256' in page, page[page.find("blocks-sent") - 200:][:400]
+    assert '<dd id="block-cache">0 blocks, 0 B of 4' in page
+    metrics = a.request("/metrics")[2].decode()
+    for name in ["streamhub_peer_blocks_fetched_total 0", "streamhub_peer_block_bytes_fetched_total 0",
+                 "streamhub_peer_blocks_refused_total 0", "streamhub_peer_block_bytes_sent_total 262144"]:
+        assert name in metrics, name

@@ -9,4 +9,7 @@ public protocol SharedLibrary: Sendable {
     /// The bytes of the blocks `blocks` of `video`, in order, read as the caller consumes them;
     /// nil when `manifest(of:)` is. The run lies within the manifest (the caller checks it).
     func bytes(ofBlocks blocks: ClosedRange<Int>, of video: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream?
+    /// The JPEG thumbnail of a shared video held here, or nil (no such video, not shared, or
+    /// no thumbnail: ffmpeg was missing or could not read it).
+    func thumbnail(of video: VideoID) async throws -> ObjectByteStream?
 }

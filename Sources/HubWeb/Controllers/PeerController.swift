@@ -91,6 +91,11 @@ enum SyncMetricsText {
         metric("streamhub_sync_changes_applied_total", "counter", "Peers' note changes that became versions here.", [("", Double(metrics.changesApplied))])
         metric("streamhub_peer_blocks_sent_total", "counter", "Blocks of shared videos sent to peers.", [("", Double(metrics.blocksSent))])
         metric("streamhub_peer_block_bytes_sent_total", "counter", "Bytes of shared videos' blocks sent to peers.", [("", Double(metrics.blockBytesSent))])
+        metric("streamhub_peer_blocks_fetched_total", "counter", "Blocks of peers' videos fetched and verified here.", [("", Double(metrics.blocksFetched))])
+        metric("streamhub_peer_block_bytes_fetched_total", "counter", "Bytes of peers' video blocks fetched and verified here.", [("", Double(metrics.blockBytesFetched))])
+        metric(
+            "streamhub_peer_blocks_refused_total", "counter", "Blocks a holder failed to send intact (timed out, refused, or not matching their hash).",
+            [("", Double(metrics.blocksRefused))])
         metric("streamhub_sync_conflicts_total", "counter", "Concurrent register writes settled by the merge rules.", [("", Double(metrics.conflicts))])
         metric("streamhub_sync_refused_total", "counter", "Peer requests and changes refused.", [("", Double(metrics.refused))])
         metric("streamhub_sync_failures_total", "counter", "Requests to peers that failed.", [("", Double(metrics.failures))])

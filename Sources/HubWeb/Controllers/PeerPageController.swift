@@ -8,6 +8,7 @@ import Hummingbird
 /// and the latest sync log entries; admins add peers from it.
 struct PeerPageController: Sendable {
     let network: PeerNetwork?
+    let blocks: BlockCache?
     let notepad: NotepadService
     let clock: any WallClock
     let renderer: PageRenderer
@@ -39,12 +40,16 @@ struct PeerPageController: Sendable {
                 noteShort: entry.note.map { String($0.rawValue.prefix(8)) } ?? "", version: entry.version.map(String.init) ?? "",
                 author: entry.author ?? "", summary: entry.summary)
         }
+        let cached = await blocks?.usage
         let figures = status.map { status in
             let metrics = status.metrics
             return PeersPage.Figures(
                 discovery: seconds(metrics.discoverySeconds), lagP50: seconds(metrics.lagP50Seconds), lagP99: seconds(metrics.lagP99Seconds),
                 sent: metrics.batchesSent, received: metrics.batchesReceived, applied: metrics.changesApplied, conflicts: metrics.conflicts,
-                refused: metrics.refused, failures: metrics.failures)
+                refused: metrics.refused, failures: metrics.failures,
+                blocksSent: "\(metrics.blocksSent) (\(Format.bytes(metrics.blockBytesSent)))",
+                blocksFetched: "\(metrics.blocksFetched) (\(Format.bytes(metrics.blockBytesFetched)))", blocksRefused: metrics.blocksRefused,
+                blockCache: cached.map { "\($0.blocks) blocks, \(Format.bytes($0.bytes)) of \(Format.bytes(blocks?.budget ?? 0))" } ?? "–")
         }
         let view = PeersPage(
             enabled: status != nil, node: notepad.node.id.rawValue, name: notepad.node.name, port: status?.port, metrics: figures,

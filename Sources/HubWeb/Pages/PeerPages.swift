@@ -39,6 +39,12 @@ struct PeersPage: PageView {
         var conflicts: Int
         var refused: Int
         var failures: Int
+        /// Peers' video blocks: sent to them, fetched from them, and refused (corrupt, missing).
+        var blocksSent: String
+        var blocksFetched: String
+        var blocksRefused: Int
+        /// The cache of peers' blocks against `P2P_BLOCK_CACHE_BYTES`.
+        var blockCache: String
     }
 
     var pageTitle = "Peers"
