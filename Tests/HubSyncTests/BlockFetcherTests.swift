@@ -26,8 +26,11 @@ import Testing
         let store: LocalObjectStore
         let log = SyncLogRecorder()
 
-        init(corrupt: [Bool], budget: Int64 = 1 << 30, directory: String = NSTemporaryDirectory() + "blocks-" + UUID().uuidString) throws {
-            let video = try MemoryLibrary(size: BlockFetcherTests.size)
+        init(
+            corrupt: [Bool], budget: Int64 = 1 << 30, directory: String = NSTemporaryDirectory() + "blocks-" + UUID().uuidString,
+            video: MemoryLibrary? = nil
+        ) throws {
+            let video = try video ?? MemoryLibrary(size: BlockFetcherTests.size)
             self.video = video
             let peers = peers
             holders = try corrupt.enumerated().map { index, corrupt in
@@ -92,6 +95,37 @@ import Testing
         #expect(swarm.holders[0].network.metrics.snapshot(discoverySeconds: nil).blocksSent == 0)
         swarm.peers.partition([[swarm.asker.address]])
         await #expect(throws: Never.self) { try await swarm.read(0...999_999) }  // kept: no holder needed
+    }
+
+    @Test func aReaderThatStopsStopsTheFetchingAndReadersOfOneBlockShareOneFetch() async throws {
+        let swarm = try Swarm(corrupt: [false])
+        let info = ObjectInfo(key: try ObjectKey("peer-video"), size: Int64(Self.size), modifiedAt: Date())
+        // Pulled: a reader that takes one slice of the whole file and goes away has caused at most
+        // the window's four blocks to be fetched, not eight.
+        do {
+            var reader = swarm.fetcher.bytes(0...999_999, of: swarm.video.id, manifest: swarm.video.manifest, from: swarm.holderList, info: info)
+                .makeAsyncIterator()
+            _ = try await reader.next()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(swarm.peers.delivered("blocks") <= 4)
+
+        // Ten readers of one block that is not kept yet: one fetch.
+        let before = swarm.peers.delivered("blocks")
+        try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for _ in 0..<10 { group.addTask { try await swarm.read(917_504...917_600) } }
+            for try await bytes in group { #expect(bytes == Array(swarm.video.bytes[917_504...917_600])) }
+        }
+        #expect(swarm.peers.delivered("blocks") == before + 1)
+    }
+
+    @Test func identicalBlocksAreKeptOnce() async throws {
+        // Eight blocks, the first seven alike: two blocks kept.
+        let bytes = [UInt8](repeating: 0x5a, count: 7 * 131_072) + [1, 2, 3]
+        let swarm = try Swarm(corrupt: [false], video: MemoryLibrary(bytes: bytes))
+        #expect(try await swarm.read(0...Int64(bytes.count - 1)) == bytes)
+        let usage = await swarm.fetcher.cache.usage
+        #expect(usage.blocks == 2 && usage.bytes == 131_072 + 3)
     }
 
     @Test func theCacheKeepsTheMostRecentlyUsedWithinItsBudgetAndSurvivesARestart() async throws {

@@ -20,10 +20,14 @@ import Testing
         var corrupt = false
 
         init(size: Int, id: VideoID = VideoID(), corrupt: Bool = false) throws {
+            var random = SplitMix64(seed: UInt64(size))
+            try self.init(bytes: (0..<size).map { _ in UInt8.random(in: 0...255, using: &random) }, id: id, corrupt: corrupt)
+        }
+
+        init(bytes: [UInt8], id: VideoID = VideoID(), corrupt: Bool = false) throws {
             self.id = id
             self.corrupt = corrupt
-            var random = SplitMix64(seed: UInt64(size))
-            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let size = bytes.count
             self.bytes = bytes
             let blockSize = BlockManifest.blockSize(forFileSize: Int64(size))
             let blocks = stride(from: 0, to: size, by: blockSize).map {
