@@ -19,6 +19,8 @@ public struct Repositories: Sendable {
     public var noteAnalytics: any NoteAnalyticsRepository
     public var syncLog: any SyncLogRepository
     public var peers: any PeerRepository
+    /// The shared video catalogue: this hub's shared videos and its peers'.
+    public var catalogue: any CatalogueRepository
     /// Failed sign-ins counted where every instance sees them; nil when one process counts them
     /// in memory (SQLite).
     public var signInFailures: (any SignInFailureLog)?
@@ -26,7 +28,8 @@ public struct Repositories: Sendable {
     public init(
         videos: any VideoRepository, uploads: any UploadRepository, accounts: any AccountRepository,
         settings: any HubSettingsRepository, notes: any NoteRepository, noteAnalytics: any NoteAnalyticsRepository,
-        syncLog: any SyncLogRepository, peers: any PeerRepository, signInFailures: (any SignInFailureLog)? = nil
+        syncLog: any SyncLogRepository, peers: any PeerRepository, catalogue: any CatalogueRepository,
+        signInFailures: (any SignInFailureLog)? = nil
     ) {
         self.signInFailures = signInFailures
         self.videos = videos
@@ -37,6 +40,7 @@ public struct Repositories: Sendable {
         self.noteAnalytics = noteAnalytics
         self.syncLog = syncLog
         self.peers = peers
+        self.catalogue = catalogue
     }
 }
 

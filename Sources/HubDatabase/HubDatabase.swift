@@ -42,13 +42,14 @@ public struct HubDatabase: Sendable {
     public var noteAnalytics: SQLiteNoteAnalyticsRepository { SQLiteNoteAnalyticsRepository(writer: writer) }
     public var syncLog: SQLiteSyncLogRepository { SQLiteSyncLogRepository(writer: writer) }
     public var peers: SQLitePeerRepository { SQLitePeerRepository(writer: writer) }
+    public var catalogue: SQLiteCatalogueRepository { SQLiteCatalogueRepository(writer: writer) }
 
     /// Every repository the hub uses, on this database; videos behind a short-lived cache, since
     /// every stream request looks its video up.
     public var repositories: Repositories {
         Repositories(
             videos: CachedVideoRepository(videos), uploads: uploads, accounts: accounts, settings: settings, notes: notes,
-            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers)
+            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, catalogue: catalogue)
     }
 
 
@@ -254,6 +255,20 @@ public struct HubDatabase: Sendable {
             try db.alter(table: "upload") { t in
                 t.add(column: "multipartUploadID", .text)
             }
+        }
+        migrator.registerMigration("v6: shared video catalogue") { db in
+            // Each entry whole as JSON (`CatalogueEntry`), with what listing, search and
+            // anti-entropy read beside it; tombstones (unshared, deleted) stay, not listed.
+            try db.create(table: "catalogueEntry") { t in
+                t.primaryKey("videoID", .text)
+                t.column("origin", .text).notNull()
+                t.column("listed", .boolean).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("digest", .integer).notNull()
+                t.column("searchText", .text).notNull()
+                t.column("entry", .text).notNull()
+            }
+            try db.create(index: "catalogueEntry_listed", on: "catalogueEntry", columns: ["listed", "createdAt"])
         }
         return migrator
     }

@@ -181,5 +181,11 @@ struct MigratedTable: Sendable {
         MigratedTable(source: "peer", target: "peer", sourceKey: "address", sourceOrder: "address", targetOrder: "address COLLATE \"C\"", columns: [
             ("address", "address", .text), ("name", "name", .text), ("addedAt", "added_at", .date),
         ]),
+        MigratedTable(
+            source: "catalogueEntry", target: "catalogue_entry", sourceKey: "videoID", sourceOrder: "videoID", targetOrder: "video_id COLLATE \"C\"",
+            columns: [
+                ("videoID", "video_id", .text), ("origin", "origin", .text), ("listed", "listed", .bool), ("createdAt", "created_at", .date),
+                ("digest", "digest", .integer), ("searchText", "search_text", .text), ("entry", "entry", .text),
+            ]),
     ]
 }

@@ -190,6 +190,7 @@ extension HubPostgresDatabase {
     public var noteAnalytics: PostgresNoteAnalyticsRepository { PostgresNoteAnalyticsRepository(client: pool, logger: logger) }
     public var syncLog: PostgresSyncLogRepository { PostgresSyncLogRepository(client: pool, logger: logger) }
     public var peers: PostgresPeerRepository { PostgresPeerRepository(client: pool, logger: logger) }
+    public var catalogue: PostgresCatalogueRepository { PostgresCatalogueRepository(client: pool, logger: logger) }
     public var signInFailures: PostgresSignInFailures { PostgresSignInFailures(client: pool, logger: logger) }
 
     /// Every repository the hub uses, on this database; videos behind whatever cache the hub
@@ -197,6 +198,7 @@ extension HubPostgresDatabase {
     public func repositories(videoCache: (any VideoRepository) -> any VideoRepository) -> Repositories {
         Repositories(
             videos: videoCache(videos), uploads: uploads, accounts: accounts, settings: settingsRepository, notes: notes,
-            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, signInFailures: signInFailures)
+            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, catalogue: catalogue,
+            signInFailures: signInFailures)
     }
 }

@@ -240,5 +240,19 @@ enum PostgresSchema {
         Migration(version: 4, name: "upload bytes in the object store", statements: [
             "ALTER TABLE upload ADD COLUMN multipart_upload_id TEXT",
         ]),
+        Migration(version: 5, name: "shared video catalogue", statements: [
+            """
+            CREATE TABLE catalogue_entry (
+                video_id TEXT PRIMARY KEY,
+                origin TEXT NOT NULL,
+                listed BOOLEAN NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                digest BIGINT NOT NULL,
+                search_text TEXT NOT NULL,
+                entry TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX catalogue_entry_listed ON catalogue_entry (listed, created_at)",
+        ]),
     ]
 }

@@ -57,6 +57,9 @@ import Testing
         ])
         try await sqlite.syncLog.append((1...3).map { SyncLogEntry(at: Date(timeIntervalSince1970: Double($0)), event: .sent, peer: "p", notes: $0, summary: "s\($0)") })
         try await sqlite.peers.save(name: "peer one", address: "10.0.0.1:6881", at: Date(timeIntervalSince1970: 1))
+        try await sqlite.catalogue.save([
+            CatalogueRepositoryTests.entry("Harbour café", tags: ["sea"], at: 700), CatalogueRepositoryTests.entry("Gone", at: 701, deleted: true),
+        ])
         return (database, Fixture(users: [alice, bob], videos: videos, upload: upload, notes: notes))
     }
 
@@ -85,6 +88,8 @@ import Testing
         var report: NoteAnalyticsReport
         var log: [String]
         var peers: [String]
+        var catalogue: [CatalogueEntry]
+        var catalogueDigests: [VideoID: UInt64]
 
         init(_ repositories: Repositories, _ fixture: Fixture) async throws {
             users = try await repositories.accounts.users()
@@ -110,6 +115,8 @@ import Testing
                 visibility: .everything, searchesBy: nil, since: Date(timeIntervalSince1970: 0), until: Date(timeIntervalSince1970: 86_400 * 5))
             log = try await repositories.syncLog.recent(limit: 10, before: nil).map(\.summary)
             peers = try await repositories.peers.all().map { "\($0.name) \($0.address)" }
+            catalogue = try await repositories.catalogue.listed(query: "harb", excludingOrigin: NodeID.random(), offset: 0, limit: 10).items
+            catalogueDigests = try await repositories.catalogue.digests()
         }
     }
 
@@ -128,6 +135,7 @@ import Testing
             let after = try await Answers(postgres.repositories(videoCache: { $0 }), fixture)
             #expect(before == after)
             #expect(!before.search.isEmpty && !before.noteSearch.isEmpty && before.report.totals.views == 1)
+            #expect(before.catalogue.count == 1 && before.catalogueDigests.count == 2, "the catalogue, tombstone included, is copied")
 
             // Interrupted midway (some rows never arrived): running it again fills them in.
             try await postgres.client.query("DELETE FROM note_event WHERE id > 1")

@@ -39,6 +39,7 @@ extension TestDatabase {
         let database = try HubDatabase.inMemory()
         return Repositories(
             videos: database.videos, uploads: database.uploads, accounts: database.accounts, settings: database.settings,
-            notes: database.notes, noteAnalytics: database.noteAnalytics, syncLog: database.syncLog, peers: database.peers)
+            notes: database.notes, noteAnalytics: database.noteAnalytics, syncLog: database.syncLog, peers: database.peers,
+            catalogue: database.catalogue)
     }
 }
