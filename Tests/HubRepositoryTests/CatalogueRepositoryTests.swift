@@ -71,9 +71,11 @@ import Testing
         try await database.withRepositories { repositories in
             let catalogue = repositories.catalogue
             var entries = (0..<3).map { Self.entry("Clip \($0)", at: Double($0)) }
-            // One digest with its top bit set, which the databases keep as a negative BIGINT.
-            var high = Self.entry("Clip 3", at: 3)
-            while high.digest <= UInt64(Int64.max) { high = Self.entry("Clip 3", at: 3) }
+            // One digest with its top bit set, which the databases keep as a negative BIGINT: the
+            // digest follows the stamps, so each try is from another origin (half have the bit).
+            var high = Self.entry("Clip 3", from: .random(), at: 3)
+            for _ in 0..<200 where high.digest <= UInt64(Int64.max) { high = Self.entry("Clip 3", from: .random(), at: 3) }
+            #expect(high.digest > UInt64(Int64.max))
             entries.append(high)
             try await catalogue.save(entries)
             let digests = try await catalogue.digests()
