@@ -50,12 +50,15 @@ public struct Video: Sendable, Equatable, Identifiable {
     public var ownerID: UserID?
     /// Shared videos are visible to every signed-in user; private ones to the owner and admins.
     public var isShared: Bool
+    /// Set for a peer's shared video, listed here from the shared catalogue: its bytes come from
+    /// the hubs that hold it, and only its owner on its origin hub may change it.
+    public var origin: PeerOrigin?
 
     public init(
         id: VideoID, title: String, description: String, tags: [String], originalFilename: String,
         contentType: String, sizeBytes: Int64, sha256: String, storageKey: String,
         thumbnailKey: String?, media: MediaInfo, createdAt: Date, updatedAt: Date,
-        ownerID: UserID?, isShared: Bool = false
+        ownerID: UserID?, isShared: Bool = false, origin: PeerOrigin? = nil
     ) {
         self.id = id
         self.title = title
@@ -72,10 +75,28 @@ public struct Video: Sendable, Equatable, Identifiable {
         self.updatedAt = updatedAt
         self.ownerID = ownerID
         self.isShared = isShared
+        self.origin = origin
     }
 }
 
-extension Video: OwnedItem {}
+/// Where a peer's video comes from: the hub it was uploaded to and its owner there.
+public struct PeerOrigin: Sendable, Equatable {
+    public var node: NodeID
+    /// `name@node-name`.
+    public var owner: String
+
+    public init(node: NodeID, owner: String) {
+        self.node = node
+        self.owner = owner
+    }
+
+    /// The origin hub's name, as its owner string carries it.
+    public var hubName: String { owner.lastIndex(of: "@").map { String(owner[owner.index(after: $0)...]) } ?? node.rawValue }
+}
+
+extension Video: OwnedItem {
+    public var isFromPeer: Bool { origin != nil }
+}
 
 /// The user-editable part of a video (PATCH). `nil` leaves a field as it is.
 public struct VideoChanges: Sendable, Equatable, Codable {

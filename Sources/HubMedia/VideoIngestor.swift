@@ -55,15 +55,18 @@ public struct VideoIngestor: Sendable {
     let videos: any VideoRepository
     let media: any MediaProcessor
     let staging: UploadStaging
+    /// Told of every stored video: a shared upload joins the catalogue peers see.
+    let catalogue: VideoCatalogue
     let clock: any WallClock
     let logger: Logger
 
     public init(
         store: any ObjectStore, videos: any VideoRepository, media: any MediaProcessor,
-        staging: UploadStaging, clock: any WallClock, logger: Logger
+        staging: UploadStaging, catalogue: VideoCatalogue, clock: any WallClock, logger: Logger
     ) {
         self.store = store
         self.videos = videos
+        self.catalogue = catalogue
         self.media = media
         self.staging = staging
         self.clock = clock
@@ -140,6 +143,7 @@ public struct VideoIngestor: Sendable {
                 createdAt: now, updatedAt: now, ownerID: owner, isShared: description.shared)
             try await videos.insert(video)
             logger.info("video stored", metadata: ["video.id": "\(id)", "video.size": "\(size)", "video.type": "\(contentType)"])
+            await catalogue.publish(video)
             return video
         } catch {
             if path != source { await staging.remove(path) }  // our own remuxed copy

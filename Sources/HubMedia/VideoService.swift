@@ -12,14 +12,17 @@ public struct VideoService: Sendable {
     public let store: any ObjectStore
     public let ingestor: VideoIngestor
     public let staging: UploadStaging
+    /// The shared catalogue: this hub's shared videos as peers see them, and peers' as listed here.
+    public let catalogue: VideoCatalogue
     let clock: any WallClock
     let logger: Logger
 
     public init(
         repository: any VideoRepository, store: any ObjectStore, ingestor: VideoIngestor, staging: UploadStaging,
-        clock: any WallClock, logger: Logger
+        catalogue: VideoCatalogue, clock: any WallClock, logger: Logger
     ) {
         self.repository = repository
+        self.catalogue = catalogue
         self.store = store
         self.ingestor = ingestor
         self.staging = staging
@@ -27,20 +30,43 @@ public struct VideoService: Sendable {
         self.logger = logger
     }
 
-    /// The video named by `rawID` if `user` may do `action` to it. Ids that are not ids, missing
-    /// videos and videos the user may not see are all "not found"; a change they may not make
-    /// is "forbidden".
+    /// The video named by `rawID` if `user` may do `action` to it: one of this hub's, or a peer's
+    /// shared video from the catalogue, which every signed-in user may view and nobody here may
+    /// change (only its owner, on its origin hub). Ids that are not ids, missing videos and videos
+    /// the user may not see are all "not found"; a change they may not make is "forbidden".
     public func video(_ rawID: String?, for user: User, may action: AccessPolicy.Action) async throws -> Video {
-        guard let rawID, let id = VideoID(rawID), let video = try await repository.find(id) else {
-            throw AccessError.notFound("video \(rawID ?? "")")
+        guard let rawID, let id = VideoID(rawID) else { throw AccessError.notFound("video \(rawID ?? "")") }
+        if let video = try await repository.find(id) {
+            try AccessPolicy.check(user, may: action, video, describedAs: "video \(id)")
+            return video
         }
-        try AccessPolicy.check(user, may: action, video, describedAs: "video \(id)")
+        guard let video = try await catalogue.peerVideo(id)?.libraryVideo, let origin = video.origin else {
+            throw AccessError.notFound("video \(id)")
+        }
+        guard AccessPolicy.allows(user, to: action, video) else {
+            throw AccessError.forbidden("video \(id) belongs to \(origin.owner): only its owner changes it, on hub \(origin.hubName)")
+        }
         return video
     }
 
-    /// The page of videos `user` may see, newest first, matching `query` when given.
+    /// How deep a library listing that mixes peers' videos with this hub's may page: each page
+    /// merges the first `offset + limit` of both, newest first.
+    public static let deepestMixedListing = 10_000
+
+    /// The page of videos `user` may see, newest first, matching `query` when given: this hub's
+    /// and peers' shared ones together.
     public func list(query: String?, for user: User, offset: Int, limit: Int) async throws -> Page<Video> {
-        try await repository.list(query: query, visibility: AccessPolicy.visibility(for: user), offset: offset, limit: limit)
+        let visibility = AccessPolicy.visibility(for: user)
+        let peers = try await catalogue.peerVideos(query: query, offset: 0, limit: min(offset + limit, Self.deepestMixedListing))
+        guard peers.total > 0 else { return try await repository.list(query: query, visibility: visibility, offset: offset, limit: limit) }
+        guard offset + limit <= Self.deepestMixedListing else {
+            throw InvalidInput(
+                "with peers' videos in the library, listings reach \(Self.deepestMixedListing) videos deep; search to narrow it",
+                code: "offset_too_deep")
+        }
+        let own = try await repository.list(query: query, visibility: visibility, offset: 0, limit: offset + limit)
+        let merged = (own.items + peers.items.map(\.libraryVideo)).sorted { ($0.createdAt, $0.id.rawValue) > ($1.createdAt, $1.id.rawValue) }
+        return Page(items: Array(merged.dropFirst(offset).prefix(limit)), total: own.total + peers.total, offset: offset, limit: limit)
     }
 
     public func update(_ rawID: String?, _ changes: VideoChanges, by user: User) async throws -> Video {
@@ -49,6 +75,7 @@ public struct VideoService: Sendable {
         guard let updated = try await repository.update(video.id, changes: changes, at: clock.now()) else {
             throw AccessError.notFound("video \(video.id)")
         }
+        await catalogue.publish(updated)
         return updated
     }
 
@@ -57,6 +84,7 @@ public struct VideoService: Sendable {
     public func delete(_ rawID: String?, by user: User) async throws {
         let video = try await video(rawID, for: user, may: .modify)
         guard try await repository.delete(video.id) != nil else { throw AccessError.notFound("video \(video.id)") }
+        await catalogue.withdraw(video)
         let manifestKey = try VideoIngestor.manifestKey(of: video.id).rawValue
         for key in [video.storageKey, video.thumbnailKey, manifestKey].compactMap({ $0 }) {
             do {

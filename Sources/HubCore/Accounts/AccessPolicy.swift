@@ -20,6 +20,13 @@ public protocol OwnedItem {
     /// Nil for items whose owner was deleted: only admins see and manage those.
     var ownerID: UserID? { get }
     var isShared: Bool { get }
+    /// Whether the item is a peer's, listed here from the peer network: viewed here, changed
+    /// only by its owner on its origin hub.
+    var isFromPeer: Bool { get }
+}
+
+extension OwnedItem {
+    public var isFromPeer: Bool { false }
 }
 
 /// Which items a listing or search may return to a user; repositories turn it into a filter.
@@ -44,6 +51,7 @@ public enum AccessPolicy {
     }
 
     public static func allows(_ user: User, to action: Action, _ item: some OwnedItem) -> Bool {
+        if item.isFromPeer { return action == .view && item.isShared }
         if user.isAdmin || item.ownerID == user.id { return true }
         switch action {
         case .view, .contribute: return item.isShared

@@ -104,7 +104,8 @@ public struct CatalogueEntry: Sendable, Equatable, Codable {
     public func validate() throws(InvalidInput) {
         func refuse(_ what: String) -> InvalidInput { InvalidInput("video \(video): \(what)", code: "invalid_catalogue_entry") }
         try checkStamps()
-        guard Self.isLine(title.value, upTo: VideoLimits.titleLength), !title.value.isEmpty else {
+        // A tombstone carries no text: an unshared video's title is private again.
+        guard Self.isLine(title.value, upTo: VideoLimits.titleLength), !title.value.isEmpty || !isListed else {
             throw refuse("a title is one line of 1 to \(VideoLimits.titleLength) bytes")
         }
         guard description.value.utf8.count <= VideoLimits.descriptionLength else {
@@ -142,4 +143,21 @@ public struct CatalogueEntry: Sendable, Equatable, Codable {
     static func isLine(_ text: String, upTo bytes: Int) -> Bool {
         text.utf8.count <= bytes && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
+}
+
+extension CatalogueEntry {
+    /// The entry as the library shows a video: a peer's video, its bytes held elsewhere.
+    public var libraryVideo: Video {
+        Video(
+            id: video, title: title.value, description: description.value, tags: tags.value, originalFilename: title.value,
+            contentType: facts.contentType, sizeBytes: facts.sizeBytes, sha256: facts.sha256, storageKey: "",
+            thumbnailKey: facts.hasThumbnail ? Self.keptThumbnailKey(of: video) : nil, media: facts.media, createdAt: facts.createdAt,
+            updatedAt: max(facts.createdAt, stamps.map(\.clock.date).max() ?? facts.createdAt), ownerID: nil, isShared: isListed,
+            origin: PeerOrigin(node: origin, owner: owner))
+    }
+
+    /// Where this hub keeps a peer's video's thumbnail once fetched, and its manifest: beside the
+    /// hub's own objects, under a prefix of their own, removed when the video is withdrawn.
+    public static func keptThumbnailKey(of video: VideoID) -> String { "peer-videos/\(video)/thumbnail" }
+    public static func keptManifestKey(of video: VideoID) -> String { "peer-videos/\(video)/blocks" }
 }
