@@ -290,7 +290,8 @@ let package = Package(
         .testTarget(
             name: "HubSyncTests",
             dependencies: [
-                "HubSystem", "HubSync", "HubCore", "HubNotes", "HubDatabase", "HubStorage", .product(name: "Logging", package: "swift-log"),
+                "HubSystem", "HubSync", "HubCore", "HubNotes", "HubMedia", "HubDatabase", "HubStorage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

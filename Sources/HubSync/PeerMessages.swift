@@ -100,6 +100,48 @@ public enum PeerMessage {
         public init(batches: [NoteBatch]) { self.batches = batches }
     }
 
+    /// `POST /p2p/v1/catalogue`: entries of the shared video catalogue that changed, pushed by
+    /// gossip; also the answer to a catalogue pull.
+    public struct CatalogueEntries: Codable, Sendable {
+        public var entries: [CatalogueEntry]
+
+        public init(entries: [CatalogueEntry]) { self.entries = entries }
+    }
+
+    /// How many of a pushed batch of entries were new to the receiver.
+    public struct CatalogueReceipt: Codable, Sendable {
+        public var applied: Int
+
+        public init(applied: Int) { self.applied = applied }
+    }
+
+    /// `POST /p2p/v1/catalogue/digest`: anti-entropy for the catalogue, as `Digest` is for notes.
+    /// The sender's root (XOR of its entries' digests) and count; a receiver that differs
+    /// answers with every entry's digest.
+    public struct CatalogueDigest: Codable, Sendable {
+        public var root: UInt64
+        public var count: Int
+        /// Video id → digest.
+        public var videos: [String: UInt64]?
+
+        public init(root: UInt64, count: Int, videos: [String: UInt64]? = nil) {
+            self.root = root
+            self.count = count
+            self.videos = videos
+        }
+    }
+
+    /// `POST /p2p/v1/catalogue/pull`: the entries of the videos named, answered with
+    /// `CatalogueEntries`.
+    public struct CataloguePull: Codable, Sendable {
+        public var videos: [VideoID]
+
+        public init(videos: [VideoID]) { self.videos = videos }
+    }
+
+    /// The most entries one catalogue message carries (an entry is at most a few kilobytes).
+    public static let catalogueLimit = 500
+
     /// `POST /p2p/v1/manifest`: a shared video's block manifest, answered in its stored binary
     /// form (`BlockManifest.encoded()`), or 404 when the video is not shared or not held.
     public struct ManifestRequest: Codable, Sendable, Equatable {

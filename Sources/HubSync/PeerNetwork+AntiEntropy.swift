@@ -8,6 +8,7 @@ extension PeerNetwork {
     func antiEntropyRound() async throws {
         guard let peer = await membership.randomAlive(1).first else { return }
         try await synchronize(with: peer.address)
+        try await synchronizeCatalogue(with: peer.address)
     }
 
     /// Pulls from `address` every change of a shared note it holds and this hub does not;

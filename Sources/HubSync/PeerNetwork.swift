@@ -7,7 +7,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// The hub's side of the peer network: who the peers are (membership with a failure detector),
-/// how new changes of shared notes reach them (gossip), how gaps are repaired (anti-entropy),
+/// how new changes of shared notes and of the shared video catalogue reach them (gossip), how
+/// gaps are repaired (anti-entropy), how shared videos' blocks are served,
 /// and the answers to peers' requests. Transport-neutral on the receiving side: the peer
 /// listener (HubWeb) checks signatures, decodes bodies and calls `hello`, `gossip`, `digest`
 /// and `pull`.
@@ -54,6 +55,8 @@ public final class PeerNetwork: Sendable {
     public let settings: Settings
     public let identity: NodeIdentity
     public let notepad: any SharedNotepad
+    /// The shared video catalogue: this hub's shared videos' entries and peers'.
+    public let catalogue: any SharedCatalogue
     /// The shared videos this hub holds, whose manifests and blocks peers may fetch.
     public let library: any SharedLibrary
     public let membership: Membership
@@ -61,6 +64,7 @@ public final class PeerNetwork: Sendable {
     public let metrics = SyncMetrics()
     let transport: any PeerTransport
     let outbox = Outbox()
+    let catalogueOutbox = CatalogueOutbox()
     /// The newest change of a shared note held here, as far as this process has seen.
     let newest = NewestChange()
     /// Peers that hold changes gossip did not bring here (with the newest they hold):
@@ -77,12 +81,14 @@ public final class PeerNetwork: Sendable {
     public static let maxChanges = 200_000
 
     public init(
-        settings: Settings, identity: NodeIdentity, notepad: any SharedNotepad, library: any SharedLibrary, peers: any PeerRepository,
+        settings: Settings, identity: NodeIdentity, notepad: any SharedNotepad, catalogue: any SharedCatalogue, library: any SharedLibrary,
+        peers: any PeerRepository,
         authenticator: PeerRequestAuthenticator, transport: any PeerTransport, clock: any WallClock, logger: Logger
     ) {
         self.settings = settings
         self.identity = identity
         self.notepad = notepad
+        self.catalogue = catalogue
         self.library = library
         self.peerStore = peers
         self.clock = clock
@@ -95,6 +101,8 @@ public final class PeerNetwork: Sendable {
             outbox.add(notice.note, from: notice.version - notice.count + 1)
             newest.advance(to: notice.newest)
         }
+        let catalogueOutbox = catalogueOutbox
+        catalogue.onLocalChange { video in catalogueOutbox.add(video) }
     }
 
     /// The peer network's loops, run beside the web server and the peer listener.
@@ -105,6 +113,9 @@ public final class PeerNetwork: Sendable {
             },
             PeriodicService("gossiping note changes", every: settings.gossipInterval, logger: logger) {
                 try await self.gossipRound()
+            },
+            PeriodicService("gossiping shared videos", every: settings.gossipInterval, logger: logger) {
+                try await self.catalogueGossipRound()
             },
             PeriodicService("anti-entropy with peers", every: settings.antiEntropyInterval, logger: logger) {
                 try await self.antiEntropyRound()

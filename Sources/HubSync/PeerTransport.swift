@@ -41,6 +41,27 @@ extension PeerMessage.Pull: PeerRequest {
     }
 }
 
+extension PeerMessage.CatalogueEntries: PeerRequest {
+    public static let path = "catalogue"
+    public func answer(on network: PeerNetwork, from sender: NodeID, remoteHost: String?) async throws -> PeerMessage.CatalogueReceipt {
+        try await network.catalogueGossip(self, from: sender)
+    }
+}
+
+extension PeerMessage.CatalogueDigest: PeerRequest {
+    public static let path = "catalogue/digest"
+    public func answer(on network: PeerNetwork, from sender: NodeID, remoteHost: String?) async throws -> PeerMessage.CatalogueDigest {
+        try await network.catalogueDigest(self, from: sender)
+    }
+}
+
+extension PeerMessage.CataloguePull: PeerRequest {
+    public static let path = "catalogue/pull"
+    public func answer(on network: PeerNetwork, from sender: NodeID, remoteHost: String?) async throws -> PeerMessage.CatalogueEntries {
+        try await network.cataloguePull(self, from: sender)
+    }
+}
+
 /// A request of the peer protocol answered with bytes rather than JSON (a manifest, blocks of a
 /// video): signed and sent like the others, answered as `application/octet-stream`.
 public protocol PeerBytesRequest: Codable, Sendable {

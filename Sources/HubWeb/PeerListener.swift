@@ -43,6 +43,9 @@ public func buildPeerListener(
     route(PeerMessage.Gossip.self)
     route(PeerMessage.Digest.self)
     route(PeerMessage.Pull.self)
+    route(PeerMessage.CatalogueEntries.self)
+    route(PeerMessage.CatalogueDigest.self)
+    route(PeerMessage.CataloguePull.self)
     bytesRoute(PeerMessage.ManifestRequest.self)
     bytesRoute(PeerMessage.BlocksRequest.self)
     bytesRoute(PeerMessage.ThumbnailRequest.self)
@@ -60,6 +63,9 @@ extension PeerMessage.Hello: ResponseEncodable {}
 extension PeerMessage.GossipReceipt: ResponseEncodable {}
 extension PeerMessage.Digest: ResponseEncodable {}
 extension PeerMessage.PullResponse: ResponseEncodable {}
+extension PeerMessage.CatalogueEntries: ResponseEncodable {}
+extension PeerMessage.CatalogueReceipt: ResponseEncodable {}
+extension PeerMessage.CatalogueDigest: ResponseEncodable {}
 
 public struct PeerRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage

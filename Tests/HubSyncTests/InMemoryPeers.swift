@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import HubDatabase
+import HubMedia
 import HubNotes
 import Logging
 import NIOCore
@@ -141,11 +142,13 @@ final class InMemoryPeers: Sendable {
     }
 }
 
-/// One hub of an in-memory cluster: a notepad on an in-memory database and its peer network.
+/// One hub of an in-memory cluster: a notepad and a video catalogue on an in-memory database,
+/// and its peer network.
 struct MemoryHub {
     let address: PeerAddress
     let network: PeerNetwork
     let notepad: NotepadService
+    let catalogue: VideoCatalogue
     let database: HubDatabase
     let user = User(id: UserID(), name: "alice", role: .admin, passwordHash: "", isDisabled: false, sessionGeneration: 0, createdAt: Date())
 
@@ -159,11 +162,13 @@ struct MemoryHub {
             notes: database.notes, videos: database.videos, analytics: database.noteAnalytics,
             mirror: try NoteMirror(directory: NSTemporaryDirectory() + "notes-" + UUID().uuidString, logger: logger), syncLog: database.syncLog,
             node: identity, clock: clock, logger: logger)
+        catalogue = VideoCatalogue(
+            repository: database.catalogue, videos: database.videos, accounts: database.accounts, node: identity, clock: clock, logger: logger)
         network = PeerNetwork(
             settings: .init(
                 port: port, host: "127.0.0.1", seeds: [], fanout: 8, gossipInterval: .seconds(1), antiEntropyInterval: .seconds(5),
                 multicastDNS: false),
-            identity: identity, notepad: notepad, library: library, peers: database.peers,
+            identity: identity, notepad: notepad, catalogue: catalogue, library: library, peers: database.peers,
             authenticator: .forHub(secret: "in-memory", node: identity.id, clock: clock),
             transport: peers.transport(from: address, node: identity.id), clock: clock, logger: logger)
         peers.attach(network, at: address)
