@@ -23,6 +23,8 @@ public struct VideoResource: Codable, Sendable, Equatable {
     public var thumbnailUrl: String?
     public var ownerId: String?
     public var shared: Bool
+    /// Set on a peer's shared video: the hub it was uploaded to and its owner there.
+    public var origin: OriginResource?
 
     public init(_ video: Video) {
         id = video.id.rawValue
@@ -44,6 +46,21 @@ public struct VideoResource: Codable, Sendable, Equatable {
         thumbnailUrl = video.thumbnailKey == nil ? nil : "/api/v1/videos/\(video.id)/thumbnail"
         ownerId = video.ownerID?.rawValue
         shared = video.isShared
+        origin = video.origin.map { OriginResource(node: $0.node.rawValue, hub: $0.hubName, owner: $0.owner) }
+    }
+}
+
+/// Where a peer's video comes from.
+public struct OriginResource: Codable, Sendable, Equatable {
+    public var node: String
+    public var hub: String
+    /// `name@hub`.
+    public var owner: String
+
+    public init(node: String, hub: String, owner: String) {
+        self.node = node
+        self.hub = hub
+        self.owner = owner
     }
 }
 

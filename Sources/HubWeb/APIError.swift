@@ -123,11 +123,12 @@ extension APIError {
         case let error as PeerError:
             switch error {
             case .duplicateNodeName: .conflict
-            case .pullTooLarge, .batchTooLarge: .contentTooLarge
+            case .pullTooLarge, .batchTooLarge, .catalogueTooLarge: .contentTooLarge
             case .blocksOutside: .rangeNotSatisfiable
             case .tooManyBlocks: .badRequest
             case .videoNotHeld: .notFound
             }
+        case is PeerVideoUnavailable: .serviceUnavailable
         default: .internalServerError
         }
     }

@@ -2,6 +2,7 @@ import HubCore
 import HubMedia
 import HubNotes
 import HubStorage
+import HubSystem
 import HubSync
 import Hummingbird
 import Logging
@@ -34,11 +35,14 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
     } else {
         services.append(mirroring)
     }
-    let upkeep = ManifestBackfill(videos: hub.videos.repository, store: hub.videos.store, logger: logger).service()
+    let upkeep = [
+        ManifestBackfill(videos: hub.videos.repository, store: hub.videos.store, logger: logger).service(),
+        PeriodicService("reconciling the shared catalogue", every: .seconds(3600), logger: logger) { _ = try await hub.videos.catalogue.reconcile() },
+    ]
     if let claims = hub.dependencies.database.roleClaims {
-        services.append(ExclusiveRoleService(role: .videoUpkeep, services: [upkeep], claims: claims, logger: logger))
+        services.append(ExclusiveRoleService(role: .videoUpkeep, services: upkeep, claims: claims, logger: logger))
     } else {
-        services.append(upkeep)
+        services += upkeep
     }
     if let network = hub.network {
         // The peer listener and the peer network's loops live and stop with the web server; with
@@ -89,7 +93,7 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     TokenController(accounts: hub.accounts).addRoutes(to: signedInAPI)
     UserAdminController(accounts: hub.accounts).addRoutes(to: signedInAPI)
     VideoController(videos: hub.videos, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedInAPI)
-    StreamController(videos: hub.videos, streamRedirect: configuration.streamRedirect).addRoutes(to: signedInAPI)
+    StreamController(videos: hub.videos, peerVideos: hub.peerVideos, streamRedirect: configuration.streamRedirect).addRoutes(to: signedInAPI)
     NoteController(notepad: hub.notepad).addRoutes(to: signedInAPI)
     PeerController(network: hub.network, notepad: hub.notepad).addRoutes(to: signedInAPI)
     UploadController(uploads: hub.uploads, maxUploadBytes: configuration.maxUploadBytes)

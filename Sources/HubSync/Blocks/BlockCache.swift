@@ -90,6 +90,14 @@ public actor BlockCache {
         await evict()
     }
 
+    /// Drops `hashes` (the blocks of a video withdrawn by its origin) from the cache and the store.
+    public func remove(_ hashes: [BlockHash]) async {
+        for hash in Set(hashes) where entries[hash] != nil {
+            forget(hash)
+            try? await store.delete(Self.key(of: hash))
+        }
+    }
+
     public static func verify(_ block: ByteBuffer, is hash: BlockHash) -> Bool {
         block.withUnsafeReadableBytes { BlockHash(digest: SHA256.hash(data: $0)) } == hash
     }

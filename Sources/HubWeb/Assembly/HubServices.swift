@@ -19,6 +19,8 @@ public struct HubServices: Sendable {
     public let network: PeerNetwork?
     /// Fetches peers' videos' blocks into the block cache, when `P2P_ENABLED`.
     public let blockFetcher: BlockFetcher?
+    /// Plays peers' shared videos here, when `P2P_ENABLED`.
+    public let peerVideos: PeerVideos?
 
     public var configuration: HubConfiguration { dependencies.configuration }
 
@@ -48,10 +50,15 @@ public struct HubServices: Sendable {
         } catch {
             throw ConfigurationError(setting: "UPLOAD_DIR", problem: "is not writable: \(error)")
         }
+        let catalogue = VideoCatalogue(
+            repository: repositories.catalogue, videos: repositories.videos, accounts: repositories.accounts, node: dependencies.node,
+            clock: clock, logger: logger)
         let ingestor = VideoIngestor(
-            store: dependencies.store, videos: repositories.videos, media: dependencies.media, staging: staging, clock: clock, logger: logger)
+            store: dependencies.store, videos: repositories.videos, media: dependencies.media, staging: staging, catalogue: catalogue,
+            clock: clock, logger: logger)
         videos = VideoService(
-            repository: repositories.videos, store: dependencies.store, ingestor: ingestor, staging: staging, clock: clock, logger: logger)
+            repository: repositories.videos, store: dependencies.store, ingestor: ingestor, staging: staging, catalogue: catalogue,
+            clock: clock, logger: logger)
         uploads = TusUploadService(
             uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
@@ -71,7 +78,7 @@ public struct HubServices: Sendable {
                 settings: .init(
                     port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
                     antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
-                identity: dependencies.node, notepad: notepad, library: VideoLibraryForPeers(videos: videos.repository, store: videos.store),
+                identity: dependencies.node, notepad: notepad, catalogue: catalogue, library: VideoLibraryForPeers(videos: videos.repository, store: videos.store),
                 peers: repositories.peers,
                 authenticator: .forHub(secret: peers.secret, node: dependencies.node.id, clock: clock), transport: dependencies.peerTransport,
                 clock: clock, logger: logger)
@@ -82,6 +89,13 @@ public struct HubServices: Sendable {
                 metrics: network.metrics, clock: clock, logger: logger, record: network.notepad.recordSync)
         } else {
             blockFetcher = nil
+        }
+        if let network, let blockFetcher {
+            let peerVideos = PeerVideos(network: network, fetcher: blockFetcher, store: dependencies.store, logger: logger)
+            catalogue.onWithdrawal { await peerVideos.forget($0) }
+            self.peerVideos = peerVideos
+        } else {
+            peerVideos = nil
         }
     }
 }

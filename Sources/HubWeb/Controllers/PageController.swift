@@ -75,8 +75,9 @@ struct PageController: Sendable {
             duration: Format.duration(media.durationSeconds), size: Format.bytes(video.sizeBytes),
             resolution: media.width.flatMap { w in media.height.map { "\(w)×\($0)" } },
             codecs: [media.videoCodec, media.audioCodec].compactMap { $0 }.joined(separator: " / "), contentType: video.contentType,
-            filename: video.originalFilename, createdAt: ISO8601DateFormatter().string(from: video.createdAt), owner: owner?.name,
-            shared: video.isShared, canEdit: AccessPolicy.allows(context.user, to: .modify, video))
+            filename: video.originalFilename, createdAt: ISO8601DateFormatter().string(from: video.createdAt),
+            owner: video.origin?.owner ?? owner?.name, shared: video.isShared, canEdit: AccessPolicy.allows(context.user, to: .modify, video),
+            originHub: video.origin?.hubName)
         return renderer.page(PlayerPage(pageTitle: video.title, notes: excerpts, video: details), for: context.identity)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HubCore
 import HubMedia
+import HubSync
 import Hummingbird
 import NIOCore
 
@@ -10,8 +11,14 @@ import NIOCore
 ///
 /// This is the hub's hottest path, measured against nginx: one metadata lookup, one `open`, then
 /// large `pread`s handed straight to the socket writer with backpressure, nothing buffered whole.
+///
+/// A peer's shared video is served by the same code from other bytes: its ranges come from the
+/// `PeerVideos` block fetcher (each block verified before a byte of it goes out), with the same
+/// validators, since its SHA-256 is the same on every hub.
 struct StreamController: Sendable {
     let videos: VideoService
+    /// Plays peers' shared videos, when the peer network is on.
+    let peerVideos: PeerVideos?
     /// `STREAM_REDIRECT`: "presigned" sends players to the store itself when it can.
     let streamRedirect: String?
 
@@ -28,6 +35,13 @@ struct StreamController: Sendable {
 
     @Sendable func stream(_ request: Request, context: SignedInContext) async throws -> Response {
         let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
+        let validators = Validators(sha256: video.sha256, lastModified: video.createdAt)
+        if video.origin != nil {
+            let peerVideos = try peerSource(of: video)
+            return try await serve(size: video.sizeBytes, contentType: video.contentType, validators: validators, request: request) { range in
+                try await peerVideos.bytes(range, of: video)
+            }
+        }
         let key = try ObjectKey(video.storageKey)
         if streamRedirect == "presigned",
             let url = videos.store.presignedURL(for: key, expiresIn: Self.presignedLifetimeSeconds, contentType: video.contentType)
@@ -36,23 +50,42 @@ struct StreamController: Sendable {
             // front of it). The redirect itself must not be cached past the URL's life.
             return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "private, no-store"])
         }
-        return try await serve(
-            key: key, size: video.sizeBytes, contentType: video.contentType,
-            validators: Validators(sha256: video.sha256, lastModified: video.createdAt), request: request)
+        return try await serve(size: video.sizeBytes, contentType: video.contentType, validators: validators, request: request) { [store = videos.store] range in
+            try await store.read(key, range: range)
+        }
     }
 
     @Sendable func thumbnail(_ request: Request, context: SignedInContext) async throws -> Response {
         let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
         guard let thumbnailKey = video.thumbnailKey else { throw APIError.notFound("a thumbnail of video \(video.id)") }
-        let key = try ObjectKey(thumbnailKey)
-        let info = try await videos.store.head(key)
         // The thumbnail is derived from immutable bytes, so its validators derive from the video's.
-        return try await serve(
-            key: key, size: info.size, contentType: "image/jpeg",
-            validators: Validators(sha256: "thumb-" + video.sha256, lastModified: video.createdAt), request: request)
+        let validators = Validators(sha256: "thumb-" + video.sha256, lastModified: video.createdAt)
+        let store = videos.store
+        let key = try ObjectKey(thumbnailKey)
+        let size: Int64
+        if video.origin != nil {
+            // Fetched from a holder once, then kept under the same key.
+            size = try await peerSource(of: video).thumbnail(of: video).size
+        } else {
+            size = try await store.head(key).size
+        }
+        return try await serve(size: size, contentType: "image/jpeg", validators: validators, request: request) { range in
+            try await store.read(key, range: range)
+        }
     }
 
-    private func serve(key: ObjectKey, size: Int64, contentType: String, validators: Validators, request: Request) async throws -> Response {
+    private func peerSource(of video: Video) throws -> PeerVideos {
+        guard let peerVideos else {
+            throw APIError(status: .serviceUnavailable, code: "peer_unavailable", message: "video \(video.id) is a peer's, and the peer network is off")
+        }
+        return peerVideos
+    }
+
+    /// Answers `request` for an object of `size` bytes whose ranges `open` reads.
+    private func serve(
+        size: Int64, contentType: String, validators: Validators, request: Request,
+        open: @escaping @Sendable (ClosedRange<Int64>) async throws -> ObjectByteStream
+    ) async throws -> Response {
         var headers = HTTPFields()
         headers.reserveCapacity(8)
         headers[.acceptRanges] = "bytes"
@@ -84,24 +117,27 @@ struct StreamController: Sendable {
                 headers: ["Content-Range": "bytes */\(size)"])
         case .whole:
             headers[.contentType] = contentType
-            return try await body(key: key, range: size == 0 ? nil : 0...(size - 1), status: .ok, headers: headers, isHead: isHead)
+            return try await body(range: size == 0 ? nil : 0...(size - 1), status: .ok, headers: headers, isHead: isHead, open: open)
         case .single(let range):
             headers[.contentType] = contentType
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
-            return try await body(key: key, range: range, status: .partialContent, headers: headers, isHead: isHead)
+            return try await body(range: range, status: .partialContent, headers: headers, isHead: isHead, open: open)
         case .multiple(let ranges):
-            return try await multipartBody(key: key, ranges: ranges, size: size, contentType: contentType, headers: headers, isHead: isHead)
+            return try await multipartBody(ranges: ranges, size: size, contentType: contentType, headers: headers, isHead: isHead, open: open)
         }
     }
 
-    private func body(key: ObjectKey, range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, isHead: Bool) async throws -> Response {
+    private func body(
+        range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, isHead: Bool,
+        open: (ClosedRange<Int64>) async throws -> ObjectByteStream
+    ) async throws -> Response {
         var headers = headers
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? 0
         headers[.contentLength] = String(length)
-        if isHead || range == nil { return Response(status: status, headers: headers, body: .init()) }
+        guard !isHead, let range else { return Response(status: status, headers: headers, body: .init()) }
         // Opened here, before the status line goes out, so a missing object is a clean error
         // and a delete after this point cannot cut the stream short.
-        let bytes = try await videos.store.read(key, range: range)
+        let bytes = try await open(range)
         return Response(
             status: status, headers: headers,
             body: ResponseBody(contentLength: Int(length)) { writer in
@@ -111,7 +147,8 @@ struct StreamController: Sendable {
     }
 
     private func multipartBody(
-        key: ObjectKey, ranges: [ClosedRange<Int64>], size: Int64, contentType: String, headers: HTTPFields, isHead: Bool
+        ranges: [ClosedRange<Int64>], size: Int64, contentType: String, headers: HTTPFields, isHead: Bool,
+        open: (ClosedRange<Int64>) async throws -> ObjectByteStream
     ) async throws -> Response {
         let boundary = "streamhub-" + UUID().uuidString.lowercased()
         let partHeads = ranges.enumerated().map { index, range in
@@ -126,7 +163,7 @@ struct StreamController: Sendable {
         headers[.contentLength] = String(length)
         if isHead { return Response(status: .partialContent, headers: headers, body: .init()) }
         var opened: [ObjectByteStream] = []
-        for range in ranges { opened.append(try await videos.store.read(key, range: range)) }
+        for range in ranges { opened.append(try await open(range)) }
         let streams = opened
         return Response(
             status: .partialContent, headers: headers,

@@ -12,6 +12,8 @@ struct LibraryPage: PageView {
         var duration: String
         var size: String
         var shared: Bool
+        /// The hub a peer's video comes from.
+        var originHub: String?
 
         init(_ video: Video) {
             id = video.id.rawValue
@@ -20,6 +22,7 @@ struct LibraryPage: PageView {
             duration = Format.duration(video.media.durationSeconds)
             size = Format.bytes(video.sizeBytes)
             shared = video.isShared
+            originHub = video.origin?.hubName
         }
     }
 
@@ -60,6 +63,8 @@ struct PlayerPage: PageView {
         var owner: String?
         var shared: Bool
         var canEdit: Bool
+        /// The hub a peer's video comes from.
+        var originHub: String?
     }
 
     struct NoteExcerpt: Sendable {

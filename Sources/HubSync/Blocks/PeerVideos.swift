@@ -1,0 +1,144 @@
+import Foundation
+import HubCore
+import Logging
+import NIOCore
+
+/// Plays peers' shared videos from this hub: finds the hubs that hold a video, fetches and keeps
+/// its manifest and thumbnail, and hands ranges to the `BlockFetcher`, which verifies every block
+/// against the manifest. The manifest itself is checked against the catalogue's SHA-256 and size
+/// before it is trusted, so a holder cannot vouch for blocks of other bytes.
+///
+/// What is kept of a peer's video (manifest, thumbnail, blocks) is dropped when the catalogue
+/// says the video was unshared or deleted on its origin (`forget`).
+public final class PeerVideos: Sendable {
+    let network: PeerNetwork
+    let fetcher: BlockFetcher
+    let store: any ObjectStore
+    let logger: Logger
+    /// Manifests read recently, as `VideoLibraryForPeers` keeps its own: a playing video asks
+    /// for its manifest on every range request.
+    let manifests = ExpiringCache<VideoID, BlockManifest>(lifetime: .seconds(300), capacity: 64)
+
+    public init(network: PeerNetwork, fetcher: BlockFetcher, store: any ObjectStore, logger: Logger) {
+        self.network = network
+        self.fetcher = fetcher
+        self.store = store
+        self.logger = logger
+    }
+
+    /// The hubs to ask for `video`'s blocks: its origin, while the membership knows where it is.
+    public func holders(of video: Video) async -> [BlockFetcher.Holder] {
+        guard let origin = video.origin, let address = await network.membership.address(of: origin.node) else { return [] }
+        return [BlockFetcher.Holder(address: address, name: origin.hubName)]
+    }
+
+    /// The bytes of `range` of a peer's video, its first block already here: a video no holder
+    /// can send is a clean error before the response starts, not a stream cut short.
+    public func bytes(_ range: ClosedRange<Int64>, of video: Video) async throws -> ObjectByteStream {
+        let holders = await holders(of: video)
+        let manifest = try await manifest(of: video, from: holders)
+        do {
+            _ = try await fetcher.block(manifest.blocks(covering: range).lowerBound, of: video.id, manifest: manifest, from: holders)
+        } catch let error as PeerUnanswered {
+            throw PeerVideoUnavailable(video: video.id, problem: error.message)
+        }
+        let info = ObjectInfo(key: try ObjectKey("peer-videos/\(video.id)/source"), size: video.sizeBytes, modifiedAt: video.createdAt)
+        return fetcher.bytes(range, of: video.id, manifest: manifest, from: holders, info: info)
+    }
+
+    /// A peer's video's manifest: from memory, from the store, or from a holder, checked against
+    /// what the catalogue says of the video before it is kept.
+    func manifest(of video: Video, from holders: [BlockFetcher.Holder]) async throws -> BlockManifest {
+        if let manifest = manifests.value(for: video.id), manifest.sha256 == video.sha256 { return manifest }
+        let key = try ObjectKey(CatalogueEntry.keptManifestKey(of: video.id))
+        if let kept = try? await store.contents(of: key, limit: Self.largestManifestBytes), let manifest = try? BlockManifest(decoding: kept),
+            Self.describes(manifest, video)
+        {
+            manifests.store(manifest, for: video.id)
+            return manifest
+        }
+        var problems: [String] = []
+        for holder in holders {
+            do {
+                let bytes = try await network.transport.fetch(
+                    PeerMessage.ManifestRequest(video: video.id), from: holder.address, limit: Self.largestManifestBytes)
+                let manifest = try BlockManifest(decoding: bytes)
+                guard Self.describes(manifest, video) else {
+                    problems.append("\(holder.name) sent a manifest of other bytes")
+                    continue
+                }
+                do {
+                    _ = try await store.put(key, bytes: bytes, contentType: nil)
+                } catch {
+                    logger.warning("could not keep a peer's video's manifest", metadata: ["video.id": "\(video.id)", "error": "\(error)"])
+                }
+                manifests.store(manifest, for: video.id)
+                return manifest
+            } catch {
+                problems.append("\(holder.name): \(error)")
+            }
+        }
+        throw PeerVideoUnavailable(
+            video: video.id, problem: problems.isEmpty ? "no hub that holds it is reachable" : problems.joined(separator: "; "))
+    }
+
+    /// A peer's video's JPEG thumbnail, kept after the first time it is fetched.
+    public func thumbnail(of video: Video) async throws -> (bytes: ObjectByteStream, size: Int64) {
+        let key = try ObjectKey(CatalogueEntry.keptThumbnailKey(of: video.id))
+        if let info = try? await store.head(key) { return (try await store.read(key, range: nil), info.size) }
+        var problems: [String] = []
+        for holder in await holders(of: video) {
+            do {
+                let bytes = try await network.transport.fetch(
+                    PeerMessage.ThumbnailRequest(video: video.id), from: holder.address, limit: PeerMessage.maxThumbnailBytes)
+                // A JPEG starts with its SOI marker; anything else is not shown as one.
+                guard bytes.readableBytesView.starts(with: [0xFF, 0xD8, 0xFF]) else {
+                    problems.append("\(holder.name) sent a thumbnail that is not a JPEG")
+                    continue
+                }
+                let info = try await store.put(key, bytes: bytes, contentType: "image/jpeg")
+                return (try await store.read(key, range: nil), info.size)
+            } catch {
+                problems.append("\(holder.name): \(error)")
+            }
+        }
+        throw PeerVideoUnavailable(
+            video: video.id, problem: problems.isEmpty ? "no hub that holds it is reachable" : problems.joined(separator: "; "))
+    }
+
+    /// Drops what is kept of a video that is no longer listed: its blocks, manifest and thumbnail.
+    public func forget(_ video: VideoID) async {
+        manifests.remove(video)
+        do {
+            let manifestKey = try ObjectKey(CatalogueEntry.keptManifestKey(of: video))
+            if let kept = try? await store.contents(of: manifestKey, limit: Self.largestManifestBytes),
+                let manifest = try? BlockManifest(decoding: kept)
+            {
+                await fetcher.cache.remove(manifest.blocks)
+            }
+            for key in [manifestKey, try ObjectKey(CatalogueEntry.keptThumbnailKey(of: video))] {
+                do {
+                    try await store.delete(key)
+                } catch ObjectStoreError.notFound {}
+            }
+        } catch {
+            logger.warning("could not drop what was kept of a withdrawn video", metadata: ["video.id": "\(video)", "error": "\(error)"])
+        }
+    }
+
+    static let largestManifestBytes = 16 << 20
+
+    static func describes(_ manifest: BlockManifest, _ video: Video) -> Bool {
+        manifest.sha256 == video.sha256 && manifest.size == video.sizeBytes
+    }
+}
+
+/// A peer's video that no reachable hub could send (its holders are down, unknown, or sent
+/// only bytes that failed verification): the hub answers 503, and the player may try again.
+public struct PeerVideoUnavailable: DomainError {
+    public var video: VideoID
+    public var problem: String
+
+    public var code: String { "peer_unavailable" }
+    public var message: String { "video \(video) is held by peers, and none could send it now: \(problem)" }
+}

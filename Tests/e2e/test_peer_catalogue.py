@@ -1,0 +1,150 @@
+"""Issue 16 on real hubs, the catalogue: a shared video uploaded on one hub appears in the library
+and search of hubs it reaches only through others, marked with its origin, with its thumbnail,
+and streams from them byte for byte with the same range, ETag and conditional semantics. Only its
+owner on its origin hub changes it; edits, unsharing and deletion travel, and what the other hubs
+kept of it goes. A private video never leaves its hub."""
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import fake_mp4
+from helpers import api, eventually
+from test_peer_videos import upload
+from test_peers import cluster, peers_of  # noqa: F401  (cluster is a fixture)
+
+
+def three_hubs(cluster):
+    """hub-a ← hub-b ← hub-c: c is told only of b, b only of a."""
+    a = cluster.hub("hub-a")
+    b = cluster.hub("hub-b", seeds=[a])
+    c = cluster.hub("hub-c", seeds=[b])
+    eventually(lambda: peers_of(c).get("hub-a", {}).get("state") == "alive", message="c never learnt of a")
+    return a, b, c
+
+
+def listed(hub, video, query=None):
+    path = "/api/v1/videos?limit=100" + (f"&q={query}" if query else "")
+    return next((item for item in api(hub, path)[1]["items"] if item["id"] == video), None)
+
+
+def kept_files(hub, video):
+    return [path for path in glob.glob(os.path.join(hub.workdir, "**", f"*{video}*", "**"), recursive=True) if os.path.isfile(path)]
+
+
+def clip(tmp_path):
+    """A real H.264 clip when ffmpeg is here (so it has a thumbnail), else MP4-shaped bytes."""
+    if shutil.which("ffmpeg") is None:
+        return fake_mp4(900_000, seed=16)
+    path = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=4:size=320x180:rate=15",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-movflags", "+faststart", str(path)], check=True)
+    return path.read_bytes()
+
+
+def test_a_shared_video_appears_two_hops_away_and_streams_byte_for_byte(cluster, tmp_path):
+    a, b, c = three_hubs(cluster)
+    data = clip(tmp_path)
+    video = upload(a, data, shared=True)
+    private = upload(a, fake_mp4(300_000, seed=7), shared=False)
+    assert api(a, f"/api/v1/videos/{video}", "PATCH", {"title": "Launch review", "tags": ["launch"]})[0] == 200
+
+    item = eventually(lambda: (listed(c, video) or {}).get("title") == "Launch review" and listed(c, video),
+                      message="the video never reached hub-c")
+    assert item["origin"]["hub"] == "hub-a" and item["origin"]["owner"] == "admin@hub-a"
+    assert item["sha256"] == hashlib.sha256(data).hexdigest() and item["sizeBytes"] == len(data)
+    assert listed(c, video, query="laun") is not None, "search finds a peer's video"
+    assert listed(c, video, query="nothing-like-it") is None
+    assert listed(a, video).get("origin") is None, "on its own hub it is a local video"
+
+    # Streams from c byte for byte; ranges, ETag and conditional requests as on a.
+    status, headers, body = c.request(f"/api/v1/videos/{video}/stream")
+    assert status == 200 and hashlib.sha256(body).hexdigest() == item["sha256"]
+    etag = headers["ETag"]
+    assert etag == a.request(f"/api/v1/videos/{video}/stream", "HEAD")[1]["ETag"]
+    for header, expected in [("bytes=1000-2999", data[1000:3000]), ("bytes=-500", data[-500:]),
+                             (f"bytes={len(data) - 10}-", data[-10:])]:
+        status, headers, body = c.request(f"/api/v1/videos/{video}/stream", headers={"Range": header})
+        assert status == 206 and body == expected, (header, status)
+        assert headers["Content-Range"].endswith(f"/{len(data)}")
+    middle = len(data) // 2
+    status, headers, body = c.request(f"/api/v1/videos/{video}/stream", headers={"Range": f"bytes=0-9,{middle}-{middle + 9}"})
+    assert status == 206 and headers["Content-Type"].startswith("multipart/byteranges"), len(data)
+    assert data[:10] in body and data[middle:middle + 10] in body
+    assert c.request(f"/api/v1/videos/{video}/stream", headers={"If-None-Match": etag})[0] == 304
+    status, _, body = c.request(f"/api/v1/videos/{video}/stream", headers={"Range": f"bytes={len(data)}-"})
+    assert status == 416 and b"range_not_satisfiable" in body
+    status, headers, body = c.request(f"/api/v1/videos/{video}/stream", "HEAD")
+    assert status == 200 and headers["Content-Length"] == str(len(data)) and body == b""
+
+    if item["thumbnailUrl"]:
+        status, headers, jpeg = c.request(item["thumbnailUrl"])
+        assert status == 200 and headers["Content-Type"] == "image/jpeg"
+        assert jpeg == a.request(f"/api/v1/videos/{video}/thumbnail")[2]
+    page = c.request("/")[2].decode()
+    assert "from hub-a" in page and "Launch review" in page
+    player = c.request(f"/videos/{video}")[2].decode()
+    assert 'id="origin-hub">hub-a' in player and 'id="edit-form"' not in player
+
+    # Only the owner, on the origin hub, changes it: not even c's admin.
+    for method, body in [("PATCH", {"title": "Mine now"}), ("PATCH", {"shared": False}), ("DELETE", None)]:
+        status, answer = api(c, f"/api/v1/videos/{video}", method, body)
+        assert status == 403 and answer["error"]["code"] == "forbidden", (method, status, answer)
+
+    # The private video never left a: not listed, not found by id, its title nowhere on c.
+    assert listed(c, private) is None and listed(b, private) is None
+    for path in [f"/api/v1/videos/{private}", f"/api/v1/videos/{private}/stream"]:
+        status, answer = api(c, path)
+        assert status == 404 and answer["error"]["code"] == "not_found", (path, status)
+
+
+def test_edits_unsharing_and_deletion_on_the_origin_reach_every_hub(cluster, tmp_path):
+    a, b, c = three_hubs(cluster)
+    data = fake_mp4(600_000, seed=21)
+    video = upload(a, data, shared=True)
+    eventually(lambda: listed(c, video), message="the video never reached hub-c")
+    assert c.request(f"/api/v1/videos/{video}/stream")[2] == data
+    assert kept_files(c, video), "c keeps the manifest of what it played"
+    assert api(c, "/readyz")[1]["peerBlocks"]["blocks"] == 5, "and its blocks"
+
+    assert api(a, f"/api/v1/videos/{video}", "PATCH", {"title": "Renamed", "description": "new words"})[0] == 200
+    eventually(lambda: all((listed(hub, video) or {}).get("title") == "Renamed" for hub in (b, c)), message="the edit did not travel")
+
+    assert api(a, f"/api/v1/videos/{video}", "PATCH", {"shared": False})[0] == 200
+    eventually(lambda: listed(b, video) is None and listed(c, video) is None, message="unsharing did not travel")
+    for path in [f"/api/v1/videos/{video}", f"/api/v1/videos/{video}/stream"]:
+        assert api(c, path)[0] == 404
+    assert kept_files(c, video) == [], "what c kept of it is gone"
+    assert api(c, "/readyz")[1]["peerBlocks"]["blocks"] == 0
+
+    assert api(a, f"/api/v1/videos/{video}", "PATCH", {"shared": True})[0] == 200
+    eventually(lambda: (listed(c, video) or {}).get("title") == "Renamed", message="sharing again did not travel")
+    assert api(a, f"/api/v1/videos/{video}", "DELETE")[0] == 204
+    eventually(lambda: listed(b, video) is None and listed(c, video) is None, message="deletion did not travel")
+
+    # A hub that joins later learns the catalogue by anti-entropy: tombstones too.
+    kept = upload(a, fake_mp4(200_000, seed=22), shared=True)
+    d = cluster.hub("hub-d", seeds=[c])
+    eventually(lambda: listed(d, kept), message="a new hub never learnt the catalogue")
+    assert listed(d, video) is None
+
+
+def test_a_peers_video_whose_holders_are_gone_is_a_clean_503(cluster):
+    a = cluster.hub("hub-a")
+    b = cluster.hub("hub-b", seeds=[a])
+    data = fake_mp4(1_000_000, seed=5)
+    video = upload(a, data, shared=True)
+    eventually(lambda: listed(b, video), message="the video never reached hub-b")
+    # The first block is fetched and kept; then the origin goes away.
+    assert b.request(f"/api/v1/videos/{video}/stream", headers={"Range": "bytes=0-999"})[2] == data[:1000]
+    a.process.kill()
+    a.process.wait()
+    status, _, body = b.request(f"/api/v1/videos/{video}/stream", headers={"Range": "bytes=0-999"})
+    assert status == 206 and body == data[:1000], "kept blocks still play"
+    status, _, raw = b.request(f"/api/v1/videos/{video}/stream", headers={"Range": "bytes=950000-999999"})
+    answer = json.loads(raw)
+    assert status == 503 and answer["error"]["code"] == "peer_unavailable", (status, answer)
