@@ -78,3 +78,15 @@ public struct VideoListResource: Codable, Sendable, Equatable {
         self.limit = limit
     }
 }
+
+/// `POST` and `DELETE /api/v1/videos/{id}/pin`: whether this hub keeps a whole copy of a peer's
+/// video whatever the replica placement says.
+public struct VideoPinResource: Codable, Sendable, Equatable {
+    public var video: String
+    public var pinned: Bool
+
+    public init(video: String, pinned: Bool) {
+        self.video = video
+        self.pinned = pinned
+    }
+}

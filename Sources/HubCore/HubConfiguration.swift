@@ -48,6 +48,9 @@ public struct HubConfiguration: Sendable {
         /// (`P2P_BLOCK_CACHE_BYTES`); at least one block of the largest size.
         public var blockCacheBytes: Int64
         public static let defaultBlockCacheBytes: Int64 = 4 << 30
+        /// How many hubs keep each shared video whole (`P2P_VIDEO_REPLICAS`): its origin and
+        /// this many minus one others, chosen by rendezvous hashing over the alive peers.
+        public var videoReplicas: Int
 
         /// `host` and `webPort` are the web listener's: the peer port must differ, and a hub
         /// reachable from other machines must have a secret.
@@ -64,6 +67,7 @@ public struct HubConfiguration: Sendable {
             antiEntropyInterval = try p2p.milliseconds("anti.entropy.interval.ms", in: 10...3_600_000) ?? .milliseconds(2_000)
             multicastDNS = try p2p.bool("mdns") ?? true
             blockCacheBytes = try p2p.byteCount("block.cache.bytes") ?? Self.defaultBlockCacheBytes
+            videoReplicas = try p2p.integer("video.replicas", in: 1...16, "must be from 1 (only the origin) to 16") ?? 2
             if blockCacheBytes < Int64(BlockManifest.largestBlockSize) {
                 throw p2p.problem("block.cache.bytes", "must be at least \(BlockManifest.largestBlockSize) (one block of the largest size, 16 MiB)")
             }

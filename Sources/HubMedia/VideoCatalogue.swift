@@ -20,6 +20,9 @@ public final class VideoCatalogue: SharedCatalogue {
     let videos: any VideoRepository
     let accounts: any AccountRepository
     let node: NodeIdentity
+    /// Whether peers' videos are listed and played here: only while the peer network is on, as
+    /// their bytes come through it. Entries kept from before stay, for when it is on again.
+    let listsPeersVideos: Bool
     let hlc: HybridLogicalClock
     let logger: Logger
     /// One read-modify-write of the catalogue at a time on this instance: an own write and a
@@ -30,8 +33,9 @@ public final class VideoCatalogue: SharedCatalogue {
 
     public init(
         repository: any CatalogueRepository, videos: any VideoRepository, accounts: any AccountRepository, node: NodeIdentity,
-        clock: any WallClock, logger: Logger
+        listsPeersVideos: Bool = true, clock: any WallClock, logger: Logger
     ) {
+        self.listsPeersVideos = listsPeersVideos
         self.repository = repository
         self.videos = videos
         self.accounts = accounts
@@ -181,13 +185,14 @@ public final class VideoCatalogue: SharedCatalogue {
 
     /// A peer's shared video as listed here, or nil (unknown, withdrawn, or this hub's own).
     public func peerVideo(_ id: VideoID) async throws -> CatalogueEntry? {
-        guard let entry = try await repository.entries([id])[id], entry.origin != node.id, entry.isListed else { return nil }
+        guard listsPeersVideos, let entry = try await repository.entries([id])[id], entry.origin != node.id, entry.isListed else { return nil }
         return entry
     }
 
     /// Peers' listed videos, newest first, matching `query` when given.
     public func peerVideos(query: String?, offset: Int, limit: Int) async throws -> Page<CatalogueEntry> {
-        try await repository.listed(query: query, excludingOrigin: node.id, offset: offset, limit: limit)
+        guard listsPeersVideos else { return Page(items: [], total: 0, offset: offset, limit: limit) }
+        return try await repository.listed(query: query, excludingOrigin: node.id, offset: offset, limit: limit)
     }
 
     /// Calls `handler` with each peer's video that stops being listed here (unshared or deleted

@@ -98,8 +98,9 @@ public actor Membership {
     /// A probe or request to the peer succeeded; returns whether it was not alive before (a
     /// peer just found or back), which is when a hub compares notes with it at once.
     @discardableResult
-    public func reached(_ address: PeerAddress, node: NodeID?, name: String?) -> Bool {
+    public func reached(_ address: PeerAddress, node: NodeID?, name: String?, kept: KeptForOthers? = nil) -> Bool {
         guard var peer = peers[address] else { return false }
+        if let kept { peer.keptForOthers = kept }
         let now = clock.now()
         if firstContact == nil { firstContact = now }
         let wasAlive = peer.state == .alive

@@ -18,14 +18,20 @@ public enum PeerMessage {
         /// one it lacks, older than a couple of gossip rounds, was missed by the gossip and
         /// asks that peer at once instead of waiting for anti-entropy.
         public var newest: HLCTimestamp?
+        /// How much of the peers' videos the sender keeps whole, for the Peers page.
+        public var keptForOthers: KeptForOthers?
 
-        public init(node: NodeID, name: String, port: Int, host: String?, members: [Member], newest: HLCTimestamp? = nil) {
+        public init(
+            node: NodeID, name: String, port: Int, host: String?, members: [Member], newest: HLCTimestamp? = nil,
+            keptForOthers: KeptForOthers? = nil
+        ) {
             self.node = node
             self.name = name
             self.port = port
             self.host = host
             self.members = members
             self.newest = newest
+            self.keptForOthers = keptForOthers
         }
     }
 

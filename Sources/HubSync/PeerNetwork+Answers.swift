@@ -23,7 +23,7 @@ extension PeerNetwork {
         }
         if let host = hello.host ?? remoteHost, let address = PeerAddress(host: host, port: hello.port) {
             await membership.add(address, name: hello.name, node: node, source: .gossip)
-            await membership.reached(address, node: node, name: hello.name)
+            await membership.reached(address, node: node, name: hello.name, kept: hello.keptForOthers)
             noteNewest(hello.newest, at: address)
         }
         await membership.learn(hello.members)

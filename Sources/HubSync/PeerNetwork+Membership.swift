@@ -25,7 +25,7 @@ extension PeerNetwork {
     func ownHello() async -> PeerMessage.Hello {
         PeerMessage.Hello(
             node: identity.id, name: identity.name, port: settings.port, host: settings.advertisedHost, members: await membership.members(),
-            newest: newest.value)
+            newest: newest.value, keptForOthers: kept.map { KeptForOthers(videos: $0.holding.videos, bytes: $0.holding.bytes) })
     }
 
     func probeRound() async {
@@ -57,7 +57,7 @@ extension PeerNetwork {
             logger.warning("a peer has this hub's name", metadata: ["peer": "\(address)", "node": "\(answer.node)"])
             return
         }
-        let isNew = await membership.reached(address, node: answer.node, name: answer.name)
+        let isNew = await membership.reached(address, node: answer.node, name: answer.name, kept: answer.keptForOthers)
         await membership.learn(answer.members)
         guard isNew else { return noteNewest(answer.newest, at: address) }
         // A peer just found, or back after a while: compare notes now rather than at the next

@@ -57,6 +57,8 @@ public final class PeerNetwork: Sendable {
     public let notepad: any SharedNotepad
     /// The shared video catalogue: this hub's shared videos' entries and peers'.
     public let catalogue: any SharedCatalogue
+    /// The peers' videos this hub keeps whole for others, announced in its hellos.
+    let kept: ReplicaLibrary?
     /// The shared videos this hub holds, whose manifests and blocks peers may fetch.
     public let library: any SharedLibrary
     public let membership: Membership
@@ -82,9 +84,10 @@ public final class PeerNetwork: Sendable {
 
     public init(
         settings: Settings, identity: NodeIdentity, notepad: any SharedNotepad, catalogue: any SharedCatalogue, library: any SharedLibrary,
-        peers: any PeerRepository,
+        peers: any PeerRepository, kept: ReplicaLibrary? = nil,
         authenticator: PeerRequestAuthenticator, transport: any PeerTransport, clock: any WallClock, logger: Logger
     ) {
+        self.kept = kept
         self.settings = settings
         self.identity = identity
         self.notepad = notepad

@@ -51,6 +51,7 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
         // evicts from the store's `blocks/` at a time.
         var peerServices = [buildPeerListener(network, host: configuration.host, timeouts: configuration.timeouts, logger: logger)] + network.services()
         if let fetcher = hub.blockFetcher { peerServices.append(fetcher) }
+        if let keeper = hub.replicaKeeper { peerServices.append(keeper.service(every: configuration.peers.antiEntropyInterval)) }
         if let claims = hub.dependencies.database.roleClaims {
             services.append(ExclusiveRoleService(role: .peerNetwork, services: peerServices, claims: claims, logger: logger))
         } else {
@@ -84,7 +85,7 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     router.add(middleware: RequestBodyLimitMiddleware(limits: RequestBodyLimits(configuration)))
     router.add(middleware: AuthenticationMiddleware(accounts: hub.accounts, trustProxy: configuration.trustProxy))
 
-    HealthController(videos: hub.videos, network: hub.network, blocks: hub.blockFetcher?.cache).addRoutes(to: router)
+    HealthController(videos: hub.videos, network: hub.network, peerVideos: hub.peerVideos).addRoutes(to: router)
     StaticAssetController().addRoutes(to: router)
 
     let api = router.group("api/v1")
@@ -94,6 +95,7 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     UserAdminController(accounts: hub.accounts).addRoutes(to: signedInAPI)
     VideoController(videos: hub.videos, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedInAPI)
     StreamController(videos: hub.videos, peerVideos: hub.peerVideos, streamRedirect: configuration.streamRedirect).addRoutes(to: signedInAPI)
+    VideoPinController(videos: hub.videos, peerVideos: hub.peerVideos).addRoutes(to: signedInAPI)
     NoteController(notepad: hub.notepad).addRoutes(to: signedInAPI)
     PeerController(network: hub.network, notepad: hub.notepad).addRoutes(to: signedInAPI)
     UploadController(uploads: hub.uploads, maxUploadBytes: configuration.maxUploadBytes)
@@ -103,10 +105,11 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     let pages = router.group(context: SignedInPageContext.self)
     AccountPageController(accounts: hub.accounts, renderer: renderer).addRoutes(public: router, signedIn: pages)
     PageController(
-        videos: hub.videos, accounts: hub.accounts, notepad: hub.notepad, maxUploadBytes: configuration.maxUploadBytes, renderer: renderer
+        videos: hub.videos, accounts: hub.accounts, notepad: hub.notepad, peerVideos: hub.peerVideos, maxUploadBytes: configuration.maxUploadBytes,
+        renderer: renderer
     ).addRoutes(to: pages)
     NotePageController(notepad: hub.notepad, videos: hub.videos, renderer: renderer).addRoutes(to: pages)
-    PeerPageController(network: hub.network, blocks: hub.blockFetcher?.cache, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
+    PeerPageController(network: hub.network, peerVideos: hub.peerVideos, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
     return router
 }
 

@@ -8,6 +8,6 @@ struct StreamHub: AsyncParsableCommand {
         abstract: "A self-hosted hub to upload, stream and organise videos, with a community notepad.",
         subcommands: [
             ServeCommand.self, UserCommand.self, TokenCommand.self, UploadCommand.self, StorageCommand.self, DatabaseCommand.self,
-            NotesCommand.self, PeersCommand.self,
+            NotesCommand.self, PeersCommand.self, VideosCommand.self,
         ])
 }

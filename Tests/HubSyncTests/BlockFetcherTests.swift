@@ -160,6 +160,54 @@ import Testing
         await #expect(throws: ObjectStoreError.self) { try await swarm.store.head(stray) }
         await #expect(throws: ObjectStoreError.self) { try await swarm.store.head(rotten) }
     }
+
+    @Test func pinnedBlocksStayOutsideTheBudgetUntilUnpinned() async throws {
+        let swarm = try Swarm(corrupt: [false], budget: 2 * 131_072)
+        let cache = swarm.fetcher.cache
+        let blocks = swarm.video.manifest.blocks
+        // Blocks 0 to 3 pinned before they arrive (as a replica pins them), then fetched.
+        await cache.pin(blocks[0...3])
+        _ = try await swarm.read(0...(4 * 131_072 - 1))
+        // Then four unpinned blocks pass through a budget of two.
+        _ = try await swarm.read((4 * 131_072)...Int64(BlockFetcherTests.size - 1))
+        #expect(await cache.holds(blocks[0...3]), "pinned blocks are never evicted")
+        let pinned = await cache.pinned
+        #expect(pinned.blocks == 4 && pinned.bytes == 4 * 131_072)
+        #expect(await cache.usage.bytes - pinned.bytes <= cache.budget)
+        // Pinned twice (two videos share a block), unpinned once: still pinned.
+        await cache.pin([blocks[0]])
+        await cache.unpin(blocks[0...3])
+        let onePinned = await cache.pinned
+        #expect(onePinned.blocks == 1)
+        #expect(await cache.usage.bytes - onePinned.bytes <= cache.budget, "the others are cache again, within the budget")
+        await cache.remove([blocks[0]])
+        let nonePinned = await cache.pinned
+        #expect(nonePinned.blocks == 0 && nonePinned.bytes == 0)
+    }
+
+    @Test func replicaPlacementIsTheSameEverywhereAndMovesLittle() {
+        let nodes = (0..<8).map { _ in NodeID.random() }
+        let origin = nodes[0]
+        let videos = (0..<400).map { _ in VideoID() }
+        for video in videos {
+            let chosen = ReplicaPlacement.holders(of: video, origin: origin, among: nodes, count: 2)
+            #expect(chosen.count == 2 && !chosen.contains(origin))
+            #expect(ReplicaPlacement.holders(of: video, origin: origin, among: nodes.reversed(), count: 2) == chosen, "order of the list does not matter")
+        }
+        // One hub goes: only the videos it held get a new holder, and the rest stay put.
+        let gone = nodes[3]
+        var moved = 0
+        for video in videos {
+            let before = ReplicaPlacement.holders(of: video, origin: origin, among: nodes, count: 1)
+            let after = ReplicaPlacement.holders(of: video, origin: origin, among: nodes.filter { $0 != gone }, count: 1)
+            if before != after {
+                #expect(before == [gone])
+                moved += 1
+            }
+        }
+        #expect(moved > 0 && moved < videos.count / 3, "about 1/7 of the videos move, not all")
+        #expect(ReplicaPlacement.holders(of: videos[0], origin: origin, among: [origin], count: 3).isEmpty)
+    }
 }
 
 final class SyncLogRecorder: Sendable {

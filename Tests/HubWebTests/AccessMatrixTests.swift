@@ -52,6 +52,10 @@ import Testing
         Route(method: .delete, path: "/api/v1/videos/{shared}", expected: [204, 204, 403, 204] + api),
         Route(method: .get, path: "/api/v1/videos/{shared}/stream", expected: [206, 206, 206, 206] + api),
         Route(method: .get, path: "/api/v1/videos/{shared}/thumbnail", expected: [200, 200, 200, 200] + api),
+        // Pins are for admins, on peers' videos: a local one is a conflict even for them.
+        Route(method: .post, path: "/api/v1/videos/{shared}/pin", expected: [403, 403, 403, 409] + api),
+        Route(method: .delete, path: "/api/v1/videos/{shared}/pin", expected: [403, 403, 403, 409] + api),
+        Route(method: .post, path: "/api/v1/videos/{private}/pin", expected: [403, 403, 404, 409] + api),
         Route(method: .post, path: "/api/v1/videos", expected: [201, 201, 201, 201] + api),
         Route(method: .post, path: "/api/v1/uploads", expected: [201, 201, 201, 201] + api),
         Route(method: .head, path: "/api/v1/uploads/{upload}", expected: [200, 200, 404, 200] + api),

@@ -148,3 +148,48 @@ def test_a_peers_video_whose_holders_are_gone_is_a_clean_503(cluster):
     status, _, raw = b.request(f"/api/v1/videos/{video}/stream", headers={"Range": "bytes=950000-999999"})
     answer = json.loads(raw)
     assert status == 503 and answer["error"]["code"] == "peer_unavailable", (status, answer)
+
+
+def test_a_replica_keeps_a_video_playable_when_its_origin_goes_and_admins_pin_copies(cluster):
+    a, b, c = three_hubs(cluster)
+    data = fake_mp4(1_500_000, seed=31)
+    video = upload(a, data, shared=True)
+
+    # P2P_VIDEO_REPLICAS=2: the origin and one other hub, the same one whoever computes it.
+    def whole_copies():
+        kept = {hub.name: api(hub, "/readyz")[1]["replicas"] for hub in (b, c)}
+        holders = [name for name, replicas in kept.items() if replicas["videos"] == 1]
+        return (holders, kept) if len(holders) == 1 else None
+
+    holders, kept = eventually(whole_copies, message="no hub kept the video whole")
+    holder, other = (b, c) if holders == ["hub-b"] else (c, b)
+    assert kept[holder.name] == {"copies": 2, "videos": 1, "bytes": len(data)}
+    # Every hub's Peers page shows what each peer keeps for others.
+    eventually(lambda: peers_of(a).get(holder.name, {}).get("keptForOthers") == {"videos": 1, "bytes": len(data)},
+               message="the holder's hello never said what it keeps")
+    assert '<td class="kept">1 (' in a.request("/peers")[2].decode()
+
+    a.process.kill()
+    a.process.wait()
+    status, _, body = other.request(f"/api/v1/videos/{video}/stream")
+    assert status == 200 and body == data, "plays from the replica with the origin gone"
+
+    # An admin pins it on the other hub too: a second whole copy, fetched from the replica.
+    out = other.cli("videos", "pin", video, env={"STREAMHUB_URL": other.url, "STREAMHUB_TOKEN": other.token})
+    assert out.stdout.strip() == f"{video}\tpinned"
+    eventually(lambda: api(other, "/readyz")[1]["replicas"]["videos"] == 1, message="the pinned video was not kept whole")
+    assert 'id="pinned"' in other.request(f"/videos/{video}")[2].decode()
+    assert api(other, f"/api/v1/videos/{video}/pin", "DELETE")[1] == {"video": video, "pinned": False}
+    eventually(lambda: api(other, "/readyz")[1]["replicas"]["videos"] == 0, message="unpinning did not release the copy")
+
+    # Pinning is for admins, for peers' videos, by a real id.
+    other.add_user("member", "member-password")
+    member = other.create_token("member")
+    status, answer = api(other, f"/api/v1/videos/{video}/pin", "POST", token=member)
+    assert status == 403 and answer["error"]["code"] == "forbidden"
+    own = upload(other, fake_mp4(100_000, seed=32), shared=True)
+    status, answer = api(other, f"/api/v1/videos/{own}/pin", "POST")
+    assert status == 409 and answer["error"]["code"] == "not_a_peer_video"
+    assert api(other, "/api/v1/videos/not-an-id/pin", "POST")[0] == 404
+    bad = other.cli("videos", "pin", "../../x", check=False, env={"STREAMHUB_URL": other.url, "STREAMHUB_TOKEN": other.token})
+    assert bad.returncode != 0 and "not a video id" in bad.stderr

@@ -25,6 +25,19 @@ public enum PeerState: String, Codable, Sendable, CaseIterable {
     case dead
 }
 
+/// How much of the peers' videos a hub keeps whole for others (replicas and pins), as it
+/// announces in its hellos.
+public struct KeptForOthers: Codable, Sendable, Equatable {
+    public var videos: Int
+    public var bytes: Int64
+
+    public init(videos: Int, bytes: Int64) {
+        // Announced by a peer: never shown as a negative figure.
+        self.videos = max(0, videos)
+        self.bytes = max(0, bytes)
+    }
+}
+
 /// A peer as the API and the Peers page show it.
 public struct PeerStatus: Codable, Sendable, Equatable {
     public var address: PeerAddress
@@ -44,6 +57,8 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     public var changesApplied: Int
     public var conflicts: Int
     public var refused: Int
+    /// What the peer last said it keeps whole of others' videos.
+    public var keptForOthers: KeptForOthers?
 
     /// A peer just learnt of: not yet heard from.
     public init(address: PeerAddress, name: String?, node: NodeID?, source: PeerSource, at now: Date) {

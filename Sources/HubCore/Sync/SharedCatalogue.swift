@@ -8,6 +8,8 @@ public protocol SharedCatalogue: Sendable {
     func entries(_ ids: [VideoID]) async throws -> [CatalogueEntry]
     /// Merges a peer's entries, refusing what fails validation or claims to be this hub's.
     func merge(_ entries: [CatalogueEntry], fromPeer peer: String) async throws -> CatalogueMergeOutcome
+    /// Peers' listed videos (shared, not deleted, made elsewhere), newest first.
+    func peerVideos(query: String?, offset: Int, limit: Int) async throws -> Page<CatalogueEntry>
     /// Calls `handler` with every video whose entry changed on this hub (its own writes, and
     /// merges that brought something new), for gossip.
     func onLocalChange(_ handler: @escaping @Sendable (VideoID) -> Void)

@@ -10,6 +10,10 @@ import NIOCore
 /// restarts with whole, correct blocks or none; and a block is verified again when read, so a
 /// disk that rots a file makes a miss (the block is fetched afresh), never wrong bytes served.
 /// The index is rebuilt from the store at start, oldest first by modification time.
+///
+/// Blocks of videos this hub keeps whole for others (replicas, and videos an admin pinned) are
+/// pinned: counted apart from the budget and never evicted until unpinned. Pins live in memory;
+/// the replica keeper pins again after a restart, finding the blocks already here.
 public actor BlockCache {
     public nonisolated let budget: Int64
     let store: any ObjectStore
@@ -18,7 +22,11 @@ public actor BlockCache {
     private var recency: [(tick: UInt64, hash: BlockHash)] = []
     private var recencyStart = 0
     private var tick: UInt64 = 0
+    /// Bytes of unpinned blocks, which the budget bounds.
     public private(set) var bytes: Int64 = 0
+    /// How many videos pin each block (a block two videos share is pinned twice).
+    private var pins: [BlockHash: Int] = [:]
+    public private(set) var pinnedBytes: Int64 = 0
 
     private struct Entry {
         var size: Int
@@ -37,8 +45,45 @@ public actor BlockCache {
         return try! ObjectKey("\(prefix)\(hex.prefix(2))/\(hex)")  // hex digits only: always a valid key
     }
 
-    /// How many blocks and bytes are kept.
-    public var usage: (blocks: Int, bytes: Int64) { (entries.count, bytes) }
+    /// How many blocks and bytes are kept, the pinned ones included.
+    public var usage: (blocks: Int, bytes: Int64) { (entries.count, bytes + pinnedBytes) }
+    /// How many blocks and bytes are pinned.
+    public var pinned: (blocks: Int, bytes: Int64) { (entries.keys.filter { pins[$0] != nil }.count, pinnedBytes) }
+
+    /// Whether every one of `hashes` is kept.
+    public func holds(_ hashes: some Sequence<BlockHash>) -> Bool {
+        hashes.allSatisfy { entries[$0] != nil }
+    }
+
+    /// Keeps `hashes` out of eviction (those kept now and those inserted later) until unpinned.
+    public func pin(_ hashes: some Sequence<BlockHash>) {
+        for hash in Set(hashes) {
+            pins[hash, default: 0] += 1
+            if pins[hash] == 1, let entry = entries[hash] {
+                bytes -= Int64(entry.size)
+                pinnedBytes += Int64(entry.size)
+            }
+        }
+    }
+
+    /// Lets `hashes` be evicted again, as the least recently used blocks they are.
+    public func unpin(_ hashes: some Sequence<BlockHash>) async {
+        for hash in Set(hashes) {
+            guard let count = pins[hash] else { continue }
+            if count > 1 {
+                pins[hash] = count - 1
+                continue
+            }
+            pins[hash] = nil
+            if let entry = entries[hash] {
+                pinnedBytes -= Int64(entry.size)
+                bytes += Int64(entry.size)
+                // Eviction passed over it while pinned: back in line as just used.
+                touch(hash, size: entry.size)
+            }
+        }
+        await evict()
+    }
 
     /// Rebuilds the index from the store: what a previous run kept, oldest first. Objects that
     /// are not blocks (a name that is not a hash) are removed; so is whatever exceeds the budget.
@@ -54,7 +99,7 @@ public actor BlockCache {
             found.append((object, hash))
         }
         for (info, hash) in found.sorted(by: { $0.info.modifiedAt < $1.info.modifiedAt }) where entries[hash] == nil {
-            bytes += info.size
+            if pins[hash] != nil { pinnedBytes += info.size } else { bytes += info.size }
             touch(hash, size: Int(info.size))
         }
         await evict()
@@ -85,16 +130,20 @@ public actor BlockCache {
     public func insert(_ block: ByteBuffer, as hash: BlockHash) async throws {
         guard entries[hash] == nil else { return touch(hash, size: block.readableBytes) }
         _ = try await store.put(Self.key(of: hash), bytes: block, contentType: nil)
-        if entries[hash] == nil { bytes += Int64(block.readableBytes) }
+        if entries[hash] == nil {
+            if pins[hash] != nil { pinnedBytes += Int64(block.readableBytes) } else { bytes += Int64(block.readableBytes) }
+        }
         touch(hash, size: block.readableBytes)
         await evict()
     }
 
     /// Drops `hashes` (the blocks of a video withdrawn by its origin) from the cache and the store.
     public func remove(_ hashes: [BlockHash]) async {
-        for hash in Set(hashes) where entries[hash] != nil {
+        for hash in Set(hashes) {
+            let held = entries[hash] != nil
             forget(hash)
-            try? await store.delete(Self.key(of: hash))
+            pins[hash] = nil
+            if held { try? await store.delete(Self.key(of: hash)) }
         }
     }
 
@@ -115,14 +164,14 @@ public actor BlockCache {
 
     private func forget(_ hash: BlockHash) {
         guard let entry = entries.removeValue(forKey: hash) else { return }
-        bytes -= Int64(entry.size)
+        if pins[hash] != nil { pinnedBytes -= Int64(entry.size) } else { bytes -= Int64(entry.size) }
     }
 
     private func evict() async {
         while bytes > budget, recencyStart < recency.count {
             let (itemTick, hash) = recency[recencyStart]
             recencyStart += 1
-            guard entries[hash]?.tick == itemTick else { continue }
+            guard entries[hash]?.tick == itemTick, pins[hash] == nil else { continue }
             forget(hash)
             // Out of the index first: a failed delete leaves an orphan the next load removes or re-indexes.
             try? await store.delete(Self.key(of: hash))

@@ -13,23 +13,80 @@ import NIOCore
 public final class PeerVideos: Sendable {
     let network: PeerNetwork
     let fetcher: BlockFetcher
+    /// The peers' videos kept whole here, as offered to other peers.
+    public let kept: ReplicaLibrary
+    /// How many hubs keep each video whole, its origin included (`P2P_VIDEO_REPLICAS`).
+    public let replicas: Int
     let store: any ObjectStore
     let logger: Logger
     /// Manifests read recently, as `VideoLibraryForPeers` keeps its own: a playing video asks
     /// for its manifest on every range request.
     let manifests = ExpiringCache<VideoID, BlockManifest>(lifetime: .seconds(300), capacity: 64)
 
-    public init(network: PeerNetwork, fetcher: BlockFetcher, store: any ObjectStore, logger: Logger) {
+    /// The cache of peers' blocks, pinned ones included.
+    public var cache: BlockCache { fetcher.cache }
+
+    public init(network: PeerNetwork, fetcher: BlockFetcher, kept: ReplicaLibrary, replicas: Int, store: any ObjectStore, logger: Logger) {
         self.network = network
         self.fetcher = fetcher
+        self.kept = kept
+        self.replicas = replicas
         self.store = store
         self.logger = logger
     }
 
-    /// The hubs to ask for `video`'s blocks: its origin, while the membership knows where it is.
+    /// The hubs to ask for `video`'s blocks: its origin and the replica holders rendezvous
+    /// hashing picks among the alive hubs (the same ones every hub picks), those not known dead.
     public func holders(of video: Video) async -> [BlockFetcher.Holder] {
-        guard let origin = video.origin, let address = await network.membership.address(of: origin.node) else { return [] }
-        return [BlockFetcher.Holder(address: address, name: origin.hubName)]
+        guard let origin = video.origin else { return [] }
+        let own = network.identity.id
+        let statuses = await network.membership.statuses().filter { $0.state != .dead && $0.node != nil }
+        let alive = statuses.filter { $0.state == .alive }.compactMap(\.node)
+        let chosen = [origin.node] + ReplicaPlacement.holders(of: video.id, origin: origin.node, among: alive + [own], count: replicas - 1)
+        return chosen.filter { $0 != own }.compactMap { node in
+            statuses.first { $0.node == node }.map { BlockFetcher.Holder(address: $0.address, name: $0.name) }
+        }
+    }
+
+    /// The nodes of the peers answering now.
+    func aliveNodes() async -> [NodeID] {
+        await network.membership.statuses().filter { $0.state == .alive }.compactMap(\.node)
+    }
+
+    // MARK: - Pins
+
+    /// Keeps a whole copy of a peer's video here whatever the placement says (an admin's
+    /// choice), until unpinned or withdrawn by its origin. The pin is a marker object beside the
+    /// kept manifest, so every instance on the store sees it and it survives restarts.
+    public func pin(_ video: VideoID) async throws {
+        _ = try await store.put(Self.pinKey(of: video), bytes: ByteBuffer(), contentType: nil)
+    }
+
+    public func unpin(_ video: VideoID) async throws {
+        do {
+            try await store.delete(Self.pinKey(of: video))
+        } catch ObjectStoreError.notFound {}
+    }
+
+    public func isPinned(_ video: VideoID) async -> Bool {
+        (try? await store.head(Self.pinKey(of: video))) != nil
+    }
+
+    /// The videos pinned here.
+    func pins() async -> Set<VideoID> {
+        var pinned: Set<VideoID> = []
+        do {
+            for try await object in store.objects(prefix: "peer-videos/") where object.key.rawValue.hasSuffix("/pinned") {
+                if let id = VideoID(String(object.key.rawValue.split(separator: "/").dropLast().last ?? "")) { pinned.insert(id) }
+            }
+        } catch {
+            logger.warning("could not list pinned videos", metadata: ["error": "\(error)"])
+        }
+        return pinned
+    }
+
+    static func pinKey(of video: VideoID) -> ObjectKey {
+        try! ObjectKey("peer-videos/\(video)/pinned")  // an id is a UUID: always a valid key
     }
 
     /// The bytes of `range` of a peer's video, its first block already here: a video no holder
@@ -109,6 +166,7 @@ public final class PeerVideos: Sendable {
     /// Drops what is kept of a video that is no longer listed: its blocks, manifest and thumbnail.
     public func forget(_ video: VideoID) async {
         manifests.remove(video)
+        await kept.release(video)
         do {
             let manifestKey = try ObjectKey(CatalogueEntry.keptManifestKey(of: video))
             if let kept = try? await store.contents(of: manifestKey, limit: Self.largestManifestBytes),
@@ -116,7 +174,7 @@ public final class PeerVideos: Sendable {
             {
                 await fetcher.cache.remove(manifest.blocks)
             }
-            for key in [manifestKey, try ObjectKey(CatalogueEntry.keptThumbnailKey(of: video))] {
+            for key in [manifestKey, try ObjectKey(CatalogueEntry.keptThumbnailKey(of: video)), Self.pinKey(of: video)] {
                 do {
                     try await store.delete(key)
                 } catch ObjectStoreError.notFound {}

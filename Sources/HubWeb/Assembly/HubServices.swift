@@ -21,6 +21,8 @@ public struct HubServices: Sendable {
     public let blockFetcher: BlockFetcher?
     /// Plays peers' shared videos here, when `P2P_ENABLED`.
     public let peerVideos: PeerVideos?
+    /// Keeps whole the peers' videos this hub holds for others, when `P2P_ENABLED`.
+    public let replicaKeeper: ReplicaKeeper?
 
     public var configuration: HubConfiguration { dependencies.configuration }
 
@@ -52,7 +54,7 @@ public struct HubServices: Sendable {
         }
         let catalogue = VideoCatalogue(
             repository: repositories.catalogue, videos: repositories.videos, accounts: repositories.accounts, node: dependencies.node,
-            clock: clock, logger: logger)
+            listsPeersVideos: configuration.peers.enabled, clock: clock, logger: logger)
         let ingestor = VideoIngestor(
             store: dependencies.store, videos: repositories.videos, media: dependencies.media, staging: staging, catalogue: catalogue,
             clock: clock, logger: logger)
@@ -73,29 +75,30 @@ public struct HubServices: Sendable {
             notes: repositories.notes, videos: repositories.videos, analytics: repositories.noteAnalytics, mirror: mirror,
             syncLog: repositories.syncLog, node: dependencies.node, clock: clock, maxContentBytes: configuration.noteMaxBytes, logger: logger)
         let peers = configuration.peers
-        network = peers.enabled
-            ? PeerNetwork(
-                settings: .init(
-                    port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
-                    antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
-                identity: dependencies.node, notepad: notepad, catalogue: catalogue, library: VideoLibraryForPeers(videos: videos.repository, store: videos.store),
-                peers: repositories.peers,
-                authenticator: .forHub(secret: peers.secret, node: dependencies.node.id, clock: clock), transport: dependencies.peerTransport,
-                clock: clock, logger: logger)
-            : nil
-        if let network {
-            blockFetcher = BlockFetcher(
-                cache: BlockCache(store: dependencies.store, budget: peers.blockCacheBytes), transport: dependencies.peerTransport,
-                metrics: network.metrics, clock: clock, logger: logger, record: network.notepad.recordSync)
-        } else {
-            blockFetcher = nil
+        guard peers.enabled else {
+            (network, blockFetcher, peerVideos, replicaKeeper) = (nil, nil, nil, nil)
+            return
         }
-        if let network, let blockFetcher {
-            let peerVideos = PeerVideos(network: network, fetcher: blockFetcher, store: dependencies.store, logger: logger)
-            catalogue.onWithdrawal { await peerVideos.forget($0) }
-            self.peerVideos = peerVideos
-        } else {
-            peerVideos = nil
-        }
+        let cache = BlockCache(store: dependencies.store, budget: peers.blockCacheBytes)
+        let kept = ReplicaLibrary(cache: cache, store: dependencies.store)
+        let network = PeerNetwork(
+            settings: .init(
+                port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
+                antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
+            identity: dependencies.node, notepad: notepad, catalogue: catalogue,
+            library: CombinedLibrary([VideoLibraryForPeers(videos: videos.repository, store: videos.store), kept]),
+            peers: repositories.peers, kept: kept,
+            authenticator: .forHub(secret: peers.secret, node: dependencies.node.id, clock: clock), transport: dependencies.peerTransport,
+            clock: clock, logger: logger)
+        let fetcher = BlockFetcher(
+            cache: cache, transport: dependencies.peerTransport, metrics: network.metrics, clock: clock, logger: logger,
+            record: network.notepad.recordSync)
+        let peerVideos = PeerVideos(
+            network: network, fetcher: fetcher, kept: kept, replicas: peers.videoReplicas, store: dependencies.store, logger: logger)
+        catalogue.onWithdrawal { await peerVideos.forget($0) }
+        self.network = network
+        self.blockFetcher = fetcher
+        self.peerVideos = peerVideos
+        self.replicaKeeper = ReplicaKeeper(catalogue: catalogue, network: network, videos: peerVideos, replicas: kept, logger: logger)
     }
 }

@@ -11,13 +11,22 @@ import NIOCore
 struct HealthController<Context: RequestContext>: Sendable {
     let videos: VideoService
     let network: PeerNetwork?
-    let blocks: BlockCache?
+    let peerVideos: PeerVideos?
 
     struct Status: ResponseEncodable {
         var status: String
         var checks: [String: String]?
         var cache: CacheStatistics?
         var peerBlocks: BlockCacheStatus?
+        var replicas: ReplicaStatus?
+    }
+
+    /// The peers' videos kept whole here (replicas and pins), apart from the cache's budget.
+    struct ReplicaStatus: Codable {
+        /// `P2P_VIDEO_REPLICAS`: hubs keeping each shared video whole, its origin included.
+        var copies: Int
+        var videos: Int
+        var bytes: Int64
     }
 
     /// What the cache of peers' video blocks holds, against `P2P_BLOCK_CACHE_BYTES`.
@@ -57,11 +66,15 @@ struct HealthController<Context: RequestContext>: Sendable {
         let ready = checks.values.allSatisfy { $0 == "ok" }
         let cache = await (videos.store as? CachedObjectStore)?.statistics
         var peerBlocks: BlockCacheStatus?
-        if let blocks {
-            let usage = await blocks.usage
-            peerBlocks = BlockCacheStatus(blocks: usage.blocks, bytes: usage.bytes, budgetBytes: blocks.budget)
+        var replicas: ReplicaStatus?
+        if let peerVideos {
+            let (usage, pinned) = (await peerVideos.cache.usage, await peerVideos.cache.pinned)
+            peerBlocks = BlockCacheStatus(blocks: usage.blocks - pinned.blocks, bytes: usage.bytes - pinned.bytes, budgetBytes: peerVideos.cache.budget)
+            let holding = peerVideos.kept.holding
+            replicas = ReplicaStatus(copies: peerVideos.replicas, videos: holding.videos, bytes: holding.bytes)
         }
-        var response = try Status(status: ready ? "ready" : "unavailable", checks: checks, cache: cache, peerBlocks: peerBlocks)
+        var response = try Status(
+            status: ready ? "ready" : "unavailable", checks: checks, cache: cache, peerBlocks: peerBlocks, replicas: replicas)
             .response(from: request, context: context)
         response.status = ready ? .ok : .serviceUnavailable
         return response

@@ -4,6 +4,7 @@ import HubAccounts
 import HubCore
 import HubMedia
 import HubNotes
+import HubSync
 import Hummingbird
 import Mustache
 
@@ -14,6 +15,8 @@ struct PageController: Sendable {
     let videos: VideoService
     let accounts: AccountService
     let notepad: NotepadService
+    /// Says whether a peer's video is pinned here, for the player's pin button.
+    let peerVideos: PeerVideos?
     let maxUploadBytes: Int64
     let renderer: PageRenderer
 
@@ -77,7 +80,8 @@ struct PageController: Sendable {
             codecs: [media.videoCodec, media.audioCodec].compactMap { $0 }.joined(separator: " / "), contentType: video.contentType,
             filename: video.originalFilename, createdAt: ISO8601DateFormatter().string(from: video.createdAt),
             owner: video.origin?.owner ?? owner?.name, shared: video.isShared, canEdit: AccessPolicy.allows(context.user, to: .modify, video),
-            originHub: video.origin?.hubName)
+            originHub: video.origin?.hubName, pinnable: video.origin != nil && peerVideos != nil && context.user.isAdmin,
+            pinned: video.origin != nil ? await peerVideos?.isPinned(video.id) ?? false : false)
         return renderer.page(PlayerPage(pageTitle: video.title, notes: excerpts, video: details), for: context.identity)
     }
 }

@@ -8,7 +8,7 @@ import Hummingbird
 /// and the latest sync log entries; admins add peers from it.
 struct PeerPageController: Sendable {
     let network: PeerNetwork?
-    let blocks: BlockCache?
+    let peerVideos: PeerVideos?
     let notepad: NotepadService
     let clock: any WallClock
     let renderer: PageRenderer
@@ -32,7 +32,8 @@ struct PeerPageController: Sendable {
             PeersPage.Peer(
                 name: peer.name, address: peer.address.description, node: peer.node?.rawValue ?? "not yet known", state: peer.state.rawValue,
                 source: peer.source.rawValue, lastContact: ago(peer.lastContact), lag: seconds(peer.lagSeconds), conflicts: peer.conflicts,
-                sent: peer.batchesSent, received: peer.batchesReceived, applied: peer.changesApplied, refused: peer.refused, error: peer.lastError)
+                sent: peer.batchesSent, received: peer.batchesReceived, applied: peer.changesApplied, refused: peer.refused, error: peer.lastError,
+                keptForOthers: peer.keptForOthers.map { "\($0.videos) (\(Format.bytes($0.bytes)))" } ?? "–")
         }
         let entries = try await notepad.journal.recent(limit: 50, before: nil).map { entry in
             PeersPage.Entry(
@@ -40,7 +41,9 @@ struct PeerPageController: Sendable {
                 noteShort: entry.note.map { String($0.rawValue.prefix(8)) } ?? "", version: entry.version.map(String.init) ?? "",
                 author: entry.author ?? "", summary: entry.summary)
         }
+        let blocks = peerVideos?.cache
         let cached = await blocks?.usage
+        let holding = peerVideos?.kept.holding
         let figures = status.map { status in
             let metrics = status.metrics
             return PeersPage.Figures(
@@ -49,7 +52,8 @@ struct PeerPageController: Sendable {
                 refused: metrics.refused, failures: metrics.failures,
                 blocksSent: "\(metrics.blocksSent) (\(Format.bytes(metrics.blockBytesSent)))",
                 blocksFetched: "\(metrics.blocksFetched) (\(Format.bytes(metrics.blockBytesFetched)))", blocksRefused: metrics.blocksRefused,
-                blockCache: cached.map { "\($0.blocks) blocks, \(Format.bytes($0.bytes)) of \(Format.bytes(blocks?.budget ?? 0))" } ?? "–")
+                blockCache: cached.map { "\($0.blocks) blocks, \(Format.bytes($0.bytes)) of \(Format.bytes(blocks?.budget ?? 0))" } ?? "–",
+                keptForOthers: holding.map { "\($0.videos) (\(Format.bytes($0.bytes)))" } ?? "–", replicas: peerVideos?.replicas ?? 0)
         }
         let view = PeersPage(
             enabled: status != nil, node: notepad.node.id.rawValue, name: notepad.node.name, port: status?.port, metrics: figures,

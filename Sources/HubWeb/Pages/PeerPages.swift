@@ -16,6 +16,8 @@ struct PeersPage: PageView {
         var applied: Int
         var refused: Int
         var error: String?
+        /// Peers' videos it keeps whole for others, as it last announced.
+        var keptForOthers: String
     }
 
     struct Entry: Sendable {
@@ -45,6 +47,9 @@ struct PeersPage: PageView {
         var blocksRefused: Int
         /// The cache of peers' blocks against `P2P_BLOCK_CACHE_BYTES`.
         var blockCache: String
+        /// Peers' videos this hub keeps whole for others, and `P2P_VIDEO_REPLICAS`.
+        var keptForOthers: String
+        var replicas: Int
     }
 
     var pageTitle = "Peers"

@@ -65,6 +65,9 @@ struct PlayerPage: PageView {
         var canEdit: Bool
         /// The hub a peer's video comes from.
         var originHub: String?
+        /// A peer's video an admin may pin (keep a whole copy of here), and whether it is.
+        var pinnable: Bool
+        var pinned: Bool
     }
 
     struct NoteExcerpt: Sendable {
