@@ -352,3 +352,38 @@ def test_peers_page_adds_a_peer_and_shows_its_state_and_the_sync_log(binary, bro
     finally:
         for hub in hubs:
             hub.stop()
+
+
+def test_a_peers_video_plays_and_seeks_in_the_player(binary, browser, tmp_path):
+    """A shared video uploaded on hub-a, played and sought on hub-c's player page: the blocks
+    come through the peer network as the player asks for them."""
+    from selenium.webdriver.common.by import By
+
+    from helpers import api, create_upload, eventually, finish_upload
+    from test_peers import Cluster
+    cluster = Cluster(binary, str(tmp_path))
+    try:
+        a = cluster.hub("hub-a")
+        c = cluster.hub("hub-c", seeds=[a], P2P_VIDEO_REPLICAS="1")
+        path = tmp_path / "peer-clip.mp4"
+        make_video(path, 20)
+        data = path.read_bytes()
+        video = finish_upload(a, create_upload(a, len(data), {"filename": "peer-clip.mp4", "title": "Peer clip", "shared": "true"}), 0, data)
+        eventually(lambda: api(c, f"/api/v1/videos/{video}")[0] == 200, message="the video never reached hub-c")
+
+        sign_in(browser, c)
+        browser.get(c.url + "/?q=peer")
+        card = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#videos .card"), message="library card")[0]
+        assert "Peer clip" in card.text and "from hub-a" in card.text
+        wait_for(lambda: card.find_element(By.TAG_NAME, "img").get_attribute("naturalWidth") not in (None, "0"), message="thumbnail")
+        browser.get(f"{c.url}/videos/{video}")
+        assert browser.find_element(By.ID, "origin-hub").text == "hub-a"
+        browser.execute_script("const v = document.getElementById('player'); v.muted = true; v.play();")
+        wait_for(lambda: browser.execute_script("return document.getElementById('player').currentTime") > 0.3, message="playback")
+        browser.execute_script("document.getElementById('player').currentTime = 16;")
+        wait_for(lambda: browser.execute_script(
+            "const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 16 && !v.paused && v.readyState >= 3;"),
+            timeout=15, message="seek to 16 s and play on")
+        assert browser.execute_script("return document.getElementById('player').error") is None
+    finally:
+        cluster.stop()

@@ -5,16 +5,19 @@ owner on its origin hub changes it; edits, unsharing and deletion travel, and wh
 kept of it goes. A private video never leaves its hub."""
 import glob
 import hashlib
+import http.server
 import json
 import os
 import shutil
 import subprocess
+import threading
 
 import pytest
 
 from conftest import fake_mp4
 from helpers import api, eventually
-from test_peer_videos import upload
+from hubbench import free_port
+from test_peer_videos import peer_fetch, upload
 from test_peers import cluster, peers_of  # noqa: F401  (cluster is a fixture)
 
 
@@ -193,3 +196,123 @@ def test_a_replica_keeps_a_video_playable_when_its_origin_goes_and_admins_pin_co
     assert api(other, "/api/v1/videos/not-an-id/pin", "POST")[0] == 404
     bad = other.cli("videos", "pin", "../../x", check=False, env={"STREAMHUB_URL": other.url, "STREAMHUB_TOKEN": other.token})
     assert bad.returncode != 0 and "not a video id" in bad.stderr
+
+
+class CorruptPeer:
+    """A peer of our own speaking the signed protocol: it answers hellos and sync requests as an
+    empty hub would, and serves every block it is asked for with one byte flipped (the real
+    block, fetched signed from the origin)."""
+
+    NODE = "cd" * 16
+
+    def __init__(self, origin):
+        self.origin, self.port, self.served = origin, free_port(), 0
+        peer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, status, body, content_type="application/json"):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+                path = self.path.removeprefix("/p2p/v1/")
+                if path == "blocks":
+                    status, _, block = peer_fetch(peer.origin, "/p2p/v1/blocks", request)
+                    if status != 200:
+                        return self.answer(404, b'{"error":{"code":"not_found","message":"no"}}')
+                    peer.served += 1
+                    return self.answer(200, bytes([block[0] ^ 0xFF]) + block[1:], "application/octet-stream")
+                answers = {
+                    "hello": {"node": CorruptPeer.NODE, "name": "corrupt-peer", "port": peer.port, "host": "127.0.0.1", "members": []},
+                    "gossip": {"applied": 0, "behind": []}, "digest": {"root": 0, "count": 0}, "pull": {"batches": []},
+                    "catalogue": {"applied": 0}, "catalogue/digest": {"root": 0, "count": 0}, "catalogue/pull": {"entries": []},
+                }
+                if path in answers:
+                    return self.answer(200, json.dumps(answers[path]).encode())
+                self.answer(404, b'{"error":{"code":"not_found","message":"not held here"}}')
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def test_a_peer_serving_corrupt_blocks_is_refused_block_by_block_and_the_video_still_plays(cluster):
+    a = cluster.hub("hub-a")
+    corrupt = CorruptPeer(a)
+    try:
+        # Three copies among hub-c and the corrupt peer: the placement names both as holders.
+        c = cluster.hub("hub-c", P2P_PEERS=f"127.0.0.1:{a.p2p_port},127.0.0.1:{corrupt.port}", P2P_VIDEO_REPLICAS="3")
+        eventually(lambda: peers_of(c).get("corrupt-peer", {}).get("state") == "alive", message="c never reached the test peer")
+        data = fake_mp4(2_000_000, seed=41)
+        video = upload(a, data, shared=True)
+        eventually(lambda: listed(c, video), message="the video never reached hub-c")
+        status, _, body = c.request(f"/api/v1/videos/{video}/stream")
+        assert status == 200 and body == data, "every byte verified: none of the corrupt ones went out"
+        assert corrupt.served > 0, "the corrupt peer was asked"
+        log = api(c, "/api/v1/sync/log?limit=200")[1]["entries"]
+        refusals = [e for e in log if e["event"] == "refused" and "corrupt-peer" in (e.get("peer") or "")]
+        assert refusals and "do not match its hash" in refusals[0]["summary"], log[:5]
+        metrics = c.request("/metrics")[2].decode()
+        refused = next(line for line in metrics.splitlines() if line.startswith("streamhub_peer_blocks_refused_total "))
+        assert float(refused.split()[1]) >= 1
+    finally:
+        corrupt.stop()
+
+
+def block_files(hub):
+    """Every block the hub keeps on disk: (name, bytes)."""
+    found = []
+    for path in glob.glob(os.path.join(hub.workdir, "uploads", "**", "blocks", "**"), recursive=True):
+        name = os.path.basename(path)
+        if os.path.isfile(path) and len(name) == 64:
+            found.append((name, open(path, "rb").read()))
+    return found
+
+
+def fetched_bytes(hub):
+    metrics = hub.request("/metrics")[2].decode()
+    line = next(line for line in metrics.splitlines() if line.startswith("streamhub_peer_block_bytes_fetched_total "))
+    return float(line.split()[1])
+
+
+def test_a_far_range_answers_long_before_the_video_is_fetched_and_a_kill_mid_fetch_leaves_only_verified_blocks(cluster):
+    a = cluster.hub("hub-a")
+    # One copy (the origin's): nothing fetches the whole video behind the ranges' back.
+    c = cluster.hub("hub-c", seeds=[a], P2P_VIDEO_REPLICAS="1")
+    size = 48 << 20
+    data = fake_mp4(size, seed=51)
+    video = upload(a, data, shared=True)
+    eventually(lambda: listed(c, video), message="the video never reached hub-c")
+
+    start = size * 9 // 10
+    status, _, body = c.request(f"/api/v1/videos/{video}/stream", headers={"Range": f"bytes={start}-{start + (1 << 20) - 1}"})
+    assert status == 206 and body == data[start:start + (1 << 20)]
+    assert fetched_bytes(c) < size * 0.05, f"fetched {fetched_bytes(c)} bytes of {size} for a 1 MiB range"
+
+    # Killed while a whole-file read is fetching: after the restart, every kept block matches its name.
+    def read_whole():
+        try:
+            c.request(f"/api/v1/videos/{video}/stream")
+        except Exception:  # cut short by the kill, as intended
+            pass
+
+    reader = threading.Thread(target=read_whole, daemon=True)
+    reader.start()
+    eventually(lambda: fetched_bytes(c) > 8 << 20, message="the whole-file read never got going")
+    c.process.kill()
+    c.process.wait()
+    kept = block_files(c)
+    assert kept and all(hashlib.sha256(block).hexdigest() == name for name, block in kept), "no partial or wrong block kept"
+    c.start()
+    status, _, body = c.request(f"/api/v1/videos/{video}/stream")
+    assert status == 200 and hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
+    assert all(hashlib.sha256(block).hexdigest() == name for name, block in block_files(c))
