@@ -218,16 +218,25 @@ public final class VideoCatalogue: SharedCatalogue {
             var merged: [VideoID: CatalogueEntry] = [:]
             for entry in incoming {
                 if entry.origin == self.node.id {
-                    // Only this hub writes its own entries; a peer holding a different one holds a
-                    // forgery or a copy from before a reconcile, and either way is not taken.
-                    if held[entry.video]?.digest != entry.digest {
+                    // Only this hub writes its own entries. A peer still behind holds an older
+                    // copy (anti-entropy pulls it when digests differ): nothing to say. One with a
+                    // write this hub never made is a forgery.
+                    let mine = held[entry.video]
+                    if let mine, zip(entry.stamps, mine.stamps).allSatisfy({ $0 <= $1 }) { continue }
+                    if mine?.digest != entry.digest {
                         outcome.refused.append((entry.video, "an entry naming this hub as its origin that differs from this hub's own"))
                     }
                     continue
                 }
+                let current = merged[entry.video] ?? held[entry.video]
+                if current == nil, try await self.videos.find(entry.video) != nil {
+                    // A peer's entry must not shadow one of this hub's own videos in the library.
+                    outcome.refused.append((entry.video, "names one of this hub's own videos"))
+                    continue
+                }
                 do throws(InvalidInput) {
                     try entry.validate()
-                    if var current = merged[entry.video] ?? held[entry.video] {
+                    if var current {
                         if try current.merge(entry) { merged[entry.video] = current }
                     } else {
                         merged[entry.video] = entry

@@ -165,6 +165,28 @@ import Testing
         #expect(hubs[0].network.metrics.snapshot(discoverySeconds: nil).refused >= 2)
     }
 
+    @Test func aPeersStaleCopyOfThisHubsEntryIsIgnoredQuietlyAndNoEntryShadowsALocalVideo() async throws {
+        let hubs = try await cluster(2)
+        var video = try await upload("First", shared: true, on: hubs[0])
+        try await gossip(hubs)
+        peers.faults { $0.path == "catalogue" ? .drop : nil }
+        video = try await edit(video, VideoChanges(title: "Second"), on: hubs[0])
+        try await gossip(hubs)
+        // Hub 0 compares digests with hub 1, which is behind: it pulls the older copy, and that
+        // is neither taken nor called a forgery.
+        let refusedBefore = hubs[0].network.metrics.snapshot(discoverySeconds: nil).refused
+        #expect(try await hubs[0].network.synchronizeCatalogue(with: hubs[1].address) == 0)
+        #expect(hubs[0].network.metrics.snapshot(discoverySeconds: nil).refused == refusedBefore)
+        #expect(try await hubs[0].catalogue.entries([video.id]).first?.title.value == "Second")
+
+        // An entry from elsewhere carrying the id of one of hub 1's own videos is refused.
+        let own = try await upload("Local", shared: false, on: hubs[1])
+        var shadow = try #require(try await hubs[1].catalogue.peerVideo(video.id))
+        shadow.video = own.id
+        let outcome = try await hubs[1].catalogue.merge([shadow], fromPeer: "test")
+        #expect(outcome.changed.isEmpty && outcome.refused.map(\.reason) == ["names one of this hub's own videos"])
+    }
+
     @Test func oversizedCatalogueMessagesAreRefusedWhole() async throws {
         let hubs = try await cluster(2)
         let tooMany = (0...PeerMessage.catalogueLimit).map { _ in VideoID() }

@@ -16,10 +16,13 @@ def free_port():
 
 
 def build_release(product="streamhub"):
-    """Builds `product` in release mode and returns the path of the executable."""
-    subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
+    """Builds `product` in release mode and returns the path of the executable. With
+    STREAMHUB_RELEASE_SCRATCH set (say `.build-release`), the release build lives there, so a
+    debug build in `.build` is not held up by SwiftPM's lock while it runs."""
+    scratch = ["--scratch-path", os.environ["STREAMHUB_RELEASE_SCRATCH"]] if os.environ.get("STREAMHUB_RELEASE_SCRATCH") else []
+    subprocess.run(["swift", "build", "-c", "release", *scratch, "--product", product], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+    out = subprocess.run(["swift", "build", "-c", "release", *scratch, "--show-bin-path"], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout.strip()
     return os.path.join(out, product)
 

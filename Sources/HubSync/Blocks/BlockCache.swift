@@ -45,6 +45,10 @@ public actor BlockCache {
         return try! ObjectKey("\(prefix)\(hex.prefix(2))/\(hex)")  // hex digits only: always a valid key
     }
 
+    /// Whether `load()` has run (to its end or to a failure): until then, `holds` does not know
+    /// what a previous run kept.
+    public private(set) var isLoaded = false
+
     /// How many blocks and bytes are kept, the pinned ones included.
     public var usage: (blocks: Int, bytes: Int64) { (entries.count, bytes + pinnedBytes) }
     /// How many blocks and bytes are pinned.
@@ -88,6 +92,7 @@ public actor BlockCache {
     /// Rebuilds the index from the store: what a previous run kept, oldest first. Objects that
     /// are not blocks (a name that is not a hash) are removed; so is whatever exceeds the budget.
     public func load() async throws {
+        defer { isLoaded = true }
         var found: [(info: ObjectInfo, hash: BlockHash)] = []
         for try await object in store.objects(prefix: Self.prefix) {
             guard let hash = BlockHash(hex: String(object.key.rawValue.split(separator: "/").last ?? "")),

@@ -139,10 +139,10 @@ public final class PeerVideos: Sendable {
             video: video.id, problem: problems.isEmpty ? "no hub that holds it is reachable" : problems.joined(separator: "; "))
     }
 
-    /// A peer's video's JPEG thumbnail, kept after the first time it is fetched.
-    public func thumbnail(of video: Video) async throws -> (bytes: ObjectByteStream, size: Int64) {
+    /// Where a peer's video's JPEG thumbnail is kept here, fetched from a holder the first time.
+    public func keptThumbnail(of video: Video) async throws -> ObjectInfo {
         let key = try ObjectKey(CatalogueEntry.keptThumbnailKey(of: video.id))
-        if let info = try? await store.head(key) { return (try await store.read(key, range: nil), info.size) }
+        if let info = try? await store.head(key) { return info }
         var problems: [String] = []
         for holder in await holders(of: video) {
             do {
@@ -153,8 +153,7 @@ public final class PeerVideos: Sendable {
                     problems.append("\(holder.name) sent a thumbnail that is not a JPEG")
                     continue
                 }
-                let info = try await store.put(key, bytes: bytes, contentType: "image/jpeg")
-                return (try await store.read(key, range: nil), info.size)
+                return try await store.put(key, bytes: bytes, contentType: "image/jpeg")
             } catch {
                 problems.append("\(holder.name): \(error)")
             }

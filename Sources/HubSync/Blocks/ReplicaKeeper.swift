@@ -33,6 +33,8 @@ public final class ReplicaKeeper: Sendable {
     /// One round; returns the videos it finished keeping whole.
     @discardableResult
     public func round() async throws -> [VideoID] {
+        // Until the cache has indexed what a previous run kept, every block would look missing.
+        guard await videos.cache.isLoaded else { return [] }
         let own = network.identity.id
         let pins = await videos.pins()
         let alive = await videos.aliveNodes()
@@ -86,7 +88,7 @@ public final class ReplicaKeeper: Sendable {
             try await group.waitForAll()
         }
         guard await fetcher.cache.holds(manifest.blocks) else { throw PeerVideoUnavailable(video: video.id, problem: "blocks went missing") }
-        if entry.facts.hasThumbnail { _ = try? await videos.thumbnail(of: video) }
+        if entry.facts.hasThumbnail { _ = try? await videos.keptThumbnail(of: video) }
         replicas.markWhole(video.id)
         logger.info("keeping a peer's video whole", metadata: ["video.id": "\(video.id)", "video.size": "\(video.sizeBytes)"])
     }

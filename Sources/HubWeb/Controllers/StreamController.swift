@@ -65,7 +65,7 @@ struct StreamController: Sendable {
         let size: Int64
         if video.origin != nil {
             // Fetched from a holder once, then kept under the same key.
-            size = try await peerSource(of: video).thumbnail(of: video).size
+            size = try await peerSource(of: video).keptThumbnail(of: video).size
         } else {
             size = try await store.head(key).size
         }
