@@ -44,11 +44,8 @@ extension PeerNetwork {
     /// every shared note's digest.
     public func digest(_ request: PeerMessage.Digest, from node: NodeID) async throws -> PeerMessage.Digest {
         _ = await membership.heard(from: node)
-        let mine = try await notepad.syncDigests()
-        let root = Self.root(of: mine)
-        guard root != request.root || mine.count != request.count else { return PeerMessage.Digest(root: root, count: mine.count) }
-        return PeerMessage.Digest(
-            root: root, count: mine.count, notes: Dictionary(uniqueKeysWithValues: mine.map { ($0.key.rawValue, $0.value) }))
+        let answer = Self.digestAnswer(try await notepad.syncDigests(), against: request.root, count: request.count)
+        return PeerMessage.Digest(root: answer.root, count: answer.count, notes: answer.items)
     }
 
     /// `POST /p2p/v1/pull`: what the asker lacks of each note it names, for notes that may leave.

@@ -77,7 +77,18 @@ extension PeerNetwork {
         missed.withLock { $0[address] = max($0[address] ?? theirs, theirs) }
     }
 
-    static func root(of digests: [NoteID: UInt64]) -> UInt64 {
+    /// One number for a set of digests (notes' or catalogue entries'): their XOR.
+    static func root<ID>(of digests: [ID: UInt64]) -> UInt64 {
         digests.values.reduce(0, ^)
+    }
+
+    /// Anti-entropy's answer to a peer's root and count: this hub's, and when either differs,
+    /// every item's digest by id, so the asker pulls exactly what differs.
+    static func digestAnswer<ID: RandomIdentifier>(
+        _ mine: [ID: UInt64], against root: UInt64, count: Int
+    ) -> (root: UInt64, count: Int, items: [String: UInt64]?) {
+        let own = Self.root(of: mine)
+        guard own != root || mine.count != count else { return (own, mine.count, nil) }
+        return (own, mine.count, Dictionary(uniqueKeysWithValues: mine.map { ($0.key.rawValue, $0.value) }))
     }
 }

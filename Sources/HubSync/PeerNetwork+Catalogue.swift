@@ -86,11 +86,8 @@ extension PeerNetwork {
     /// `POST /p2p/v1/catalogue/digest`.
     public func catalogueDigest(_ request: PeerMessage.CatalogueDigest, from node: NodeID) async throws -> PeerMessage.CatalogueDigest {
         _ = await membership.heard(from: node)
-        let mine = try await catalogue.digests()
-        let root = Self.root(of: mine)
-        guard root != request.root || mine.count != request.count else { return PeerMessage.CatalogueDigest(root: root, count: mine.count) }
-        return PeerMessage.CatalogueDigest(
-            root: root, count: mine.count, videos: Dictionary(uniqueKeysWithValues: mine.map { ($0.key.rawValue, $0.value) }))
+        let answer = Self.digestAnswer(try await catalogue.digests(), against: request.root, count: request.count)
+        return PeerMessage.CatalogueDigest(root: answer.root, count: answer.count, videos: answer.items)
     }
 
     /// `POST /p2p/v1/catalogue/pull`. Every entry held may travel: tombstones carry no text.
@@ -128,10 +125,6 @@ extension PeerNetwork {
             }
         }
         return outcome.changed.count
-    }
-
-    static func root(of digests: [VideoID: UInt64]) -> UInt64 {
-        digests.values.reduce(0, ^)
     }
 
     static func pages(of videos: [VideoID]) -> [[VideoID]] {

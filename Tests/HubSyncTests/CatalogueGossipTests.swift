@@ -18,15 +18,7 @@ import Testing
     let peers = InMemoryPeers()
 
     func cluster(_ count: Int) async throws -> [MemoryHub] {
-        let hubs = try (0..<count).map { try MemoryHub("hub-\($0)", port: 7101 + $0, peers: peers, clock: clock) }
-        for hub in hubs {
-            for other in hubs where other.address != hub.address {
-                await hub.network.membership.add(other.address, name: nil, source: .configured)
-            }
-        }
-        clock.advance(by: 60)
-        for hub in hubs { await hub.network.probeRound() }
-        return hubs
+        try await MemoryHub.cluster(count, on: peers, from: 7101, clock: clock)
     }
 
     /// A video stored on `hub` as an upload stores one, and told to the catalogue as ingest does.

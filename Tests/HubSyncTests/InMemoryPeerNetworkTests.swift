@@ -14,14 +14,7 @@ import Testing
 
     /// `count` hubs that each know every other and have probed them all once.
     func cluster(_ count: Int) async throws -> [MemoryHub] {
-        let hubs = try (0..<count).map { try MemoryHub("hub-\($0)", port: 7001 + $0, peers: peers, clock: clock) }
-        for hub in hubs {
-            for other in hubs where other.address != hub.address {
-                await hub.network.membership.add(other.address, name: nil, source: .configured)
-            }
-        }
-        await probeAll(hubs)
-        return hubs
+        try await MemoryHub.cluster(count, on: peers, from: 7001, clock: clock)
     }
 
     /// One probe round on every hub, once every probe is due.

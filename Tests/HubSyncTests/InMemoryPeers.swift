@@ -174,6 +174,20 @@ struct MemoryHub {
         peers.attach(network, at: address)
     }
 
+    /// `count` hubs on `peers` (ports from `port`) that each know every other and have probed
+    /// them all once, so every one is alive to every other.
+    static func cluster(_ count: Int, on peers: InMemoryPeers, from port: Int, clock: ManualClock) async throws -> [MemoryHub] {
+        let hubs = try (0..<count).map { try MemoryHub("hub-\($0)", port: port + $0, peers: peers, clock: clock) }
+        for hub in hubs {
+            for other in hubs where other.address != hub.address {
+                await hub.network.membership.add(other.address, name: nil, source: .configured)
+            }
+        }
+        clock.advance(by: 60)
+        for hub in hubs { await hub.network.probeRound() }
+        return hubs
+    }
+
     /// The shared notes here, by id, as (title, content).
     func notes() async throws -> [NoteID: String] {
         let page = try await notepad.list(NoteQuery(fullContent: true, visibility: .everything, limit: 100), for: user)

@@ -36,6 +36,34 @@ def make_big_video(workdir, size_mib):
     return big
 
 
+def headless_chromium():
+    """A headless Chromium through its driver, allowed to autoplay."""
+    os.environ["SE_OFFLINE"] = "true"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"]:
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def open_player(driver, hub, video_id, password="admin-password"):
+    """Signs in to `hub` as its admin and opens the video's player page, its <video> renamed `v`
+    for `seek_latencies`."""
+    from selenium.webdriver.common.by import By
+    driver.get(f"{hub.url}/login")
+    driver.find_element(By.NAME, "name").send_keys("admin")
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "#sign-in-form button").click()
+    for _ in range(100):
+        if driver.find_elements(By.ID, "sign-out"):
+            break
+        time.sleep(0.1)
+    driver.get(f"{hub.url}/videos/{video_id}")
+    driver.execute_script("document.getElementById('player').id = 'v'")
+
+
 def seek_latencies(driver, seeks):
     """Random seeks on the page's <video id=v>; sorted milliseconds from assignment to playable."""
     driver.set_script_timeout(60)
@@ -59,11 +87,6 @@ def main():
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--seeks", type=int, default=20)
     args = parser.parse_args()
-    os.environ["SE_OFFLINE"] = "true"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-
     binary = build_release()
     workdir = tempfile.mkdtemp(prefix="streamhub-seek-")
     try:
@@ -78,26 +101,13 @@ def main():
                       if "source" in files)
         nginx_port = hub.port + 1
         nginx = start_nginx(workdir, stored, nginx_port)
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"]:
-            options.add_argument(argument)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        driver = headless_chromium()
         results = {}
         try:
             # The hub's own player page, signed in; then a bare page of nginx's with a <video>
             # reading the same file (the hub's Content-Security-Policy keeps its page's media on
             # the hub's own origin).
-            driver.get(f"{hub.url}/login")
-            driver.find_element(By.NAME, "name").send_keys("admin")
-            driver.find_element(By.NAME, "password").send_keys("admin-password")
-            driver.find_element(By.CSS_SELECTOR, "#sign-in-form button").click()
-            for _ in range(100):
-                if driver.find_elements(By.ID, "sign-out"):
-                    break
-                time.sleep(0.1)
-            driver.get(f"{hub.url}/videos/{video_id}")
-            driver.execute_script("document.getElementById('player').id = 'v'")
+            open_player(driver, hub, video_id)
             results["hub"] = seek_latencies(driver, args.seeks)
             driver.get(f"http://127.0.0.1:{nginx_port}/player")
             results["nginx"] = seek_latencies(driver, args.seeks)

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_seek import make_big_video, seek_latencies  # noqa: E402
+from browser_seek import headless_chromium, make_big_video, open_player, seek_latencies  # noqa: E402
 from hubbench import Hub, build_release, free_port  # noqa: E402
 from streaming import tus_upload  # noqa: E402
 
@@ -167,28 +167,13 @@ def main():
 def browser_figures(cluster, origin, video, seeks):
     """The same random seeks in headless Chromium on the origin's player page and on a cold
     hub's, whose only holder is the origin."""
-    os.environ["SE_OFFLINE"] = "true"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-
     viewer = cluster.hub("viewer", seeds=[origin], replicas=1)
     wait(lambda: get_json(viewer, f"/api/v1/videos/{video}"))
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"]:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = headless_chromium()
     results = {}
     try:
         for name, hub in [("origin's own", origin), ("peer's, cold hub", viewer)]:
-            driver.get(f"{hub.url}/login")
-            driver.find_element(By.NAME, "name").send_keys("admin")
-            driver.find_element(By.NAME, "password").send_keys("admin-password")
-            driver.find_element(By.CSS_SELECTOR, "#sign-in-form button").click()
-            wait(lambda: driver.find_elements(By.ID, "sign-out"), timeout=10, interval=0.1)
-            driver.get(f"{hub.url}/videos/{video}")
-            driver.execute_script("document.getElementById('player').id = 'v'")
+            open_player(driver, hub, video)
             results[name] = seek_latencies(driver, seeks)[1]
     finally:
         driver.quit()
