@@ -22,4 +22,4 @@ trap 'kill $postgres_pid 2>/dev/null; wait $postgres_pid 2>/dev/null; rm -f "$po
 for _ in $(seq 150); do [ -s "$postgres_url" ] && break; sleep 0.2; done
 STREAMHUB_TEST_POSTGRES="$(head -1 "$postgres_url")" STREAMHUB_BINARY="$bin/streamhub" python3 -m pytest -q \
     Tests/e2e/test_accounts.py Tests/e2e/test_uploads.py Tests/e2e/test_notes.py Tests/e2e/test_security.py \
-    Tests/e2e/test_cli_and_config.py
+    Tests/e2e/test_cli_and_config.py Tests/e2e/test_peer_catalogue.py
