@@ -161,6 +161,22 @@ import Testing
         await #expect(throws: ObjectStoreError.self) { try await swarm.store.head(rotten) }
     }
 
+    @Test func withTheServiceRunningBlocksAreWrittenBehindTheReader() async throws {
+        let swarm = try Swarm(corrupt: [false])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await swarm.fetcher.run() }
+            while !(await swarm.fetcher.cache.isLoaded) { try await Task.sleep(for: .milliseconds(1)) }
+            #expect(try await swarm.read(0...Int64(BlockFetcherTests.size - 1)) == swarm.video.bytes)
+            // Served from memory while on their way; then every one is in the store.
+            try await swarm.fetcher.settled()
+            #expect(await swarm.fetcher.cache.holds(swarm.video.manifest.blocks))
+            let before = swarm.peers.delivered("blocks")
+            #expect(try await swarm.read(0...Int64(BlockFetcherTests.size - 1)) == swarm.video.bytes)
+            #expect(swarm.peers.delivered("blocks") == before, "read again from the cache")
+            group.cancelAll()
+        }
+    }
+
     @Test func pinnedBlocksStayOutsideTheBudgetUntilUnpinned() async throws {
         let swarm = try Swarm(corrupt: [false], budget: 2 * 131_072)
         let cache = swarm.fetcher.cache

@@ -115,6 +115,8 @@ def main():
         origin = cluster.hub("origin", replicas=4)
         video = tus_upload(origin.url, big, headers=origin.auth)
         os.remove(big)
+        status, _, _ = origin.request(f"/api/v1/videos/{video}", "PATCH", {"Content-Type": "application/json"}, b'{"shared": true}')
+        assert status == 200, status
         print(f"video: {size / 1048576:.0f} MiB of H.264 on hub 'origin'; {args.seeks} random offsets")
 
         # Ranges on a cold hub whose only holder is the origin, against the origin itself.

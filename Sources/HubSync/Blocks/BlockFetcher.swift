@@ -37,6 +37,22 @@ public final class BlockFetcher: Service, Sendable {
     private let fetching = Mutex<[BlockHash: Task<ByteBuffer, any Error>]>([:])
     private let readAheads: AsyncStream<ReadAhead>
     private let readAheadQueue: AsyncStream<ReadAhead>.Continuation
+    /// Verified blocks on their way into the cache, served from memory meanwhile, so a reader
+    /// never waits for the store's write (on local disk, an fsync per block) before its bytes go
+    /// out. Only while this service runs (its loop writes them), and at most `writeBehindBytes`:
+    /// past that, a fetch writes its block itself.
+    private let writeBehind = Mutex(WriteBehind())
+    private let writes: AsyncStream<BlockHash>
+    private let writeQueue: AsyncStream<BlockHash>.Continuation
+    static let writeBehindBytes = 64 << 20
+    /// Blocks written into the store at once by the write-behind loop.
+    static let writers = 4
+
+    struct WriteBehind {
+        var running = false
+        var blocks: [BlockHash: ByteBuffer] = [:]
+        var bytes = 0
+    }
 
     /// What is known of a holder's load and behaviour.
     struct HolderLoad {
@@ -75,19 +91,25 @@ public final class BlockFetcher: Service, Sendable {
         self.record = record
         // A player seeking often asks for more read-ahead than is worth fetching: the newest win.
         (readAheads, readAheadQueue) = AsyncStream.makeStream(of: ReadAhead.self, bufferingPolicy: .bufferingNewest(16))
+        (writes, writeQueue) = AsyncStream.makeStream(of: BlockHash.self)
     }
 
     /// Loads the cache's index, then fetches queued read-ahead until the hub stops. A store that
     /// cannot be listed at start costs only the index (blocks already kept are fetched again and
     /// the leftovers indexed at the next start), never the hub.
     public func run() async throws {
+        // Writes queued before the loop below starts wait in the stream.
+        writeBehind.withLock { $0.running = true }
         do {
             try await cache.load()
         } catch {
             logger.warning("could not index the blocks kept from peers; starting with an empty cache", metadata: ["error": "\(error)"])
         }
+        // Blocks still waiting at shutdown are dropped: they are a cache, fetched again if needed.
+        defer { writeBehind.withLock { $0 = WriteBehind() } }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.writeBlocksBehind() }
                 for await request in self.readAheads {
                     group.addTask {
                         for index in request.blocks {
@@ -97,6 +119,56 @@ public final class BlockFetcher: Service, Sendable {
                 }
             }
         }
+    }
+
+    private func writeBlocksBehind() async {
+        await withTaskGroup(of: Void.self) { writers in
+            var active = 0
+            for await hash in writes {
+                if active == Self.writers {
+                    await writers.next()
+                    active -= 1
+                }
+                active += 1
+                writers.addTask {
+                    guard let block = self.writeBehind.withLock({ $0.blocks[hash] }) else { return }
+                    await self.insert(block, as: hash)
+                    self.writeBehind.withLock { state in
+                        if state.blocks.removeValue(forKey: hash) != nil { state.bytes -= block.readableBytes }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands a verified block to the cache: behind the reader when there is room, else now.
+    private func keep(_ block: ByteBuffer, as hash: BlockHash) async {
+        let queued = writeBehind.withLock { state -> Bool in
+            if state.blocks[hash] != nil { return true }
+            guard state.running, state.bytes + block.readableBytes <= Self.writeBehindBytes else { return false }
+            state.blocks[hash] = block
+            state.bytes += block.readableBytes
+            return true
+        }
+        if queued {
+            writeQueue.yield(hash)
+        } else {
+            await insert(block, as: hash)
+        }
+    }
+
+    private func insert(_ block: ByteBuffer, as hash: BlockHash) async {
+        do {
+            try await cache.insert(block, as: hash)
+        } catch {
+            logger.warning("could not keep a fetched block", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Returns once every block fetched so far is in the cache (the replica keeper asks, before
+    /// it offers a video as whole).
+    public func settled() async throws {
+        while writeBehind.withLock({ !$0.blocks.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
     }
 
     // MARK: - Ranges
@@ -131,6 +203,7 @@ public final class BlockFetcher: Service, Sendable {
     /// Block `index` of the video, from the cache or else from a holder, verified.
     public func block(_ index: Int, of video: VideoID, manifest: BlockManifest, from holders: [Holder]) async throws -> ByteBuffer {
         let hash = manifest.blocks[index]
+        if let waiting = writeBehind.withLock({ $0.blocks[hash] }) { return waiting }
         if let cached = try? await cache.block(hash) { return cached }
         let (task, mine) = fetching.withLock { fetching in
             if let task = fetching[hash] { return (task, false) }
@@ -159,11 +232,7 @@ public final class BlockFetcher: Service, Sendable {
                         $0.blocksFetched += 1
                         $0.blockBytesFetched += Int64(expected)
                     }
-                    do {
-                        try await cache.insert(block, as: hash)
-                    } catch {
-                        logger.warning("could not keep a fetched block", metadata: ["error": "\(error)"])
-                    }
+                    await keep(block, as: hash)
                     return block
                 }
                 problem = "sent \(block.readableBytes) bytes for block \(index) of video \(video) that do not match its hash"
@@ -203,8 +272,8 @@ public final class BlockFetcher: Service, Sendable {
     }
 }
 
-/// The blocks of a range being fetched for one reader: the next `width` blocks are on their way
-/// while it reads, and what it has not read yet is cancelled when it goes away.
+/// The blocks of a range being fetched for one reader: up to the next `width` blocks are on their
+/// way while it reads, and what it has not read yet is cancelled when it goes away.
 final class FetchWindow: Sendable {
     private struct State {
         var cursor: Int
@@ -232,7 +301,10 @@ final class FetchWindow: Sendable {
     func next() async throws -> (Int, ByteBuffer)? {
         let next: (Int, Task<ByteBuffer, any Error>)? = state.withLock { state in
             guard state.cursor <= blocks.upperBound else { return nil }
-            while state.started <= blocks.upperBound, state.started < state.cursor + width {
+            // Slow start: one block, then two, then up to `width` as the reader keeps reading,
+            // so a player that seeks, reads a little and hangs up costs a block, not a window.
+            let allowed = min(width, 1 << min(state.cursor - blocks.lowerBound, 16))
+            while state.started <= blocks.upperBound, state.started < state.cursor + allowed {
                 let index = state.started
                 state.tasks[index] = Task { [fetch] in try await fetch(index) }
                 state.started += 1

@@ -87,6 +87,7 @@ public final class ReplicaKeeper: Sendable {
             }
             try await group.waitForAll()
         }
+        try await fetcher.settled()
         guard await fetcher.cache.holds(manifest.blocks) else { throw PeerVideoUnavailable(video: video.id, problem: "blocks went missing") }
         if entry.facts.hasThumbnail { _ = try? await videos.keptThumbnail(of: video) }
         replicas.markWhole(video.id)
