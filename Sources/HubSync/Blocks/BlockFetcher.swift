@@ -39,12 +39,12 @@ public final class BlockFetcher: Service, Sendable {
     private let readAheadQueue: AsyncStream<ReadAhead>.Continuation
     /// Verified blocks on their way into the cache, served from memory meanwhile, so a reader
     /// never waits for the store's write (on local disk, an fsync per block) before its bytes go
-    /// out. Only while this service runs (its loop writes them), and at most `writeBehindBytes`:
-    /// past that, a fetch writes its block itself.
+    /// out. Only while this service runs (its loop writes them), and at most `writeBehindBytes`
+    /// (what it adds to the hub's memory at most): past that, a fetch writes its block itself.
     private let writeBehind = Mutex(WriteBehind())
     private let writes: AsyncStream<BlockHash>
     private let writeQueue: AsyncStream<BlockHash>.Continuation
-    static let writeBehindBytes = 64 << 20
+    static let writeBehindBytes = 32 << 20
     /// Blocks written into the store at once by the write-behind loop.
     static let writers = 4
 
