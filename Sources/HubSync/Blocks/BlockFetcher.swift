@@ -113,6 +113,10 @@ public final class BlockFetcher: Service, Sendable {
                 for await request in self.readAheads {
                     group.addTask {
                         for index in request.blocks {
+                            // Only what is missing: reading a kept block back would cost a read and a hash for nothing.
+                            let hash = request.manifest.blocks[index]
+                            if self.writeBehind.withLock({ $0.blocks[hash] != nil }) { continue }
+                            if await self.cache.holds([hash]) { continue }
                             _ = try? await self.block(index, of: request.video, manifest: request.manifest, from: request.holders)
                         }
                     }
@@ -174,23 +178,30 @@ public final class BlockFetcher: Service, Sendable {
     // MARK: - Ranges
 
     /// The bytes of `range` of the video, in order, each block verified before any of its bytes
-    /// is yielded, and the blocks after the range queued for read-ahead. Pulled: up to `parallel`
-    /// blocks ahead of the reader are on their way, so a slow player holds the fetching back
-    /// instead of filling memory. `info` describes the video as the stream route reports it.
-    /// Throws when a block cannot be had from any holder.
+    /// is yielded. The first block is had before this returns, so a video no holder can send is
+    /// a clean error before an answer starts, not a stream cut short. Then pulled: up to
+    /// `parallel` blocks ahead of the reader are on their way, so a slow player holds the fetching
+    /// back instead of filling memory; the blocks after the range are queued for read-ahead once
+    /// the first bytes are out (they must not compete with them). `info` describes the video as
+    /// the stream route reports it. Throws `PeerUnanswered` when a block cannot be had from any
+    /// holder.
     public func bytes(
         _ range: ClosedRange<Int64>, of video: VideoID, manifest: BlockManifest, from holders: [Holder], info: ObjectInfo
-    ) -> ObjectByteStream {
+    ) async throws -> ObjectByteStream {
         let blocks = manifest.blocks(covering: range)
+        let first = try await block(blocks.lowerBound, of: video, manifest: manifest, from: holders)
         let ahead = (blocks.upperBound + 1)..<min(manifest.blocks.count, blocks.upperBound + 1 + settings.readAhead)
-        if !ahead.isEmpty {
-            readAheadQueue.yield(ReadAhead(blocks: ahead.lowerBound...(ahead.upperBound - 1), video: video, manifest: manifest, holders: holders))
-        }
-        let window = FetchWindow(blocks: blocks, width: settings.parallel) { index in
+        let readAhead = ahead.isEmpty
+            ? nil : ReadAhead(blocks: ahead.lowerBound...(ahead.upperBound - 1), video: video, manifest: manifest, holders: holders)
+        let readAheadQueued = Mutex(false)
+        let window = FetchWindow(blocks: blocks, width: settings.parallel, first: first) { index in
             try await self.block(index, of: video, manifest: manifest, from: holders)
         }
-        return ObjectByteStream(info: info, count: range.upperBound - range.lowerBound + 1) {
+        return ObjectByteStream(info: info, count: range.upperBound - range.lowerBound + 1) { [readAheadQueue] in
             guard let (index, block) = try await window.next() else { return nil }
+            if let readAhead, !readAheadQueued.withLock({ queued in defer { queued = true }; return queued }) {
+                readAheadQueue.yield(readAhead)
+            }
             let blockRange = manifest.range(ofBlock: index)
             let from = Int(max(range.lowerBound, blockRange.lowerBound) - blockRange.lowerBound)
             let to = Int(min(range.upperBound, blockRange.upperBound) - blockRange.lowerBound)
@@ -278,6 +289,7 @@ final class FetchWindow: Sendable {
     private struct State {
         var cursor: Int
         var started: Int
+        var first: ByteBuffer?
         var tasks: [Int: Task<ByteBuffer, any Error>] = [:]
     }
 
@@ -286,11 +298,12 @@ final class FetchWindow: Sendable {
     private let width: Int
     private let fetch: @Sendable (Int) async throws -> ByteBuffer
 
-    init(blocks: ClosedRange<Int>, width: Int, fetch: @escaping @Sendable (Int) async throws -> ByteBuffer) {
+    /// `first`, when given, is the first block, already had.
+    init(blocks: ClosedRange<Int>, width: Int, first: ByteBuffer? = nil, fetch: @escaping @Sendable (Int) async throws -> ByteBuffer) {
         self.blocks = blocks
         self.width = max(1, width)
         self.fetch = fetch
-        self.state = Mutex(State(cursor: blocks.lowerBound, started: blocks.lowerBound))
+        self.state = Mutex(State(cursor: blocks.lowerBound, started: blocks.lowerBound, first: first))
     }
 
     deinit {
@@ -299,6 +312,14 @@ final class FetchWindow: Sendable {
 
     /// The next block in order, with its index; nil after the last.
     func next() async throws -> (Int, ByteBuffer)? {
+        let had: (Int, ByteBuffer)? = state.withLock { state in
+            guard let first = state.first else { return nil }
+            state.first = nil
+            state.cursor += 1
+            state.started = state.cursor
+            return (blocks.lowerBound, first)
+        }
+        if let had { return had }
         let next: (Int, Task<ByteBuffer, any Error>)? = state.withLock { state in
             guard state.cursor <= blocks.upperBound else { return nil }
             // Slow start: one block, then two, then up to `width` as the reader keeps reading,

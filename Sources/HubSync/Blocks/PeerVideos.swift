@@ -94,13 +94,12 @@ public final class PeerVideos: Sendable {
     public func bytes(_ range: ClosedRange<Int64>, of video: Video) async throws -> ObjectByteStream {
         let holders = await holders(of: video)
         let manifest = try await manifest(of: video, from: holders)
+        let info = ObjectInfo(key: try ObjectKey("peer-videos/\(video.id)/source"), size: video.sizeBytes, modifiedAt: video.createdAt)
         do {
-            _ = try await fetcher.block(manifest.blocks(covering: range).lowerBound, of: video.id, manifest: manifest, from: holders)
+            return try await fetcher.bytes(range, of: video.id, manifest: manifest, from: holders, info: info)
         } catch let error as PeerUnanswered {
             throw PeerVideoUnavailable(video: video.id, problem: error.message)
         }
-        let info = ObjectInfo(key: try ObjectKey("peer-videos/\(video.id)/source"), size: video.sizeBytes, modifiedAt: video.createdAt)
-        return fetcher.bytes(range, of: video.id, manifest: manifest, from: holders, info: info)
     }
 
     /// A peer's video's manifest: from memory, from the store, or from a holder, checked against
