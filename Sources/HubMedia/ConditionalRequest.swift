@@ -96,7 +96,16 @@ public enum HTTPDate {
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 
+    /// The longest date worth parsing: the longest obsolete form (RFC 850 with a full weekday)
+    /// is 40 bytes.
+    static let longestDate = 64
+
     public static func parse(_ text: String) -> Date? {
+        // An HTTP date is printable ASCII. Anything else is not one, and is not handed to
+        // Foundation's `DateFormatter`: on Linux it traps on some non-ASCII input (a range
+        // computed in UTF-16 applied to other units), which from a request header would take
+        // the hub down. The fuzzer found it (Fuzz/corpus/conditional).
+        guard text.utf8.count <= longestDate, text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

@@ -45,4 +45,16 @@ import Testing
         #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == Date(timeIntervalSince1970: 784_111_777))
         #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == Date(timeIntervalSince1970: 784_111_777))
     }
+
+    /// Found by the fuzzer: on Linux, Foundation's `DateFormatter` traps on this (a header any
+    /// client can send). Not a date, and no crash.
+    @Test func nonASCIIDatesAreNotDatesAndDoNotCrash() {
+        let bytes: [UInt8] = Array("Sun, 06".utf8) + [0xDC, 0xB1, 0x90, 0x89, 0xDF, 0xCE, 0xC6, 0xC6] + Array("4 8:49:37 G&MT".utf8)
+        #expect(HTTPDate.parse(String(decoding: bytes, as: UTF8.self)) == nil)
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT\u{1}") == nil)
+        #expect(HTTPDate.parse(String(repeating: "Sun, 06 Nov 1994 08:49:37 GMT ", count: 100)) == nil)
+        let request = ConditionalRequest(
+            ifMatch: nil, ifNoneMatch: nil, ifModifiedSince: String(decoding: bytes, as: UTF8.self), ifUnmodifiedSince: nil, ifRange: nil)
+        #expect(request.evaluate(against: Validators(sha256: String(repeating: "a", count: 64), lastModified: Date())) == .proceed(honourRange: true))
+    }
 }

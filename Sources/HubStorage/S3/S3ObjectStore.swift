@@ -334,6 +334,9 @@ struct S3ErrorBody: Decodable {
 
 enum S3Date {
     static func parse(_ text: String) -> Date? {
+        // Printable ASCII only, as `HTTPDate.parse`: Foundation's `DateFormatter` traps on some
+        // non-ASCII input on Linux, and a misbehaving server must not take the hub down.
+        guard text.utf8.count <= 64, text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
