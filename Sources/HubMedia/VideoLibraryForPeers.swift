@@ -11,10 +11,6 @@ public struct VideoLibraryForPeers: SharedLibrary {
     /// and a video's bytes (so its manifest) never change. Only small ones are kept (up to 8,192
     /// blocks, 256 KiB: videos up to 128 GiB), so the cache holds at most 16 MiB.
     let recent = ExpiringCache<VideoID, BlockManifest>(lifetime: .seconds(300), capacity: 64)
-    static let largestCachedBlockCount = 8_192
-
-    /// The largest manifest read (a 5 TiB video at 16 MiB blocks has 327,680 blocks: 10 MiB).
-    static let largestManifestBytes = 16 << 20
 
     public init(videos: any VideoRepository, store: any ObjectStore) {
         self.videos = videos
@@ -27,7 +23,7 @@ public struct VideoLibraryForPeers: SharedLibrary {
         if let manifest = recent.value(for: id), manifest.sha256 == video.sha256 { return manifest }
         let stored: ByteBuffer
         do {
-            stored = try await store.contents(of: VideoIngestor.manifestKey(of: id), limit: Self.largestManifestBytes)
+            stored = try await store.contents(of: VideoIngestor.manifestKey(of: id), limit: BlockManifest.largestEncodedSize)
         } catch ObjectStoreError.notFound {
             return nil  // made by the background walk soon
         }
@@ -35,7 +31,7 @@ public struct VideoLibraryForPeers: SharedLibrary {
         // A manifest vouches for the bytes peers will verify against; one that disagrees with the
         // video (a store restored from another backup) is not offered.
         guard manifest.sha256 == video.sha256, manifest.size == video.sizeBytes else { return nil }
-        if manifest.blocks.count <= Self.largestCachedBlockCount { recent.store(manifest, for: id) }
+        if manifest.blocks.count <= BlockManifest.largestCachedBlockCount { recent.store(manifest, for: id) }
         return manifest
     }
 

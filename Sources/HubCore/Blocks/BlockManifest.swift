@@ -128,6 +128,12 @@ public struct BlockManifest: Sendable, Equatable {
     /// 5 TiB video has 327,680 blocks: 10 MiB as it is, twice that as hex in JSON.
     static let magic = Array("SHUBBLK1".utf8)
     static let headerLength = magic.count + 4 + 8 + 32 + 4
+    /// The most bytes a hub reads as a manifest, from its store or from a peer: room above the
+    /// 10 MiB of the largest file at the largest block size.
+    public static let largestEncodedSize = 16 << 20
+    /// The most blocks of a manifest worth keeping in memory between requests (256 KiB: videos
+    /// up to 128 GiB), so a cache of 64 manifests stays under 16 MiB.
+    public static let largestCachedBlockCount = 8_192
 
     public func encoded() -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: Self.headerLength + blocks.count * 32)

@@ -19,8 +19,8 @@ public final class PeerVideos: Sendable {
     public let replicas: Int
     let store: any ObjectStore
     let logger: Logger
-    /// Manifests read recently, as `VideoLibraryForPeers` keeps its own: a playing video asks
-    /// for its manifest on every range request.
+    /// Manifests read recently, as `VideoLibraryForPeers` keeps its own (only small ones, so 64
+    /// stay under 16 MiB): a playing video asks for its manifest on every range request.
     let manifests = ExpiringCache<VideoID, BlockManifest>(lifetime: .seconds(300), capacity: 64)
 
     /// The cache of peers' blocks, pinned ones included.
@@ -107,17 +107,17 @@ public final class PeerVideos: Sendable {
     func manifest(of video: Video, from holders: [BlockFetcher.Holder]) async throws -> BlockManifest {
         if let manifest = manifests.value(for: video.id), manifest.sha256 == video.sha256 { return manifest }
         let key = try ObjectKey(CatalogueEntry.keptManifestKey(of: video.id))
-        if let kept = try? await store.contents(of: key, limit: Self.largestManifestBytes), let manifest = try? BlockManifest(decoding: kept),
+        if let kept = try? await store.contents(of: key, limit: BlockManifest.largestEncodedSize), let manifest = try? BlockManifest(decoding: kept),
             Self.describes(manifest, video)
         {
-            manifests.store(manifest, for: video.id)
+            remember(manifest, of: video.id)
             return manifest
         }
         var problems: [String] = []
         for holder in holders {
             do {
                 let bytes = try await network.transport.fetch(
-                    PeerMessage.ManifestRequest(video: video.id), from: holder.address, limit: Self.largestManifestBytes)
+                    PeerMessage.ManifestRequest(video: video.id), from: holder.address, limit: BlockManifest.largestEncodedSize)
                 let manifest = try BlockManifest(decoding: bytes)
                 guard Self.describes(manifest, video) else {
                     problems.append("\(holder.name) sent a manifest of other bytes")
@@ -128,7 +128,7 @@ public final class PeerVideos: Sendable {
                 } catch {
                     logger.warning("could not keep a peer's video's manifest", metadata: ["video.id": "\(video.id)", "error": "\(error)"])
                 }
-                manifests.store(manifest, for: video.id)
+                remember(manifest, of: video.id)
                 return manifest
             } catch {
                 problems.append("\(holder.name): \(error)")
@@ -167,7 +167,7 @@ public final class PeerVideos: Sendable {
         await kept.release(video)
         do {
             let manifestKey = try ObjectKey(CatalogueEntry.keptManifestKey(of: video))
-            if let kept = try? await store.contents(of: manifestKey, limit: Self.largestManifestBytes),
+            if let kept = try? await store.contents(of: manifestKey, limit: BlockManifest.largestEncodedSize),
                 let manifest = try? BlockManifest(decoding: kept)
             {
                 await fetcher.cache.remove(manifest.blocks)
@@ -182,7 +182,9 @@ public final class PeerVideos: Sendable {
         }
     }
 
-    static let largestManifestBytes = 16 << 20
+    private func remember(_ manifest: BlockManifest, of video: VideoID) {
+        if manifest.blocks.count <= BlockManifest.largestCachedBlockCount { manifests.store(manifest, for: video) }
+    }
 
     static func describes(_ manifest: BlockManifest, _ video: Video) -> Bool {
         manifest.sha256 == video.sha256 && manifest.size == video.sizeBytes
