@@ -159,6 +159,13 @@ import Testing
         #expect(await restarted.usage.blocks == 2)
         await #expect(throws: ObjectStoreError.self) { try await swarm.store.head(stray) }
         await #expect(throws: ObjectStoreError.self) { try await swarm.store.head(rotten) }
+
+        // Verified once, a block is trusted, but its length is checked on every read: one cut
+        // short on disk is a miss, not a short answer.
+        let cut = BlockCache.key(of: swarm.video.manifest.blocks[1])
+        _ = try await swarm.store.put(cut, bytes: ByteBuffer(repeating: 1, count: 1000), contentType: nil)
+        #expect(try await restarted.block(swarm.video.manifest.blocks[1]) == nil)
+        #expect(await restarted.usage.blocks == 1)
     }
 
     @Test func withTheServiceRunningBlocksAreWrittenBehindTheReader() async throws {
@@ -199,6 +206,28 @@ import Testing
         await cache.remove([blocks[0]])
         let nonePinned = await cache.pinned
         #expect(nonePinned.blocks == 0 && nonePinned.bytes == 0)
+    }
+
+    @Test func aReplicaThatLostABlockIsNoLongerOfferedWhole() async throws {
+        let swarm = try Swarm(corrupt: [false])
+        let replicas = ReplicaLibrary(cache: swarm.fetcher.cache, store: swarm.store)
+        let video = swarm.video
+        await replicas.pin(video.id, video.manifest)
+        _ = try await swarm.read(0...Int64(BlockFetcherTests.size - 1))
+        replicas.markWhole(video.id)
+        #expect(try await replicas.manifest(of: video.id) == video.manifest)
+        let whole = try #require(try await replicas.bytes(ofBlocks: 0...2, of: video.id, in: video.manifest))
+        var served = 0
+        for try await chunk in whole { served += chunk.readableBytes }
+        #expect(served == 3 * 131_072)
+
+        // A block gone from the disk: the peer asking gets an error, not a short answer, and the
+        // video is no longer offered until the keeper fetches the block again.
+        try await swarm.store.delete(BlockCache.key(of: video.manifest.blocks[1]))
+        let broken = try #require(try await replicas.bytes(ofBlocks: 0...2, of: video.id, in: video.manifest))
+        await #expect(throws: PeerUnanswered.self) { for try await _ in broken {} }
+        #expect(!replicas.isWhole(video.id))
+        #expect(try await replicas.manifest(of: video.id) == nil)
     }
 
     @Test func replicaPlacementIsTheSameEverywhereAndMovesLittle() {

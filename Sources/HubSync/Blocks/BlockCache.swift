@@ -7,9 +7,13 @@ import NIOCore
 /// out first. Named by their hash, a block shared by two videos (or fetched twice) is stored once.
 ///
 /// Only verified bytes are written, each block as one atomic put, so a hub killed mid-fetch
-/// restarts with whole, correct blocks or none; and a block is verified again when read, so a
-/// disk that rots a file makes a miss (the block is fetched afresh), never wrong bytes served.
-/// The index is rebuilt from the store at start, oldest first by modification time.
+/// restarts with whole, correct blocks or none. The index is rebuilt from the store at start,
+/// oldest first by modification time, and a block found there is verified again on its first
+/// read (a store restored from elsewhere, or a disk that rotted it, makes a miss and a fresh
+/// fetch, never wrong bytes served). From then on it is trusted as the hub's own videos are:
+/// hashing every read cost 1.2 ms per MiB here, most of a seek's time, and a block served to a
+/// peer is verified by that peer anyway. (IPFS's blockstore makes the same choice: hash-on-read
+/// is off by default.) Its length is checked on every read.
 ///
 /// Blocks of videos this hub keeps whole for others (replicas, and videos an admin pinned) are
 /// pinned: counted apart from the budget and never evicted until unpinned. Pins live in memory;
@@ -31,6 +35,8 @@ public actor BlockCache {
     private struct Entry {
         var size: Int
         var tick: UInt64
+        /// Whether its bytes were checked against its name since this hub started.
+        var verified: Bool
     }
 
     static let prefix = "blocks/"
@@ -83,7 +89,7 @@ public actor BlockCache {
                 pinnedBytes -= Int64(entry.size)
                 bytes += Int64(entry.size)
                 // Eviction passed over it while pinned: back in line as just used.
-                touch(hash, size: entry.size)
+                touch(hash, size: entry.size, verified: entry.verified)
             }
         }
         await evict()
@@ -105,7 +111,7 @@ public actor BlockCache {
         }
         for (info, hash) in found.sorted(by: { $0.info.modifiedAt < $1.info.modifiedAt }) where entries[hash] == nil {
             if pins[hash] != nil { pinnedBytes += info.size } else { bytes += info.size }
-            touch(hash, size: Int(info.size))
+            touch(hash, size: Int(info.size), verified: false)
         }
         await evict()
     }
@@ -121,24 +127,24 @@ public actor BlockCache {
             forget(hash)
             return nil
         }
-        guard Self.verify(stored, is: hash) else {
+        guard stored.readableBytes == entry.size, entry.verified || Self.verify(stored, is: hash) else {
             forget(hash)
             try? await store.delete(Self.key(of: hash))
             return nil
         }
-        if entries[hash] != nil { touch(hash, size: entry.size) }
+        if entries[hash] != nil { touch(hash, size: entry.size, verified: true) }
         return stored
     }
 
     /// Keeps `block`, which the caller has verified to be `hash`, then evicts the least recently
     /// used blocks until the cache is within its budget again.
     public func insert(_ block: ByteBuffer, as hash: BlockHash) async throws {
-        guard entries[hash] == nil else { return touch(hash, size: block.readableBytes) }
+        guard entries[hash] == nil else { return touch(hash, size: block.readableBytes, verified: entries[hash]!.verified) }
         _ = try await store.put(Self.key(of: hash), bytes: block, contentType: nil)
         if entries[hash] == nil {
             if pins[hash] != nil { pinnedBytes += Int64(block.readableBytes) } else { bytes += Int64(block.readableBytes) }
         }
-        touch(hash, size: block.readableBytes)
+        touch(hash, size: block.readableBytes, verified: true)
         await evict()
     }
 
@@ -153,12 +159,12 @@ public actor BlockCache {
     }
 
     public static func verify(_ block: ByteBuffer, is hash: BlockHash) -> Bool {
-        block.withUnsafeReadableBytes { BlockHash(digest: SHA256.hash(data: $0)) } == hash
+        BlockHash(block.withUnsafeReadableBytes { SHA256.hash(data: $0) }) == hash
     }
 
-    private func touch(_ hash: BlockHash, size: Int) {
+    private func touch(_ hash: BlockHash, size: Int, verified: Bool) {
         tick += 1
-        entries[hash] = Entry(size: size, tick: tick)
+        entries[hash] = Entry(size: size, tick: tick, verified: verified)
         recency.append((tick, hash))
         // Stale items pile up as blocks are used again: compact when they are most of the list.
         if recency.count - recencyStart > 4 * entries.count + 64 {

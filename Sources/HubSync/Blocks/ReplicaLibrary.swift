@@ -60,7 +60,7 @@ public final class ReplicaLibrary: SharedLibrary {
         let cursor = Mutex(blocks.lowerBound)
         let range = manifest.range(ofBlocks: blocks)
         let info = ObjectInfo(key: try ObjectKey(CatalogueEntry.keptManifestKey(of: video)), size: manifest.size, modifiedAt: .distantPast)
-        return ObjectByteStream(info: info, count: range.upperBound - range.lowerBound + 1) { [cache] in
+        return ObjectByteStream(info: info, count: range.upperBound - range.lowerBound + 1) { [cache, self] in
             let index: Int? = cursor.withLock { next in
                 guard next <= blocks.upperBound else { return nil }
                 defer { next += 1 }
@@ -68,6 +68,9 @@ public final class ReplicaLibrary: SharedLibrary {
             }
             guard let index else { return nil }
             guard let block = try await cache.block(manifest.blocks[index]) else {
+                // Lost or rotten on disk (the cache dropped it): no longer whole until the
+                // replica keeper's next round fetches it again.
+                _ = self.state.withLock { $0.whole.remove(video) }
                 throw PeerUnanswered("block \(index) of video \(video) is no longer kept here")
             }
             return block
