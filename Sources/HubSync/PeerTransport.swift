@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HubCore
 import NIOCore
@@ -111,7 +112,32 @@ public protocol PeerTransport: Sendable {
     func send<Request: PeerRequest>(_ request: Request, to address: PeerAddress) async throws -> Request.Answer
     /// The bytes the hub at `address` answers `request` with, when there are at most `limit` of
     /// them; throws `PeerUnanswered` otherwise (a refusal's JSON error body says why).
-    func fetch<Request: PeerBytesRequest>(_ request: Request, from address: PeerAddress, limit: Int) async throws -> ByteBuffer
+    func fetch<Request: PeerBytesRequest>(_ request: Request, from address: PeerAddress, limit: Int) async throws -> FetchedBytes
+}
+
+/// The bytes of a peer's answer and their SHA-256, hashed as they arrived: a block is verified
+/// while it is still on its way, not in a second pass once it is whole (1.2 ms per MiB here, in
+/// front of a seek's first byte).
+public struct FetchedBytes: Sendable {
+    public var bytes: ByteBuffer
+    public var sha256: BlockHash
+
+    public init(bytes: ByteBuffer, sha256: BlockHash) {
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+
+    /// Hashes `bytes` whole: for answers that arrive in one piece.
+    public init(hashing bytes: ByteBuffer) {
+        self.init(bytes: bytes, sha256: BlockHash(bytes.withUnsafeReadableBytes { SHA256.hash(data: $0) }))
+    }
+}
+
+extension BlockHash {
+    /// A SHA-256 digest is always 32 bytes, so this cannot fail.
+    init(_ digest: SHA256.Digest) {
+        self.init(digest: digest)!
+    }
 }
 
 /// A request that got no usable answer: the peer could not be reached, refused it, or answered

@@ -111,8 +111,8 @@ final class InMemoryPeers: Sendable {
             try await peers.send(request, from: address, node: node, to: target)
         }
 
-        func fetch<Request: PeerBytesRequest>(_ request: Request, from target: PeerAddress, limit: Int) async throws -> ByteBuffer {
-            try await peers.fetch(request, from: address, node: node, to: target, limit: limit)
+        func fetch<Request: PeerBytesRequest>(_ request: Request, from target: PeerAddress, limit: Int) async throws -> FetchedBytes {
+            FetchedBytes(hashing: try await peers.fetch(request, from: address, node: node, to: target, limit: limit))
         }
     }
 

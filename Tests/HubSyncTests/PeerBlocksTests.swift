@@ -64,23 +64,23 @@ import Testing
         let asker = try MemoryHub("asker", port: 7102, peers: peers, clock: ManualClock())
         let transport = asker.network.transport
 
-        let stored = try await transport.fetch(PeerMessage.ManifestRequest(video: library.id), from: origin.address, limit: 1 << 20)
+        let stored = try await transport.fetch(PeerMessage.ManifestRequest(video: library.id), from: origin.address, limit: 1 << 20).bytes
         #expect(try BlockManifest(decoding: stored) == library.manifest)
-        let run = try await transport.fetch(PeerMessage.BlocksRequest(video: library.id, index: 6, count: 2), from: origin.address, limit: 1 << 20)
+        let run = try await transport.fetch(PeerMessage.BlocksRequest(video: library.id, index: 6, count: 2), from: origin.address, limit: 1 << 20).bytes
         #expect(Array(run.readableBytesView) == Array(library.bytes[6 * 131_072..<1_000_000]), "the run ends at the short last block")
 
         // An answer larger than the asker takes is not taken.
         await #expect(throws: PeerUnanswered.self) {
-            try await transport.fetch(PeerMessage.BlocksRequest(video: library.id, index: 0, count: 2), from: origin.address, limit: 200_000)
+            try await transport.fetch(PeerMessage.BlocksRequest(video: library.id, index: 0, count: 2), from: origin.address, limit: 200_000).bytes
         }
         // Runs outside the eight blocks, and the asker's own hub, which holds no shared videos.
         for (index, count) in [(-1, 1), (8, 1), (7, 2), (Int.max, 2), (1, Int.max), (0, 0), (0, 65)] {
             await #expect(throws: PeerUnanswered.self) {
-                try await transport.fetch(PeerMessage.BlocksRequest(video: library.id, index: index, count: count), from: origin.address, limit: 1 << 30)
+                try await transport.fetch(PeerMessage.BlocksRequest(video: library.id, index: index, count: count), from: origin.address, limit: 1 << 30).bytes
             }
         }
         await #expect(throws: PeerUnanswered.self) {
-            try await origin.network.transport.fetch(PeerMessage.ManifestRequest(video: library.id), from: asker.address, limit: 1 << 20)
+            try await origin.network.transport.fetch(PeerMessage.ManifestRequest(video: library.id), from: asker.address, limit: 1 << 20).bytes
         }
         #expect(origin.network.metrics.snapshot(discoverySeconds: nil).blocksSent == 4)
     }

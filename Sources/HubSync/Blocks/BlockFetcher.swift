@@ -236,9 +236,10 @@ public final class BlockFetcher: Service, Sendable {
             defer { updateLoad(of: holder.address) { $0.inFlight -= 1 } }
             let problem: String
             do {
-                let block = try await transport.fetch(
+                let answer = try await transport.fetch(
                     PeerMessage.BlocksRequest(video: video, index: index), from: holder.address, limit: expected)
-                if block.readableBytes == expected, BlockCache.verify(block, is: hash) {
+                let block = answer.bytes
+                if block.readableBytes == expected, answer.sha256 == hash {
                     metrics.update {
                         $0.blocksFetched += 1
                         $0.blockBytesFetched += Int64(expected)

@@ -117,7 +117,8 @@ public final class PeerVideos: Sendable {
         for holder in holders {
             do {
                 let bytes = try await network.transport.fetch(
-                    PeerMessage.ManifestRequest(video: video.id), from: holder.address, limit: BlockManifest.largestEncodedSize)
+                    PeerMessage.ManifestRequest(video: video.id), from: holder.address, limit: BlockManifest.largestEncodedSize
+                ).bytes
                 let manifest = try BlockManifest(decoding: bytes)
                 guard Self.describes(manifest, video) else {
                     problems.append("\(holder.name) sent a manifest of other bytes")
@@ -146,7 +147,8 @@ public final class PeerVideos: Sendable {
         for holder in await holders(of: video) {
             do {
                 let bytes = try await network.transport.fetch(
-                    PeerMessage.ThumbnailRequest(video: video.id), from: holder.address, limit: PeerMessage.maxThumbnailBytes)
+                    PeerMessage.ThumbnailRequest(video: video.id), from: holder.address, limit: PeerMessage.maxThumbnailBytes
+                ).bytes
                 // A JPEG starts with its SOI marker; anything else is not shown as one.
                 guard bytes.readableBytesView.starts(with: [0xFF, 0xD8, 0xFF]) else {
                     problems.append("\(holder.name) sent a thumbnail that is not a JPEG")
