@@ -323,9 +323,12 @@ final class FetchWindow: Sendable {
         if let had { return had }
         let next: (Int, Task<ByteBuffer, any Error>)? = state.withLock { state in
             guard state.cursor <= blocks.upperBound else { return nil }
-            // Slow start: one block, then two, then up to `width` as the reader keeps reading,
-            // so a player that seeks, reads a little and hangs up costs a block, not a window.
-            let allowed = min(width, 1 << min(state.cursor - blocks.lowerBound, 16))
+            // Slow start: only the block asked for, then one more ahead, then up to `width` as
+            // the reader keeps reading, so a player that seeks, reads a little and hangs up costs
+            // two blocks, not a window. (The socket takes a whole block at once, so the second is
+            // asked for the moment the first is handed on, long before the player has read it.)
+            let read = state.cursor - blocks.lowerBound
+            let allowed = min(width, 1 << min(max(read - 1, 0), 16))
             while state.started <= blocks.upperBound, state.started < state.cursor + allowed {
                 let index = state.started
                 state.tasks[index] = Task { [fetch] in try await fetch(index) }
