@@ -94,6 +94,28 @@ def first_byte_ms(hub, video, offset, length=256 << 10):
     return elapsed
 
 
+def keeping_ceiling(root, blocks=256):
+    """MiB/s at which one thread verifies (SHA-256) and keeps (write, fsync, rename) 1 MiB blocks
+    here: the work a fetching hub does for every block it keeps, whoever sends it."""
+    import hashlib
+    directory = os.path.join(root, "ceiling")
+    os.makedirs(directory)
+    data = [os.urandom(1 << 20) for _ in range(8)]
+    started = time.perf_counter()
+    for index in range(blocks):
+        block = data[index % len(data)]
+        name = hashlib.sha256(block).hexdigest()
+        temporary = os.path.join(directory, f"{index}.tmp")
+        with open(temporary, "wb") as f:
+            f.write(block)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(temporary, os.path.join(directory, f"{index}-{name}"))
+    seconds = time.perf_counter() - started
+    shutil.rmtree(directory)
+    return blocks / seconds
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
@@ -158,6 +180,9 @@ def main():
             print(f"{holders} holder{'s' if holders > 1 else ' '}   {seconds:>8.2f} {size / 1048576 / seconds:>8.1f} {rss:>13.1f}")
             fetcher.stop()
         print(f"3 holders against 1: {rows[2][2] / rows[0][2]:.2f}x the throughput (target: faster); RSS target under 150 MiB")
+        ceiling = keeping_ceiling(root)
+        print(f"reference: one core of this machine hashing and durably writing 1 MiB blocks (what the fetching hub does "
+              f"with each): {ceiling:.0f} MiB/s; every hub here shares {os.cpu_count()} cores")
 
         if not args.no_browser and shutil.which("chromedriver"):
             browser_figures(cluster, origin, video, args.seeks)
