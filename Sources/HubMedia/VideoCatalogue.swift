@@ -28,6 +28,10 @@ public final class VideoCatalogue: SharedCatalogue {
     /// One read-modify-write of the catalogue at a time on this instance: an own write and a
     /// peer's merge of the same entry must not interleave and lose one of them.
     private let gate = AsyncGate()
+    /// Peers' listed entries read recently: a peer's video being played is looked up on every
+    /// range request. A merge on this instance drops what it changes; one on another instance
+    /// sharing the PostgreSQL database is seen here within the lifetime.
+    private let recentPeerEntries = ExpiringCache<VideoID, CatalogueEntry>(lifetime: .seconds(5), capacity: 256)
     private let changeHandlers = Mutex<[@Sendable (VideoID) -> Void]>([])
     private let withdrawalHandlers = Mutex<[@Sendable (VideoID) async -> Void]>([])
 
@@ -185,7 +189,10 @@ public final class VideoCatalogue: SharedCatalogue {
 
     /// A peer's shared video as listed here, or nil (unknown, withdrawn, or this hub's own).
     public func peerVideo(_ id: VideoID) async throws -> CatalogueEntry? {
-        guard listsPeersVideos, let entry = try await repository.entries([id])[id], entry.origin != node.id, entry.isListed else { return nil }
+        guard listsPeersVideos else { return nil }
+        if let entry = recentPeerEntries.value(for: id) { return entry }
+        guard let entry = try await repository.entries([id])[id], entry.origin != node.id, entry.isListed else { return nil }
+        recentPeerEntries.store(entry, for: id)
         return entry
     }
 
@@ -247,6 +254,7 @@ public final class VideoCatalogue: SharedCatalogue {
             }
             guard !merged.isEmpty else { return outcome }
             try await self.repository.save(Array(merged.values))
+            for id in merged.keys { self.recentPeerEntries.remove(id) }
             outcome.changed = Array(merged.keys)
             outcome.withdrawn = merged.values.filter { held[$0.video]?.isListed == true && !$0.isListed }.map(\.video)
             return outcome
