@@ -51,6 +51,12 @@ public struct HubConfiguration: Sendable {
         /// How many hubs keep each shared video whole (`P2P_VIDEO_REPLICAS`): its origin and
         /// this many minus one others, chosen by rendezvous hashing over the alive peers.
         public var videoReplicas: Int
+        /// The most bytes per second sent to peers as blocks of videos, all transfers together
+        /// (`P2P_SEND_BYTES_PER_SECOND`); nil for no cap.
+        public var sendBytesPerSecond: Int64?
+        /// The lowest cap: the largest block (16 MiB) must reach a peer well within the 10
+        /// seconds it waits for an answer, even when two share the rate.
+        public static let lowestSendBytesPerSecond: Int64 = 4 << 20
 
         /// `host` and `webPort` are the web listener's: the peer port must differ, and a hub
         /// reachable from other machines must have a secret.
@@ -68,6 +74,11 @@ public struct HubConfiguration: Sendable {
             multicastDNS = try p2p.bool("mdns") ?? true
             blockCacheBytes = try p2p.byteCount("block.cache.bytes") ?? Self.defaultBlockCacheBytes
             videoReplicas = try p2p.integer("video.replicas", in: 1...16, "must be from 1 (only the origin) to 16") ?? 2
+            sendBytesPerSecond = try p2p.byteCount("send.bytes.per.second")
+            if let sendBytesPerSecond, sendBytesPerSecond < Self.lowestSendBytesPerSecond {
+                throw p2p.problem(
+                    "send.bytes.per.second", "must be at least \(Self.lowestSendBytesPerSecond) (4 MiB/s: a 16 MiB block must reach a peer within seconds)")
+            }
             if blockCacheBytes < Int64(BlockManifest.largestBlockSize) {
                 throw p2p.problem("block.cache.bytes", "must be at least \(BlockManifest.largestBlockSize) (one block of the largest size, 16 MiB)")
             }

@@ -75,6 +75,15 @@ public struct ObjectByteStream: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(next: next) }
+
+    /// The same bytes, each chunk handed to `body` before it is yielded (a rate limit waits there).
+    public func beforeEachChunk(_ body: @escaping @Sendable (ByteBuffer) async throws -> Void) -> ObjectByteStream {
+        ObjectByteStream(info: info, count: count) { [next] in
+            guard let chunk = try await next() else { return nil }
+            try await body(chunk)
+            return chunk
+        }
+    }
 }
 
 /// Typed failures of any object store, mapped to HTTP once in HubWeb.

@@ -34,6 +34,7 @@ extension PeerNetwork {
             $0.blocksSent += run.count
             $0.blockBytesSent += bytes.count
         }
-        return .stream(bytes)
+        guard let sending else { return .stream(bytes) }
+        return .stream(bytes.beforeEachChunk { try await sending.take($0.readableBytes) })
     }
 }

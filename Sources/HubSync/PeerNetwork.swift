@@ -34,10 +34,13 @@ public final class PeerNetwork: Sendable {
         public var antiEntropyInterval: Duration
         public var membership = Membership.Settings()
         public var multicastDNS: Bool
+        /// The most bytes per second sent to peers as blocks of videos, all together
+        /// (`P2P_SEND_BYTES_PER_SECOND`); nil for no cap.
+        public var sendRate: Int64?
 
         public init(
             port: Int, host: String, seeds: [PeerAddress], fanout: Int, gossipInterval: Duration, antiEntropyInterval: Duration,
-            multicastDNS: Bool
+            multicastDNS: Bool, sendRate: Int64? = nil
         ) {
             self.port = port
             self.host = host
@@ -46,6 +49,7 @@ public final class PeerNetwork: Sendable {
             self.gossipInterval = gossipInterval
             self.antiEntropyInterval = antiEntropyInterval
             self.multicastDNS = multicastDNS
+            self.sendRate = sendRate
         }
 
         /// The host peers should use, when the listener's is specific.
@@ -74,6 +78,8 @@ public final class PeerNetwork: Sendable {
     let missed = Mutex<[PeerAddress: HLCTimestamp]>([:])
     let synchronizing = Mutex(false)
     let refusals = RefusalFolding()
+    /// The cap on blocks sent to peers, when there is one.
+    let sending: SendRate?
     let peerStore: any PeerRepository
     let clock: any WallClock
     let logger: Logger
@@ -89,6 +95,7 @@ public final class PeerNetwork: Sendable {
     ) {
         self.kept = kept
         self.settings = settings
+        self.sending = settings.sendRate.map { SendRate(bytesPerSecond: $0) }
         self.identity = identity
         self.notepad = notepad
         self.catalogue = catalogue

@@ -33,7 +33,7 @@ import Testing
             "HUB_PORT": "9000", "HUB_HOST": "0.0.0.0", "UPLOAD_DIR": "/srv/videos", "MAX_UPLOAD_BYTES": "1024",
             "P2P_PEERS": "a:1, b:2", "P2P_ENABLED": "true", "P2P_SECRET": "sixteen-chars-or-more", "P2P_FANOUT": "4",
             "P2P_GOSSIP_INTERVAL_MS": "50", "P2P_ANTI_ENTROPY_INTERVAL_MS": "5000", "P2P_MDNS": "false",
-            "P2P_BLOCK_CACHE_BYTES": "1073741824",
+            "P2P_BLOCK_CACHE_BYTES": "1073741824", "P2P_SEND_BYTES_PER_SECOND": "12500000",
         ])
         #expect(configuration.port == 9000)
         #expect(configuration.host == "0.0.0.0")
@@ -44,6 +44,7 @@ import Testing
         #expect(configuration.peers.fanout == 4 && configuration.peers.gossipInterval == .milliseconds(50))
         #expect(configuration.peers.antiEntropyInterval == .seconds(5) && !configuration.peers.multicastDNS)
         #expect(configuration.peers.blockCacheBytes == 1 << 30)
+        #expect(configuration.peers.sendBytesPerSecond == 12_500_000)
     }
 
     @Test(arguments: [
@@ -73,6 +74,10 @@ import Testing
         (["P2P_BLOCK_CACHE_BYTES": "1048576"], "P2P_BLOCK_CACHE_BYTES"),
         (["P2P_BLOCK_CACHE_BYTES": "0"], "P2P_BLOCK_CACHE_BYTES"),
         (["P2P_BLOCK_CACHE_BYTES": "lots"], "P2P_BLOCK_CACHE_BYTES"),
+        (["P2P_SEND_BYTES_PER_SECOND": "1000"], "P2P_SEND_BYTES_PER_SECOND"),
+        (["P2P_SEND_BYTES_PER_SECOND": "0"], "P2P_SEND_BYTES_PER_SECOND"),
+        (["P2P_SEND_BYTES_PER_SECOND": "fast"], "P2P_SEND_BYTES_PER_SECOND"),
+        (["P2P_SEND_BYTES_PER_SECOND": "99999999999999999999"], "P2P_SEND_BYTES_PER_SECOND"),
         (["P2P_GOSSIP_INTERVAL_MS": "5"], "P2P_GOSSIP_INTERVAL_MS"),
         (["P2P_ANTI_ENTROPY_INTERVAL_MS": "abc"], "P2P_ANTI_ENTROPY_INTERVAL_MS"),
         (["P2P_NODE_NAME": "has.dots"], "P2P_NODE_NAME"),

@@ -57,7 +57,8 @@ def test_bad_configuration_fails_fast_with_one_line(binary, tmp_path):
                          ({"HUB_DATA_DIR": "/proc/no/data"}, "HUB_DATA_DIR"),
                          ({"CACHE_DIR": "/tmp/cache"}, "CACHE_DIR"),
                          ({"STREAM_REDIRECT": "presigned"}, "STREAM_REDIRECT"),
-                         ({"STREAM_REDIRECT": "sometimes"}, "STREAM_REDIRECT")]:
+                         ({"STREAM_REDIRECT": "sometimes"}, "STREAM_REDIRECT"),
+                         ({"P2P_SEND_BYTES_PER_SECOND": "1000"}, "P2P_SEND_BYTES_PER_SECOND")]:
         out = serve_once(binary, tmp_path, **env)
         assert out.returncode == 78, (env, out.stderr)
         lines = out.stderr.strip().splitlines()

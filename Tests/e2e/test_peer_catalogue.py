@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -318,3 +319,22 @@ def test_a_far_range_answers_long_before_the_video_is_fetched_and_a_kill_mid_fet
     status, _, body = c.request(f"/api/v1/videos/{video}/stream")
     assert status == 200 and hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
     assert all(hashlib.sha256(block).hexdigest() == name for name, block in block_files(c))
+
+
+def test_a_hub_that_caps_what_it_sends_peers_still_serves_them_byte_for_byte_within_its_cap(cluster):
+    # P2P_SEND_BYTES_PER_SECOND=4 MiB/s on the origin: one second's worth goes at once, the rest
+    # at the rate. The bound checked is the one a broken cap would break (never faster); how
+    # much slower a shared machine makes it is not a test's business.
+    rate = 4 << 20
+    a = cluster.hub("hub-a", P2P_SEND_BYTES_PER_SECOND=str(rate))
+    c = cluster.hub("hub-c", seeds=[a], P2P_VIDEO_REPLICAS="1")
+    size = 16 << 20
+    data = fake_mp4(size, seed=61)
+    video = upload(a, data, shared=True)
+    eventually(lambda: listed(c, video), message="the video never reached hub-c")
+
+    started = time.monotonic()
+    status, _, body = c.request(f"/api/v1/videos/{video}/stream")
+    elapsed = time.monotonic() - started
+    assert status == 200 and body == data
+    assert elapsed >= (size - rate) / rate * 0.9, f"{size} bytes in {elapsed:.2f} s, faster than {rate} bytes a second"

@@ -84,7 +84,7 @@ public struct HubServices: Sendable {
         let network = PeerNetwork(
             settings: .init(
                 port: peers.port, host: configuration.host, seeds: peers.seeds, fanout: peers.fanout, gossipInterval: peers.gossipInterval,
-                antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS),
+                antiEntropyInterval: peers.antiEntropyInterval, multicastDNS: peers.multicastDNS, sendRate: peers.sendBytesPerSecond),
             identity: dependencies.node, notepad: notepad, catalogue: catalogue,
             library: CombinedLibrary([VideoLibraryForPeers(videos: videos.repository, store: videos.store), kept]),
             peers: repositories.peers, kept: kept,
