@@ -6,11 +6,13 @@ side by side with its reference in one run (release build):
   same range on the origin hub (target: within 3x, and under 300 ms);
 - the bytes hubs exchanged for those random seeks, against the video's size;
 - fetching a whole video from 1, 2 and 3 holders (the replica keeper's fetch): throughput and the
-  fetching hub's peak RSS (target: 3 holders faster than 1; RSS under 150 MiB);
+  fetching hub's peak RSS (target: 3 holders faster than 1; RSS under 150 MiB), beside what one
+  core here does to verify and keep blocks (every hub shares this machine's cores); then again with
+  each holder capping what it sends (P2P_SEND_BYTES_PER_SECOND, --cap-mib), as on real uplinks;
 - browser seek latency in headless Chromium, the same positions on a peer's video and on the
   origin's own (skipped without chromium-driver).
 
-  python3 scripts/bench/peer_videos.py [--size-mib 1024] [--seeks 20] [--no-browser]
+  python3 scripts/bench/peer_videos.py [--size-mib 1024] [--seeks 20] [--no-browser] [--cap-mib 64]
 
 The video is real H.264 (as browser_seek.py makes it), so the browser figure plays it. Every hub
 keeps P2P_VIDEO_REPLICAS=4 for the whole-fetch figure (each hub that joins is a holder), and 1 for
@@ -39,12 +41,12 @@ class Cluster:
     def __init__(self, binary, root):
         self.binary, self.root, self.hubs = binary, root, []
 
-    def hub(self, name, seeds=(), replicas=1):
+    def hub(self, name, seeds=(), replicas=1, **env):
         p2p_port = free_port()
         hub = Hub(self.binary, os.path.join(self.root, name), extra_env={
             "P2P_ENABLED": "true", "P2P_PORT": str(p2p_port), "P2P_NODE_NAME": name, "P2P_SECRET": SECRET, "P2P_MDNS": "false",
             "P2P_PEERS": ",".join(f"127.0.0.1:{seed.p2p_port}" for seed in seeds), "P2P_GOSSIP_INTERVAL_MS": "100",
-            "P2P_ANTI_ENTROPY_INTERVAL_MS": "500", "P2P_VIDEO_REPLICAS": str(replicas)})
+            "P2P_ANTI_ENTROPY_INTERVAL_MS": "500", "P2P_VIDEO_REPLICAS": str(replicas), **env})
         hub.p2p_port, hub.name = p2p_port, name
         os.makedirs(hub.workdir)
         hub.start()
@@ -126,6 +128,7 @@ def main():
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--seeks", type=int, default=20)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--cap-mib", type=int, default=64, help="the send cap of the holders in the capped whole fetch")
     args = parser.parse_args()
 
     binary = build_release()
@@ -136,7 +139,6 @@ def main():
         size = os.path.getsize(big)
         origin = cluster.hub("origin", replicas=4)
         video = tus_upload(origin.url, big, headers=origin.auth)
-        os.remove(big)
         status, _, _ = origin.request(f"/api/v1/videos/{video}", "PATCH", {"Content-Type": "application/json"}, b'{"shared": true}')
         assert status == 200, status
         print(f"video: {size / 1048576:.0f} MiB of H.264 on hub 'origin'; {args.seeks} random offsets")
@@ -161,34 +163,57 @@ def main():
         # The whole video from 1, 2 and 3 holders: each new hub is a holder (four copies), so
         # its replica keeper fetches every block, from the origin and the helpers already whole.
         print()
-        print(f"{'whole fetch':<12} {'seconds':>8} {'MiB/s':>8} {'peak RSS MiB':>13}")
-        rows = []
-        helpers = []
-        for holders in (1, 2, 3):
-            while len(helpers) < holders - 1:
-                helper = cluster.hub(f"helper-{len(helpers) + 1}", seeds=[origin], replicas=4)
-                wait(lambda: (get_json(helper, "/readyz") or {}).get("replicas", {}).get("videos") == 1)
-                helpers.append(helper)
-            fetcher = cluster.hub(f"fetcher-{holders}", seeds=[origin], replicas=4)
-            fetcher.reset_peak_rss()
-            wait(lambda: metric(fetcher, "streamhub_peer_block_bytes_fetched_total") > 0, interval=0.005)
-            started = time.perf_counter()
-            wait(lambda: (get_json(fetcher, "/readyz") or {}).get("replicas", {}).get("videos") == 1, interval=0.02)
-            seconds = time.perf_counter() - started
-            rss = fetcher.peak_rss_bytes() / 1048576
-            rows.append((holders, seconds, size / 1048576 / seconds, rss))
-            print(f"{holders} holder{'s' if holders > 1 else ' '}   {seconds:>8.2f} {size / 1048576 / seconds:>8.1f} {rss:>13.1f}")
-            fetcher.stop()
-        print(f"3 holders against 1: {rows[2][2] / rows[0][2]:.2f}x the throughput (target: faster); RSS target under 150 MiB")
+        rows = whole_fetch(cluster, origin, size, "uncapped")
+        print(f"3 holders against 1: {rows[2] / rows[0]:.2f}x the throughput (target: faster); RSS target under 150 MiB")
         ceiling = keeping_ceiling(root)
         print(f"reference: one core of this machine hashing and durably writing 1 MiB blocks (what the fetching hub does "
               f"with each): {ceiling:.0f} MiB/s; every hub here shares {os.cpu_count()} cores")
 
         if not args.no_browser and shutil.which("chromedriver"):
             browser_figures(cluster, origin, video, args.seeks)
+
+        # The same with every holder sending at most --cap-mib MiB/s, as a hub on a modest uplink
+        # would (P2P_SEND_BYTES_PER_SECOND): the fetch is bounded by the holders, not this machine.
+        # The uncapped origin goes first, or it would keep the new video whole too and serve it.
+        origin.stop()
+        cap = str(args.cap_mib << 20)
+        capped = cluster.hub("capped-origin", replicas=4, P2P_SEND_BYTES_PER_SECOND=cap)
+        capped_video = tus_upload(capped.url, big, headers=capped.auth)
+        status, _, _ = capped.request(f"/api/v1/videos/{capped_video}", "PATCH", {"Content-Type": "application/json"}, b'{"shared": true}')
+        assert status == 200, status
+        print()
+        rows = whole_fetch(cluster, capped, size, f"holders capped at {args.cap_mib} MiB/s", P2P_SEND_BYTES_PER_SECOND=cap)
+        print(f"3 holders against 1, each capped: {rows[2] / rows[0]:.2f}x the throughput (target: faster)")
+        os.remove(big)
+
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def whole_fetch(cluster, origin, size, label, **env):
+    """Fetches the origin's one shared video whole on a new hub with 1, 2 and 3 holders (the
+    origin, then helpers that keep it whole too); prints a row for each; returns the MiB/s."""
+    print(f"{'whole fetch, ' + label:<44} {'seconds':>8} {'MiB/s':>8} {'peak RSS MiB':>13}")
+    rates, helpers = [], []
+    for holders in (1, 2, 3):
+        while len(helpers) < holders - 1:
+            helper = cluster.hub(f"{origin.name}-helper-{len(helpers) + 1}", seeds=[origin], replicas=4, **env)
+            wait(lambda: (get_json(helper, "/readyz") or {}).get("replicas", {}).get("videos") == 1)
+            helpers.append(helper)
+        fetcher = cluster.hub(f"{origin.name}-fetcher-{holders}", seeds=[origin], replicas=4)
+        fetcher.reset_peak_rss()
+        wait(lambda: metric(fetcher, "streamhub_peer_block_bytes_fetched_total") > 0, interval=0.005)
+        started = time.perf_counter()
+        wait(lambda: (get_json(fetcher, "/readyz") or {}).get("replicas", {}).get("videos") == 1, interval=0.02)
+        seconds = time.perf_counter() - started
+        rss = fetcher.peak_rss_bytes() / 1048576
+        rates.append(size / 1048576 / seconds)
+        print(f"{holders} holder{'s' if holders > 1 else ' '}{'':<35} {seconds:>8.2f} {rates[-1]:>8.1f} {rss:>13.1f}")
+        fetcher.stop()
+    for helper in helpers:
+        helper.stop()
+    return rates
 
 
 def browser_figures(cluster, origin, video, seeks):
@@ -204,6 +229,7 @@ def browser_figures(cluster, origin, video, seeks):
             results[name] = seek_latencies(driver, seeks)[1]
     finally:
         driver.quit()
+        viewer.stop()
     print()
     print(f"{'browser seek':<20} {'p50 ms':>8} {'p90 ms':>8} {'max ms':>8}")
     for name, latencies in results.items():
