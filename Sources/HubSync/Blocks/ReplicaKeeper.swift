@@ -72,18 +72,26 @@ public final class ReplicaKeeper: Sendable {
     /// Fetches every block of the video not held yet, pinned, then its thumbnail.
     private func keepWhole(_ entry: CatalogueEntry) async throws {
         let video = entry.libraryVideo
-        let holders = await videos.holders(of: video)
+        var holders = await videos.holders(of: video)
         let manifest = try await videos.manifest(of: video, from: holders)
         await replicas.pin(video.id, manifest)
         let fetcher = videos.fetcher
         // A few blocks at a time, in order: a whole video must not take every connection.
         try await withThrowingTaskGroup(of: Void.self) { group in
             var started = 0
+            var asked = ContinuousClock.now
             for index in manifest.blocks.indices {
                 if await fetcher.cache.holds([manifest.blocks[index]]) { continue }
                 if started >= 4 { try await group.next() }
                 started += 1
-                group.addTask { _ = try await fetcher.block(index, of: video.id, manifest: manifest, from: holders) }
+                // Asked again each second: a hub that has just joined knows only its seed at
+                // first, and holders that finish their own copy meanwhile share the fetch.
+                if ContinuousClock.now - asked > .seconds(1) {
+                    holders = await videos.holders(of: video)
+                    asked = .now
+                }
+                let from = holders
+                group.addTask { _ = try await fetcher.block(index, of: video.id, manifest: manifest, from: from) }
             }
             try await group.waitForAll()
         }
