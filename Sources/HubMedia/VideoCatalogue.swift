@@ -188,6 +188,11 @@ public final class VideoCatalogue: SharedCatalogue {
     // MARK: - Peers' videos
 
     /// A peer's shared video as listed here, or nil (unknown, withdrawn, or this hub's own).
+    /// A peer's listed entry read in the last few seconds, from memory; nil when there is none.
+    public func recentPeerVideo(_ id: VideoID) -> CatalogueEntry? {
+        listsPeersVideos ? recentPeerEntries.value(for: id) : nil
+    }
+
     public func peerVideo(_ id: VideoID) async throws -> CatalogueEntry? {
         guard listsPeersVideos else { return nil }
         if let entry = recentPeerEntries.value(for: id) { return entry }

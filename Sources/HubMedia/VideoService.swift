@@ -36,15 +36,22 @@ public struct VideoService: Sendable {
     /// the user may not see are all "not found"; a change they may not make is "forbidden".
     public func video(_ rawID: String?, for user: User, may action: AccessPolicy.Action) async throws -> Video {
         guard let rawID, let id = VideoID(rawID) else { throw AccessError.notFound("video \(rawID ?? "")") }
+        // A peer's video being played asks here on every range: the catalogue remembers it for a
+        // moment, so its ranges skip the database. (No peer's entry carries the id of one of this
+        // hub's videos: merges refuse it.)
+        if let remembered = catalogue.recentPeerVideo(id) { return try peerVideo(remembered.libraryVideo, for: user, may: action) }
         if let video = try await repository.find(id) {
             try AccessPolicy.check(user, may: action, video, describedAs: "video \(id)")
             return video
         }
-        guard let video = try await catalogue.peerVideo(id)?.libraryVideo, let origin = video.origin else {
-            throw AccessError.notFound("video \(id)")
-        }
+        guard let entry = try await catalogue.peerVideo(id) else { throw AccessError.notFound("video \(id)") }
+        return try peerVideo(entry.libraryVideo, for: user, may: action)
+    }
+
+    private func peerVideo(_ video: Video, for user: User, may action: AccessPolicy.Action) throws -> Video {
+        guard let origin = video.origin else { throw AccessError.notFound("video \(video.id)") }
         guard AccessPolicy.allows(user, to: action, video) else {
-            throw AccessError.forbidden("video \(id) belongs to \(origin.owner): only its owner changes it, on hub \(origin.hubName)")
+            throw AccessError.forbidden("video \(video.id) belongs to \(origin.owner): only its owner changes it, on hub \(origin.hubName)")
         }
         return video
     }
