@@ -25,8 +25,22 @@ public struct VideoResource: Codable, Sendable, Equatable {
     public var shared: Bool
     /// Set on a peer's shared video: the hub it was uploaded to and its owner there.
     public var origin: OriginResource?
+    /// `processing` (then `progress`, 0 to 1), `ready`, or `failed` (then `failure` says why).
+    public var status: String
+    public var progress: Double?
+    public var failure: String?
+    /// Copies processing made: `playable` (H.264/AAC in MP4) for a source browsers cannot play.
+    public var renditions: [RenditionResource]
+    /// What a browser should play: the playable rendition when there is one, else the original
+    /// (`streamUrl`, which stays the original's download).
+    public var playbackUrl: String
 
     public init(_ video: Video) {
+        renditions = video.origin != nil ? [] : video.renditions.map { RenditionResource($0, of: video.id) }
+        playbackUrl = renditions.first { $0.name == Rendition.playable }?.url ?? "/api/v1/videos/\(video.id)/stream"
+        status = video.processing.status.rawValue
+        progress = video.processing.progress
+        failure = video.processing.failure
         id = video.id.rawValue
         title = video.title
         description = video.description
@@ -47,6 +61,29 @@ public struct VideoResource: Codable, Sendable, Equatable {
         ownerId = video.ownerID?.rawValue
         shared = video.isShared
         origin = video.origin.map { OriginResource(node: $0.node.rawValue, hub: $0.hubName, owner: $0.owner) }
+    }
+}
+
+/// One rendition of a video.
+public struct RenditionResource: Codable, Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var contentType: String
+    public var sizeBytes: Int64
+    public var width: Int?
+    public var height: Int?
+    public var videoCodec: String?
+    public var audioCodec: String?
+
+    public init(_ rendition: Rendition, of video: VideoID) {
+        name = rendition.name
+        url = "/api/v1/videos/\(video)/renditions/\(rendition.name)"
+        contentType = rendition.contentType
+        sizeBytes = rendition.sizeBytes
+        width = rendition.width
+        height = rendition.height
+        videoCodec = rendition.videoCodec
+        audioCodec = rendition.audioCodec
     }
 }
 

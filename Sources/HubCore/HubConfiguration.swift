@@ -162,6 +162,9 @@ public struct HubConfiguration: Sendable {
     /// The largest note content accepted, in bytes (`NOTE_MAX_BYTES`).
     public var noteMaxBytes: Int
     public var timeouts: ConnectionTimeouts
+    /// How many processing jobs this instance runs at once (`MEDIA_WORKERS`); 0 leaves the
+    /// processing to the other instances on the database.
+    public var mediaWorkers: Int
 
     public static let defaultBcryptCost = 10
 
@@ -214,6 +217,7 @@ public struct HubConfiguration: Sendable {
         self.sessionLifetimeSeconds = try settings.integer("session.lifetime.seconds", in: 60...Int64.max, "must be at least 60 seconds") ?? 7 * 86_400
         self.trustProxy = try settings.bool("hub.trust.proxy") ?? false
         self.noteMaxBytes = Int(try settings.byteCount("note.max.bytes", atMost: 64 << 20, "must be at most 67108864 (64 MiB)") ?? Int64(NoteLimits.defaultContentBytes))
+        self.mediaWorkers = try settings.integer("media.workers", in: 0...64, "must be from 0 to 64") ?? 1
         self.timeouts = try ConnectionTimeouts(reading: settings.scoped("http"))
         self.logLevel = settings.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {

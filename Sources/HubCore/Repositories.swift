@@ -21,6 +21,8 @@ public struct Repositories: Sendable {
     public var peers: any PeerRepository
     /// The shared video catalogue: this hub's shared videos and its peers'.
     public var catalogue: any CatalogueRepository
+    /// The processing queue: work on stored videos.
+    public var mediaJobs: any MediaJobQueue
     /// Failed sign-ins counted where every instance sees them; nil when one process counts them
     /// in memory (SQLite).
     public var signInFailures: (any SignInFailureLog)?
@@ -29,8 +31,9 @@ public struct Repositories: Sendable {
         videos: any VideoRepository, uploads: any UploadRepository, accounts: any AccountRepository,
         settings: any HubSettingsRepository, notes: any NoteRepository, noteAnalytics: any NoteAnalyticsRepository,
         syncLog: any SyncLogRepository, peers: any PeerRepository, catalogue: any CatalogueRepository,
-        signInFailures: (any SignInFailureLog)? = nil
+        mediaJobs: any MediaJobQueue, signInFailures: (any SignInFailureLog)? = nil
     ) {
+        self.mediaJobs = mediaJobs
         self.signInFailures = signInFailures
         self.videos = videos
         self.uploads = uploads

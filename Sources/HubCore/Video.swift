@@ -53,13 +53,20 @@ public struct Video: Sendable, Equatable, Identifiable {
     /// Set for a peer's shared video, listed here from the shared catalogue: its bytes come from
     /// the hubs that hold it, and only its owner on its origin hub may change it.
     public var origin: PeerOrigin?
+    /// Whether the work after its upload is done (a peer's video is listed only once ready).
+    public var processing: ProcessingState
+    /// Copies made by processing (a browser-safe one for a source browsers cannot play).
+    public var renditions: [Rendition]
 
     public init(
         id: VideoID, title: String, description: String, tags: [String], originalFilename: String,
         contentType: String, sizeBytes: Int64, sha256: String, storageKey: String,
         thumbnailKey: String?, media: MediaInfo, createdAt: Date, updatedAt: Date,
-        ownerID: UserID?, isShared: Bool = false, origin: PeerOrigin? = nil
+        ownerID: UserID?, isShared: Bool = false, origin: PeerOrigin? = nil, processing: ProcessingState = .ready,
+        renditions: [Rendition] = []
     ) {
+        self.renditions = renditions
+        self.processing = processing
         self.id = id
         self.title = title
         self.description = description

@@ -17,6 +17,8 @@ public struct Page<Item: Sendable>: Sendable {
 
 /// Where video metadata lives (SQLite now, PostgreSQL later). The bytes live in an `ObjectStore`.
 public protocol VideoRepository: Sendable {
+    /// Records a new video; one that is `processing` gets its `MediaJobKind.prepare` job queued
+    /// in the same transaction.
     func insert(_ video: Video) async throws
     func find(_ id: VideoID) async throws -> Video?
     /// Newest first, only what `visibility` allows. `query` matches title, description and tags
@@ -24,6 +26,8 @@ public protocol VideoRepository: Sendable {
     func list(query: String?, visibility: Visibility, offset: Int, limit: Int) async throws -> Page<Video>
     /// Applies `changes` and returns the updated video, or nil when there is no such video.
     func update(_ id: VideoID, changes: VideoChanges, at date: Date) async throws -> Video?
+    /// Records a processing job's progress or outcome; nil when the video is gone.
+    func recordProcessing(_ id: VideoID, _ update: ProcessingUpdate, at date: Date) async throws -> Video?
     /// Returns the deleted video so its objects can be removed, or nil when there was none.
     func delete(_ id: VideoID) async throws -> Video?
     /// A cheap round trip, for readiness checks.

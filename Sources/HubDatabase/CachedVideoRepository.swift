@@ -39,6 +39,14 @@ public final class CachedVideoRepository: VideoRepository, CacheInvalidating {
         return updated
     }
 
+    public func recordProcessing(_ id: VideoID, _ update: ProcessingUpdate, at date: Date) async throws -> Video? {
+        cache.remove(id)
+        defer { cache.remove(id) }
+        let updated = try await base.recordProcessing(id, update, at: date)
+        await broadcast?.publish(.video(id))
+        return updated
+    }
+
     public func delete(_ id: VideoID) async throws -> Video? {
         cache.remove(id)
         defer { cache.remove(id) }

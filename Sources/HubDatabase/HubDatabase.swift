@@ -43,13 +43,14 @@ public struct HubDatabase: Sendable {
     public var syncLog: SQLiteSyncLogRepository { SQLiteSyncLogRepository(writer: writer) }
     public var peers: SQLitePeerRepository { SQLitePeerRepository(writer: writer) }
     public var catalogue: SQLiteCatalogueRepository { SQLiteCatalogueRepository(writer: writer) }
+    public var mediaJobs: SQLiteMediaJobQueue { SQLiteMediaJobQueue(writer: writer) }
 
     /// Every repository the hub uses, on this database; videos behind a short-lived cache, since
     /// every stream request looks its video up.
     public var repositories: Repositories {
         Repositories(
             videos: CachedVideoRepository(videos), uploads: uploads, accounts: accounts, settings: settings, notes: notes,
-            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, catalogue: catalogue)
+            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, catalogue: catalogue, mediaJobs: mediaJobs)
     }
 
 
@@ -269,6 +270,31 @@ public struct HubDatabase: Sendable {
                 t.column("entry", .text).notNull()
             }
             try db.create(index: "catalogueEntry_listed", on: "catalogueEntry", columns: ["listed", "createdAt"])
+        }
+        migrator.registerMigration("v7: processing queue") { db in
+            // Videos from before the queue were processed during their upload: ready.
+            try db.alter(table: "video") { t in
+                t.add(column: "status", .text).notNull().defaults(to: VideoStatus.ready.rawValue)
+                t.add(column: "progress", .double)
+                t.add(column: "failure", .text)
+                // `[Rendition]` as JSON: a handful per video, always read with it.
+                t.add(column: "renditions", .text).notNull().defaults(to: "[]")
+            }
+            // One row per job waiting, running or failed; a finished job's row is deleted. A
+            // claim is a lease (`claimedUntil`), so a job whose worker died is taken again.
+            try db.create(table: "mediaJob") { t in
+                t.column("videoID", .text).notNull().references("video", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("runAfter", .datetime).notNull()
+                t.column("claimedBy", .text)
+                t.column("claimedUntil", .datetime)
+                t.column("lastError", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["videoID", "kind"])
+            }
+            try db.create(index: "mediaJob_due", on: "mediaJob", columns: ["state", "runAfter"])
         }
         return migrator
     }

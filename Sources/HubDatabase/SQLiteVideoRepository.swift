@@ -7,7 +7,12 @@ public struct SQLiteVideoRepository: VideoRepository {
     let writer: any DatabaseWriter
 
     public func insert(_ video: Video) async throws {
-        try await writer.write { db in try VideoRow(video).insert(db) }
+        try await writer.write { db in
+            try VideoRow(video).insert(db)
+            if video.processing.status == .processing {
+                try SQLiteMediaJobQueue.queue(.prepare, for: video.id, at: video.createdAt, in: db)
+            }
+        }
     }
 
     public func find(_ id: VideoID) async throws -> Video? {
@@ -43,6 +48,15 @@ public struct SQLiteVideoRepository: VideoRepository {
             if let tags = changes.tags { video.tags = tags }
             if let shared = changes.shared { video.isShared = shared }
             video.updatedAt = date
+            try VideoRow(video).update(db)
+            return video
+        }
+    }
+
+    public func recordProcessing(_ id: VideoID, _ update: ProcessingUpdate, at date: Date) async throws -> Video? {
+        try await writer.write { db in
+            guard var video = try VideoRow.fetchOne(db, key: id.rawValue)?.video else { return nil }
+            video.apply(update, at: date)
             try VideoRow(video).update(db)
             return video
         }
@@ -89,6 +103,10 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
     var updatedAt: Date
     var ownerID: String?
     var shared: Bool
+    var status: String
+    var progress: Double?
+    var failure: String?
+    var renditions: String
 
     init(_ video: Video) {
         id = video.id.rawValue
@@ -110,6 +128,10 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
         updatedAt = video.updatedAt
         ownerID = video.ownerID?.rawValue
         shared = video.isShared
+        status = video.processing.status.rawValue
+        progress = video.processing.progress
+        failure = video.processing.failure
+        renditions = JSONColumn.encode(video.renditions)
     }
 
     var video: Video {
@@ -122,6 +144,8 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
             media: MediaInfo(
                 durationSeconds: durationSeconds, width: width, height: height,
                 videoCodec: videoCodec, audioCodec: audioCodec),
-            createdAt: createdAt, updatedAt: updatedAt, ownerID: ownerID.flatMap(UserID.init), isShared: shared)
+            createdAt: createdAt, updatedAt: updatedAt, ownerID: ownerID.flatMap(UserID.init), isShared: shared,
+            processing: ProcessingState(status: VideoStatus(rawValue: status) ?? .ready, progress: progress, failure: failure),
+            renditions: JSONColumn.decode([Rendition].self, from: renditions) ?? [])
     }
 }

@@ -147,7 +147,16 @@ struct MigratedTable: Sendable {
             ("durationSeconds", "duration_seconds", .double), ("width", "width", .integer), ("height", "height", .integer),
             ("videoCodec", "video_codec", .text), ("audioCodec", "audio_codec", .text), ("createdAt", "created_at", .date),
             ("updatedAt", "updated_at", .date), ("ownerID", "owner_id", .text), ("shared", "shared", .bool),
+            ("status", "status", .text), ("progress", "progress", .double), ("failure", "failure", .text),
+            ("renditions", "renditions", .text),
         ]),
+        MigratedTable(
+            source: "mediaJob", target: "media_job", sourceKey: "rowid", sourceOrder: "videoID, kind", targetOrder: "video_id COLLATE \"C\", kind COLLATE \"C\"",
+            columns: [
+                ("videoID", "video_id", .text), ("kind", "kind", .text), ("state", "state", .text), ("attempts", "attempts", .integer),
+                ("runAfter", "run_after", .date), ("claimedBy", "claimed_by", .text), ("claimedUntil", "claimed_until", .date),
+                ("lastError", "last_error", .text), ("createdAt", "created_at", .date),
+            ]),
         MigratedTable(source: "upload", target: "upload", sourceKey: "id", sourceOrder: "id", targetOrder: "id COLLATE \"C\"", columns: [
             ("id", "id", .text), ("length", "length", .integer), ("offset", "offset", .integer), ("metadata", "metadata", .json),
             ("createdAt", "created_at", .date), ("expiresAt", "expires_at", .date), ("videoID", "video_id", .text), ("ownerID", "owner_id", .text),

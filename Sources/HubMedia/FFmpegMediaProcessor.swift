@@ -45,9 +45,36 @@ public struct FFmpegMediaProcessor: MediaProcessor {
         return await runTool(ffmpegPath, arguments, captureOutput: false) != nil
     }
 
-    /// Runs a tool; its standard output when it succeeded in time, nil otherwise.
-    private func runTool(_ executable: String, _ arguments: [String], captureOutput: Bool) async -> String? {
-        let limit = timeLimit
+    public func makePlayable(
+        _ input: String, to output: String, video: BrowserPlayability.Step, audio: BrowserPlayability.Step?, timeLimit: Duration
+    ) async -> Bool {
+        var arguments = ["-nostdin", "-v", "error", "-y", "-i", input, "-map", "0:v:0"]
+        if audio != nil { arguments += ["-map", "0:a:0"] }
+        switch video {
+        case .copy:
+            arguments += ["-c:v", "copy"]
+        case .encode:
+            // 4:2:0 and even dimensions, which every browser's H.264 decoder takes (a 10-bit or
+            // 4:2:2 source would otherwise stay so); CRF 23 at `veryfast` is libx264's usual
+            // balance of size and speed.
+            arguments += [
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+                "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2",
+            ]
+        }
+        switch audio {
+        case .copy: arguments += ["-c:a", "copy"]
+        case .encode: arguments += ["-c:a", "aac", "-b:a", "160k", "-ac", "2"]
+        case nil: break
+        }
+        arguments += ["-movflags", "+faststart", "-f", "mp4", output]
+        return await runTool(ffmpegPath, arguments, captureOutput: false, limit: timeLimit) != nil
+    }
+
+    /// Runs a tool; its standard output when it succeeded within `limit` (the processor's own
+    /// by default), nil otherwise. A tool past its limit is killed with the task that ran it.
+    private func runTool(_ executable: String, _ arguments: [String], captureOutput: Bool, limit: Duration? = nil) async -> String? {
+        let limit = limit ?? timeLimit
         return await withTaskGroup(of: String?.self) { group in
             group.addTask {
                 do {

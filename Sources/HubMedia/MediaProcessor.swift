@@ -10,6 +10,11 @@ public protocol MediaProcessor: Sendable {
     func thumbnail(of path: String, atSeconds seconds: Double, to output: String) async -> Bool
     /// Copies `input` to `output` with the index moved to the front, without re-encoding.
     func remuxFaststart(_ input: String, to output: String) async -> Bool
+    /// Writes a browser-safe MP4 of `input`'s first video and audio streams to `output` (each
+    /// copied or encoded to H.264/AAC as `video` and `audio` say), within `timeLimit`.
+    func makePlayable(
+        _ input: String, to output: String, video: BrowserPlayability.Step, audio: BrowserPlayability.Step?, timeLimit: Duration
+    ) async -> Bool
 }
 
 /// Used when ffmpeg/ffprobe are not installed: videos still upload and stream.
@@ -18,6 +23,9 @@ public struct NoMediaProcessor: MediaProcessor {
     public func probe(_ path: String) async -> MediaInfo { MediaInfo() }
     public func thumbnail(of path: String, atSeconds seconds: Double, to output: String) async -> Bool { false }
     public func remuxFaststart(_ input: String, to output: String) async -> Bool { false }
+    public func makePlayable(
+        _ input: String, to output: String, video: BrowserPlayability.Step, audio: BrowserPlayability.Step?, timeLimit: Duration
+    ) async -> Bool { false }
 }
 
 /// Finds the tools a hub can use on this machine.

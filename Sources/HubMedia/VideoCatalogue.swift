@@ -70,6 +70,8 @@ public final class VideoCatalogue: SharedCatalogue {
                 return true
             }
             if changed { announce([video.id]) }
+        } catch is CancellationError {
+            // Shutting down: the reconcile at the next start writes it.
         } catch {
             logger.warning(
                 "could not update a video's entry in the shared catalogue; the hourly reconcile will",
@@ -130,7 +132,9 @@ public final class VideoCatalogue: SharedCatalogue {
     /// should be none: a video never shared has no entry, and a deleted one keeps its tombstone).
     private func entry(for video: Video, previous: CatalogueEntry?, deleted: Bool) async throws -> CatalogueEntry? {
         guard video.origin == nil else { return nil }
-        guard previous != nil || (video.isShared && !deleted) else { return nil }
+        // Its facts (digest, size, codecs) are fixed with its first entry, so a video joins the
+        // catalogue once processing has settled them.
+        guard previous != nil || (video.isShared && !deleted && video.processing.status == .ready) else { return nil }
         let listed = video.isShared && !deleted
         let stamp = nextStamp(after: previous)
         func field<Value>(_ held: CatalogueEntry.Field<Value>?, _ value: Value) -> CatalogueEntry.Field<Value> {

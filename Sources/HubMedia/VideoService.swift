@@ -14,14 +14,17 @@ public struct VideoService: Sendable {
     public let staging: UploadStaging
     /// The shared catalogue: this hub's shared videos as peers see them, and peers' as listed here.
     public let catalogue: VideoCatalogue
+    /// The processing queue, where a failed video's jobs are queued again.
+    public let jobs: any MediaJobQueue
     let clock: any WallClock
     let logger: Logger
 
     public init(
         repository: any VideoRepository, store: any ObjectStore, ingestor: VideoIngestor, staging: UploadStaging,
-        catalogue: VideoCatalogue, clock: any WallClock, logger: Logger
+        catalogue: VideoCatalogue, jobs: any MediaJobQueue, clock: any WallClock, logger: Logger
     ) {
         self.repository = repository
+        self.jobs = jobs
         self.catalogue = catalogue
         self.store = store
         self.ingestor = ingestor
@@ -86,6 +89,20 @@ public struct VideoService: Sendable {
         return updated
     }
 
+    /// Runs a failed video's processing again, for its owner or an admin.
+    public func retry(_ rawID: String?, by user: User) async throws -> Video {
+        let video = try await video(rawID, for: user, may: .modify)
+        guard video.processing.status == .failed else { throw ProcessingError.notFailed(video.processing.status) }
+        // The video says processing before its job can be claimed, so a worker's outcome is
+        // never overwritten by this.
+        guard let processing = try await repository.recordProcessing(video.id, ProcessingUpdate(state: .processing(0)), at: clock.now()) else {
+            throw AccessError.notFound("video \(video.id)")
+        }
+        try await jobs.retry(video.id, at: clock.now())
+        logger.info("video processing retried", metadata: ["video.id": "\(video.id)", "by": "\(user.name)"])
+        return processing
+    }
+
     /// Removes the metadata first, so the video disappears from the library at once, then the
     /// bytes; streams already open keep reading until they finish.
     public func delete(_ rawID: String?, by user: User) async throws {
@@ -93,7 +110,7 @@ public struct VideoService: Sendable {
         guard try await repository.delete(video.id) != nil else { throw AccessError.notFound("video \(video.id)") }
         await catalogue.withdraw(video)
         let manifestKey = try VideoIngestor.manifestKey(of: video.id).rawValue
-        for key in [video.storageKey, video.thumbnailKey, manifestKey].compactMap({ $0 }) {
+        for key in [video.storageKey, video.thumbnailKey, manifestKey].compactMap({ $0 }) + video.renditions.map(\.storageKey) {
             do {
                 try await store.delete(ObjectKey(key))
             } catch {

@@ -192,6 +192,7 @@ extension HubPostgresDatabase {
     public var peers: PostgresPeerRepository { PostgresPeerRepository(client: pool, logger: logger) }
     public var catalogue: PostgresCatalogueRepository { PostgresCatalogueRepository(client: pool, logger: logger) }
     public var signInFailures: PostgresSignInFailures { PostgresSignInFailures(client: pool, logger: logger) }
+    public var mediaJobs: PostgresMediaJobQueue { PostgresMediaJobQueue(client: pool, logger: logger) }
 
     /// Every repository the hub uses, on this database; videos behind whatever cache the hub
     /// puts in front of them (every stream request looks its video up).
@@ -199,6 +200,6 @@ extension HubPostgresDatabase {
         Repositories(
             videos: videoCache(videos), uploads: uploads, accounts: accounts, settings: settingsRepository, notes: notes,
             noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, catalogue: catalogue,
-            signInFailures: signInFailures)
+            mediaJobs: mediaJobs, signInFailures: signInFailures)
     }
 }

@@ -254,5 +254,26 @@ enum PostgresSchema {
             """,
             "CREATE INDEX catalogue_entry_listed ON catalogue_entry (listed, created_at)",
         ]),
+        Migration(version: 6, name: "processing queue", statements: [
+            "ALTER TABLE video ADD COLUMN status TEXT NOT NULL DEFAULT 'ready'",
+            "ALTER TABLE video ADD COLUMN progress DOUBLE PRECISION",
+            "ALTER TABLE video ADD COLUMN failure TEXT",
+            "ALTER TABLE video ADD COLUMN renditions TEXT NOT NULL DEFAULT '[]'",
+            """
+            CREATE TABLE media_job (
+                video_id TEXT NOT NULL REFERENCES video (id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts BIGINT NOT NULL,
+                run_after TIMESTAMPTZ NOT NULL,
+                claimed_by TEXT,
+                claimed_until TIMESTAMPTZ,
+                last_error TEXT,
+                created_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (video_id, kind)
+            )
+            """,
+            "CREATE INDEX media_job_due ON media_job (state, run_after)",
+        ]),
     ]
 }

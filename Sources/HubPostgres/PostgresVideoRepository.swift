@@ -10,21 +10,31 @@ public struct PostgresVideoRepository: VideoRepository {
 
     static let columns = """
         id, title, description, tags, original_filename, content_type, size_bytes, sha256, storage_key, thumbnail_key,
-        duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared
+        duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared, status, progress, failure, renditions
         """
 
     public func insert(_ video: Video) async throws {
-        try await client.execute(
-            """
+        let insert: PostgresQuery = """
             INSERT INTO video (
                 id, title, description, tags, original_filename, content_type, size_bytes, sha256, storage_key, thumbnail_key,
-                duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared)
+                duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared, status, progress, failure,
+                renditions)
             VALUES (
                 \(video.id.rawValue), \(video.title), \(video.description), \(video.tags), \(video.originalFilename),
                 \(video.contentType), \(video.sizeBytes), \(video.sha256), \(video.storageKey), \(video.thumbnailKey),
                 \(video.media.durationSeconds), \(video.media.width), \(video.media.height), \(video.media.videoCodec),
-                \(video.media.audioCodec), \(video.createdAt), \(video.updatedAt), \(video.ownerID?.rawValue), \(video.isShared))
-            """, logger: logger)
+                \(video.media.audioCodec), \(video.createdAt), \(video.updatedAt), \(video.ownerID?.rawValue), \(video.isShared),
+                \(video.processing.status.rawValue), \(video.processing.progress), \(video.processing.failure),
+                \(try Self.encode(video.renditions)))
+            """
+        guard video.processing.status == .processing else {
+            try await client.execute(insert, logger: logger)
+            return
+        }
+        try await client.transaction(logger: logger) { connection in
+            try await connection.execute(insert, logger: logger)
+            try await PostgresMediaJobQueue.queue(.prepare, for: video.id, at: video.createdAt, on: connection, logger: logger)
+        }
     }
 
     public func find(_ id: VideoID) async throws -> Video? {
@@ -65,6 +75,28 @@ public struct PostgresVideoRepository: VideoRepository {
         return try rows.first.map(Self.video)
     }
 
+    public func recordProcessing(_ id: VideoID, _ update: ProcessingUpdate, at date: Date) async throws -> Video? {
+        // NULL leaves a column as it is, as in `update`.
+        let rows = try await client.rows(
+            """
+            UPDATE video SET
+                status = \(update.state.status.rawValue), progress = \(update.state.progress), failure = \(update.state.failure),
+                duration_seconds = CASE WHEN \(update.media != nil) THEN \(update.media?.durationSeconds) ELSE duration_seconds END,
+                width = CASE WHEN \(update.media != nil) THEN \(update.media?.width) ELSE width END,
+                height = CASE WHEN \(update.media != nil) THEN \(update.media?.height) ELSE height END,
+                video_codec = CASE WHEN \(update.media != nil) THEN \(update.media?.videoCodec) ELSE video_codec END,
+                audio_codec = CASE WHEN \(update.media != nil) THEN \(update.media?.audioCodec) ELSE audio_codec END,
+                thumbnail_key = COALESCE(\(update.thumbnailKey), thumbnail_key),
+                renditions = COALESCE(\(try update.renditions.map(Self.encode)), renditions),
+                sha256 = COALESCE(\(update.content?.sha256), sha256),
+                size_bytes = COALESCE(\(update.content?.sizeBytes), size_bytes),
+                updated_at = CASE WHEN \(update.content != nil) THEN \(date) ELSE updated_at END
+            WHERE id = \(id.rawValue)
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        return try rows.first.map(Self.video)
+    }
+
     public func delete(_ id: VideoID) async throws -> Video? {
         try await client.rows("DELETE FROM video WHERE id = \(id.rawValue) RETURNING \(unescaped: Self.columns)", logger: logger)
             .first.map(Self.video)
@@ -78,6 +110,10 @@ public struct PostgresVideoRepository: VideoRepository {
         try await client.scalar("SELECT COUNT(*) FROM video", as: Int.self, logger: logger) ?? 0
     }
 
+    static func encode(_ renditions: [Rendition]) throws -> String {
+        String(decoding: try JSONEncoder().encode(renditions), as: UTF8.self)
+    }
+
     static func video(_ row: PostgresRandomAccessRow) throws -> Video {
         Video(
             id: try VideoID(row.value("id", as: String.self)).orThrow(column: "video.id"),
@@ -89,6 +125,10 @@ public struct PostgresVideoRepository: VideoRepository {
                 durationSeconds: try row.value("duration_seconds"), width: try row.value("width"), height: try row.value("height"),
                 videoCodec: try row.value("video_codec"), audioCodec: try row.value("audio_codec")),
             createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"),
-            ownerID: try row.value("owner_id", as: String?.self).flatMap(UserID.init), isShared: try row.value("shared"))
+            ownerID: try row.value("owner_id", as: String?.self).flatMap(UserID.init), isShared: try row.value("shared"),
+            processing: ProcessingState(
+                status: VideoStatus(rawValue: try row.value("status")) ?? .ready, progress: try row.value("progress"),
+                failure: try row.value("failure")),
+            renditions: try JSONDecoder().decode([Rendition].self, from: Data(row.value("renditions", as: String.self).utf8)))
     }
 }

@@ -129,6 +129,7 @@ extension APIError {
             case .videoNotHeld: .notFound
             }
         case is PeerVideoUnavailable: .serviceUnavailable
+        case is ProcessingError: .conflict
         default: .internalServerError
         }
     }

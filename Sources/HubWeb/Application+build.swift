@@ -27,6 +27,7 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
         services.append(CacheInvalidationService(broadcast: broadcast, caches: caches))
     }
     services.append(hub.uploads.expiryService(logger: logger))
+    services.append(hub.mediaWorkers)
     services += hub.notepad.services()
     let mirroring = hub.notepad.mirrorService(everyInstance: hub.dependencies.database.roleClaims != nil)
     if let claims = hub.dependencies.database.roleClaims {

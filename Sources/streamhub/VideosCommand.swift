@@ -7,7 +7,67 @@ import HubCore
 /// `streamhub videos …`: a running hub's library, through its API.
 struct VideosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "videos", abstract: "Pin peers' videos to keep whole copies of them on this hub.", subcommands: [Pin.self, Unpin.self])
+        commandName: "videos", abstract: "List videos, see their processing, retry a failed one, pin peers' videos.",
+        subcommands: [List.self, Show.self, Retry.self, Pin.self, Unpin.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List videos: id, status, size, title.")
+        @Option(help: "Only videos whose title, description or tags match.") var query: String?
+        @Option(help: "How many.") var limit = 50
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            var items = [URLQueryItem(name: "limit", value: String(limit))]
+            if let query { items.append(URLQueryItem(name: "q", value: query)) }
+            let listing = try await report { try await client.client().send(.GET, "api/v1/videos" + queryString(items), as: VideoListResource.self) }
+            for video in listing.items {
+                print([video.id, VideosCommand.status(of: video), Format.bytes(video.sizeBytes), video.title].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A video's details and processing state.")
+        @Argument(help: "The video's id.") var id: String
+        @OptionGroup var client: ClientOptions
+
+        func validate() throws {
+            guard VideoID(id) != nil else { throw ValidationError("'\(id)' is not a video id") }
+        }
+
+        func run() async throws {
+            let video = try await report { try await client.client().send(.GET, "api/v1/videos/\(id)", as: VideoResource.self) }
+            print(video.title)
+            print("\(video.id) · \(VideosCommand.status(of: video)) · \(Format.bytes(video.sizeBytes)) · \(video.contentType) · \(video.filename)")
+            if let failure = video.failure { print("failed: \(failure)") }
+            let codecs = [video.videoCodec, video.audioCodec].compactMap { $0 }
+            if !codecs.isEmpty { print("codecs: " + codecs.joined(separator: " / ")) }
+            if let width = video.width, let height = video.height { print("resolution: \(width)×\(height)") }
+            if let duration = video.durationSeconds { print("duration: \(Format.duration(duration))") }
+            print("sha256: \(video.sha256)")
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a failed video's processing again (its owner or an admin).")
+        @Argument(help: "The video's id.") var id: String
+        @OptionGroup var client: ClientOptions
+
+        func validate() throws {
+            guard VideoID(id) != nil else { throw ValidationError("'\(id)' is not a video id") }
+        }
+
+        func run() async throws {
+            let video = try await report { try await client.client().send(.POST, "api/v1/videos/\(id)/retry", as: VideoResource.self) }
+            print("\(video.id)\t\(VideosCommand.status(of: video))")
+        }
+    }
+
+    /// "ready", "processing 40%", "failed".
+    static func status(of video: VideoResource) -> String {
+        guard video.status == VideoStatus.processing.rawValue, let progress = video.progress else { return video.status }
+        return "processing \(Int((progress * 100).rounded()))%"
+    }
 
     struct Pin: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

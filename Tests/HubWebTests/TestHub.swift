@@ -12,6 +12,7 @@ import HummingbirdTesting
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Testing
 
 /// A hub on a fresh temporary directory, assembled as `streamhub serve` assembles it (the live
 /// dependencies, then `HubServices` and `buildApplication`), with a clock the test moves by hand.
@@ -65,6 +66,20 @@ struct TestHub {
         if user == nil { user = try await accounts.createUser(name: name, password: "password-\(name)", role: role) }
         guard let user else { throw AccessError.notFound("user \(name)") }
         return (user, try await accounts.createToken(for: user, label: "test").secret)
+    }
+
+    /// Video `id` once its processing job has ended (the hub's workers run beside the router in
+    /// tests too): uploads answer as soon as their bytes are stored.
+    @discardableResult
+    func processed(_ id: String) async throws -> Video {
+        let id = try #require(VideoID(id))
+        for _ in 0..<500 {
+            let video = try #require(try await services.videos.repository.find(id))
+            if video.processing.status != .processing { return video }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("video \(id) still processing after 10 s")
+        return try #require(try await services.videos.repository.find(id))
     }
 
     /// Files under the staging directory: must be empty whenever no upload is in progress.

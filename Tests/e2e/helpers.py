@@ -90,8 +90,20 @@ def path_of(url):
     return "/" + url.split("/", 3)[3]
 
 
-def finish_upload(hub, location, offset, data):
-    """Sends data[offset:] in one PATCH; returns the new video's id."""
+def finish_upload(hub, location, offset, data, wait=True):
+    """Sends data[offset:] in one PATCH; returns the new video's id, once processed (`wait`)."""
     status, headers, body = hub.request(location, "PATCH", tus_headers(Upload_Offset=str(offset), Content_Type="application/offset+octet-stream"), data[offset:])
     assert status == 204, body
-    return headers["Stream-Hub-Video-Id"]
+    video = headers["Stream-Hub-Video-Id"]
+    if wait:
+        processed(hub, video)
+    return video
+
+
+def processed(hub, video, timeout=60):
+    """The video's JSON once its processing job has ended (ready or failed): an upload answers
+    as soon as its bytes are stored, and probing, the thumbnail and faststart come after."""
+    def settled():
+        status, body = api(hub, f"/api/v1/videos/{video}")
+        return body if status == 200 and body["status"] != "processing" else None
+    return eventually(settled, timeout=timeout, message=f"video {video} still processing")

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from helpers import request
+from helpers import processed, request
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -40,7 +40,7 @@ def upload(hub, path):
             + b"\"\r\n\r\n" + data + b"\r\n--b--\r\n")
     status, _, response = hub.request("/api/v1/videos", "POST", {"Content-Type": "multipart/form-data; boundary=b"}, body)
     assert status == 201, response
-    return json.loads(response), data
+    return processed(hub, json.loads(response)["id"]), data
 
 
 def test_moov_at_end_is_remuxed_with_faststart_and_probed(hub, tmp_path):
@@ -76,3 +76,137 @@ def test_clips_shorter_than_two_seconds_get_a_thumbnail_from_their_middle(hub, t
     assert video["durationSeconds"] < 2
     status, _, thumbnail = hub.request(video["thumbnailUrl"])
     assert status == 200 and thumbnail[:2] == b"\xff\xd8"
+
+
+def test_an_upload_answers_before_processing_and_the_queue_survives_a_restart(binary, tmp_path):
+    """With no worker on this instance (MEDIA_WORKERS=0) the video waits in the queue: it exists
+    at once, streams, and says so; killed and started again with a worker, the hub processes it."""
+    from helpers import api, create_upload, finish_upload
+    from hubbench import Hub
+    path = tmp_path / "queued.mp4"
+    make_mp4(path, faststart=False, seconds=2)
+    data = path.read_bytes()
+    (tmp_path / "hub").mkdir()
+    hub = Hub(binary, str(tmp_path / "hub"), extra_env={"LOG_LEVEL": "info", "MEDIA_WORKERS": "0"})
+    hub.start()
+    try:
+        hub.sign_up_admin()
+        video = finish_upload(hub, create_upload(hub, len(data), {"filename": "queued.mp4"}), 0, data, wait=False)
+        status, body = api(hub, f"/api/v1/videos/{video}")
+        assert status == 200 and body["status"] == "processing" and body["progress"] == 0 and "thumbnailUrl" not in body
+        assert hub.request(body["streamUrl"])[2] == data, "a processing video streams its bytes as stored"
+        status, _, page = hub.request("/")
+        assert b"Processing 0%" in page, "the library shows the state"
+        status, _, page = hub.request(f"/videos/{video}")
+        assert b'data-status="processing"' in page and b"Processing 0%" in page
+        status, body = api(hub, f"/api/v1/videos/{video}/retry", "POST")
+        assert status == 409 and body["error"]["code"] == "not_failed"
+
+        hub.process.kill()
+        hub.process.wait()
+        hub.process = None
+        hub.env["MEDIA_WORKERS"] = "1"
+        hub.start()
+        ready = processed(hub, video)
+        assert ready["status"] == "ready" and "progress" not in ready and ready["videoCodec"] == "h264"
+        stored = hub.request(ready["streamUrl"])[2]
+        assert top_level_boxes(stored).index("moov") < top_level_boxes(stored).index("mdat"), "faststart ran in the job"
+        import hashlib
+        assert ready["sha256"] == hashlib.sha256(stored).hexdigest() and ready["sizeBytes"] == len(stored)
+        assert hub.request(ready["thumbnailUrl"])[0] == 200
+        with open(hub.log_path, errors="replace") as log:
+            assert log.read().count("video ready") == 1, "the job ran once"
+    finally:
+        hub.stop()
+
+
+def test_a_sound_only_upload_fails_with_its_reason_and_only_its_owner_or_an_admin_retries_it(hub, tmp_path):
+    from helpers import api, create_upload, finish_upload
+    path = tmp_path / "sound.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", str(path)], check=True)
+    data = path.read_bytes()
+    video = finish_upload(hub, create_upload(hub, len(data), {"filename": "sound.mp4"}), 0, data, wait=False)
+    failed = processed(hub, video)
+    assert failed["status"] == "failed" and "sound only" in failed["failure"], failed
+    status, _, page = hub.request(f"/videos/{video}")
+    assert b"Processing failed" in page and b"sound only" in page and b'id="retry"' in page
+
+    hub.add_user("bob", "bob-password")
+    bob = hub.create_token("bob")
+    status, body = api(hub, f"/api/v1/videos/{video}/retry", "POST", token=bob)
+    assert status == 404 and body["error"]["code"] == "not_found", "a private video is not even found by others"
+    assert api(hub, f"/api/v1/videos/{video}")[1]["status"] == "failed"
+
+    status, body = api(hub, f"/api/v1/videos/{video}/retry", "POST")
+    assert status == 200 and body["status"] == "processing"
+    again = processed(hub, video)
+    assert again["status"] == "failed" and "sound only" in again["failure"], "the same file fails the same way"
+    listing = hub.cli("videos", "list", "--server", hub.url, "--token", hub.token).stdout
+    assert f"{video}\tfailed" in listing
+    shown = hub.cli("videos", "show", video, "--server", hub.url, "--token", hub.token).stdout
+    assert "failed: the file holds sound only" in shown
+    retried = hub.cli("videos", "retry", video, "--server", hub.url, "--token", hub.token).stdout
+    assert f"{video}\tprocessing" in retried
+
+
+# Sources browsers cannot play as they are, and one they can: (file name, ffmpeg output options,
+# whether a playable rendition is expected, how its streams are made).
+SOURCES = [
+    ("phone.mov", ["-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1", "-x265-params", "log-level=error", "-c:a", "aac"],
+     "hevc"),
+    ("screen.mkv", ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"], "h264"),
+    ("archive.avi", ["-c:v", "mpeg2video", "-q:v", "4", "-c:a", "mp2"], "mpeg2video"),
+    ("web.webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"], "vp9"),
+]
+
+
+def make_source(path, options, seconds=3):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=duration={seconds}:size=320x180:rate=24",
+                    "-f", "lavfi", "-i", f"sine=duration={seconds}", *options, "-shortest", str(path)], check=True)
+
+
+def upload_sources(hub, tmp_path):
+    """Each source uploaded and processed: {file name: (video JSON, original bytes)}."""
+    uploaded = {}
+    for name, options, _ in SOURCES:
+        make_source(tmp_path / name, options)
+        uploaded[name] = upload(hub, tmp_path / name)
+    return uploaded
+
+
+def test_sources_browsers_cannot_play_get_a_playable_rendition_and_keep_their_original(hub, tmp_path):
+    for name, (video, original) in upload_sources(hub, tmp_path).items():
+        codec = next(codec for source, _, codec in SOURCES if source == name)
+        assert video["status"] == "ready" and video["videoCodec"] == codec, (name, video)
+        assert hub.request(video["streamUrl"])[2] == original, f"{name}: the original stays downloadable as it came"
+        if name == "web.webm":
+            assert video["renditions"] == [] and video["playbackUrl"] == video["streamUrl"], "VP9/Opus in WebM plays as it is"
+            continue
+        (rendition,) = video["renditions"]
+        assert rendition["name"] == "playable" and rendition["contentType"] == "video/mp4" and rendition["videoCodec"] == "h264"
+        assert rendition["audioCodec"] == "aac" and video["playbackUrl"] == rendition["url"], name
+        status, headers, head = hub.request(rendition["url"], headers={"Range": "bytes=0-99"})
+        assert status == 206 and headers["Content-Range"] == f"bytes 0-99/{rendition['sizeBytes']}" and head[4:8] == b"ftyp"
+        status, headers, whole = hub.request(rendition["url"])
+        assert status == 200 and len(whole) == rendition["sizeBytes"] and headers["Content-Type"] == "video/mp4"
+        assert hub.request(rendition["url"], headers={"If-None-Match": headers["ETag"]})[0] == 304
+        assert top_level_boxes(whole).index("moov") < top_level_boxes(whole).index("mdat"), "it starts playing at once"
+        probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", "-"], input=whole,
+                                          capture_output=True, check=True).stdout)
+        assert [s["codec_name"] for s in probe["streams"]] == ["h264", "aac"], (name, probe)
+        if name == "screen.mkv":
+            assert abs(rendition["sizeBytes"] - len(original)) < len(original) * 0.2, "H.264 in MKV is copied, not encoded again"
+        status, _, page = hub.request(f"/videos/{video['id']}")
+        assert f'src="{rendition["url"]}"'.encode() in page and b'id="download-original"' in page
+    missing = hub.request(f"/api/v1/videos/{video['id']}/renditions/720p")
+    assert missing[0] == 404 and json.loads(missing[2])["error"]["code"] == "not_found"
+
+
+def test_deleting_a_video_removes_its_rendition(hub, tmp_path):
+    make_source(tmp_path / "screen.mkv", SOURCES[1][1])
+    video, _ = upload(hub, tmp_path / "screen.mkv")
+    objects = os.path.join(hub.workdir, "uploads", "objects")
+    stored = lambda: [f for _, _, files in os.walk(objects) for f in files if f == "playable.mp4"]  # noqa: E731
+    assert len(stored()) == 1
+    assert hub.request(f"/api/v1/videos/{video['id']}", "DELETE")[0] == 204
+    assert stored() == []

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from helpers import eventually
+from helpers import eventually, processed
 from hubbench import Hub
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -197,8 +197,8 @@ def test_an_upload_continues_on_any_instance_and_survives_one_killed(binary, pos
         assert resumed >= offset, "nothing acknowledged was lost"
         video_id = eventually(lambda: _try_finish(hubs[2], location, resumed, data), timeout=15,
                               message="the upload could not be finished on another instance")
-        status, _, body = hubs[0].request(f"/api/v1/videos/{video_id}")
-        assert status == 200 and json.loads(body)["sha256"] == hashlib.sha256(data).hexdigest()
+        # Processed by whichever instance claims its job (its scratch copy is gone after).
+        assert processed(hubs[0], video_id)["sha256"] == hashlib.sha256(data).hexdigest()
         # Finishing again, on any instance, names the same video.
         status, headers, _ = hubs[0].request(location, "PATCH", tus_headers(
             Upload_Offset=str(len(data)), Content_Type="application/offset+octet-stream"), b"")
@@ -556,6 +556,34 @@ def test_one_instance_mirrors_every_instances_notes_and_another_takes_over(binar
         status, note = api(survivor, "/api/v1/notes", "POST", {"title": "After the writer died", "content": "y\n", "shared": True})
         assert status == 201, note
         eventually(lambda: mirrored(note), timeout=15, message="no instance took the mirror over")
+    finally:
+        for hub in hubs:
+            hub.stop()
+
+
+def test_two_instances_on_one_database_run_each_processing_job_once(binary, postgres, tmp_path):
+    """Both instances' workers claim from the one queue (`FOR UPDATE SKIP LOCKED`): every video
+    becomes ready, and no job runs on both."""
+    import shutil
+    import subprocess as sp
+    from helpers import create_upload, finish_upload
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
+    clip = tmp_path / "clip.mp4"
+    sp.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=1:size=160x90:rate=10", "-c:v", "libx264",
+            "-preset", "ultrafast", str(clip)], check=True)
+    data = clip.read_bytes()
+    hubs = instances(binary, tmp_path, postgres.create_database(), 2, MEDIA_WORKERS="2", LOG_LEVEL="info")
+    try:
+        videos = [finish_upload(hubs[i % 2], create_upload(hubs[i % 2], len(data), {"filename": f"clip{i}.mp4"}), 0, data, wait=False)
+                  for i in range(8)]
+        for video in videos:
+            assert processed(hubs[0], video)["status"] == "ready"
+        ran = 0
+        for hub in hubs:
+            with open(hub.log_path, errors="replace") as log:
+                ran += log.read().count("video ready")
+        assert ran == len(videos), f"{ran} job runs for {len(videos)} videos"
     finally:
         for hub in hubs:
             hub.stop()

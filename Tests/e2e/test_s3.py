@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from conftest import fake_mp4
+from helpers import processed
 from hubbench import ROOT, Hub
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -24,7 +25,7 @@ def upload(hub, tmp_path, data, name="clip.mp4"):
         str(path), chunk_size=1 << 20, metadata={"filename": name})
     uploader.upload()
     _, headers, _ = hub.request(uploader.url, "HEAD", {"Tus-Resumable": "1.0.0"})
-    return headers["Stream-Hub-Video-Id"]
+    return processed(hub, headers["Stream-Hub-Video-Id"])["id"]
 
 
 def test_upload_to_s3_and_stream_back(binary, moto, tmp_path):

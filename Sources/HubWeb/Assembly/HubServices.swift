@@ -15,6 +15,8 @@ public struct HubServices: Sendable {
     public let uploads: TusUploadService
     public let accounts: AccountService
     public let notepad: NotepadService
+    /// Runs the processing queue's jobs (`MEDIA_WORKERS` at once).
+    public let mediaWorkers: MediaWorkers
     /// The peer network, when `P2P_ENABLED`.
     public let network: PeerNetwork?
     /// Fetches peers' videos' blocks into the block cache, when `P2P_ENABLED`.
@@ -55,12 +57,15 @@ public struct HubServices: Sendable {
         let catalogue = VideoCatalogue(
             repository: repositories.catalogue, videos: repositories.videos, accounts: repositories.accounts, node: dependencies.node,
             listsPeersVideos: configuration.peers.enabled, clock: clock, logger: logger)
-        let ingestor = VideoIngestor(
-            store: dependencies.store, videos: repositories.videos, media: dependencies.media, staging: staging, catalogue: catalogue,
-            clock: clock, logger: logger)
+        let ingestor = VideoIngestor(store: dependencies.store, videos: repositories.videos, staging: staging, clock: clock, logger: logger)
         videos = VideoService(
             repository: repositories.videos, store: dependencies.store, ingestor: ingestor, staging: staging, catalogue: catalogue,
-            clock: clock, logger: logger)
+            jobs: repositories.mediaJobs, clock: clock, logger: logger)
+        mediaWorkers = MediaWorkers(
+            settings: .init(workers: configuration.mediaWorkers, soleProcess: dependencies.database.roleClaims == nil),
+            queue: repositories.mediaJobs, videos: repositories.videos,
+            preparation: VideoPreparation(store: dependencies.store, media: dependencies.media, staging: staging, logger: logger),
+            catalogue: catalogue, clock: clock, logger: logger)
         uploads = TusUploadService(
             uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),

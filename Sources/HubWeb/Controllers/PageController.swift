@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HubAPI
 import HubAccounts
 import HubCore
 import HubMedia
@@ -81,7 +82,10 @@ struct PageController: Sendable {
             filename: video.originalFilename, createdAt: ISO8601DateFormatter().string(from: video.createdAt),
             owner: video.origin?.owner ?? owner?.name, shared: video.isShared, canEdit: AccessPolicy.allows(context.user, to: .modify, video),
             originHub: video.origin?.hubName, pinnable: video.origin != nil && peerVideos != nil && context.user.isAdmin,
-            pinned: video.origin != nil ? await peerVideos?.isPinned(video.id) ?? false : false)
+            pinned: video.origin != nil ? await peerVideos?.isPinned(video.id) ?? false : false,
+            status: video.processing.status.rawValue, stateLabel: PlayerPage.stateLabel(video.processing), failure: video.processing.failure,
+            canRetry: video.processing.status == .failed && AccessPolicy.allows(context.user, to: .modify, video),
+            playbackUrl: VideoResource(video).playbackUrl, playbackWarning: PlayerPage.playbackWarning(video))
         return renderer.page(PlayerPage(pageTitle: video.title, notes: excerpts, video: details), for: context.identity)
     }
 }

@@ -31,6 +31,28 @@ struct StreamController: Sendable {
         group.head("videos/:id/stream", use: stream)
         group.get("videos/:id/thumbnail", use: thumbnail)
         group.head("videos/:id/thumbnail", use: thumbnail)
+        group.get("videos/:id/renditions/:name", use: rendition)
+        group.head("videos/:id/renditions/:name", use: rendition)
+    }
+
+    /// A rendition processing made (`playable`), with the stream's range and conditional
+    /// semantics; its validators are its own bytes'.
+    @Sendable func rendition(_ request: Request, context: SignedInContext) async throws -> Response {
+        let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
+        let name = context.parameters.get("name") ?? ""
+        guard video.origin == nil, let rendition = video.renditions.first(where: { $0.name == name }) else {
+            throw APIError.notFound("a rendition '\(name)' of video \(video.id)")
+        }
+        let key = try ObjectKey(rendition.storageKey)
+        if streamRedirect == "presigned",
+            let url = videos.store.presignedURL(for: key, expiresIn: Self.presignedLifetimeSeconds, contentType: rendition.contentType)
+        {
+            return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "private, no-store"])
+        }
+        let validators = Validators(sha256: rendition.sha256, lastModified: video.updatedAt)
+        return try await serve(size: rendition.sizeBytes, contentType: rendition.contentType, validators: validators, request: request) {
+            [store = videos.store] range in try await store.read(key, range: range)
+        }
     }
 
     @Sendable func stream(_ request: Request, context: SignedInContext) async throws -> Response {

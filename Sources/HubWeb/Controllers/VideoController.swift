@@ -16,6 +16,7 @@ struct VideoController: Sendable {
         group.get("videos/:id", use: get)
         group.patch("videos/:id", use: update)
         group.delete("videos/:id", use: delete)
+        group.post("videos/:id/retry", use: retry)
     }
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> VideoListResource {
@@ -34,6 +35,12 @@ struct VideoController: Sendable {
     @Sendable func update(_ request: Request, context: SignedInContext) async throws -> VideoResource {
         let changes = try await request.decode(as: VideoChanges.self, context: context)
         return VideoResource(try await videos.update(context.parameters.get("id"), changes, by: context.user))
+    }
+
+    /// A failed video's processing, run again (its owner or an admin): 200 with the video, now
+    /// processing; 409 `not_failed` for one that is not failed.
+    @Sendable func retry(_ request: Request, context: SignedInContext) async throws -> VideoResource {
+        VideoResource(try await videos.retry(context.parameters.get("id"), by: context.user))
     }
 
     @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {

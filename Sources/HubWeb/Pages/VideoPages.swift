@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubMedia
 
 /// `/`: the library, or a search of it.
 struct LibraryPage: PageView {
@@ -14,8 +15,11 @@ struct LibraryPage: PageView {
         var shared: Bool
         /// The hub a peer's video comes from.
         var originHub: String?
+        /// "processing 40%" or "failed" while the video is not ready; nil once it is.
+        var state: String?
 
         init(_ video: Video) {
+            state = PlayerPage.stateLabel(video.processing)
             id = video.id.rawValue
             title = video.title
             thumbnailUrl = video.thumbnailKey == nil ? nil : "/api/v1/videos/\(video.id)/thumbnail"
@@ -68,6 +72,16 @@ struct PlayerPage: PageView {
         /// A peer's video an admin may pin (keep a whole copy of here), and whether it is.
         var pinnable: Bool
         var pinned: Bool
+        /// `processing`, `ready` or `failed`; the page asks for the video again until it is ready.
+        var status: String
+        var stateLabel: String?
+        var failure: String?
+        /// A failed video's owner or an admin may run its processing again.
+        var canRetry: Bool
+        /// What the player plays: the browser-safe rendition when there is one.
+        var playbackUrl: String
+        /// Said when browsers will likely not play what there is.
+        var playbackWarning: String?
     }
 
     struct NoteExcerpt: Sendable {
@@ -75,6 +89,32 @@ struct PlayerPage: PageView {
         var title: String
         var author: String
         var bodyHTML: TrustedHTML
+    }
+
+    /// Why browsers will likely not play a ready video that has no playable rendition, if so.
+    static func playbackWarning(_ video: Video) -> String? {
+        guard video.origin == nil, video.processing.status == .ready, !video.renditions.contains(where: { $0.name == Rendition.playable }) else {
+            return nil
+        }
+        switch BrowserPlayability.plan(contentType: video.contentType, media: video.media) {
+        case .asIs:
+            return nil
+        case .convert:
+            let codecs = [video.media.videoCodec, video.media.audioCodec].compactMap { $0 }.joined(separator: " / ")
+            return "Browsers cannot play \(codecs) in \(video.contentType), and no playable copy was made: download the original."
+        case .unknown:
+            guard !BrowserPlayability.containerIsPlayable(video.contentType) else { return nil }
+            return "Browsers may not play \(video.contentType) files, and ffmpeg was not there to convert it: download the original."
+        }
+    }
+
+    /// What a viewer is told of a video that is not ready.
+    static func stateLabel(_ state: ProcessingState) -> String? {
+        switch state.status {
+        case .ready: nil
+        case .processing: "Processing \(Int(((state.progress ?? 0) * 100).rounded()))%"
+        case .failed: "Processing failed"
+        }
     }
 
     var pageTitle: String

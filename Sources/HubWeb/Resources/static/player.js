@@ -15,6 +15,23 @@
   }
 
   const page = document.getElementById("player-page");
+
+  // A video still processing: ask for it every second and show its progress; once it is ready
+  // (its thumbnail, duration and codecs are known, its bytes perhaps rewritten) reload the page.
+  const stateLabel = document.getElementById("state-label");
+  if (page && page.dataset.status === "processing") {
+    const poll = async () => {
+      try {
+        const video = await window.hub.api("GET", `/api/v1/videos/${page.dataset.videoId}`);
+        if (video.status !== "processing") { window.location.reload(); return; }
+        stateLabel.textContent = `Processing ${Math.round((video.progress || 0) * 100)}%`;
+      } catch (error) {
+        // A network blip: the next poll tries again.
+      }
+      window.setTimeout(poll, 1000);
+    };
+    window.setTimeout(poll, 1000);
+  }
   const form = document.getElementById("edit-form");
   if (!page || !form) return;
   const url = `/api/v1/videos/${page.dataset.videoId}`;

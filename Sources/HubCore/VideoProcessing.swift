@@ -1,0 +1,173 @@
+import Foundation
+
+/// Where a video is in its processing: stored bytes become a video at once (`processing`), and
+/// the work that reads them — probing, the thumbnail, moving an MP4's index to the front — runs
+/// afterwards as a job, which ends `ready` or `failed`.
+public enum VideoStatus: String, Sendable, Codable, CaseIterable {
+    case processing
+    case ready
+    case failed
+}
+
+/// A video's status with what a viewer is told about it.
+public struct ProcessingState: Sendable, Equatable {
+    public var status: VideoStatus
+    /// How far the job has got, 0...1, while `processing`.
+    public var progress: Double?
+    /// Why processing failed, in words for the owner, when `failed`.
+    public var failure: String?
+
+    public init(status: VideoStatus, progress: Double? = nil, failure: String? = nil) {
+        self.status = status
+        self.progress = progress.map { min(max($0, 0), 1) }
+        self.failure = failure
+    }
+
+    public static let ready = ProcessingState(status: .ready)
+    public static func processing(_ progress: Double) -> ProcessingState { ProcessingState(status: .processing, progress: progress) }
+    public static func failed(_ reason: String) -> ProcessingState { ProcessingState(status: .failed, failure: reason) }
+}
+
+/// A copy of a video made by processing, stored beside the original as an ordinary object: the
+/// browser-safe one (`playable`: H.264/AAC in MP4) for a source browsers cannot play.
+public struct Rendition: Sendable, Equatable, Codable {
+    /// The rendition's name in its URL (`/api/v1/videos/{id}/renditions/{name}`).
+    public var name: String
+    public var storageKey: String
+    public var contentType: String
+    public var sizeBytes: Int64
+    /// Lowercase hex SHA-256 of its bytes: its strong ETag.
+    public var sha256: String
+    public var width: Int?
+    public var height: Int?
+    public var videoCodec: String?
+    public var audioCodec: String?
+
+    public init(
+        name: String, storageKey: String, contentType: String, sizeBytes: Int64, sha256: String, width: Int? = nil, height: Int? = nil,
+        videoCodec: String? = nil, audioCodec: String? = nil
+    ) {
+        self.name = name
+        self.storageKey = storageKey
+        self.contentType = contentType
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.width = width
+        self.height = height
+        self.videoCodec = videoCodec
+        self.audioCodec = audioCodec
+    }
+
+    /// The browser-safe rendition's name.
+    public static let playable = "playable"
+}
+
+/// What a processing job found out and changed about a video, recorded with its new state.
+public struct ProcessingUpdate: Sendable, Equatable {
+    public var state: ProcessingState
+    /// The probe's findings, when the job probed.
+    public var media: MediaInfo?
+    /// The stored thumbnail, when the job made one.
+    public var thumbnailKey: String?
+    /// The stored bytes' new identity, when the job rewrote them (an MP4's index moved to the
+    /// front): the stream's ETag and size follow.
+    public var content: (sha256: String, sizeBytes: Int64)?
+    /// The renditions it made, replacing any held.
+    public var renditions: [Rendition]?
+
+    public init(
+        state: ProcessingState, media: MediaInfo? = nil, thumbnailKey: String? = nil, content: (sha256: String, sizeBytes: Int64)? = nil,
+        renditions: [Rendition]? = nil
+    ) {
+        self.state = state
+        self.renditions = renditions
+        self.media = media
+        self.thumbnailKey = thumbnailKey
+        self.content = content
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.state == rhs.state && lhs.media == rhs.media && lhs.thumbnailKey == rhs.thumbnailKey && lhs.renditions == rhs.renditions
+            && lhs.content?.sha256 == rhs.content?.sha256 && lhs.content?.sizeBytes == rhs.content?.sizeBytes
+    }
+}
+
+extension Video {
+    /// `update` applied: what every repository's `recordProcessing` stores.
+    public mutating func apply(_ update: ProcessingUpdate, at date: Date) {
+        processing = update.state
+        if let media = update.media { self.media = media }
+        if let thumbnailKey = update.thumbnailKey { self.thumbnailKey = thumbnailKey }
+        if let renditions = update.renditions { self.renditions = renditions }
+        if let content = update.content {
+            sha256 = content.sha256
+            sizeBytes = content.sizeBytes
+            updatedAt = date
+        }
+    }
+}
+
+/// A kind of work on a stored video. One job of each kind per video at most.
+public enum MediaJobKind: String, Sendable, Codable, CaseIterable {
+    /// Probe, thumbnail, faststart: what makes a stored upload a ready video.
+    case prepare
+}
+
+/// A job as a worker holds it after claiming it.
+public struct MediaJob: Sendable, Equatable {
+    public var videoID: VideoID
+    public var kind: MediaJobKind
+    /// Claims so far, this one included: a job that kills its worker every time (a file that
+    /// crashes ffmpeg's host, say) runs out of attempts instead of looping.
+    public var attempts: Int
+    /// Why the previous attempt failed, if one did.
+    public var lastError: String?
+
+    public init(videoID: VideoID, kind: MediaJobKind, attempts: Int, lastError: String? = nil) {
+        self.videoID = videoID
+        self.kind = kind
+        self.attempts = attempts
+        self.lastError = lastError
+    }
+}
+
+/// The durable processing queue, in the hub's database beside the videos.
+///
+/// A job is claimed for a lease: its worker renews the lease while it runs, and a job whose
+/// lease ran out (its worker's process died) is claimable again — by the restarted hub, or by
+/// another instance on the same database, where claiming skips rows another transaction is
+/// claiming (`FOR UPDATE SKIP LOCKED`) so each job runs once. A job is queued in the same
+/// transaction as the video it works on (`VideoRepository.insert` of a processing video), so a
+/// processing video always has its job.
+public protocol MediaJobQueue: Sendable {
+    /// The next job due at `now` whose lease is free, claimed by `worker` until `until`.
+    func claim(by worker: String, now: Date, until: Date) async throws -> MediaJob?
+    /// Extends `job`'s lease; false when `worker` no longer holds it (it ran out and was taken).
+    func renew(_ job: MediaJob, by worker: String, until: Date) async throws -> Bool
+    /// Removes a finished job.
+    func complete(_ job: MediaJob, by worker: String) async throws
+    /// Gives the job back to run again at `retryAt`, or, with nil, marks it failed for good.
+    func fail(_ job: MediaJob, by worker: String, error: String, retryAt: Date?) async throws
+    /// Queues `video`'s `prepare` job again with fresh attempts: its failed row reset, or a new
+    /// one when there is none (a row lost, a video failed by hand); one queued or running is kept.
+    func retry(_ video: VideoID, at now: Date) async throws
+    /// Frees every lease, for a hub that is the database's only process: restarting after a crash,
+    /// it takes its jobs back at once instead of waiting for their leases to run out.
+    func releaseEveryClaim() async throws
+    /// Jobs waiting or running, for the operator.
+    func depth() async throws -> Int
+}
+
+/// A processing request the video's state does not allow.
+public enum ProcessingError: DomainError, Equatable {
+    /// Only a failed video is retried: one processing or ready has nothing to retry.
+    case notFailed(VideoStatus)
+
+    public var code: String { "not_failed" }
+
+    public var message: String {
+        switch self {
+        case .notFailed(let status): "the video is \(status.rawValue), not failed: there is nothing to retry"
+        }
+    }
+}

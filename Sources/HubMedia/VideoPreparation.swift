@@ -1,0 +1,148 @@
+import Foundation
+import HubCore
+import HubSystem
+import Logging
+
+/// The `prepare` job: what turns stored upload bytes into a ready video. It reads the stored
+/// bytes into a scratch file (the store may be S3, and ffmpeg needs a file), moves an MP4's index
+/// to the front when it sits at the end (so a browser starts playing before the whole file has
+/// come), probes the file, makes its thumbnail, and for a source browsers cannot play makes a
+/// browser-safe rendition (`BrowserPlayability`); the original is kept as it came.
+///
+/// Every step can run again: a job interrupted anywhere is simply run once more.
+public struct VideoPreparation: Sendable {
+    let store: any ObjectStore
+    let media: any MediaProcessor
+    let staging: UploadStaging
+    let logger: Logger
+
+    public init(store: any ObjectStore, media: any MediaProcessor, staging: UploadStaging, logger: Logger) {
+        self.store = store
+        self.media = media
+        self.staging = staging
+        self.logger = logger
+    }
+
+    /// A reason the job cannot succeed however often it is tried: the owner is told it.
+    public struct Refusal: Error, Sendable, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
+    }
+
+    /// Prepares `video`, reporting progress (0...1) on the way; the outcome to record.
+    public func prepare(_ video: Video, progress: @Sendable (Double) async -> Void) async throws -> ProcessingUpdate {
+        let scratch = staging.temporaryPath(suffix: ".source")
+        do {
+            let update = try await prepare(video, copiedTo: scratch, progress: progress)
+            await staging.remove(scratch)
+            return update
+        } catch {
+            await staging.remove(scratch)
+            throw error
+        }
+    }
+
+    private func prepare(_ video: Video, copiedTo scratch: String, progress: @Sendable (Double) async -> Void) async throws -> ProcessingUpdate {
+        let sourceKey = try ObjectKey(video.storageKey)
+        let stored = try await staging.download(try await store.read(sourceKey, range: nil), to: scratch)
+        await progress(0.4)
+        // Bytes that differ from the row's digest were rewritten by an earlier attempt that
+        // stopped before recording them (its manifest went in first).
+        var content: (sha256: String, sizeBytes: Int64)?
+        if stored.sha256 != video.sha256 || stored.size != video.sizeBytes { content = (stored.sha256, stored.size) }
+        // Only an MP4 is played from its original; a QuickTime file gets a playable rendition
+        // (Firefox refuses the type), so it is kept exactly as it came.
+        if video.contentType == "video/mp4", let faststart = await moveIndexToFront(scratch) {
+            do {
+                let digest = try await staging.digest(of: faststart)
+                // The manifest first: a reader that finds the new bytes finds their blocks too.
+                _ = try await store.put(VideoIngestor.manifestKey(of: video.id), bytes: digest.manifest.encoded(), contentType: nil)
+                _ = try await store.put(sourceKey, movingFileAt: faststart, contentType: video.contentType)
+                content = (digest.sha256, digest.size)
+            } catch {
+                await staging.remove(faststart)
+                throw error
+            }
+        }
+        await progress(0.7)
+        // The scratch copy has the same streams as the faststart one: probe it.
+        let thumbnailPath = staging.temporaryPath(suffix: ".jpg")
+        let (info, madeThumbnail) = await probeAndThumbnail(scratch, thumbnailPath: thumbnailPath)
+        if info.videoCodec == nil, let audio = info.audioCodec {
+            await staging.remove(thumbnailPath)
+            throw Refusal(reason: "the file holds sound only (\(audio)): there is no picture to play")
+        }
+        var thumbnailKey: String?
+        if madeThumbnail {
+            let key = try ObjectKey("videos/\(video.id.rawValue)/thumbnail.jpg")
+            _ = try await store.put(key, movingFileAt: thumbnailPath, contentType: "image/jpeg")
+            thumbnailKey = key.rawValue
+        } else {
+            await staging.remove(thumbnailPath)
+        }
+        var renditions: [Rendition] = []
+        if case .convert(let videoStep, let audioStep) = BrowserPlayability.plan(contentType: video.contentType, media: info) {
+            await progress(0.75)
+            renditions.append(try await playableRendition(of: video, from: scratch, media: info, video: videoStep, audio: audioStep))
+        }
+        return ProcessingUpdate(state: .ready, media: info, thumbnailKey: thumbnailKey, content: content, renditions: renditions)
+    }
+
+    /// A conversion that did not finish (ffmpeg failed or ran out of time): tried again.
+    public struct ConversionFailed: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Converts the scratch copy into the browser-safe MP4 and stores it beside the original.
+    private func playableRendition(
+        of video: Video, from scratch: String, media info: MediaInfo, video videoStep: BrowserPlayability.Step,
+        audio audioStep: BrowserPlayability.Step?
+    ) async throws -> Rendition {
+        let output = staging.temporaryPath(suffix: ".playable.mp4")
+        // Encoding runs at a few times real time on a small server; copying at disk speed. The
+        // limit only stops a file that makes ffmpeg hang, so it is generous: two minutes plus
+        // eight times the duration, counting at most a day of video.
+        let seconds = min(max(info.durationSeconds ?? 0, 0), 86_400)
+        let limit = Duration.seconds(120 + Int(seconds * 8))
+        do {
+            guard await media.makePlayable(scratch, to: output, video: videoStep, audio: audioStep, timeLimit: limit) else {
+                throw ConversionFailed(description: "ffmpeg could not make a browser-playable copy of \(info.videoCodec ?? "the video") in \(video.contentType)")
+            }
+            let digest = try await staging.digest(of: output)
+            let key = try ObjectKey("videos/\(video.id.rawValue)/\(Rendition.playable).mp4")
+            _ = try await store.put(key, movingFileAt: output, contentType: "video/mp4")
+            let evenWidth = info.width.map { $0 / 2 * 2 }, evenHeight = info.height.map { $0 / 2 * 2 }
+            return Rendition(
+                name: Rendition.playable, storageKey: key.rawValue, contentType: "video/mp4", sizeBytes: digest.size, sha256: digest.sha256,
+                width: videoStep == .copy ? info.width : evenWidth, height: videoStep == .copy ? info.height : evenHeight,
+                videoCodec: "h264", audioCodec: audioStep.map { $0 == .copy ? info.audioCodec ?? "aac" : "aac" })
+        } catch {
+            await staging.remove(output)
+            throw error
+        }
+    }
+
+    /// Probing and the thumbnail run side by side, both ffmpeg processes. The thumbnail is taken
+    /// at 2 s, or at the middle of a clip too short for that.
+    private func probeAndThumbnail(_ path: String, thumbnailPath: String) async -> (MediaInfo, Bool) {
+        async let probed = media.probe(path)
+        async let thumbnail = media.thumbnail(of: path, atSeconds: 2, to: thumbnailPath)
+        let info = await probed
+        if await thumbnail { return (info, true) }
+        guard let duration = info.durationSeconds, duration > 0, duration <= 2 else { return (info, false) }
+        return (info, await media.thumbnail(of: path, atSeconds: duration / 2, to: thumbnailPath))
+    }
+
+    /// A faststart copy of an MP4 whose index sits after its media data, or nil when the file
+    /// needs none or ffmpeg is not available.
+    private func moveIndexToFront(_ path: String) async -> String? {
+        guard (try? MP4Layout.indexIsAtEnd(of: PosixFile(path: path, mode: .read))) == true else { return nil }
+        let output = staging.temporaryPath(suffix: ".mp4")
+        if await media.remuxFaststart(path, to: output) {
+            logger.info("moved MP4 index to the front (faststart)")
+            return output
+        }
+        await staging.remove(output)
+        return nil
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HubCore
+import HubTestSupport
+import Testing
+
+/// `MediaJobQueue` and the processing state of videos, the same on every database.
+@Suite struct MediaJobQueueTests {
+    static let start = Date(timeIntervalSince1970: 1_000)
+
+    static func processingVideo(at seconds: TimeInterval = 1_000) -> Video {
+        var video = VideoRepositoryTests.video("Clip", at: seconds)
+        video.processing = .processing(0)
+        return video
+    }
+
+    static func at(_ seconds: TimeInterval) -> Date { start.addingTimeInterval(seconds) }
+
+    @Test(arguments: TestDatabase.allCases)
+    func aProcessingVideoComesWithItsJobAndAReadyOneWithout(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let (videos, jobs) = (repositories.videos, repositories.mediaJobs)
+            let processing = Self.processingVideo()
+            try await videos.insert(processing)
+            try await videos.insert(VideoRepositoryTests.video("Old", at: 900))
+            #expect(try await videos.find(processing.id)?.processing == .processing(0))
+            #expect(try await jobs.depth() == 1)
+            let job = try #require(try await jobs.claim(by: "w1", now: Self.at(0), until: Self.at(30)))
+            #expect(job == MediaJob(videoID: processing.id, kind: .prepare, attempts: 1))
+            #expect(try await jobs.claim(by: "w2", now: Self.at(1), until: Self.at(31)) == nil, "a claimed job is not claimed twice")
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
+    func aJobWhoseLeaseRanOutIsClaimedAgainAndItsOldHolderCanNoLongerTouchIt(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let (videos, jobs) = (repositories.videos, repositories.mediaJobs)
+            let video = Self.processingVideo()
+            try await videos.insert(video)
+            let first = try #require(try await jobs.claim(by: "w1", now: Self.at(0), until: Self.at(30)))
+            #expect(try await jobs.renew(first, by: "w1", until: Self.at(40)))
+            #expect(try await jobs.claim(by: "w2", now: Self.at(35), until: Self.at(65)) == nil, "the renewed lease holds")
+            let second = try #require(try await jobs.claim(by: "w2", now: Self.at(41), until: Self.at(71)), "w1 died: its lease ran out")
+            #expect(second.attempts == 2)
+            #expect(try await jobs.renew(first, by: "w1", until: Self.at(80)) == false)
+            try await jobs.complete(first, by: "w1")
+            #expect(try await jobs.depth() == 1, "the old holder's completion is ignored")
+            try await jobs.complete(second, by: "w2")
+            #expect(try await jobs.depth() == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
+    func aFailedAttemptWaitsForItsRetryTimeAndAFinalFailureWaitsForARetryByHand(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let (videos, jobs) = (repositories.videos, repositories.mediaJobs)
+            let video = Self.processingVideo()
+            try await videos.insert(video)
+            let first = try #require(try await jobs.claim(by: "w", now: Self.at(0), until: Self.at(30)))
+            try await jobs.fail(first, by: "w", error: "ffmpeg timed out", retryAt: Self.at(10))
+            #expect(try await jobs.claim(by: "w", now: Self.at(5), until: Self.at(35)) == nil, "not before its retry time")
+            let second = try #require(try await jobs.claim(by: "w", now: Self.at(10), until: Self.at(40)))
+            #expect(second.attempts == 2 && second.lastError == "ffmpeg timed out")
+            try await jobs.fail(second, by: "w", error: "the file holds sound only", retryAt: nil)
+            #expect(try await jobs.claim(by: "w", now: Self.at(10_000), until: Self.at(10_030)) == nil, "failed for good")
+            #expect(try await jobs.depth() == 0)
+
+            try await jobs.retry(video.id, at: Self.at(20))
+            let third = try #require(try await jobs.claim(by: "w", now: Self.at(20), until: Self.at(50)))
+            #expect(third.attempts == 1 && third.lastError == nil, "a retry by hand starts the attempts again")
+            try await jobs.retry(video.id, at: Self.at(21))
+            #expect(try await jobs.renew(third, by: "w", until: Self.at(60)), "a retry leaves a running job alone")
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
+    func aRetryOfAVideoWithoutAJobQueuesOneAndReleasingClaimsFreesThemAtOnce(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let (videos, jobs) = (repositories.videos, repositories.mediaJobs)
+            var video = VideoRepositoryTests.video("Failed by an older hub", at: 1_000)
+            video.processing = .failed("gone wrong")
+            try await videos.insert(video)
+            #expect(try await jobs.depth() == 0)
+            try await jobs.retry(video.id, at: Self.at(0))
+            _ = try #require(try await jobs.claim(by: "w1", now: Self.at(0), until: Self.at(30)))
+            try await jobs.releaseEveryClaim()
+            let again = try #require(try await jobs.claim(by: "w2", now: Self.at(1), until: Self.at(31)), "a restarted hub takes its job back")
+            #expect(again.attempts == 2)
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
+    func processingOutcomesAreRecordedAndDeletingAVideoDropsItsJob(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let (videos, jobs) = (repositories.videos, repositories.mediaJobs)
+            let video = Self.processingVideo()
+            try await videos.insert(video)
+            let progressed = try await videos.recordProcessing(video.id, ProcessingUpdate(state: .processing(0.4)), at: Self.at(1))
+            #expect(progressed?.processing == .processing(0.4))
+            #expect(progressed?.media == video.media, "progress alone leaves the rest")
+            let media = MediaInfo(durationSeconds: 6, width: 1280, height: 720, videoCodec: "hevc", audioCodec: "aac")
+            let ready = try #require(
+                try await videos.recordProcessing(
+                    video.id, ProcessingUpdate(state: .ready, media: media, thumbnailKey: "videos/x/thumbnail.jpg", content: ("ab", 42)),
+                    at: Self.at(2)))
+            #expect(ready.processing == .ready && ready.media == media && ready.thumbnailKey == "videos/x/thumbnail.jpg")
+            #expect(ready.sha256 == "ab" && ready.sizeBytes == 42 && ready.updatedAt == Self.at(2))
+            #expect(try await videos.find(video.id) == ready)
+            let failed = try await videos.recordProcessing(video.id, ProcessingUpdate(state: .failed("no picture")), at: Self.at(3))
+            #expect(failed?.processing == .failed("no picture") && failed?.media == media)
+            #expect(try await videos.recordProcessing(VideoID(), ProcessingUpdate(state: .ready), at: Self.at(3)) == nil)
+
+            #expect(try await jobs.depth() == 1)
+            _ = try await videos.delete(video.id)
+            #expect(try await jobs.depth() == 0, "the job goes with its video")
+        }
+    }
+}
