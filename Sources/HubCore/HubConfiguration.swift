@@ -165,8 +165,12 @@ public struct HubConfiguration: Sendable {
     /// How many processing jobs this instance runs at once (`MEDIA_WORKERS`); 0 leaves the
     /// processing to the other instances on the database.
     public var mediaWorkers: Int
+    /// The most working space this instance's processing jobs hold at once under
+    /// `UPLOAD_DIR/.processing` (`TRANSCODE_SCRATCH_BYTES`); a job that would pass it waits.
+    public var transcodeScratchBytes: Int64
 
     public static let defaultBcryptCost = 10
+    public static let defaultTranscodeScratchBytes: Int64 = 50 << 30
 
     public static let defaultMaxUploadBytes: Int64 = 21_474_836_480
     /// S3's largest object (5 TiB). Also what keeps an upload's length, a client's number, far
@@ -218,6 +222,10 @@ public struct HubConfiguration: Sendable {
         self.trustProxy = try settings.bool("hub.trust.proxy") ?? false
         self.noteMaxBytes = Int(try settings.byteCount("note.max.bytes", atMost: 64 << 20, "must be at most 67108864 (64 MiB)") ?? Int64(NoteLimits.defaultContentBytes))
         self.mediaWorkers = try settings.integer("media.workers", in: 0...64, "must be from 0 to 64") ?? 1
+        self.transcodeScratchBytes = try settings.byteCount("transcode.scratch.bytes") ?? Self.defaultTranscodeScratchBytes
+        guard transcodeScratchBytes >= 1 << 20 else {
+            throw settings.problem("transcode.scratch.bytes", "must be at least 1048576 (1 MiB)")
+        }
         self.timeouts = try ConnectionTimeouts(reading: settings.scoped("http"))
         self.logLevel = settings.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {

@@ -59,6 +59,9 @@ public struct MediaWorkers: Service {
             try? await gracefulShutdown()
             return
         }
+        // What a killed job left behind; with other instances on the database, only what has
+        // gone untouched for an hour (theirs are written to as they run).
+        await preparation.scratch.removeLeftovers(everything: settings.soleProcess)
         if settings.soleProcess {
             do {
                 try await queue.releaseEveryClaim()

@@ -13,10 +13,13 @@ import Logging
 public struct VideoPreparation: Sendable {
     let store: any ObjectStore
     let media: any MediaProcessor
+    /// File helpers (copy with digest, digest, remove); the files themselves are in `scratch`.
     let staging: UploadStaging
+    let scratch: ScratchSpace
     let logger: Logger
 
-    public init(store: any ObjectStore, media: any MediaProcessor, staging: UploadStaging, logger: Logger) {
+    public init(store: any ObjectStore, media: any MediaProcessor, staging: UploadStaging, scratch: ScratchSpace, logger: Logger) {
+        self.scratch = scratch
         self.store = store
         self.media = media
         self.staging = staging
@@ -29,21 +32,24 @@ public struct VideoPreparation: Sendable {
         public var description: String { reason }
     }
 
-    /// Prepares `video`, reporting progress (0...1) on the way; the outcome to record.
+    /// Prepares `video`, reporting progress (0...1) on the way; the outcome to record. Its files
+    /// live in a scratch directory of its own, removed when it ends however it ends.
     public func prepare(_ video: Video, progress: @Sendable (Double) async -> Void) async throws -> ProcessingUpdate {
-        let scratch = staging.temporaryPath(suffix: ".source")
+        let room = try await scratch.reserve(
+            ScratchSpace.estimate(forSourceOf: video.sizeBytes), for: "\(video.id.rawValue)-\(UUID().uuidString.prefix(8).lowercased())")
         do {
-            let update = try await prepare(video, copiedTo: scratch, progress: progress)
-            await staging.remove(scratch)
+            let update = try await prepare(video, in: room, progress: progress)
+            await scratch.release(room)
             return update
         } catch {
-            await staging.remove(scratch)
+            await scratch.release(room)
             throw error
         }
     }
 
-    private func prepare(_ video: Video, copiedTo scratch: String, progress: @Sendable (Double) async -> Void) async throws -> ProcessingUpdate {
+    private func prepare(_ video: Video, in room: ScratchSpace.Reservation, progress: @Sendable (Double) async -> Void) async throws -> ProcessingUpdate {
         let sourceKey = try ObjectKey(video.storageKey)
+        let scratch = room.path("source")
         let stored = try await staging.download(try await store.read(sourceKey, range: nil), to: scratch)
         await progress(0.4)
         // Bytes that differ from the row's digest were rewritten by an earlier attempt that
@@ -52,7 +58,7 @@ public struct VideoPreparation: Sendable {
         if stored.sha256 != video.sha256 || stored.size != video.sizeBytes { content = (stored.sha256, stored.size) }
         // Only an MP4 is played from its original; a QuickTime file gets a playable rendition
         // (Firefox refuses the type), so it is kept exactly as it came.
-        if video.contentType == "video/mp4", let faststart = await moveIndexToFront(scratch) {
+        if video.contentType == "video/mp4", let faststart = await moveIndexToFront(scratch, to: room.path("faststart.mp4")) {
             do {
                 let digest = try await staging.digest(of: faststart)
                 // The manifest first: a reader that finds the new bytes finds their blocks too.
@@ -66,7 +72,7 @@ public struct VideoPreparation: Sendable {
         }
         await progress(0.7)
         // The scratch copy has the same streams as the faststart one: probe it.
-        let thumbnailPath = staging.temporaryPath(suffix: ".jpg")
+        let thumbnailPath = room.path("thumbnail.jpg")
         let (info, madeThumbnail) = await probeAndThumbnail(scratch, thumbnailPath: thumbnailPath)
         if info.videoCodec == nil, let audio = info.audioCodec {
             await staging.remove(thumbnailPath)
@@ -83,7 +89,8 @@ public struct VideoPreparation: Sendable {
         var renditions: [Rendition] = []
         if case .convert(let videoStep, let audioStep) = BrowserPlayability.plan(contentType: video.contentType, media: info) {
             await progress(0.75)
-            renditions.append(try await playableRendition(of: video, from: scratch, media: info, video: videoStep, audio: audioStep))
+            renditions.append(
+                try await playableRendition(of: video, from: scratch, to: room.path("playable.mp4"), media: info, video: videoStep, audio: audioStep))
         }
         return ProcessingUpdate(state: .ready, media: info, thumbnailKey: thumbnailKey, content: content, renditions: renditions)
     }
@@ -95,10 +102,9 @@ public struct VideoPreparation: Sendable {
 
     /// Converts the scratch copy into the browser-safe MP4 and stores it beside the original.
     private func playableRendition(
-        of video: Video, from scratch: String, media info: MediaInfo, video videoStep: BrowserPlayability.Step,
+        of video: Video, from scratch: String, to output: String, media info: MediaInfo, video videoStep: BrowserPlayability.Step,
         audio audioStep: BrowserPlayability.Step?
     ) async throws -> Rendition {
-        let output = staging.temporaryPath(suffix: ".playable.mp4")
         // Encoding runs at a few times real time on a small server; copying at disk speed. The
         // limit only stops a file that makes ffmpeg hang, so it is generous: two minutes plus
         // eight times the duration, counting at most a day of video.
@@ -135,9 +141,8 @@ public struct VideoPreparation: Sendable {
 
     /// A faststart copy of an MP4 whose index sits after its media data, or nil when the file
     /// needs none or ffmpeg is not available.
-    private func moveIndexToFront(_ path: String) async -> String? {
+    private func moveIndexToFront(_ path: String, to output: String) async -> String? {
         guard (try? MP4Layout.indexIsAtEnd(of: PosixFile(path: path, mode: .read))) == true else { return nil }
-        let output = staging.temporaryPath(suffix: ".mp4")
         if await media.remuxFaststart(path, to: output) {
             logger.info("moved MP4 index to the front (faststart)")
             return output

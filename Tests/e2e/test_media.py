@@ -4,6 +4,7 @@ import os
 import shutil
 import struct
 import subprocess
+import time
 
 import pytest
 
@@ -210,3 +211,54 @@ def test_deleting_a_video_removes_its_rendition(hub, tmp_path):
     assert len(stored()) == 1
     assert hub.request(f"/api/v1/videos/{video['id']}", "DELETE")[0] == 204
     assert stored() == []
+
+
+def test_a_conversion_killed_midway_leaves_no_scratch_and_runs_again_within_a_bounded_scratch(binary, tmp_path):
+    """TRANSCODE_SCRATCH_BYTES smaller than one job's estimate: the jobs run one at a time, all
+    finish. The hub killed while ffmpeg converts: at the next start its scratch is gone and the
+    job runs again."""
+    from helpers import create_upload, eventually, finish_upload
+    from hubbench import Hub
+    source = tmp_path / "long.avi"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=20:size=1280x720:rate=30",
+                    "-c:v", "mpeg2video", "-q:v", "6", str(source)], check=True)
+    data = source.read_bytes()
+    (tmp_path / "hub").mkdir()
+    env = {"LOG_LEVEL": "info", "MEDIA_WORKERS": "3", "TRANSCODE_SCRATCH_BYTES": "1048576"}
+    hub = Hub(binary, str(tmp_path / "hub"), extra_env=env)
+    hub.start()
+    scratch = tmp_path / "hub" / "uploads" / ".processing"
+    try:
+        hub.sign_up_admin()
+        video = finish_upload(hub, create_upload(hub, len(data), {"filename": "long.avi"}), 0, data, wait=False)
+        eventually(lambda: list(scratch.glob("*/playable.mp4")), timeout=60, message="the conversion never started")
+        hub.process.kill()
+        hub.process.wait()
+        hub.process = None
+        assert list(scratch.glob("*/*")), "the killed job left its files"
+        hub.start()
+        small = tmp_path / "small.mkv"
+        make_source(small, SOURCES[1][1])
+        small_data = small.read_bytes()
+        others = [finish_upload(hub, create_upload(hub, len(small_data), {"filename": f"s{i}.mkv"}), 0, small_data, wait=False)
+                  for i in range(2)]
+        import threading
+        most, done = [0], threading.Event()
+
+        def watch():
+            while not done.is_set():
+                most[0] = max(most[0], len(list(scratch.iterdir())))
+                time.sleep(0.01)
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            for each in [video] + others:
+                ready = processed(hub, each, timeout=240)
+                assert ready["status"] == "ready" and ready["renditions"][0]["name"] == "playable"
+        finally:
+            done.set()
+            watcher.join()
+        assert most[0] == 1, f"{most[0]} jobs at once in a scratch budget smaller than one job's"
+        assert list(scratch.iterdir()) == [], "nothing is left once the jobs are done"
+    finally:
+        hub.stop()

@@ -64,7 +64,10 @@ public struct HubServices: Sendable {
         mediaWorkers = MediaWorkers(
             settings: .init(workers: configuration.mediaWorkers, soleProcess: dependencies.database.roleClaims == nil),
             queue: repositories.mediaJobs, videos: repositories.videos,
-            preparation: VideoPreparation(store: dependencies.store, media: dependencies.media, staging: staging, logger: logger),
+            preparation: VideoPreparation(
+                store: dependencies.store, media: dependencies.media, staging: staging,
+                scratch: ScratchSpace(directory: "\(configuration.uploadDirectory)/.processing", budget: configuration.transcodeScratchBytes),
+                logger: logger),
             catalogue: catalogue, clock: clock, logger: logger)
         uploads = TusUploadService(
             uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,
