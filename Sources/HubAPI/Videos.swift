@@ -34,8 +34,11 @@ public struct VideoResource: Codable, Sendable, Equatable {
     /// What a browser should play: the playable rendition when there is one, else the original
     /// (`streamUrl`, which stays the original's download).
     public var playbackUrl: String
+    /// The seek previews' WebVTT thumbnails track, when ffmpeg made previews.
+    public var previewsUrl: String?
 
     public init(_ video: Video) {
+        previewsUrl = video.previews != nil && video.origin == nil ? "/api/v1/videos/\(video.id)/previews.vtt" : nil
         renditions = video.origin != nil ? [] : video.renditions.map { RenditionResource($0, of: video.id) }
         playbackUrl = renditions.first { $0.name == Rendition.playable }?.url ?? "/api/v1/videos/\(video.id)/stream"
         status = video.processing.status.rawValue

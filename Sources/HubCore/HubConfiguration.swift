@@ -168,6 +168,8 @@ public struct HubConfiguration: Sendable {
     /// The most working space this instance's processing jobs hold at once under
     /// `UPLOAD_DIR/.processing` (`TRANSCODE_SCRATCH_BYTES`); a job that would pass it waits.
     public var transcodeScratchBytes: Int64
+    /// Seconds between two seek preview frames (`PREVIEW_INTERVAL_SECONDS`).
+    public var previewIntervalSeconds: Int
 
     public static let defaultBcryptCost = 10
     public static let defaultTranscodeScratchBytes: Int64 = 50 << 30
@@ -222,6 +224,7 @@ public struct HubConfiguration: Sendable {
         self.trustProxy = try settings.bool("hub.trust.proxy") ?? false
         self.noteMaxBytes = Int(try settings.byteCount("note.max.bytes", atMost: 64 << 20, "must be at most 67108864 (64 MiB)") ?? Int64(NoteLimits.defaultContentBytes))
         self.mediaWorkers = try settings.integer("media.workers", in: 0...64, "must be from 0 to 64") ?? 1
+        self.previewIntervalSeconds = try settings.integer("preview.interval.seconds", in: 1...3_600, "must be from 1 to 3600 seconds") ?? 10
         self.transcodeScratchBytes = try settings.byteCount("transcode.scratch.bytes") ?? Self.defaultTranscodeScratchBytes
         guard transcodeScratchBytes >= 1 << 20 else {
             throw settings.problem("transcode.scratch.bytes", "must be at least 1048576 (1 MiB)")

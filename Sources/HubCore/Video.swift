@@ -57,15 +57,18 @@ public struct Video: Sendable, Equatable, Identifiable {
     public var processing: ProcessingState
     /// Copies made by processing (a browser-safe one for a source browsers cannot play).
     public var renditions: [Rendition]
+    /// Frames for the seek bar, when ffmpeg made them.
+    public var previews: SeekPreviews?
 
     public init(
         id: VideoID, title: String, description: String, tags: [String], originalFilename: String,
         contentType: String, sizeBytes: Int64, sha256: String, storageKey: String,
         thumbnailKey: String?, media: MediaInfo, createdAt: Date, updatedAt: Date,
         ownerID: UserID?, isShared: Bool = false, origin: PeerOrigin? = nil, processing: ProcessingState = .ready,
-        renditions: [Rendition] = []
+        renditions: [Rendition] = [], previews: SeekPreviews? = nil
     ) {
         self.renditions = renditions
+        self.previews = previews
         self.processing = processing
         self.id = id
         self.title = title

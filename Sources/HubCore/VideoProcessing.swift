@@ -62,6 +62,60 @@ public struct Rendition: Sendable, Equatable, Codable {
     public static let playable = "playable"
 }
 
+/// Seek previews: frames taken every `interval` seconds, scaled to `width`×`height` and tiled
+/// `columns`×`rows` to a sheet (JPEG objects, in order), which the player shows over its seek bar
+/// and a WebVTT thumbnails track describes (`/api/v1/videos/{id}/previews.vtt`).
+public struct SeekPreviews: Sendable, Equatable, Codable {
+    public var interval: Double
+    /// Frames in all; the last sheet may be partly empty.
+    public var count: Int
+    public var width: Int
+    public var height: Int
+    public var columns: Int
+    public var rows: Int
+    public var sheetKeys: [String]
+
+    public init(interval: Double, count: Int, width: Int, height: Int, columns: Int, rows: Int, sheetKeys: [String]) {
+        self.interval = interval
+        self.count = count
+        self.width = width
+        self.height = height
+        self.columns = columns
+        self.rows = rows
+        self.sheetKeys = sheetKeys
+    }
+
+    /// Frame `index`'s sheet and its place in it.
+    public func tile(_ index: Int) -> (sheet: Int, x: Int, y: Int) {
+        let perSheet = columns * rows
+        let within = index % perSheet
+        return (index / perSheet, (within % columns) * width, (within / columns) * height)
+    }
+
+    /// The WebVTT thumbnails track: one cue per frame, its time span pointing at its tile as a
+    /// media fragment (`sheet.jpg#xywh=x,y,w,h`), the form players such as Video.js and JW Player
+    /// read. `sheetURL` names sheet n.
+    public func webVTT(duration: Double, sheetURL: (Int) -> String) -> String {
+        var text = "WEBVTT\n"
+        for index in 0..<count {
+            let start = Double(index) * interval
+            let end = min(Double(index + 1) * interval, max(duration, start + 0.001))
+            let (sheet, x, y) = tile(index)
+            text += "\n\(Self.timestamp(start)) --> \(Self.timestamp(end))\n\(sheetURL(sheet))#xywh=\(x),\(y),\(width),\(height)\n"
+        }
+        return text
+    }
+
+    /// `hh:mm:ss.mmm`.
+    static func timestamp(_ seconds: Double) -> String {
+        let milliseconds = Int((max(seconds, 0) * 1000).rounded())
+        let (hours, rest) = milliseconds.quotientAndRemainder(dividingBy: 3_600_000)
+        let (minutes, rest2) = rest.quotientAndRemainder(dividingBy: 60_000)
+        let (secs, millis) = rest2.quotientAndRemainder(dividingBy: 1000)
+        return String(format: "%02d:%02d:%02d.%03d", hours, minutes, secs, millis)
+    }
+}
+
 /// What a processing job found out and changed about a video, recorded with its new state.
 public struct ProcessingUpdate: Sendable, Equatable {
     public var state: ProcessingState
@@ -74,11 +128,14 @@ public struct ProcessingUpdate: Sendable, Equatable {
     public var content: (sha256: String, sizeBytes: Int64)?
     /// The renditions it made, replacing any held.
     public var renditions: [Rendition]?
+    /// The seek previews it made, replacing any held.
+    public var previews: SeekPreviews?
 
     public init(
         state: ProcessingState, media: MediaInfo? = nil, thumbnailKey: String? = nil, content: (sha256: String, sizeBytes: Int64)? = nil,
-        renditions: [Rendition]? = nil
+        renditions: [Rendition]? = nil, previews: SeekPreviews? = nil
     ) {
+        self.previews = previews
         self.state = state
         self.renditions = renditions
         self.media = media
@@ -88,6 +145,7 @@ public struct ProcessingUpdate: Sendable, Equatable {
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.state == rhs.state && lhs.media == rhs.media && lhs.thumbnailKey == rhs.thumbnailKey && lhs.renditions == rhs.renditions
+            && lhs.previews == rhs.previews
             && lhs.content?.sha256 == rhs.content?.sha256 && lhs.content?.sizeBytes == rhs.content?.sizeBytes
     }
 }
@@ -99,6 +157,7 @@ extension Video {
         if let media = update.media { self.media = media }
         if let thumbnailKey = update.thumbnailKey { self.thumbnailKey = thumbnailKey }
         if let renditions = update.renditions { self.renditions = renditions }
+        if let previews = update.previews { self.previews = previews }
         if let content = update.content {
             sha256 = content.sha256
             sizeBytes = content.sizeBytes

@@ -107,6 +107,7 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
     var progress: Double?
     var failure: String?
     var renditions: String
+    var previews: String?
 
     init(_ video: Video) {
         id = video.id.rawValue
@@ -132,6 +133,7 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
         progress = video.processing.progress
         failure = video.processing.failure
         renditions = JSONColumn.encode(video.renditions)
+        previews = video.previews.map { JSONColumn.encode($0) }
     }
 
     var video: Video {
@@ -146,6 +148,7 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
                 videoCodec: videoCodec, audioCodec: audioCodec),
             createdAt: createdAt, updatedAt: updatedAt, ownerID: ownerID.flatMap(UserID.init), isShared: shared,
             processing: ProcessingState(status: VideoStatus(rawValue: status) ?? .ready, progress: progress, failure: failure),
-            renditions: JSONColumn.decode([Rendition].self, from: renditions) ?? [])
+            renditions: JSONColumn.decode([Rendition].self, from: renditions) ?? [],
+            previews: previews.flatMap { JSONColumn.decode(SeekPreviews.self, from: $0) })
     }
 }

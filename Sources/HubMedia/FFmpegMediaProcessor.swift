@@ -71,6 +71,22 @@ public struct FFmpegMediaProcessor: MediaProcessor {
         return await runTool(ffmpegPath, arguments, captureOutput: false, limit: timeLimit) != nil
     }
 
+    public func previewSheets(
+        of input: String, into directory: String, interval: Double, width: Int, height: Int, columns: Int, rows: Int, timeLimit: Duration
+    ) async -> [String]? {
+        // Decoding only the frames `fps` keeps is not possible for most codecs, but skipping
+        // the audio and scaling before tiling keeps this to about one decode of the video.
+        let filter = "fps=\(1 / interval),scale=\(width):\(height),tile=\(columns)x\(rows)"
+        let arguments = [
+            "-nostdin", "-v", "error", "-y", "-i", input, "-an", "-sn", "-vf", filter, "-q:v", "5", "-f", "image2",
+            "\(directory)/sheet-%03d.jpg",
+        ]
+        guard await runTool(ffmpegPath, arguments, captureOutput: false, limit: timeLimit) != nil else { return nil }
+        let sheets = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasPrefix("sheet-") && $0.hasSuffix(".jpg") }.sorted().map { "\(directory)/\($0)" }
+        return sheets.isEmpty ? nil : sheets
+    }
+
     /// Runs a tool; its standard output when it succeeded within `limit` (the processor's own
     /// by default), nil otherwise. A tool past its limit is killed with the task that ran it.
     private func runTool(_ executable: String, _ arguments: [String], captureOutput: Bool, limit: Duration? = nil) async -> String? {

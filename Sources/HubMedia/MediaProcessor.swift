@@ -15,6 +15,12 @@ public protocol MediaProcessor: Sendable {
     func makePlayable(
         _ input: String, to output: String, video: BrowserPlayability.Step, audio: BrowserPlayability.Step?, timeLimit: Duration
     ) async -> Bool
+    /// Writes seek preview sheets of `input` into `directory` (`sheet-001.jpg`…): a frame every
+    /// `interval` seconds, scaled to `width`×`height`, tiled `columns`×`rows`; the sheets' paths in
+    /// order, or nil when none were made.
+    func previewSheets(
+        of input: String, into directory: String, interval: Double, width: Int, height: Int, columns: Int, rows: Int, timeLimit: Duration
+    ) async -> [String]?
 }
 
 /// Used when ffmpeg/ffprobe are not installed: videos still upload and stream.
@@ -26,6 +32,9 @@ public struct NoMediaProcessor: MediaProcessor {
     public func makePlayable(
         _ input: String, to output: String, video: BrowserPlayability.Step, audio: BrowserPlayability.Step?, timeLimit: Duration
     ) async -> Bool { false }
+    public func previewSheets(
+        of input: String, into directory: String, interval: Double, width: Int, height: Int, columns: Int, rows: Int, timeLimit: Duration
+    ) async -> [String]? { nil }
 }
 
 /// Finds the tools a hub can use on this machine.

@@ -89,6 +89,8 @@ public struct MediaWorkers: Service {
                 do {
                     let now = clock.now()
                     job = try await queue.claim(by: worker, now: now, until: now.addingTimeInterval(settings.lease.seconds))
+                } catch is CancellationError {
+                    break  // shutting down
                 } catch {
                     logger.warning("could not claim a processing job", metadata: ["error": "\(error)"])
                     job = nil
@@ -167,7 +169,9 @@ public struct MediaWorkers: Service {
                 await catalogue.publish(video)
             } else {
                 // Deleted while its job ran: what the job stored goes too.
-                for key in [update.thumbnailKey].compactMap({ $0 }) + (update.renditions ?? []).map(\.storageKey) {
+                for key in [update.thumbnailKey].compactMap({ $0 }) + (update.renditions ?? []).map(\.storageKey)
+                    + (update.previews?.sheetKeys ?? [])
+                {
                     try? await preparation.store.delete(ObjectKey(key))
                 }
             }

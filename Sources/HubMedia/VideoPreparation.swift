@@ -16,9 +16,15 @@ public struct VideoPreparation: Sendable {
     /// File helpers (copy with digest, digest, remove); the files themselves are in `scratch`.
     let staging: UploadStaging
     let scratch: ScratchSpace
+    /// Seconds between seek preview frames (`PREVIEW_INTERVAL_SECONDS`).
+    let previewInterval: Int
     let logger: Logger
 
-    public init(store: any ObjectStore, media: any MediaProcessor, staging: UploadStaging, scratch: ScratchSpace, logger: Logger) {
+    public init(
+        store: any ObjectStore, media: any MediaProcessor, staging: UploadStaging, scratch: ScratchSpace, previewInterval: Int = 10,
+        logger: Logger
+    ) {
+        self.previewInterval = previewInterval
         self.scratch = scratch
         self.store = store
         self.media = media
@@ -86,13 +92,49 @@ public struct VideoPreparation: Sendable {
         } else {
             await staging.remove(thumbnailPath)
         }
+        await progress(0.75)
+        let previews = try await seekPreviews(of: video, from: scratch, in: room, media: info)
         var renditions: [Rendition] = []
         if case .convert(let videoStep, let audioStep) = BrowserPlayability.plan(contentType: video.contentType, media: info) {
-            await progress(0.75)
+            await progress(0.8)
             renditions.append(
                 try await playableRendition(of: video, from: scratch, to: room.path("playable.mp4"), media: info, video: videoStep, audio: audioStep))
         }
-        return ProcessingUpdate(state: .ready, media: info, thumbnailKey: thumbnailKey, content: content, renditions: renditions)
+        return ProcessingUpdate(
+            state: .ready, media: info, thumbnailKey: thumbnailKey, content: content, renditions: renditions, previews: previews)
+    }
+
+    /// Preview sheets of a video with a picture and a duration, stored as objects; nil without
+    /// ffmpeg, or when ffmpeg made none (the player then simply shows no previews).
+    private func seekPreviews(of video: Video, from scratch: String, in room: ScratchSpace.Reservation, media info: MediaInfo) async throws -> SeekPreviews? {
+        guard let duration = info.durationSeconds, duration > 0, duration.isFinite, let width = info.width, let height = info.height,
+            width > 0, height > 0
+        else { return nil }
+        // At most 1,000 frames (ten sheets), however long the video: a longer one gets a longer interval.
+        let interval = max(Double(previewInterval), duration / 1_000)
+        let count = max(1, Int((duration / interval).rounded(.up)))
+        let tileWidth = 160
+        let tileHeight = max(2, Int((Double(tileWidth) * Double(height) / Double(width) / 2).rounded()) * 2)
+        let columns = min(10, count)
+        let rows = min(10, (count + columns - 1) / columns)
+        let directory = room.path("previews")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard let sheets = await media.previewSheets(
+            of: scratch, into: directory, interval: interval, width: tileWidth, height: tileHeight, columns: columns, rows: rows,
+            timeLimit: .seconds(120 + Int(min(duration, 86_400) * 2)))
+        else {
+            logger.warning("ffmpeg made no seek previews", metadata: ["video.id": "\(video.id)"])
+            return nil
+        }
+        var keys: [String] = []
+        for (index, sheet) in sheets.enumerated() {
+            let key = try ObjectKey("videos/\(video.id.rawValue)/previews/\(index + 1).jpg")
+            _ = try await store.put(key, movingFileAt: sheet, contentType: "image/jpeg")
+            keys.append(key.rawValue)
+        }
+        return SeekPreviews(
+            interval: interval, count: min(count, sheets.count * columns * rows), width: tileWidth, height: tileHeight, columns: columns,
+            rows: rows, sheetKeys: keys)
     }
 
     /// A conversion that did not finish (ffmpeg failed or ran out of time): tried again.

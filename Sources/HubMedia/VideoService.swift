@@ -110,7 +110,9 @@ public struct VideoService: Sendable {
         guard try await repository.delete(video.id) != nil else { throw AccessError.notFound("video \(video.id)") }
         await catalogue.withdraw(video)
         let manifestKey = try VideoIngestor.manifestKey(of: video.id).rawValue
-        for key in [video.storageKey, video.thumbnailKey, manifestKey].compactMap({ $0 }) + video.renditions.map(\.storageKey) {
+        for key in [video.storageKey, video.thumbnailKey, manifestKey].compactMap({ $0 }) + video.renditions.map(\.storageKey)
+            + (video.previews?.sheetKeys ?? [])
+        {
             do {
                 try await store.delete(ObjectKey(key))
             } catch {

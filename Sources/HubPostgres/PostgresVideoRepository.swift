@@ -10,7 +10,7 @@ public struct PostgresVideoRepository: VideoRepository {
 
     static let columns = """
         id, title, description, tags, original_filename, content_type, size_bytes, sha256, storage_key, thumbnail_key,
-        duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared, status, progress, failure, renditions
+        duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared, status, progress, failure, renditions, previews
         """
 
     public func insert(_ video: Video) async throws {
@@ -18,14 +18,14 @@ public struct PostgresVideoRepository: VideoRepository {
             INSERT INTO video (
                 id, title, description, tags, original_filename, content_type, size_bytes, sha256, storage_key, thumbnail_key,
                 duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared, status, progress, failure,
-                renditions)
+                renditions, previews)
             VALUES (
                 \(video.id.rawValue), \(video.title), \(video.description), \(video.tags), \(video.originalFilename),
                 \(video.contentType), \(video.sizeBytes), \(video.sha256), \(video.storageKey), \(video.thumbnailKey),
                 \(video.media.durationSeconds), \(video.media.width), \(video.media.height), \(video.media.videoCodec),
                 \(video.media.audioCodec), \(video.createdAt), \(video.updatedAt), \(video.ownerID?.rawValue), \(video.isShared),
                 \(video.processing.status.rawValue), \(video.processing.progress), \(video.processing.failure),
-                \(try Self.encode(video.renditions)))
+                \(try Self.encode(video.renditions)), \(try video.previews.map { try Self.encode($0) }))
             """
         guard video.processing.status == .processing else {
             try await client.execute(insert, logger: logger)
@@ -87,7 +87,8 @@ public struct PostgresVideoRepository: VideoRepository {
                 video_codec = CASE WHEN \(update.media != nil) THEN \(update.media?.videoCodec) ELSE video_codec END,
                 audio_codec = CASE WHEN \(update.media != nil) THEN \(update.media?.audioCodec) ELSE audio_codec END,
                 thumbnail_key = COALESCE(\(update.thumbnailKey), thumbnail_key),
-                renditions = COALESCE(\(try update.renditions.map(Self.encode)), renditions),
+                renditions = COALESCE(\(try update.renditions.map { try Self.encode($0) }), renditions),
+                previews = COALESCE(\(try update.previews.map { try Self.encode($0) }), previews),
                 sha256 = COALESCE(\(update.content?.sha256), sha256),
                 size_bytes = COALESCE(\(update.content?.sizeBytes), size_bytes),
                 updated_at = CASE WHEN \(update.content != nil) THEN \(date) ELSE updated_at END
@@ -110,8 +111,8 @@ public struct PostgresVideoRepository: VideoRepository {
         try await client.scalar("SELECT COUNT(*) FROM video", as: Int.self, logger: logger) ?? 0
     }
 
-    static func encode(_ renditions: [Rendition]) throws -> String {
-        String(decoding: try JSONEncoder().encode(renditions), as: UTF8.self)
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
     static func video(_ row: PostgresRandomAccessRow) throws -> Video {
@@ -129,6 +130,7 @@ public struct PostgresVideoRepository: VideoRepository {
             processing: ProcessingState(
                 status: VideoStatus(rawValue: try row.value("status")) ?? .ready, progress: try row.value("progress"),
                 failure: try row.value("failure")),
-            renditions: try JSONDecoder().decode([Rendition].self, from: Data(row.value("renditions", as: String.self).utf8)))
+            renditions: try JSONDecoder().decode([Rendition].self, from: Data(row.value("renditions", as: String.self).utf8)),
+            previews: try row.value("previews", as: String?.self).map { try JSONDecoder().decode(SeekPreviews.self, from: Data($0.utf8)) })
     }
 }

@@ -55,6 +55,11 @@ import Testing
         Route(method: .get, path: "/api/v1/videos/{private}/renditions/playable", expected: [206, 206, 404, 206] + api),
         Route(method: .head, path: "/api/v1/videos/{private}/renditions/playable", expected: [206, 206, 404, 206] + api),
         Route(method: .get, path: "/api/v1/videos/{shared}/renditions/playable", expected: [206, 206, 206, 206] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}/previews.vtt", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}/previews/1", expected: [200, 200, 404, 200] + api),
+        Route(method: .head, path: "/api/v1/videos/{private}/previews/1", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{shared}/previews.vtt", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{shared}/previews/1", expected: [200, 200, 200, 200] + api),
         // Pins are for admins, on peers' videos: a local one is a conflict even for them.
         Route(method: .post, path: "/api/v1/videos/{shared}/pin", expected: [403, 403, 403, 409] + api),
         Route(method: .delete, path: "/api/v1/videos/{shared}/pin", expected: [403, 403, 403, 409] + api),
@@ -338,5 +343,11 @@ struct ThumbnailingMedia: MediaProcessor {
         _ input: String, to output: String, video: BrowserPlayability.Step, audio: BrowserPlayability.Step?, timeLimit: Duration
     ) async -> Bool {
         (try? FileManager.default.copyItem(atPath: input, toPath: output)) != nil
+    }
+    func previewSheets(
+        of input: String, into directory: String, interval: Double, width: Int, height: Int, columns: Int, rows: Int, timeLimit: Duration
+    ) async -> [String]? {
+        let sheet = "\(directory)/sheet-001.jpg"
+        return FileManager.default.createFile(atPath: sheet, contents: Data([0xFF, 0xD8, 0xFF, 0xD9])) ? [sheet] : nil
     }
 }

@@ -406,3 +406,26 @@ def test_every_source_plays_in_chromium_through_its_playable_rendition(hub, brow
         wait_for(lambda: browser.execute_script("return document.getElementById('player').currentTime") > 1,
                  timeout=30, message=f"{name} to play")
         assert browser.execute_script("return document.getElementById('player').error") is None, name
+
+
+def test_the_seek_strip_shows_the_frame_under_the_pointer_and_seeks(hub, browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from helpers import create_upload, finish_upload
+    path = tmp_path / "previews.mp4"
+    make_video(path, 12)
+    data = path.read_bytes()
+    video = finish_upload(hub, create_upload(hub, len(data), {"filename": "previews.mp4"}), 0, data)
+    sign_in(browser, hub)
+    browser.get(f"{hub.url}/videos/{video}")
+    wait_for(lambda: browser.execute_script("return document.getElementById('player').duration") > 0, message="metadata")
+    seek = browser.find_element(By.ID, "seek")
+    # Nine tenths along (offsets are from the middle): 10.8 s, the second frame (10 s and after) of the one sheet.
+    ActionChains(browser).move_to_element_with_offset(seek, int(seek.size["width"] * 0.4), 0).perform()
+    preview = browser.find_element(By.ID, "seek-preview")
+    wait_for(lambda: preview.is_displayed(), message="the preview")
+    assert f"/api/v1/videos/{video}/previews/1" in preview.value_of_css_property("background-image")
+    assert preview.value_of_css_property("background-position") == "-160px 0px"
+    assert browser.find_element(By.ID, "seek-time").text == "0:10"
+    ActionChains(browser).click().perform()
+    wait_for(lambda: browser.execute_script("return document.getElementById('player').currentTime") > 8, message="the seek")

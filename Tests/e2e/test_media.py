@@ -262,3 +262,37 @@ def test_a_conversion_killed_midway_leaves_no_scratch_and_runs_again_within_a_bo
         assert list(scratch.iterdir()) == [], "nothing is left once the jobs are done"
     finally:
         hub.stop()
+
+
+def test_seek_previews_are_tiled_sheets_described_by_a_webvtt_track(binary, tmp_path):
+    from hubbench import Hub
+    (tmp_path / "hub").mkdir()
+    hub = Hub(binary, str(tmp_path / "hub"), extra_env={"PREVIEW_INTERVAL_SECONDS": "2"})
+    hub.start()
+    try:
+        hub.sign_up_admin()
+        path = tmp_path / "clip.mp4"
+        make_mp4(path, faststart=True, seconds=6)
+        video, _ = upload(hub, path)
+        status, headers, track = hub.request(video["previewsUrl"])
+        assert status == 200 and headers["Content-Type"].startswith("text/vtt")
+        lines = track.decode().split("\n")
+        assert lines[0] == "WEBVTT"
+        cues = [(lines[i], lines[i + 1]) for i in range(len(lines) - 1) if " --> " in lines[i]]
+        assert [timing for timing, _ in cues] == ["00:00:00.000 --> 00:00:02.000", "00:00:02.000 --> 00:00:04.000",
+                                                 f"00:00:04.000 --> 00:00:0{video['durationSeconds']:.3f}"[:29]]
+        sheet = f"/api/v1/videos/{video['id']}/previews/1"
+        assert [target for _, target in cues] == [f"{sheet}#xywh={x},0,160,90" for x in (0, 160, 320)]
+        status, headers, jpeg = hub.request(sheet)
+        assert status == 200 and headers["Content-Type"] == "image/jpeg" and jpeg[:2] == b"\xff\xd8"
+        size = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", "-"], input=jpeg,
+                                         capture_output=True, check=True).stdout)["streams"][0]
+        assert (size["width"], size["height"]) == (480, 90), "three frames side by side"
+        for missing in ["2", "0", "abc", "99999999999999999999"]:
+            status, _, body = hub.request(f"/api/v1/videos/{video['id']}/previews/{missing}")
+            assert status == 404 and json.loads(body)["error"]["code"] == "not_found", missing
+        assert hub.request(f"/api/v1/videos/{video['id']}", "DELETE")[0] == 204
+        objects = os.path.join(hub.workdir, "uploads", "objects")
+        assert not [f for _, _, files in os.walk(objects) for f in files], "the sheets went with the video"
+    finally:
+        hub.stop()

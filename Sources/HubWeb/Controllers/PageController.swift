@@ -72,6 +72,7 @@ struct PageController: Sendable {
         for note in notes.items.map(\.note) {
             excerpts.append(.init(id: note.id.rawValue, title: note.title, author: note.author, bodyHTML: TrustedHTML(rendered: await notepad.html.of(note))))
         }
+        let resource = VideoResource(video)
         let details = PlayerPage.Details(
             id: video.id.rawValue, title: video.title, description: video.description, tags: video.tags,
             tagList: video.tags.joined(separator: ", "), streamUrl: "/api/v1/videos/\(video.id)/stream",
@@ -85,7 +86,7 @@ struct PageController: Sendable {
             pinned: video.origin != nil ? await peerVideos?.isPinned(video.id) ?? false : false,
             status: video.processing.status.rawValue, stateLabel: PlayerPage.stateLabel(video.processing), failure: video.processing.failure,
             canRetry: video.processing.status == .failed && AccessPolicy.allows(context.user, to: .modify, video),
-            playbackUrl: VideoResource(video).playbackUrl, playbackWarning: PlayerPage.playbackWarning(video))
+            playbackUrl: resource.playbackUrl, playbackWarning: PlayerPage.playbackWarning(video), previewsUrl: resource.previewsUrl)
         return renderer.page(PlayerPage(pageTitle: video.title, notes: excerpts, video: details), for: context.identity)
     }
 }

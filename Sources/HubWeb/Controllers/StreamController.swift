@@ -33,6 +33,40 @@ struct StreamController: Sendable {
         group.head("videos/:id/thumbnail", use: thumbnail)
         group.get("videos/:id/renditions/:name", use: rendition)
         group.head("videos/:id/renditions/:name", use: rendition)
+        group.get("videos/:id/previews.vtt", use: previewTrack)
+        group.get("videos/:id/previews/:sheet", use: previewSheet)
+        group.head("videos/:id/previews/:sheet", use: previewSheet)
+    }
+
+    /// The seek previews' WebVTT thumbnails track; 404 for a video without previews.
+    @Sendable func previewTrack(_ request: Request, context: SignedInContext) async throws -> Response {
+        let (video, previews) = try await previews(context)
+        let track = previews.webVTT(duration: video.media.durationSeconds ?? 0) { "/api/v1/videos/\(video.id)/previews/\($0 + 1)" }
+        return Response(
+            status: .ok, headers: [.contentType: "text/vtt; charset=utf-8", .cacheControl: "private, max-age=3600"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: track)))
+    }
+
+    /// Preview sheet n (from 1), a JPEG.
+    @Sendable func previewSheet(_ request: Request, context: SignedInContext) async throws -> Response {
+        let (video, previews) = try await previews(context)
+        let raw = context.parameters.get("sheet") ?? ""
+        guard let number = Int(raw), (1...previews.sheetKeys.count).contains(number) else {
+            throw APIError.notFound("preview sheet '\(raw)' of video \(video.id)")
+        }
+        let key = try ObjectKey(previews.sheetKeys[number - 1])
+        let store = videos.store
+        // Derived from immutable bytes, so its validators derive from the video's.
+        let validators = Validators(sha256: "preview-\(number)-" + video.sha256, lastModified: video.updatedAt)
+        return try await serve(size: try await store.head(key).size, contentType: "image/jpeg", validators: validators, request: request) { range in
+            try await store.read(key, range: range)
+        }
+    }
+
+    private func previews(_ context: SignedInContext) async throws -> (Video, SeekPreviews) {
+        let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
+        guard video.origin == nil, let previews = video.previews else { throw APIError.notFound("seek previews of video \(video.id)") }
+        return (video, previews)
     }
 
     /// A rendition processing made (`playable`), with the stream's range and conditional

@@ -82,6 +82,8 @@ struct PlayerPage: PageView {
         var playbackUrl: String
         /// Said when browsers will likely not play what there is.
         var playbackWarning: String?
+        /// The seek previews' thumbnails track, which the seek strip under the player shows.
+        var previewsUrl: String?
     }
 
     struct NoteExcerpt: Sendable {

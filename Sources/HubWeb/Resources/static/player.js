@@ -16,6 +16,54 @@
 
   const page = document.getElementById("player-page");
 
+  // The seek strip under the player: the frame under the pointer, from the seek previews'
+  // WebVTT thumbnails track (cues of "sheet.jpg#xywh=x,y,w,h"); a click seeks there.
+  const seek = document.getElementById("seek");
+  if (player && seek) {
+    const preview = document.getElementById("seek-preview");
+    const time = document.getElementById("seek-time");
+    const played = document.getElementById("seek-played");
+    let cues = [];
+    const seconds = (stamp) => stamp.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+    fetch(seek.dataset.previews, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((track) => {
+        const lines = track.split("\n");
+        for (let i = 0; i < lines.length; i++) {
+          const timing = lines[i].match(/^([\d:.]+) --> ([\d:.]+)/);
+          const target = timing && (lines[i + 1] || "").match(/^(.*)#xywh=(\d+),(\d+),(\d+),(\d+)$/);
+          if (target) cues.push({ start: seconds(timing[1]), end: seconds(timing[2]), url: target[1], x: +target[2], y: +target[3], w: +target[4], h: +target[5] });
+        }
+      })
+      .catch(() => { cues = []; });
+    const at = (event) => {
+      const box = seek.getBoundingClientRect();
+      const fraction = Math.min(Math.max((event.clientX - box.left) / box.width, 0), 1);
+      return { fraction, seconds: fraction * (player.duration || 0), box };
+    };
+    seek.addEventListener("mousemove", (event) => {
+      const { seconds: t, fraction, box } = at(event);
+      const cue = cues.find((c) => t >= c.start && t < c.end) || cues[cues.length - 1];
+      if (!cue) return;
+      preview.style.width = `${cue.w}px`;
+      preview.style.height = `${cue.h}px`;
+      preview.style.backgroundImage = `url("${cue.url}")`;
+      preview.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
+      preview.style.left = `${Math.min(Math.max(fraction * box.width - cue.w / 2, 0), box.width - cue.w)}px`;
+      time.textContent = `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
+      preview.hidden = false;
+    });
+    seek.addEventListener("mouseleave", () => { preview.hidden = true; });
+    seek.addEventListener("click", (event) => {
+      if (player.duration) player.currentTime = at(event).seconds;
+    });
+    player.addEventListener("timeupdate", () => {
+      const fraction = player.duration ? player.currentTime / player.duration : 0;
+      played.style.width = `${fraction * 100}%`;
+      seek.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
+    });
+  }
+
   // A video still processing: ask for it every second and show its progress; once it is ready
   // (its thumbnail, duration and codecs are known, its bytes perhaps rewritten) reload the page.
   const stateLabel = document.getElementById("state-label");
