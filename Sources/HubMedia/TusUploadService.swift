@@ -28,10 +28,13 @@ public struct TusUploadService: Sendable {
         public var upload: UploadRecord
         /// Set once the upload became a video.
         public var videoID: VideoID?
+        /// That video's processing status, when asked for (`HEAD`).
+        public var videoStatus: VideoStatus?
 
-        public init(upload: UploadRecord, videoID: VideoID?) {
+        public init(upload: UploadRecord, videoID: VideoID?, videoStatus: VideoStatus? = nil) {
             self.upload = upload
             self.videoID = videoID
+            self.videoStatus = videoStatus
         }
     }
 
@@ -91,10 +94,14 @@ public struct TusUploadService: Sendable {
         return record
     }
 
-    /// tus HEAD: the durable offset. Expired uploads are gone (410) even before the sweeper runs.
+    /// tus HEAD: the durable offset, and once the upload is a video, that video's status. Expired
+    /// uploads are gone (410) even before the sweeper runs.
     public func status(_ id: UploadID) async throws -> Progress {
         let record = try await liveRecord(id)
-        return Progress(upload: record, videoID: record.videoID)
+        // A client that uploaded learns here whether its video is still processing, ready or
+        // failed (then `GET /api/v1/videos/{id}` says why).
+        let status = if let videoID = record.videoID { try await videos.find(videoID)?.processing.status } else { VideoStatus?.none }
+        return Progress(upload: record, videoID: record.videoID, videoStatus: status)
     }
 
     /// tus PATCH: appends `body` at `offset`. A body that ends early (client gone) keeps what

@@ -122,13 +122,16 @@ def test_an_upload_answers_before_processing_and_the_queue_survives_a_restart(bi
 
 
 def test_a_sound_only_upload_fails_with_its_reason_and_only_its_owner_or_an_admin_retries_it(hub, tmp_path):
-    from helpers import api, create_upload, finish_upload
+    from helpers import api, create_upload, finish_upload, head_offset
     path = tmp_path / "sound.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", str(path)], check=True)
     data = path.read_bytes()
-    video = finish_upload(hub, create_upload(hub, len(data), {"filename": "sound.mp4"}), 0, data, wait=False)
+    location = create_upload(hub, len(data), {"filename": "sound.mp4"})
+    video = finish_upload(hub, location, 0, data, wait=False)
     failed = processed(hub, video)
     assert failed["status"] == "failed" and "sound only" in failed["failure"], failed
+    _, _, headers = head_offset(hub, location)
+    assert headers["Stream-Hub-Video-Id"] == video and headers["Stream-Hub-Video-Status"] == "failed", "HEAD says what became of it"
     status, _, page = hub.request(f"/videos/{video}")
     assert b"Processing failed" in page and b"sound only" in page and b'id="retry"' in page
 

@@ -139,6 +139,7 @@ struct UploadController: Sendable {
         headers[.uploadOffset] = String(progress.upload.offset)
         if let videoID = progress.videoID {
             headers[.streamHubVideoID] = videoID.rawValue
+            if let status = progress.videoStatus { headers[.streamHubVideoStatus] = status.rawValue }
         } else {
             headers[.uploadExpires] = HTTPDate.format(progress.upload.expiresAt)
         }
@@ -174,4 +175,6 @@ extension HTTPField.Name {
     static let uploadChecksum = Self("Upload-Checksum")!
     static let httpMethodOverride = Self("X-HTTP-Method-Override")!
     static let streamHubVideoID = Self("Stream-Hub-Video-Id")!
+    /// `processing`, `ready` or `failed`, on `HEAD` of an upload that became a video.
+    static let streamHubVideoStatus = Self("Stream-Hub-Video-Status")!
 }
