@@ -126,11 +126,6 @@ public struct FetchedBytes: Sendable {
         self.bytes = bytes
         self.sha256 = sha256
     }
-
-    /// Hashes `bytes` whole: for answers that arrive in one piece.
-    public init(hashing bytes: ByteBuffer) {
-        self.init(bytes: bytes, sha256: BlockHash(bytes.withUnsafeReadableBytes { SHA256.hash(data: $0) }))
-    }
 }
 
 extension BlockHash {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HubCore
 import HubDatabase
@@ -204,4 +205,11 @@ struct NoSharedVideos: SharedLibrary {
     func manifest(of video: VideoID) async throws -> BlockManifest? { nil }
     func bytes(ofBlocks blocks: ClosedRange<Int>, of video: VideoID, in manifest: BlockManifest) async throws -> ObjectByteStream? { nil }
     func thumbnail(of video: VideoID) async throws -> ObjectByteStream? { nil }
+}
+
+extension FetchedBytes {
+    /// Hashes `bytes` whole: the in-memory transport hands answers over in one piece.
+    init(hashing bytes: ByteBuffer) {
+        self.init(bytes: bytes, sha256: BlockHash(bytes.withUnsafeReadableBytes { SHA256.hash(data: $0) }))
+    }
 }

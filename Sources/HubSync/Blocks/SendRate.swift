@@ -21,6 +21,8 @@ public final class SendRate: Sendable {
     }
 
     public init(bytesPerSecond: Int64, now: ContinuousClock.Instant = .now) {
+        // The configuration refuses less than 4 MiB/s; zero would make every wait infinite.
+        precondition(bytesPerSecond > 0, "a send rate must be positive")
         self.bytesPerSecond = bytesPerSecond
         self.bucket = Mutex(Bucket(available: Double(bytesPerSecond), at: now))
     }
