@@ -153,9 +153,17 @@ public struct VideoPreparation: Sendable {
         let seconds = min(max(info.durationSeconds ?? 0, 0), 86_400)
         let limit = Duration.seconds(120 + Int(seconds * 8))
         do {
+            let started = ContinuousClock.now
             guard await media.makePlayable(scratch, to: output, video: videoStep, audio: audioStep, timeLimit: limit) else {
                 throw ConversionFailed(description: "ffmpeg could not make a browser-playable copy of \(info.videoCodec ?? "the video") in \(video.contentType)")
             }
+            let took = ContinuousClock.now - started
+            logger.info(
+                "made a playable rendition",
+                metadata: [
+                    "video.id": "\(video.id)", "seconds": "\(String(format: "%.2f", took.seconds))",
+                    "video": "\(videoStep == .copy ? "copied" : "encoded")", "audio": "\(audioStep.map { $0 == .copy ? "copied" : "encoded" } ?? "none")",
+                ])
             let digest = try await staging.digest(of: output)
             let key = try ObjectKey("videos/\(video.id.rawValue)/\(Rendition.playable).mp4")
             _ = try await store.put(key, movingFileAt: output, contentType: "video/mp4")
