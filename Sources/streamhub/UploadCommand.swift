@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAPI
 import HubClient
 import NIOConcurrencyHelpers
 
@@ -15,6 +16,7 @@ struct UploadCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated tags.") var tags: String?
     @OptionGroup var client: ClientOptions
     @Flag(help: "Share the video with everyone on the hub.") var shared = false
+    @Flag(help: "Wait until the hub has processed the video; fail when its processing failed.") var wait = false
 
     func run() async throws {
         let url = try client.serverURL
@@ -33,10 +35,30 @@ struct UploadCommand: AsyncParsableCommand {
             }
             bar.finish()
             print(videoID)
+            if wait { try await waitUntilProcessed(videoID) }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             bar.finish()
             FileHandle.standardError.write(Data("streamhub: upload failed: \(error)\n".utf8))
             throw ExitCode.failure
+        }
+    }
+
+    /// Asks for the video every half second until it is ready (or failed, then says why).
+    private func waitUntilProcessed(_ videoID: String) async throws {
+        let api = try client.client()
+        while true {
+            let video = try await report { try await api.send(.GET, "api/v1/videos/\(videoID)", as: VideoResource.self) }
+            switch video.status {
+            case "processing":
+                try await Task.sleep(for: .milliseconds(500))
+            case "failed":
+                FileHandle.standardError.write(Data("streamhub: processing failed: \(video.failure ?? "no reason given")\n".utf8))
+                throw ExitCode.failure
+            default:
+                return
+            }
         }
     }
 }

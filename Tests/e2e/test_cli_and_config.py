@@ -22,13 +22,13 @@ def test_upload_command_prints_the_video_id(binary, hub, tmp_path):
     path = tmp_path / "cli.mp4"
     path.write_bytes(data)
     env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
-    out = subprocess.run([binary, "upload", str(path), "--title", "From the CLI", "--server", hub.url, "--token", hub.token],
+    out = subprocess.run([binary, "upload", str(path), "--title", "From the CLI", "--wait", "--server", hub.url, "--token", hub.token],
                          capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     video_id = out.stdout.strip()
     _, _, body = hub.request(f"/api/v1/videos/{video_id}")
     video = json.loads(body)
-    assert video["title"] == "From the CLI"
+    assert video["title"] == "From the CLI" and video["status"] == "ready", "--wait returns once the video is processed"
     assert video["sha256"] == hashlib.sha256(data).hexdigest()
     assert "100.0%" in out.stderr
 

@@ -151,6 +151,9 @@ def test_a_sound_only_upload_fails_with_its_reason_and_only_its_owner_or_an_admi
     assert "failed: the file holds sound only" in shown
     retried = hub.cli("videos", "retry", video, "--server", hub.url, "--token", hub.token).stdout
     assert f"{video}\tprocessing" in retried
+    out = hub.cli("upload", str(path), "--wait", "--server", hub.url, "--token", hub.token, check=False,
+                  env={"XDG_STATE_HOME": str(tmp_path / "state")})
+    assert out.returncode != 0 and "processing failed: the file holds sound only" in out.stderr, out.stderr
 
 
 # Sources browsers cannot play as they are, and one they can: (file name, ffmpeg output options,
