@@ -36,8 +36,11 @@ public struct VideoResource: Codable, Sendable, Equatable {
     public var playbackUrl: String
     /// The seek previews' WebVTT thumbnails track, when ffmpeg made previews.
     public var previewsUrl: String?
+    /// Captions its owner attached, one per language.
+    public var captions: [CaptionResource]
 
     public init(_ video: Video) {
+        captions = video.origin != nil ? [] : video.captions.map { CaptionResource($0, of: video.id.rawValue) }
         previewsUrl = video.previews != nil && video.origin == nil ? "/api/v1/videos/\(video.id)/previews.vtt" : nil
         renditions = video.origin != nil ? [] : video.renditions.map { RenditionResource($0, of: video.id) }
         playbackUrl = renditions.first { $0.name == Rendition.playable }?.url ?? "/api/v1/videos/\(video.id)/stream"
@@ -64,6 +67,22 @@ public struct VideoResource: Codable, Sendable, Equatable {
         ownerId = video.ownerID?.rawValue
         shared = video.isShared
         origin = video.origin.map { OriginResource(node: $0.node.rawValue, hub: $0.hubName, owner: $0.owner) }
+    }
+}
+
+/// One captions track of a video (`PUT /api/v1/videos/{id}/captions/{language}` answers one).
+public struct CaptionResource: Codable, Sendable, Equatable {
+    public var language: String
+    public var label: String
+    public var cues: Int
+    /// The track as WebVTT.
+    public var url: String
+
+    public init(_ track: CaptionTrack, of video: String) {
+        language = track.language
+        label = track.label
+        cues = track.cueCount
+        url = "/api/v1/videos/\(video)/captions/\(track.language)"
     }
 }
 

@@ -24,11 +24,19 @@ public struct HubAPIClient: Sendable {
         self.http = http
     }
 
-    public enum Method: String, Sendable { case GET, POST, PATCH, DELETE }
+    public enum Method: String, Sendable { case GET, POST, PUT, PATCH, DELETE }
 
     /// Sends `body` (JSON) and decodes the answer; 204 decodes from `{}`.
     public func send<Answer: Decodable>(
         _ method: Method, _ path: String, body: (some Encodable)? = nil as Empty?, as: Answer.Type = Answer.self
+    ) async throws -> Answer {
+        let raw = try body.map { (bytes: try WireFormat.encoder().encode($0), contentType: "application/json") }
+        return try await send(method, path, raw: raw, as: Answer.self)
+    }
+
+    /// Sends `raw` bytes as they are (a captions file) and decodes the answer.
+    public func send<Answer: Decodable>(
+        _ method: Method, _ path: String, raw: (bytes: Data, contentType: String)?, as: Answer.Type = Answer.self
     ) async throws -> Answer {
         guard let url = URL(string: path, relativeTo: server) else {
             throw Failure(status: 0, code: "bad_path", message: "cannot make a URL of \(path)")
@@ -37,9 +45,9 @@ public struct HubAPIClient: Sendable {
         request.method = HTTPMethod(rawValue: method.rawValue)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Accept", value: "application/json")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try WireFormat.encoder().encode(body)))
+        if let raw {
+            request.headers.add(name: "Content-Type", value: raw.contentType)
+            request.body = .bytes(ByteBuffer(bytes: raw.bytes))
         }
         let response = try await http.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 256 << 20)

@@ -59,14 +59,17 @@ public struct Video: Sendable, Equatable, Identifiable {
     public var renditions: [Rendition]
     /// Frames for the seek bar, when ffmpeg made them.
     public var previews: SeekPreviews?
+    /// Captions its owner attached, one track per language.
+    public var captions: [CaptionTrack]
 
     public init(
         id: VideoID, title: String, description: String, tags: [String], originalFilename: String,
         contentType: String, sizeBytes: Int64, sha256: String, storageKey: String,
         thumbnailKey: String?, media: MediaInfo, createdAt: Date, updatedAt: Date,
         ownerID: UserID?, isShared: Bool = false, origin: PeerOrigin? = nil, processing: ProcessingState = .ready,
-        renditions: [Rendition] = [], previews: SeekPreviews? = nil
+        renditions: [Rendition] = [], previews: SeekPreviews? = nil, captions: [CaptionTrack] = []
     ) {
+        self.captions = captions
         self.renditions = renditions
         self.previews = previews
         self.processing = processing

@@ -62,6 +62,33 @@ public struct Rendition: Sendable, Equatable, Codable {
     public static let playable = "playable"
 }
 
+/// A captions track an owner attached: WebVTT stored as an object, one per language.
+public struct CaptionTrack: Sendable, Equatable, Codable {
+    /// A BCP 47 language tag (`en`, `pt-BR`), also its name in the URL.
+    public var language: String
+    /// What the player's menu shows ("English").
+    public var label: String
+    public var storageKey: String
+    public var cueCount: Int
+
+    public init(language: String, label: String, storageKey: String, cueCount: Int) {
+        self.language = language
+        self.label = label
+        self.storageKey = storageKey
+        self.cueCount = cueCount
+    }
+
+    /// Whether `tag` looks like a language tag: 2–3 letters, then subtags of 2–8 letters or
+    /// digits, 35 characters at most. Safe in an object key and a URL as it is.
+    public static func isLanguageTag(_ tag: String) -> Bool {
+        let parts = tag.split(separator: "-", omittingEmptySubsequences: false)
+        guard tag.count <= 35, let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            return false
+        }
+        return parts.dropFirst().allSatisfy { (2...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+}
+
 /// Seek previews: frames taken every `interval` seconds, scaled to `width`×`height` and tiled
 /// `columns`×`rows` to a sheet (JPEG objects, in order), which the player shows over its seek bar
 /// and a WebVTT thumbnails track describes (`/api/v1/videos/{id}/previews.vtt`).

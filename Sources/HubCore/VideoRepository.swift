@@ -28,6 +28,10 @@ public protocol VideoRepository: Sendable {
     func update(_ id: VideoID, changes: VideoChanges, at date: Date) async throws -> Video?
     /// Records a processing job's progress or outcome; nil when the video is gone.
     func recordProcessing(_ id: VideoID, _ update: ProcessingUpdate, at date: Date) async throws -> Video?
+    /// Adds `track`, replacing the one of its language; the video with it, or nil when it is gone.
+    func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video?
+    /// Removes the track of `language`; the video as it was before, or nil when it is gone.
+    func removeCaption(_ id: VideoID, language: String) async throws -> Video?
     /// Returns the deleted video so its objects can be removed, or nil when there was none.
     func delete(_ id: VideoID) async throws -> Video?
     /// A cheap round trip, for readiness checks.

@@ -47,6 +47,22 @@ public final class CachedVideoRepository: VideoRepository, CacheInvalidating {
         return updated
     }
 
+    public func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video? {
+        cache.remove(id)
+        defer { cache.remove(id) }
+        let updated = try await base.putCaption(id, track)
+        await broadcast?.publish(.video(id))
+        return updated
+    }
+
+    public func removeCaption(_ id: VideoID, language: String) async throws -> Video? {
+        cache.remove(id)
+        defer { cache.remove(id) }
+        let before = try await base.removeCaption(id, language: language)
+        await broadcast?.publish(.video(id))
+        return before
+    }
+
     public func delete(_ id: VideoID) async throws -> Video? {
         cache.remove(id)
         defer { cache.remove(id) }

@@ -280,6 +280,7 @@ public struct HubDatabase: Sendable {
                 // `[Rendition]` as JSON: a handful per video, always read with it.
                 t.add(column: "renditions", .text).notNull().defaults(to: "[]")
                 t.add(column: "previews", .text)
+                t.add(column: "captions", .text).notNull().defaults(to: "[]")
             }
             // One row per job waiting, running or failed; a finished job's row is deleted. A
             // claim is a lease (`claimedUntil`), so a job whose worker died is taken again.

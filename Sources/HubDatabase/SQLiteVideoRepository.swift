@@ -62,6 +62,27 @@ public struct SQLiteVideoRepository: VideoRepository {
         }
     }
 
+    public func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video? {
+        try await writer.write { db in
+            guard var video = try VideoRow.fetchOne(db, key: id.rawValue)?.video else { return nil }
+            video.captions.removeAll { $0.language == track.language }
+            video.captions.append(track)
+            video.captions.sort { $0.language < $1.language }
+            try VideoRow(video).update(db)
+            return video
+        }
+    }
+
+    public func removeCaption(_ id: VideoID, language: String) async throws -> Video? {
+        try await writer.write { db in
+            guard let before = try VideoRow.fetchOne(db, key: id.rawValue)?.video else { return nil }
+            var video = before
+            video.captions.removeAll { $0.language == language }
+            if video.captions != before.captions { try VideoRow(video).update(db) }
+            return before
+        }
+    }
+
     public func delete(_ id: VideoID) async throws -> Video? {
         try await writer.write { db in
             guard let row = try VideoRow.fetchOne(db, key: id.rawValue) else { return nil }
@@ -108,6 +129,7 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
     var failure: String?
     var renditions: String
     var previews: String?
+    var captions: String
 
     init(_ video: Video) {
         id = video.id.rawValue
@@ -134,6 +156,7 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
         failure = video.processing.failure
         renditions = JSONColumn.encode(video.renditions)
         previews = video.previews.map { JSONColumn.encode($0) }
+        captions = JSONColumn.encode(video.captions)
     }
 
     var video: Video {
@@ -149,6 +172,7 @@ struct VideoRow: Codable, FetchableRecord, PersistableRecord {
             createdAt: createdAt, updatedAt: updatedAt, ownerID: ownerID.flatMap(UserID.init), isShared: shared,
             processing: ProcessingState(status: VideoStatus(rawValue: status) ?? .ready, progress: progress, failure: failure),
             renditions: JSONColumn.decode([Rendition].self, from: renditions) ?? [],
-            previews: previews.flatMap { JSONColumn.decode(SeekPreviews.self, from: $0) })
+            previews: previews.flatMap { JSONColumn.decode(SeekPreviews.self, from: $0) },
+            captions: JSONColumn.decode([CaptionTrack].self, from: captions) ?? [])
     }
 }

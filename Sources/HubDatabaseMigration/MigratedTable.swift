@@ -148,7 +148,7 @@ struct MigratedTable: Sendable {
             ("videoCodec", "video_codec", .text), ("audioCodec", "audio_codec", .text), ("createdAt", "created_at", .date),
             ("updatedAt", "updated_at", .date), ("ownerID", "owner_id", .text), ("shared", "shared", .bool),
             ("status", "status", .text), ("progress", "progress", .double), ("failure", "failure", .text),
-            ("renditions", "renditions", .text), ("previews", "previews", .text),
+            ("renditions", "renditions", .text), ("previews", "previews", .text), ("captions", "captions", .text),
         ]),
         MigratedTable(
             source: "mediaJob", target: "media_job", sourceKey: "rowid", sourceOrder: "videoID, kind", targetOrder: "video_id COLLATE \"C\", kind COLLATE \"C\"",

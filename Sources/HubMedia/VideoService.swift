@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import Logging
+import NIOCore
 
 /// Every operation on the video library with its access rule, as `NotepadService` is for notes:
 /// the one place that decides whether a user may see, change or delete a video (through
@@ -103,6 +104,35 @@ public struct VideoService: Sendable {
         return processing
     }
 
+    /// Attaches captions in `language` (WebVTT or SRT, stored as WebVTT) to a video `user` may
+    /// change, replacing that language's; refused with the line that could not be read.
+    public func attachCaptions(_ rawID: String?, language: String, label: String?, file: String, by user: User) async throws -> CaptionTrack {
+        let video = try await video(rawID, for: user, may: .modify)
+        guard CaptionTrack.isLanguageTag(language) else { throw CaptionError.invalidLanguage(language) }
+        let label = (label.map(UploadNaming.printable) ?? "").trimmingCharacters(in: .whitespaces)
+        guard label.utf8.count <= 64 else { throw InvalidInput("a captions label is at most 64 bytes", code: "invalid_label") }
+        let captions = try CaptionFile(reading: file)
+        let key = try ObjectKey("videos/\(video.id.rawValue)/captions/\(language).vtt")
+        _ = try await store.put(key, bytes: ByteBuffer(string: captions.webVTT), contentType: "text/vtt")
+        let track = CaptionTrack(language: language, label: label.isEmpty ? language : label, storageKey: key.rawValue, cueCount: captions.cues.count)
+        guard try await repository.putCaption(video.id, track) != nil else {
+            try? await store.delete(key)
+            throw AccessError.notFound("video \(video.id)")
+        }
+        logger.info("captions attached", metadata: ["video.id": "\(video.id)", "language": "\(language)", "cues": "\(track.cueCount)"])
+        return track
+    }
+
+    /// Removes the captions in `language`.
+    public func removeCaptions(_ rawID: String?, language: String, by user: User) async throws {
+        let video = try await video(rawID, for: user, may: .modify)
+        guard let track = video.captions.first(where: { $0.language == language }) else {
+            throw AccessError.notFound("captions '\(language)' of video \(video.id)")
+        }
+        _ = try await repository.removeCaption(video.id, language: language)
+        try? await store.delete(ObjectKey(track.storageKey))
+    }
+
     /// Removes the metadata first, so the video disappears from the library at once, then the
     /// bytes; streams already open keep reading until they finish.
     public func delete(_ rawID: String?, by user: User) async throws {
@@ -111,7 +141,7 @@ public struct VideoService: Sendable {
         await catalogue.withdraw(video)
         let manifestKey = try VideoIngestor.manifestKey(of: video.id).rawValue
         for key in [video.storageKey, video.thumbnailKey, manifestKey].compactMap({ $0 }) + video.renditions.map(\.storageKey)
-            + (video.previews?.sheetKeys ?? [])
+            + (video.previews?.sheetKeys ?? []) + video.captions.map(\.storageKey)
         {
             do {
                 try await store.delete(ObjectKey(key))

@@ -260,6 +260,7 @@ enum PostgresSchema {
             "ALTER TABLE video ADD COLUMN failure TEXT",
             "ALTER TABLE video ADD COLUMN renditions TEXT NOT NULL DEFAULT '[]'",
             "ALTER TABLE video ADD COLUMN previews TEXT",
+            "ALTER TABLE video ADD COLUMN captions TEXT NOT NULL DEFAULT '[]'",
             """
             CREATE TABLE media_job (
                 video_id TEXT NOT NULL REFERENCES video (id) ON DELETE CASCADE,

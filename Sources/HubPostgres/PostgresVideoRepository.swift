@@ -10,7 +10,7 @@ public struct PostgresVideoRepository: VideoRepository {
 
     static let columns = """
         id, title, description, tags, original_filename, content_type, size_bytes, sha256, storage_key, thumbnail_key,
-        duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared, status, progress, failure, renditions, previews
+        duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared, status, progress, failure, renditions, previews, captions
         """
 
     public func insert(_ video: Video) async throws {
@@ -18,14 +18,15 @@ public struct PostgresVideoRepository: VideoRepository {
             INSERT INTO video (
                 id, title, description, tags, original_filename, content_type, size_bytes, sha256, storage_key, thumbnail_key,
                 duration_seconds, width, height, video_codec, audio_codec, created_at, updated_at, owner_id, shared, status, progress, failure,
-                renditions, previews)
+                renditions, previews, captions)
             VALUES (
                 \(video.id.rawValue), \(video.title), \(video.description), \(video.tags), \(video.originalFilename),
                 \(video.contentType), \(video.sizeBytes), \(video.sha256), \(video.storageKey), \(video.thumbnailKey),
                 \(video.media.durationSeconds), \(video.media.width), \(video.media.height), \(video.media.videoCodec),
                 \(video.media.audioCodec), \(video.createdAt), \(video.updatedAt), \(video.ownerID?.rawValue), \(video.isShared),
                 \(video.processing.status.rawValue), \(video.processing.progress), \(video.processing.failure),
-                \(try Self.encode(video.renditions)), \(try video.previews.map { try Self.encode($0) }))
+                \(try Self.encode(video.renditions)), \(try video.previews.map { try Self.encode($0) }),
+                \(try Self.encode(video.captions)))
             """
         guard video.processing.status == .processing else {
             try await client.execute(insert, logger: logger)
@@ -98,6 +99,36 @@ public struct PostgresVideoRepository: VideoRepository {
         return try rows.first.map(Self.video)
     }
 
+    public func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video? {
+        try await changeCaptions(id) { captions in
+            captions.removeAll { $0.language == track.language }
+            captions.append(track)
+            captions.sort { $0.language < $1.language }
+        }?.after
+    }
+
+    public func removeCaption(_ id: VideoID, language: String) async throws -> Video? {
+        try await changeCaptions(id) { captions in captions.removeAll { $0.language == language } }?.before
+    }
+
+    /// A read-modify-write of one video's captions, the row locked (`FOR UPDATE`) so two
+    /// uploads of captions at once, on any instances, both land.
+    private func changeCaptions(
+        _ id: VideoID, _ change: @escaping @Sendable (inout [CaptionTrack]) -> Void
+    ) async throws -> (before: Video, after: Video)? {
+        try await client.transaction(logger: logger) { connection in
+            guard let row = try await connection.rows(
+                "SELECT \(unescaped: Self.columns) FROM video WHERE id = \(id.rawValue) FOR UPDATE", logger: logger
+            ).first else { return nil }
+            let before = try Self.video(row)
+            var after = before
+            change(&after.captions)
+            try await connection.execute(
+                "UPDATE video SET captions = \(try Self.encode(after.captions)) WHERE id = \(id.rawValue)", logger: self.logger)
+            return (before, after)
+        }
+    }
+
     public func delete(_ id: VideoID) async throws -> Video? {
         try await client.rows("DELETE FROM video WHERE id = \(id.rawValue) RETURNING \(unescaped: Self.columns)", logger: logger)
             .first.map(Self.video)
@@ -131,6 +162,7 @@ public struct PostgresVideoRepository: VideoRepository {
                 status: VideoStatus(rawValue: try row.value("status")) ?? .ready, progress: try row.value("progress"),
                 failure: try row.value("failure")),
             renditions: try JSONDecoder().decode([Rendition].self, from: Data(row.value("renditions", as: String.self).utf8)),
-            previews: try row.value("previews", as: String?.self).map { try JSONDecoder().decode(SeekPreviews.self, from: Data($0.utf8)) })
+            previews: try row.value("previews", as: String?.self).map { try JSONDecoder().decode(SeekPreviews.self, from: Data($0.utf8)) },
+            captions: try JSONDecoder().decode([CaptionTrack].self, from: Data(row.value("captions", as: String.self).utf8)))
     }
 }

@@ -130,6 +130,7 @@ extension APIError {
             }
         case is PeerVideoUnavailable: .serviceUnavailable
         case is ProcessingError: .conflict
+        case is CaptionError: .badRequest
         default: .internalServerError
         }
     }

@@ -6,6 +6,7 @@ import Hummingbird
 // and the tests; here they learn to be Hummingbird responses.
 extension VideoResource: ResponseEncodable {}
 extension VideoListResource: ResponseEncodable {}
+extension CaptionResource: ResponseEncodable {}
 extension UserResource: ResponseEncodable {}
 extension UserListResource: ResponseEncodable {}
 extension TokenResource: ResponseEncodable {}

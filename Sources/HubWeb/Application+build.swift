@@ -96,6 +96,7 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     UserAdminController(accounts: hub.accounts).addRoutes(to: signedInAPI)
     VideoController(videos: hub.videos, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedInAPI)
     StreamController(videos: hub.videos, peerVideos: hub.peerVideos, streamRedirect: configuration.streamRedirect).addRoutes(to: signedInAPI)
+    CaptionController(videos: hub.videos).addRoutes(to: signedInAPI)
     VideoPinController(videos: hub.videos, peerVideos: hub.peerVideos).addRoutes(to: signedInAPI)
     NoteController(notepad: hub.notepad).addRoutes(to: signedInAPI)
     PeerController(network: hub.network, notepad: hub.notepad).addRoutes(to: signedInAPI)

@@ -8,7 +8,36 @@ import HubCore
 struct VideosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "videos", abstract: "List videos, see their processing, retry a failed one, pin peers' videos.",
-        subcommands: [List.self, Show.self, Retry.self, Pin.self, Unpin.self])
+        subcommands: [List.self, Show.self, Retry.self, Captions.self, Pin.self, Unpin.self])
+
+    struct Captions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A video's captions.", subcommands: [Add.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Attach a WebVTT or SRT file as the captions in one language (replacing that language's).")
+            @Argument(help: "The video's id.") var id: String
+            @Argument(help: "The captions file (.vtt or .srt).") var file: String
+            @Option(help: "Its language tag: en, fr, pt-BR…") var lang: String
+            @Option(help: "The name the player's menu shows (defaults to the language tag).") var label: String?
+            @OptionGroup var client: ClientOptions
+
+            func validate() throws {
+                guard VideoID(id) != nil else { throw ValidationError("'\(id)' is not a video id") }
+                guard CaptionTrack.isLanguageTag(lang) else { throw ValidationError("'\(lang)' is not a language tag such as en or pt-BR") }
+            }
+
+            func run() async throws {
+                guard let bytes = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                var path = "api/v1/videos/\(id)/captions/\(lang)"
+                if let label { path += queryString([URLQueryItem(name: "label", value: label)]) }
+                let track = try await report {
+                    try await client.client().send(.PUT, path, raw: (bytes, "text/plain; charset=utf-8"), as: CaptionResource.self)
+                }
+                print("\(track.language)\t\(track.cues) cues\t\(track.label)")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List videos: id, status, size, title.")

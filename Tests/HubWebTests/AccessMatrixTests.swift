@@ -55,6 +55,12 @@ import Testing
         Route(method: .get, path: "/api/v1/videos/{private}/renditions/playable", expected: [206, 206, 404, 206] + api),
         Route(method: .head, path: "/api/v1/videos/{private}/renditions/playable", expected: [206, 206, 404, 206] + api),
         Route(method: .get, path: "/api/v1/videos/{shared}/renditions/playable", expected: [206, 206, 206, 206] + api),
+        Route(method: .put, path: "/api/v1/videos/{private}/captions/fr", expected: [201, 201, 404, 201] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}/captions/en", expected: [200, 200, 404, 200] + api),
+        Route(method: .delete, path: "/api/v1/videos/{private}/captions/en", expected: [204, 204, 404, 204] + api),
+        Route(method: .put, path: "/api/v1/videos/{shared}/captions/fr", expected: [201, 201, 403, 201] + api),
+        Route(method: .get, path: "/api/v1/videos/{shared}/captions/en", expected: [200, 200, 200, 200] + api),
+        Route(method: .delete, path: "/api/v1/videos/{shared}/captions/en", expected: [204, 204, 403, 204] + api),
         Route(method: .get, path: "/api/v1/videos/{private}/previews.vtt", expected: [200, 200, 404, 200] + api),
         Route(method: .get, path: "/api/v1/videos/{private}/previews/1", expected: [200, 200, 404, 200] + api),
         Route(method: .head, path: "/api/v1/videos/{private}/previews/1", expected: [200, 200, 404, 200] + api),
@@ -245,6 +251,10 @@ struct Fixture {
             for video in [privateVideo, sharedVideo] { try await hub.processed(#require(video.headers[.videoID])) }
             return (try #require(privateVideo.headers[.videoID]), try #require(sharedVideo.headers[.videoID]), try #require(upload))
         }
+        for video in [privateVideo, sharedVideo] {
+            _ = try await hub.services.videos.attachCaptions(
+                video, language: "en", label: "English", file: "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n", by: owner.user)
+        }
         let notepad = hub.services.notepad
         let privateNote = try await notepad.create(NoteEdit(title: "private note", content: "mine"), by: owner.user)
         let sharedNote = try await notepad.create(NoteEdit(title: "shared note", content: "ours", shared: true), by: owner.user)
@@ -301,6 +311,9 @@ struct Fixture {
             body = ByteBuffer(string: #"{"label": "script"}"#)
         case (.post, "/api/v1/invitations"):
             body = ByteBuffer(string: #"{"role": "member"}"#)
+        case (.put, _) where route.path.contains("/captions/"):
+            headers[.contentType] = "text/vtt"
+            body = ByteBuffer(string: "1\n00:00:00,000 --> 00:00:01,000\nBonjour\n")
         case (.put, "/api/v1/settings/signup"):
             body = ByteBuffer(string: #"{"open": true}"#)
         case (.post, "/api/v1/me/password"):

@@ -416,8 +416,15 @@ def test_the_seek_strip_shows_the_frame_under_the_pointer_and_seeks(hub, browser
     make_video(path, 12)
     data = path.read_bytes()
     video = finish_upload(hub, create_upload(hub, len(data), {"filename": "previews.mp4"}), 0, data)
+    vtt = b"WEBVTT\n\n00:00.000 --> 00:12.000\nSpoken words\n"
+    assert hub.request(f"/api/v1/videos/{video}/captions/en?label=English", "PUT", {"Content-Type": "text/vtt"}, vtt)[0] == 201
     sign_in(browser, hub)
     browser.get(f"{hub.url}/videos/{video}")
+    # The captions are a track the player offers; shown, its cue is active from the start.
+    browser.execute_script("document.getElementById('player').textTracks[0].mode = 'showing';")
+    wait_for(lambda: browser.execute_script(
+        "const t = document.getElementById('player').textTracks[0]; return t.cues && t.cues.length === 1 && t.label === 'English'"),
+        message="the captions track")
     wait_for(lambda: browser.execute_script("return document.getElementById('player').duration") > 0, message="metadata")
     seek = browser.find_element(By.ID, "seek")
     # Nine tenths along (offsets are from the middle): 10.8 s, the second frame (10 s and after) of the one sheet.

@@ -33,6 +33,9 @@ struct RequestBodyLimits: Sendable {
             return Limit(bytes: upload + MultipartUpload.formOverhead, code: "payload_too_large")
         }
         if path.hasPrefix("/api/v1/notes") { return Limit(bytes: noteJSON, code: "note_too_large") }
+        if method == .put, path.hasPrefix("/api/v1/videos/"), path.contains("/captions/") {
+            return Limit(bytes: Int64(CaptionFile.maxBytes), code: "payload_too_large")
+        }
         return Limit(bytes: Self.json, code: "payload_too_large")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HubAPI
 import HubCore
 import HubMedia
 
@@ -84,6 +85,8 @@ struct PlayerPage: PageView {
         var playbackWarning: String?
         /// The seek previews' thumbnails track, which the seek strip under the player shows.
         var previewsUrl: String?
+        /// `<track>`s of the captions.
+        var captions: [CaptionResource]
     }
 
     struct NoteExcerpt: Sendable {
