@@ -135,7 +135,9 @@ public struct SeekPreviews: Sendable, Equatable, Codable {
 
     /// `hh:mm:ss.mmm`.
     static func timestamp(_ seconds: Double) -> String {
-        let milliseconds = Int((max(seconds, 0) * 1000).rounded())
+        // At most 99:59:59.999, the largest WebVTT players read everywhere; NaN is 0.
+        let bounded = seconds.isNaN ? 0 : min(max(seconds, 0), 359_999.999)
+        let milliseconds = Int((bounded * 1000).rounded())
         let (hours, rest) = milliseconds.quotientAndRemainder(dividingBy: 3_600_000)
         let (minutes, rest2) = rest.quotientAndRemainder(dividingBy: 60_000)
         let (secs, millis) = rest2.quotientAndRemainder(dividingBy: 1000)

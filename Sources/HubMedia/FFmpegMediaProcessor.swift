@@ -18,16 +18,27 @@ public struct FFmpegMediaProcessor: MediaProcessor {
 
     public func probe(_ path: String) async -> MediaInfo {
         let arguments = ["-v", "error", "-show_format", "-show_streams", "-print_format", "json", "--", path]
-        guard let output = await runTool(ffprobePath, arguments, captureOutput: true),
-            let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(output.utf8))
-        else { return MediaInfo() }
+        guard let output = await runTool(ffprobePath, arguments, captureOutput: true) else { return MediaInfo() }
+        return Self.mediaInfo(fromReport: Data(output.utf8))
+    }
+
+    /// What ffprobe's JSON report says, with every number bounded: the file is the uploader's,
+    /// and its header may claim any duration ("nan", "1e300") or size, which the jobs then do
+    /// arithmetic with (preview counts, time limits, tile sizes). A value out of range is unknown.
+    public static func mediaInfo(fromReport json: Data) -> MediaInfo {
+        guard let report = try? JSONDecoder().decode(ProbeReport.self, from: json) else { return MediaInfo() }
         let video = report.streams?.first { $0.codec_type == "video" }
         let audio = report.streams?.first { $0.codec_type == "audio" }
+        let duration = report.format?.duration.flatMap(Double.init).flatMap { $0.isFinite && (0...Self.longestDuration).contains($0) ? $0 : nil }
+        let dimension = { (value: Int?) in value.flatMap { (1...Self.largestDimension).contains($0) ? $0 : nil } }
         return MediaInfo(
-            durationSeconds: report.format?.duration.flatMap(Double.init),
-            width: video?.width, height: video?.height,
+            durationSeconds: duration, width: dimension(video?.width), height: dimension(video?.height),
             videoCodec: video?.codec_name, audioCodec: audio?.codec_name)
     }
+
+    /// A year of video, and a side of 64K pixels (beyond 16K video, and beyond what H.264 encodes).
+    static let longestDuration: Double = 366 * 86_400
+    static let largestDimension = 65_536
 
     public func thumbnail(of path: String, atSeconds seconds: Double, to output: String) async -> Bool {
         let arguments = [

@@ -114,7 +114,9 @@ public struct VideoPreparation: Sendable {
         let interval = max(Double(previewInterval), duration / 1_000)
         let count = max(1, Int((duration / interval).rounded(.up)))
         let tileWidth = 160
-        let tileHeight = max(2, Int((Double(tileWidth) * Double(height) / Double(width) / 2).rounded()) * 2)
+        // Width and height are the probe's, bounded to 1...65,536, so the ratio is finite; a
+        // frame taller than 4:1 gets a squashed tile rather than a sheet of gigapixels.
+        let tileHeight = min(640, max(2, Int((Double(tileWidth) * Double(height) / Double(width) / 2).rounded()) * 2))
         let columns = min(10, count)
         let rows = min(10, (count + columns - 1) / columns)
         let directory = room.path("previews")

@@ -1,3 +1,4 @@
+import Foundation
 import HubCore
 import HubMedia
 import Testing
@@ -55,5 +56,31 @@ import Testing
         for tag in ["", "e", "english", "en_US", "../x", "en-", "en-a", "fr-ÇA", String(repeating: "ab-", count: 20) + "ab"] {
             #expect(!CaptionTrack.isLanguageTag(tag), "\(tag)")
         }
+    }
+}
+
+@Suite struct ProbeReportTests {
+    static func report(duration: String, width: Int, height: Int) -> Data {
+        Data("""
+            {"format": {"duration": "\(duration)"}, "streams": [
+                {"codec_type": "video", "codec_name": "h264", "width": \(width), "height": \(height)},
+                {"codec_type": "audio", "codec_name": "aac"}]}
+            """.utf8)
+    }
+
+    @Test func numbersAFileClaimsAreKeptOnlyWithinBounds() {
+        #expect(FFmpegMediaProcessor.mediaInfo(fromReport: Self.report(duration: "6.02", width: 640, height: 360))
+            == MediaInfo(durationSeconds: 6.02, width: 640, height: 360, videoCodec: "h264", audioCodec: "aac"))
+        for duration in ["nan", "inf", "-1", "1e300", "N/A"] {
+            #expect(FFmpegMediaProcessor.mediaInfo(fromReport: Self.report(duration: duration, width: 640, height: 360)).durationSeconds == nil, "\(duration)")
+        }
+        let huge = FFmpegMediaProcessor.mediaInfo(fromReport: Self.report(duration: "1", width: 0, height: 9_000_000_000))
+        #expect(huge.width == nil && huge.height == nil)
+        #expect(FFmpegMediaProcessor.mediaInfo(fromReport: Data("not json".utf8)) == MediaInfo())
+    }
+
+    @Test func previewTimestampsAreBoundedWhateverTheyAreGiven() {
+        let previews = SeekPreviews(interval: .infinity, count: 2, width: 160, height: 90, columns: 2, rows: 1, sheetKeys: ["a"])
+        #expect(previews.webVTT(duration: .nan) { "/\($0)" }.contains("00:00:00.000 --> 99:59:59.999"))
     }
 }
