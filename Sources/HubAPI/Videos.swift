@@ -29,8 +29,11 @@ public struct VideoResource: Codable, Sendable, Equatable {
     public var status: String
     public var progress: Double?
     public var failure: String?
-    /// Copies processing made: `playable` (H.264/AAC in MP4) for a source browsers cannot play.
+    /// Copies processing made: `playable` (H.264/AAC in MP4) for a source browsers cannot play,
+    /// and the adaptive ladder's rungs (`360p`, `720p`…), each with its HLS media playlist.
     public var renditions: [RenditionResource]
+    /// The adaptive ladder's HLS master playlist, once the ladder is made.
+    public var hlsUrl: String?
     /// What a browser should play: the playable rendition when there is one, else the original
     /// (`streamUrl`, which stays the original's download).
     public var playbackUrl: String
@@ -44,6 +47,7 @@ public struct VideoResource: Codable, Sendable, Equatable {
         previewsUrl = video.previews != nil && video.origin == nil ? "/api/v1/videos/\(video.id)/previews.vtt" : nil
         renditions = video.origin != nil ? [] : video.renditions.map { RenditionResource($0, of: video.id) }
         playbackUrl = renditions.first { $0.name == Rendition.playable }?.url ?? "/api/v1/videos/\(video.id)/stream"
+        hlsUrl = renditions.contains { $0.playlistUrl != nil } ? "/api/v1/videos/\(video.id)/hls/master.m3u8" : nil
         status = video.processing.status.rawValue
         progress = video.processing.progress
         failure = video.processing.failure
@@ -96,8 +100,17 @@ public struct RenditionResource: Codable, Sendable, Equatable {
     public var height: Int?
     public var videoCodec: String?
     public var audioCodec: String?
+    /// A ladder rung's HLS media playlist, RFC 6381 codecs, and peak and average bits per second.
+    public var playlistUrl: String?
+    public var codecs: String?
+    public var peakBitRate: Int?
+    public var averageBitRate: Int?
 
     public init(_ rendition: Rendition, of video: VideoID) {
+        playlistUrl = rendition.isAdaptive ? "/api/v1/videos/\(video)/hls/\(rendition.name).m3u8" : nil
+        codecs = rendition.codecs
+        peakBitRate = rendition.peakBitRate
+        averageBitRate = rendition.averageBitRate
         name = rendition.name
         url = "/api/v1/videos/\(video)/renditions/\(rendition.name)"
         contentType = rendition.contentType

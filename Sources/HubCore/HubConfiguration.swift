@@ -170,8 +170,31 @@ public struct HubConfiguration: Sendable {
     public var transcodeScratchBytes: Int64
     /// Seconds between two seek preview frames (`PREVIEW_INTERVAL_SECONDS`).
     public var previewIntervalSeconds: Int
+    /// The adaptive ladder's rungs, as the frame's shorter side in pixels, ascending
+    /// (`TRANSCODE_RESOLUTIONS`, default `360,720,1080`; `none` makes no ladder).
+    public var transcodeResolutions: [Int]
 
     public static let defaultBcryptCost = 10
+    public static let defaultTranscodeResolutions = [360, 720, 1080]
+
+    /// `360,720,1080`: even sizes from 144 to 4320 (what H.264 encodes and players list), at
+    /// most eight, sorted and without repeats.
+    static func resolutions(_ raw: String?, settings: SettingsReader) throws(ConfigurationError) -> [Int] {
+        guard let raw = raw?.trimmingCharacters(in: .whitespaces) else { return defaultTranscodeResolutions }
+        if raw.lowercased() == "none" { return [] }
+        var sizes: Set<Int> = []
+        for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = part.trimmingCharacters(in: .whitespaces).lowercased()
+            let digits = text.hasSuffix("p") ? String(text.dropLast()) : text
+            guard let size = Int(digits), (144...4_320).contains(size), size % 2 == 0 else {
+                throw settings.problem(
+                    "transcode.resolutions", "must list even frame heights from 144 to 4320, separated by commas (360,720,1080), or none; '\(part)' is not one")
+            }
+            sizes.insert(size)
+        }
+        guard sizes.count <= 8 else { throw settings.problem("transcode.resolutions", "lists at most 8 resolutions") }
+        return sizes.sorted()
+    }
     public static let defaultTranscodeScratchBytes: Int64 = 50 << 30
 
     public static let defaultMaxUploadBytes: Int64 = 21_474_836_480
@@ -225,6 +248,7 @@ public struct HubConfiguration: Sendable {
         self.noteMaxBytes = Int(try settings.byteCount("note.max.bytes", atMost: 64 << 20, "must be at most 67108864 (64 MiB)") ?? Int64(NoteLimits.defaultContentBytes))
         self.mediaWorkers = try settings.integer("media.workers", in: 0...64, "must be from 0 to 64") ?? 1
         self.previewIntervalSeconds = try settings.integer("preview.interval.seconds", in: 1...3_600, "must be from 1 to 3600 seconds") ?? 10
+        self.transcodeResolutions = try Self.resolutions(settings.string("transcode.resolutions"), settings: settings)
         self.transcodeScratchBytes = try settings.byteCount("transcode.scratch.bytes") ?? Self.defaultTranscodeScratchBytes
         guard transcodeScratchBytes >= 1 << 20 else {
             throw settings.problem("transcode.scratch.bytes", "must be at least 1048576 (1 MiB)")

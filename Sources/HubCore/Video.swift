@@ -111,6 +111,14 @@ extension Video: OwnedItem {
     public var isFromPeer: Bool { origin != nil }
 }
 
+extension Video {
+    /// Every object made from the upload, besides the upload itself and its block manifest:
+    /// what goes when the video does.
+    public var derivedObjectKeys: [String] {
+        [thumbnailKey].compactMap { $0 } + renditions.flatMap(\.objectKeys) + (previews?.sheetKeys ?? []) + captions.map(\.storageKey)
+    }
+}
+
 /// The user-editable part of a video (PATCH). `nil` leaves a field as it is.
 public struct VideoChanges: Sendable, Equatable, Codable {
     public var title: String?

@@ -29,7 +29,9 @@ public struct ProcessingState: Sendable, Equatable {
 }
 
 /// A copy of a video made by processing, stored beside the original as an ordinary object: the
-/// browser-safe one (`playable`: H.264/AAC in MP4) for a source browsers cannot play.
+/// browser-safe one (`playable`: H.264/AAC in MP4) for a source browsers cannot play, and the
+/// rungs of the adaptive ladder (`360p`, `720p`…), each one fragmented MP4 that an HLS media
+/// playlist (its own object) addresses by byte range.
 public struct Rendition: Sendable, Equatable, Codable {
     /// The rendition's name in its URL (`/api/v1/videos/{id}/renditions/{name}`).
     public var name: String
@@ -42,11 +44,25 @@ public struct Rendition: Sendable, Equatable, Codable {
     public var height: Int?
     public var videoCodec: String?
     public var audioCodec: String?
+    /// An adaptive rung's HLS media playlist (stored text whose segments point at this rendition).
+    public var playlistKey: String?
+    /// An adaptive rung's RFC 6381 codecs (`avc1.64001f,mp4a.40.2`), which a player needs
+    /// before it has fetched a byte of it.
+    public var codecs: String?
+    /// An adaptive rung's peak and average bit rates over its segments, in bits per second: the
+    /// master playlist's `BANDWIDTH` and `AVERAGE-BANDWIDTH`.
+    public var peakBitRate: Int?
+    public var averageBitRate: Int?
 
     public init(
         name: String, storageKey: String, contentType: String, sizeBytes: Int64, sha256: String, width: Int? = nil, height: Int? = nil,
-        videoCodec: String? = nil, audioCodec: String? = nil
+        videoCodec: String? = nil, audioCodec: String? = nil, playlistKey: String? = nil, codecs: String? = nil, peakBitRate: Int? = nil,
+        averageBitRate: Int? = nil
     ) {
+        self.playlistKey = playlistKey
+        self.codecs = codecs
+        self.peakBitRate = peakBitRate
+        self.averageBitRate = averageBitRate
         self.name = name
         self.storageKey = storageKey
         self.contentType = contentType
@@ -60,6 +76,12 @@ public struct Rendition: Sendable, Equatable, Codable {
 
     /// The browser-safe rendition's name.
     public static let playable = "playable"
+
+    /// Whether this is a rung of the adaptive ladder.
+    public var isAdaptive: Bool { playlistKey != nil }
+
+    /// The objects it is stored as.
+    public var objectKeys: [String] { [storageKey] + (playlistKey.map { [$0] } ?? []) }
 }
 
 /// A captions track an owner attached: WebVTT stored as an object, one per language.
@@ -147,7 +169,8 @@ public struct SeekPreviews: Sendable, Equatable, Codable {
 
 /// What a processing job found out and changed about a video, recorded with its new state.
 public struct ProcessingUpdate: Sendable, Equatable {
-    public var state: ProcessingState
+    /// The video's new state; nil leaves it (work after `ready`, which a viewer need not wait for).
+    public var state: ProcessingState?
     /// The probe's findings, when the job probed.
     public var media: MediaInfo?
     /// The stored thumbnail, when the job made one.
@@ -155,16 +178,19 @@ public struct ProcessingUpdate: Sendable, Equatable {
     /// The stored bytes' new identity, when the job rewrote them (an MP4's index moved to the
     /// front): the stream's ETag and size follow.
     public var content: (sha256: String, sizeBytes: Int64)?
-    /// The renditions it made, replacing any held.
+    /// The browser-safe renditions it made, replacing any held (the adaptive ones stay).
     public var renditions: [Rendition]?
+    /// The adaptive ladder it made, replacing any held (the others stay).
+    public var ladder: [Rendition]?
     /// The seek previews it made, replacing any held.
     public var previews: SeekPreviews?
 
     public init(
-        state: ProcessingState, media: MediaInfo? = nil, thumbnailKey: String? = nil, content: (sha256: String, sizeBytes: Int64)? = nil,
-        renditions: [Rendition]? = nil, previews: SeekPreviews? = nil
+        state: ProcessingState?, media: MediaInfo? = nil, thumbnailKey: String? = nil, content: (sha256: String, sizeBytes: Int64)? = nil,
+        renditions: [Rendition]? = nil, ladder: [Rendition]? = nil, previews: SeekPreviews? = nil
     ) {
         self.previews = previews
+        self.ladder = ladder
         self.state = state
         self.renditions = renditions
         self.media = media
@@ -172,9 +198,15 @@ public struct ProcessingUpdate: Sendable, Equatable {
         self.content = content
     }
 
+    /// The objects it names (what goes when the video was deleted while its job ran).
+    public var objectKeys: [String] {
+        [thumbnailKey].compactMap { $0 } + (renditions ?? []).flatMap(\.objectKeys) + (ladder ?? []).flatMap(\.objectKeys)
+            + (previews?.sheetKeys ?? [])
+    }
+
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.state == rhs.state && lhs.media == rhs.media && lhs.thumbnailKey == rhs.thumbnailKey && lhs.renditions == rhs.renditions
-            && lhs.previews == rhs.previews
+            && lhs.ladder == rhs.ladder && lhs.previews == rhs.previews
             && lhs.content?.sha256 == rhs.content?.sha256 && lhs.content?.sizeBytes == rhs.content?.sizeBytes
     }
 }
@@ -182,10 +214,11 @@ public struct ProcessingUpdate: Sendable, Equatable {
 extension Video {
     /// `update` applied: what every repository's `recordProcessing` stores.
     public mutating func apply(_ update: ProcessingUpdate, at date: Date) {
-        processing = update.state
+        if let state = update.state { processing = state }
         if let media = update.media { self.media = media }
         if let thumbnailKey = update.thumbnailKey { self.thumbnailKey = thumbnailKey }
-        if let renditions = update.renditions { self.renditions = renditions }
+        if let renditions = update.renditions { self.renditions = renditions.filter { !$0.isAdaptive } + self.renditions.filter(\.isAdaptive) }
+        if let ladder = update.ladder { self.renditions = self.renditions.filter { !$0.isAdaptive } + ladder.filter(\.isAdaptive) }
         if let previews = update.previews { self.previews = previews }
         if let content = update.content {
             sha256 = content.sha256
@@ -197,8 +230,22 @@ extension Video {
 
 /// A kind of work on a stored video. One job of each kind per video at most.
 public enum MediaJobKind: String, Sendable, Codable, CaseIterable {
-    /// Probe, thumbnail, faststart: what makes a stored upload a ready video.
+    /// Probe, thumbnail, faststart, a browser-safe rendition: what makes a stored upload a ready
+    /// video. The others are queued when it has.
     case prepare
+    /// Seek preview sheets.
+    case previews
+    /// The adaptive ladder (`TRANSCODE_RESOLUTIONS`).
+    case ladder
+
+    /// What the job makes, in words for the log.
+    public var work: String {
+        switch self {
+        case .prepare: "video preparation"
+        case .previews: "seek previews"
+        case .ladder: "adaptive renditions"
+        }
+    }
 }
 
 /// A job as a worker holds it after claiming it.
@@ -232,12 +279,14 @@ public protocol MediaJobQueue: Sendable {
     func claim(by worker: String, now: Date, until: Date) async throws -> MediaJob?
     /// Extends `job`'s lease; false when `worker` no longer holds it (it ran out and was taken).
     func renew(_ job: MediaJob, by worker: String, until: Date) async throws -> Bool
-    /// Removes a finished job.
-    func complete(_ job: MediaJob, by worker: String) async throws
+    /// Removes a finished job and, in the same transaction, queues the jobs that follow it
+    /// (fresh, or again if they had failed); nothing when `worker` no longer holds it.
+    func complete(_ job: MediaJob, by worker: String, queueing next: [MediaJobKind], at now: Date) async throws
     /// Gives the job back to run again at `retryAt`, or, with nil, marks it failed for good.
     func fail(_ job: MediaJob, by worker: String, error: String, retryAt: Date?) async throws
     /// Queues `video`'s `prepare` job again with fresh attempts: its failed row reset, or a new
     /// one when there is none (a row lost, a video failed by hand); one queued or running is kept.
+    /// The jobs that follow it are queued again when it completes.
     func retry(_ video: VideoID, at now: Date) async throws
     /// Frees every lease, for a hub that is the database's only process: restarting after a crash,
     /// it takes its jobs back at once instead of waiting for their leases to run out.

@@ -12,14 +12,16 @@ public struct SQLiteMediaJobQueue: MediaJobQueue {
     /// A row of a kind this version does not know (written by a newer one) is left for it.
     private static let knownKinds = "(" + MediaJobKind.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
-    /// Queues `kind` for `video` inside a caller's transaction; a job already there is kept.
+    /// Queues `kind` for `video` inside a caller's transaction with fresh attempts: a job that
+    /// failed for good is queued again, one queued or running is kept.
     static func queue(_ kind: MediaJobKind, for video: VideoID, at date: Date, in db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO mediaJob (videoID, kind, state, attempts, runAfter, createdAt) VALUES (?, ?, ?, 0, ?, ?)
-                ON CONFLICT (videoID, kind) DO NOTHING
+                ON CONFLICT (videoID, kind) DO UPDATE SET state = excluded.state, attempts = 0, runAfter = excluded.runAfter, lastError = NULL
+                WHERE state = ?
                 """,
-            arguments: [video.rawValue, kind.rawValue, State.queued.rawValue, date, date])
+            arguments: [video.rawValue, kind.rawValue, State.queued.rawValue, date, date, State.failed.rawValue])
     }
 
     public func claim(by worker: String, now: Date, until: Date) async throws -> MediaJob? {
@@ -49,11 +51,13 @@ public struct SQLiteMediaJobQueue: MediaJobQueue {
         }
     }
 
-    public func complete(_ job: MediaJob, by worker: String) async throws {
+    public func complete(_ job: MediaJob, by worker: String, queueing next: [MediaJobKind], at now: Date) async throws {
         try await writer.write { db in
             try db.execute(
                 sql: "DELETE FROM mediaJob WHERE videoID = ? AND kind = ? AND claimedBy = ?",
                 arguments: [job.videoID.rawValue, job.kind.rawValue, worker])
+            guard db.changesCount > 0 else { return }  // no longer this worker's: its holder queues what follows
+            for kind in next { try Self.queue(kind, for: job.videoID, at: now, in: db) }
         }
     }
 
@@ -71,15 +75,7 @@ public struct SQLiteMediaJobQueue: MediaJobQueue {
     }
 
     public func retry(_ video: VideoID, at now: Date) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO mediaJob (videoID, kind, state, attempts, runAfter, createdAt) VALUES (?, ?, ?, 0, ?, ?)
-                    ON CONFLICT (videoID, kind) DO UPDATE SET state = excluded.state, attempts = 0, runAfter = excluded.runAfter, lastError = NULL
-                    WHERE state = ?
-                    """,
-                arguments: [video.rawValue, MediaJobKind.prepare.rawValue, State.queued.rawValue, now, now, State.failed.rawValue])
-        }
+        try await writer.write { db in try Self.queue(.prepare, for: video, at: now, in: db) }
     }
 
     public func releaseEveryClaim() async throws {

@@ -85,17 +85,49 @@ public struct FFmpegMediaProcessor: MediaProcessor {
     public func previewSheets(
         of input: String, into directory: String, interval: Double, width: Int, height: Int, columns: Int, rows: Int, timeLimit: Duration
     ) async -> [String]? {
-        // Decoding only the frames `fps` keeps is not possible for most codecs, but skipping
-        // the audio and scaling before tiling keeps this to about one decode of the video.
-        let filter = "fps=\(1 / interval),scale=\(width):\(height),tile=\(columns)x\(rows)"
+        // The first frame of each interval: frame n lands in tile n, as the WebVTT track says,
+        // and a clip shorter than one interval still gets its first frame (`fps=1/interval`
+        // makes none for it). Every frame is decoded, since keyframes may be far apart, but
+        // skipping the audio and scaling only the chosen frames keeps it to one pass.
+        let every = String(format: "%.3f", interval)
+        let filter = "select=isnan(prev_selected_t)+gt(floor(t/\(every))\\,floor(prev_selected_t/\(every))),scale=\(width):\(height),tile=\(columns)x\(rows)"
         let arguments = [
-            "-nostdin", "-v", "error", "-y", "-i", input, "-an", "-sn", "-vf", filter, "-q:v", "5", "-f", "image2",
+            "-nostdin", "-v", "error", "-y", "-i", input, "-an", "-sn", "-vf", filter, "-fps_mode", "vfr", "-q:v", "5", "-f", "image2",
             "\(directory)/sheet-%03d.jpg",
         ]
         guard await runTool(ffmpegPath, arguments, captureOutput: false, limit: timeLimit) != nil else { return nil }
         let sheets = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.hasPrefix("sheet-") && $0.hasSuffix(".jpg") }.sorted().map { "\(directory)/\($0)" }
         return sheets.isEmpty ? nil : sheets
+    }
+
+    public func encodeLadder(_ input: String, rungs: [LadderRung], withAudio: Bool, into directory: String, timeLimit: Duration) async -> Bool {
+        guard !rungs.isEmpty else { return false }
+        // One decode split to a scaler per rung. The shorter side gets the rung's size and the
+        // longer one follows the frame's shape, even; the source's rotation is applied first.
+        let labels = rungs.indices.map { "[s\($0)]" }.joined()
+        var graph = "[0:v:0]split=\(rungs.count)\(labels)"
+        for (index, rung) in rungs.enumerated() {
+            let side = rung.shortSide
+            graph += ";[s\(index)]scale='if(gte(iw,ih),-2,\(side))':'if(gte(iw,ih),\(side),-2)',format=yuv420p[v\(index)]"
+        }
+        var arguments = ["-nostdin", "-v", "error", "-y", "-i", input, "-filter_complex", graph]
+        let segment = AdaptiveLadder.segmentSeconds
+        for (index, rung) in rungs.enumerated() {
+            arguments += ["-map", "[v\(index)]"]
+            if withAudio { arguments += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2"] }
+            arguments += [
+                // Constant quality under a cap: CRF 23 spends what a picture needs, `maxrate`
+                // keeps a rung within the bandwidth it is chosen for. A keyframe at every
+                // segment boundary and nowhere else lines the rungs up for switching.
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-maxrate", "\(rung.maxBitRate)", "-bufsize", "\(rung.maxBitRate * 2)",
+                "-force_key_frames", "expr:gte(t,n_forced*\(segment))", "-sc_threshold", "0",
+                "-f", "hls", "-hls_time", "\(segment)", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4", "-hls_flags", "single_file",
+                "-hls_segment_filename", "\(directory)/\(rung.name).mp4", "-master_pl_name", "\(rung.name)-master.m3u8",
+                "\(directory)/\(rung.name).m3u8",
+            ]
+        }
+        return await runTool(ffmpegPath, arguments, captureOutput: false, limit: timeLimit) != nil
     }
 
     /// Runs a tool; its standard output when it succeeded within `limit` (the processor's own

@@ -21,6 +21,11 @@ public protocol MediaProcessor: Sendable {
     func previewSheets(
         of input: String, into directory: String, interval: Double, width: Int, height: Int, columns: Int, rows: Int, timeLimit: Duration
     ) async -> [String]?
+    /// Encodes `input` into every rung at once (one decode, an encoder per rung), each with
+    /// keyframes every `AdaptiveLadder.segmentSeconds`: for a rung named `720p`, the fragmented
+    /// MP4 `directory/720p.mp4`, its HLS media playlist `720p.m3u8`, and `720p-master.m3u8`,
+    /// a master playlist naming its codecs and resolution.
+    func encodeLadder(_ input: String, rungs: [LadderRung], withAudio: Bool, into directory: String, timeLimit: Duration) async -> Bool
 }
 
 /// Used when ffmpeg/ffprobe are not installed: videos still upload and stream.
@@ -35,6 +40,9 @@ public struct NoMediaProcessor: MediaProcessor {
     public func previewSheets(
         of input: String, into directory: String, interval: Double, width: Int, height: Int, columns: Int, rows: Int, timeLimit: Duration
     ) async -> [String]? { nil }
+    public func encodeLadder(_ input: String, rungs: [LadderRung], withAudio: Bool, into directory: String, timeLimit: Duration) async -> Bool {
+        false
+    }
 }
 
 /// Finds the tools a hub can use on this machine.

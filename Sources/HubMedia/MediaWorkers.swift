@@ -9,6 +9,7 @@ import ServiceLifecycle
 /// A job that throws is tried again after a backoff that doubles from 2 s up to 10 minutes, at
 /// most `maxAttempts` times; a `VideoPreparation.Refusal` (a file that can never succeed) fails
 /// at once. Either way the video ends `failed` with the reason, and its owner can retry it.
+/// A `previews` or `ladder` job that fails for good leaves the video ready: it plays without them.
 /// Graceful shutdown cancels the jobs running (ffmpeg is killed with them); their leases run
 /// out, or are freed at the next start, and they run again from the beginning.
 public struct MediaWorkers: Service {
@@ -132,7 +133,7 @@ public struct MediaWorkers: Service {
 
     /// The work itself; a video deleted meanwhile needs none.
     private func perform(_ job: MediaJob) async throws -> ProcessingUpdate {
-        guard let video = try await videos.find(job.videoID) else { return ProcessingUpdate(state: .ready) }
+        guard let video = try await videos.find(job.videoID) else { return ProcessingUpdate(state: nil) }
         switch job.kind {
         case .prepare:
             let videos = self.videos
@@ -140,6 +141,10 @@ public struct MediaWorkers: Service {
             return try await preparation.prepare(video) { fraction in
                 _ = try? await videos.recordProcessing(video.id, ProcessingUpdate(state: .processing(fraction)), at: clock.now())
             }
+        case .previews:
+            return try await preparation.previews(of: video)
+        case .ladder:
+            return try await preparation.ladder(of: video)
         }
     }
 
@@ -164,18 +169,21 @@ public struct MediaWorkers: Service {
 
     private func finish(_ job: MediaJob, as worker: String, recording update: ProcessingUpdate) async {
         do {
+            var next: [MediaJobKind] = []
             if let video = try await videos.recordProcessing(job.videoID, update, at: clock.now()) {
-                logger.info("video ready", metadata: ["video.id": "\(video.id)", "attempts": "\(job.attempts)"])
-                await catalogue.publish(video)
+                switch job.kind {
+                case .prepare:
+                    logger.info("video ready", metadata: ["video.id": "\(video.id)", "attempts": "\(job.attempts)"])
+                    await catalogue.publish(video)
+                    next = preparation.followUps(after: update)
+                case .previews, .ladder:
+                    logger.info("\(job.kind.work) made", metadata: ["video.id": "\(video.id)", "attempts": "\(job.attempts)"])
+                }
             } else {
                 // Deleted while its job ran: what the job stored goes too.
-                for key in [update.thumbnailKey].compactMap({ $0 }) + (update.renditions ?? []).map(\.storageKey)
-                    + (update.previews?.sheetKeys ?? [])
-                {
-                    try? await preparation.store.delete(ObjectKey(key))
-                }
+                for key in update.objectKeys { try? await preparation.store.delete(ObjectKey(key)) }
             }
-            try await queue.complete(job, by: worker)
+            try await queue.complete(job, by: worker, queueing: next, at: clock.now())
         } catch is CancellationError {
             // Shutting down: the job runs again at the next start.
         } catch {
@@ -186,9 +194,12 @@ public struct MediaWorkers: Service {
 
     private func fail(_ job: MediaJob, as worker: String, reason: String, retryAt: Date?) async {
         do {
-            if retryAt == nil {
+            if retryAt == nil, job.kind == .prepare {
                 _ = try await videos.recordProcessing(job.videoID, ProcessingUpdate(state: .failed(reason)), at: clock.now())
                 logger.error("video processing failed", metadata: ["video.id": "\(job.videoID)", "attempts": "\(job.attempts)", "reason": "\(reason)"])
+            } else if retryAt == nil {
+                // The video plays without them: it stays ready, and a retry of it queues them again.
+                logger.error("\(job.kind.work) failed", metadata: ["video.id": "\(job.videoID)", "attempts": "\(job.attempts)", "reason": "\(reason)"])
             } else {
                 logger.warning("video processing failed; retrying", metadata: ["video.id": "\(job.videoID)", "attempts": "\(job.attempts)", "error": "\(reason)"])
             }

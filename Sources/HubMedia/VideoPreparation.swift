@@ -2,12 +2,15 @@ import Foundation
 import HubCore
 import HubSystem
 import Logging
+import NIOCore
 
-/// The `prepare` job: what turns stored upload bytes into a ready video. It reads the stored
-/// bytes into a scratch file (the store may be S3, and ffmpeg needs a file), moves an MP4's index
-/// to the front when it sits at the end (so a browser starts playing before the whole file has
-/// come), probes the file, makes its thumbnail, and for a source browsers cannot play makes a
-/// browser-safe rendition (`BrowserPlayability`); the original is kept as it came.
+/// The processing jobs' work. `prepare` turns stored upload bytes into a ready video: it reads
+/// the stored bytes into a scratch file (the store may be S3, and ffmpeg needs a file), moves an
+/// MP4's index to the front when it sits at the end (so a browser starts playing before the
+/// whole file has come), probes the file, makes its thumbnail, and for a source browsers cannot
+/// play makes a browser-safe rendition (`BrowserPlayability`); the original is kept as it came.
+/// What a viewer need not wait for runs after it as jobs of their own: seek previews
+/// (`previews`) and the adaptive ladder (`ladder`).
 ///
 /// Every step can run again: a job interrupted anywhere is simply run once more.
 public struct VideoPreparation: Sendable {
@@ -18,13 +21,16 @@ public struct VideoPreparation: Sendable {
     let scratch: ScratchSpace
     /// Seconds between seek preview frames (`PREVIEW_INTERVAL_SECONDS`).
     let previewInterval: Int
+    /// The adaptive ladder's sizes (`TRANSCODE_RESOLUTIONS`).
+    let resolutions: [Int]
     let logger: Logger
 
     public init(
         store: any ObjectStore, media: any MediaProcessor, staging: UploadStaging, scratch: ScratchSpace, previewInterval: Int = 10,
-        logger: Logger
+        resolutions: [Int] = HubConfiguration.defaultTranscodeResolutions, logger: Logger
     ) {
         self.previewInterval = previewInterval
+        self.resolutions = resolutions
         self.scratch = scratch
         self.store = store
         self.media = media
@@ -38,25 +44,116 @@ public struct VideoPreparation: Sendable {
         public var description: String { reason }
     }
 
-    /// Prepares `video`, reporting progress (0...1) on the way; the outcome to record. Its files
-    /// live in a scratch directory of its own, removed when it ends however it ends.
+    /// Prepares `video`, reporting progress (0...1) on the way; the outcome to record.
     public func prepare(_ video: Video, progress: @Sendable (Double) async -> Void) async throws -> ProcessingUpdate {
-        let room = try await scratch.reserve(
-            ScratchSpace.estimate(forSourceOf: video.sizeBytes), for: "\(video.id.rawValue)-\(UUID().uuidString.prefix(8).lowercased())")
+        try await withSourceCopy(of: video, needing: ScratchSpace.estimate(forSourceOf: video.sizeBytes)) { room, source, stored in
+            try await prepare(video, from: source, stored: stored, in: room, progress: progress)
+        }
+    }
+
+    /// The jobs to queue once `prepare` has made `update`: for a video with a picture and a
+    /// length, its seek previews and, when the sizes give more than one rung, its ladder.
+    public func followUps(after update: ProcessingUpdate) -> [MediaJobKind] {
+        guard update.state?.status == .ready, let media = update.media, media.videoCodec != nil,
+            let duration = media.durationSeconds, duration > 0
+        else { return [] }
+        return [.previews] + (AdaptiveLadder.rungs(for: media, resolutions: resolutions).isEmpty ? [] : [.ladder])
+    }
+
+    /// Runs `body` on a copy of the video's stored bytes in a scratch directory of its own
+    /// (`needing` bytes reserved), removed when it ends however it ends.
+    private func withSourceCopy<Result: Sendable>(
+        of video: Video, needing bytes: Int64,
+        _ body: (ScratchSpace.Reservation, String, ContentDigest) async throws -> Result
+    ) async throws -> Result {
+        let room = try await scratch.reserve(bytes, for: "\(video.id.rawValue)-\(UUID().uuidString.prefix(8).lowercased())")
         do {
-            let update = try await prepare(video, in: room, progress: progress)
+            let source = room.path("source")
+            let stored = try await staging.download(try await store.read(ObjectKey(video.storageKey), range: nil), to: source)
+            let result = try await body(room, source, stored)
             await scratch.release(room)
-            return update
+            return result
         } catch {
             await scratch.release(room)
             throw error
         }
     }
 
-    private func prepare(_ video: Video, in room: ScratchSpace.Reservation, progress: @Sendable (Double) async -> Void) async throws -> ProcessingUpdate {
+    /// Makes `video`'s seek previews (the `previews` job).
+    public func previews(of video: Video) async throws -> ProcessingUpdate {
+        try await withSourceCopy(of: video, needing: video.sizeBytes.addingReportingOverflow(1 << 24).partialValue) { room, source, _ in
+            ProcessingUpdate(state: nil, previews: try await seekPreviews(of: video, from: source, in: room, media: video.media))
+        }
+    }
+
+    /// Encodes `video`'s adaptive ladder (the `ladder` job) and stores each rung's fragmented
+    /// MP4 and media playlist; an empty ladder when its size gives fewer than two rungs.
+    public func ladder(of video: Video) async throws -> ProcessingUpdate {
+        let rungs = AdaptiveLadder.rungs(for: video.media, resolutions: resolutions)
+        guard !rungs.isEmpty else { return ProcessingUpdate(state: nil, ladder: []) }
+        // Counting at most a day of video, as the time limit does: the source's copy, and every
+        // rung at its bit rate cap.
+        let seconds = min(max(video.media.durationSeconds ?? 0, 0), 86_400)
+        let capped = rungs.reduce(0) { $0 + Double($1.maxBitRate + 128_000) } * seconds.rounded(.up) / 8
+        let needed = video.sizeBytes.addingReportingOverflow(Int64(capped) + (1 << 20))
+        return try await withSourceCopy(of: video, needing: needed.overflow ? .max : needed.partialValue) { room, source, _ in
+            let directory = room.path("ladder")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let started = ContinuousClock.now
+            // Several encoders at once run at a few times real time on a small server; the limit
+            // only stops a file that makes ffmpeg hang.
+            guard await media.encodeLadder(
+                source, rungs: rungs, withAudio: video.media.audioCodec != nil, into: directory, timeLimit: .seconds(120 + Int(seconds * 16)))
+            else {
+                throw ConversionFailed(description: "ffmpeg could not encode the adaptive renditions (\(rungs.map(\.name).joined(separator: ", ")))")
+            }
+            logger.info(
+                "made the adaptive renditions",
+                metadata: [
+                    "video.id": "\(video.id)", "rungs": "\(rungs.map(\.name).joined(separator: ","))",
+                    "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
+                ])
+            var ladder: [Rendition] = []
+            do {
+                for rung in rungs { ladder.append(try await storeRung(rung, of: video, from: directory)) }
+            } catch {
+                for key in ladder.flatMap(\.objectKeys) { try? await store.delete(ObjectKey(key)) }
+                throw error
+            }
+            return ProcessingUpdate(state: nil, ladder: ladder)
+        }
+    }
+
+    /// Stores one rung ffmpeg wrote into `directory`: its media, and its playlist as the hub
+    /// serves it, whose segments name the rendition's URL relative to the playlist's
+    /// (`/api/v1/videos/{id}/hls/720p.m3u8` → `../renditions/720p`).
+    private func storeRung(_ rung: LadderRung, of video: Video, from directory: String) async throws -> Rendition {
+        let mediaPath = "\(directory)/\(rung.name).mp4"
+        let digest = try await staging.digest(of: mediaPath)
+        let playlist: HLSMediaPlaylist
+        let variant: [String: String]
+        do {
+            playlist = try HLSMediaPlaylist(parsing: try String(contentsOfFile: "\(directory)/\(rung.name).m3u8", encoding: .utf8), fileSize: digest.size)
+            variant = HLSAttributes.firstVariant(in: try String(contentsOfFile: "\(directory)/\(rung.name)-master.m3u8", encoding: .utf8)) ?? [:]
+        } catch {
+            throw ConversionFailed(description: "ffmpeg's playlist of the \(rung.name) rendition is unusable: \(error)")
+        }
+        let size = variant["RESOLUTION"].map { $0.split(separator: "x").compactMap { Int($0) } }
+        let mediaKey = try ObjectKey("videos/\(video.id.rawValue)/ladder/\(rung.name).mp4")
+        let playlistKey = try ObjectKey("videos/\(video.id.rawValue)/ladder/\(rung.name).m3u8")
+        _ = try await store.put(mediaKey, movingFileAt: mediaPath, contentType: "video/mp4")
+        _ = try await store.put(playlistKey, bytes: ByteBuffer(string: playlist.rendered(uri: "../renditions/\(rung.name)")), contentType: HLSMediaPlaylist.contentType)
+        return Rendition(
+            name: rung.name, storageKey: mediaKey.rawValue, contentType: "video/mp4", sizeBytes: digest.size, sha256: digest.sha256,
+            width: size?.count == 2 ? size?[0] : nil, height: size?.count == 2 ? size?[1] : nil, videoCodec: "h264",
+            audioCodec: video.media.audioCodec == nil ? nil : "aac", playlistKey: playlistKey.rawValue, codecs: variant["CODECS"],
+            peakBitRate: playlist.peakBitRate, averageBitRate: playlist.averageBitRate)
+    }
+
+    private func prepare(
+        _ video: Video, from scratch: String, stored: ContentDigest, in room: ScratchSpace.Reservation, progress: @Sendable (Double) async -> Void
+    ) async throws -> ProcessingUpdate {
         let sourceKey = try ObjectKey(video.storageKey)
-        let scratch = room.path("source")
-        let stored = try await staging.download(try await store.read(sourceKey, range: nil), to: scratch)
         await progress(0.4)
         // Bytes that differ from the row's digest were rewritten by an earlier attempt that
         // stopped before recording them (its manifest went in first).
@@ -92,8 +189,6 @@ public struct VideoPreparation: Sendable {
         } else {
             await staging.remove(thumbnailPath)
         }
-        await progress(0.75)
-        let previews = try await seekPreviews(of: video, from: scratch, in: room, media: info)
         var renditions: [Rendition] = []
         if case .convert(let videoStep, let audioStep) = BrowserPlayability.plan(contentType: video.contentType, media: info) {
             await progress(0.8)
@@ -101,7 +196,7 @@ public struct VideoPreparation: Sendable {
                 try await playableRendition(of: video, from: scratch, to: room.path("playable.mp4"), media: info, video: videoStep, audio: audioStep))
         }
         return ProcessingUpdate(
-            state: .ready, media: info, thumbnailKey: thumbnailKey, content: content, renditions: renditions, previews: previews)
+            state: .ready, media: info, thumbnailKey: thumbnailKey, content: content, renditions: renditions)
     }
 
     /// Preview sheets of a video with a picture and a duration, stored as objects; nil without

@@ -140,9 +140,7 @@ public struct VideoService: Sendable {
         guard try await repository.delete(video.id) != nil else { throw AccessError.notFound("video \(video.id)") }
         await catalogue.withdraw(video)
         let manifestKey = try VideoIngestor.manifestKey(of: video.id).rawValue
-        for key in [video.storageKey, video.thumbnailKey, manifestKey].compactMap({ $0 }) + video.renditions.map(\.storageKey)
-            + (video.previews?.sheetKeys ?? []) + video.captions.map(\.storageKey)
-        {
+        for key in [video.storageKey, manifestKey] + video.derivedObjectKeys {
             do {
                 try await store.delete(ObjectKey(key))
             } catch {

@@ -10,13 +10,15 @@ public struct PostgresMediaJobQueue: MediaJobQueue {
     let client: PostgresPool
     let logger: Logger
 
-    /// Queues `kind` for `video` inside a caller's transaction; a job already there is kept.
+    /// Queues `kind` for `video` inside a caller's transaction with fresh attempts: a job that
+    /// failed for good is queued again, one queued or running is kept.
     static func queue(_ kind: MediaJobKind, for video: VideoID, at date: Date, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.execute(
             """
             INSERT INTO media_job (video_id, kind, state, attempts, run_after, created_at)
             VALUES (\(video.rawValue), \(kind.rawValue), 'queued', 0, \(date), \(date))
-            ON CONFLICT (video_id, kind) DO NOTHING
+            ON CONFLICT (video_id, kind) DO UPDATE SET state = 'queued', attempts = 0, run_after = excluded.run_after, last_error = NULL
+            WHERE media_job.state = 'failed'
             """, logger: logger)
     }
 
@@ -50,10 +52,16 @@ public struct PostgresMediaJobQueue: MediaJobQueue {
         return !rows.isEmpty
     }
 
-    public func complete(_ job: MediaJob, by worker: String) async throws {
-        try await client.execute(
-            "DELETE FROM media_job WHERE video_id = \(job.videoID.rawValue) AND kind = \(job.kind.rawValue) AND claimed_by = \(worker)",
-            logger: logger)
+    public func complete(_ job: MediaJob, by worker: String, queueing next: [MediaJobKind], at now: Date) async throws {
+        try await client.transaction(logger: logger) { connection in
+            let deleted = try await connection.rows(
+                """
+                DELETE FROM media_job WHERE video_id = \(job.videoID.rawValue) AND kind = \(job.kind.rawValue) AND claimed_by = \(worker)
+                RETURNING video_id
+                """, logger: self.logger)
+            guard !deleted.isEmpty else { return }  // no longer this worker's: its holder queues what follows
+            for kind in next { try await Self.queue(kind, for: job.videoID, at: now, on: connection, logger: self.logger) }
+        }
     }
 
     public func fail(_ job: MediaJob, by worker: String, error: String, retryAt: Date?) async throws {
@@ -67,13 +75,9 @@ public struct PostgresMediaJobQueue: MediaJobQueue {
     }
 
     public func retry(_ video: VideoID, at now: Date) async throws {
-        try await client.execute(
-            """
-            INSERT INTO media_job (video_id, kind, state, attempts, run_after, created_at)
-            VALUES (\(video.rawValue), \(MediaJobKind.prepare.rawValue), 'queued', 0, \(now), \(now))
-            ON CONFLICT (video_id, kind) DO UPDATE SET state = 'queued', attempts = 0, run_after = excluded.run_after, last_error = NULL
-            WHERE media_job.state = 'failed'
-            """, logger: logger)
+        try await client.transaction(logger: logger) { connection in
+            try await Self.queue(.prepare, for: video, at: now, on: connection, logger: self.logger)
+        }
     }
 
     /// Never called with several instances (their claims are live); a single instance on

@@ -77,26 +77,26 @@ public struct PostgresVideoRepository: VideoRepository {
     }
 
     public func recordProcessing(_ id: VideoID, _ update: ProcessingUpdate, at date: Date) async throws -> Video? {
-        // NULL leaves a column as it is, as in `update`.
-        let rows = try await client.rows(
-            """
-            UPDATE video SET
-                status = \(update.state.status.rawValue), progress = \(update.state.progress), failure = \(update.state.failure),
-                duration_seconds = CASE WHEN \(update.media != nil) THEN \(update.media?.durationSeconds) ELSE duration_seconds END,
-                width = CASE WHEN \(update.media != nil) THEN \(update.media?.width) ELSE width END,
-                height = CASE WHEN \(update.media != nil) THEN \(update.media?.height) ELSE height END,
-                video_codec = CASE WHEN \(update.media != nil) THEN \(update.media?.videoCodec) ELSE video_codec END,
-                audio_codec = CASE WHEN \(update.media != nil) THEN \(update.media?.audioCodec) ELSE audio_codec END,
-                thumbnail_key = COALESCE(\(update.thumbnailKey), thumbnail_key),
-                renditions = COALESCE(\(try update.renditions.map { try Self.encode($0) }), renditions),
-                previews = COALESCE(\(try update.previews.map { try Self.encode($0) }), previews),
-                sha256 = COALESCE(\(update.content?.sha256), sha256),
-                size_bytes = COALESCE(\(update.content?.sizeBytes), size_bytes),
-                updated_at = CASE WHEN \(update.content != nil) THEN \(date) ELSE updated_at END
-            WHERE id = \(id.rawValue)
-            RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        return try rows.first.map(Self.video)
+        // A read-modify-write with the row locked, so the update means what `Video.apply` says
+        // on both databases: the ladder and the other renditions replace only their own kind.
+        try await client.transaction(logger: logger) { connection in
+            guard let row = try await connection.rows(
+                "SELECT \(unescaped: Self.columns) FROM video WHERE id = \(id.rawValue) FOR UPDATE", logger: self.logger
+            ).first else { return nil }
+            var video = try Self.video(row)
+            video.apply(update, at: date)
+            try await connection.execute(
+                """
+                UPDATE video SET
+                    status = \(video.processing.status.rawValue), progress = \(video.processing.progress), failure = \(video.processing.failure),
+                    duration_seconds = \(video.media.durationSeconds), width = \(video.media.width), height = \(video.media.height),
+                    video_codec = \(video.media.videoCodec), audio_codec = \(video.media.audioCodec), thumbnail_key = \(video.thumbnailKey),
+                    renditions = \(try Self.encode(video.renditions)), previews = \(try video.previews.map { try Self.encode($0) }),
+                    sha256 = \(video.sha256), size_bytes = \(video.sizeBytes), updated_at = \(video.updatedAt)
+                WHERE id = \(id.rawValue)
+                """, logger: self.logger)
+            return video
+        }
     }
 
     public func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video? {

@@ -22,6 +22,16 @@ import Testing
         #expect(!configuration.peers.enabled)
     }
 
+    @Test func transcodeResolutionsAreEvenSizesSortedWithNoneForNoLadder() throws {
+        #expect(try configuration([:]).transcodeResolutions == [360, 720, 1080])
+        #expect(try configuration(["TRANSCODE_RESOLUTIONS": " 1080p, 480 ,360,480"]).transcodeResolutions == [360, 480, 1080])
+        #expect(try configuration(["TRANSCODE_RESOLUTIONS": "none"]).transcodeResolutions == [])
+        #expect(try configuration(["TRANSCODE_RESOLUTIONS": "NONE"]).transcodeResolutions == [])
+        for bad in ["361", "100", "8640", "720,,1080", "hd", "-360", "144,240,360,480,540,720,1080,1440,2160"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") { try configuration(["TRANSCODE_RESOLUTIONS": bad]) }
+        }
+    }
+
     @Test func connectionTimeoutsHaveDefaultsAndSettings() throws {
         #expect(try configuration([:]).timeouts == .init(header: .seconds(10), body: .seconds(30), idle: .seconds(60)))
         let set = try configuration(["HTTP_HEADER_TIMEOUT_SECONDS": "2", "HTTP_BODY_TIMEOUT_SECONDS": "5", "HTTP_IDLE_TIMEOUT_SECONDS": "7"])

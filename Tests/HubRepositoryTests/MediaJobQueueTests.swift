@@ -42,9 +42,9 @@ import Testing
             let second = try #require(try await jobs.claim(by: "w2", now: Self.at(41), until: Self.at(71)), "w1 died: its lease ran out")
             #expect(second.attempts == 2)
             #expect(try await jobs.renew(first, by: "w1", until: Self.at(80)) == false)
-            try await jobs.complete(first, by: "w1")
-            #expect(try await jobs.depth() == 1, "the old holder's completion is ignored")
-            try await jobs.complete(second, by: "w2")
+            try await jobs.complete(first, by: "w1", queueing: [.previews], at: Self.at(42))
+            #expect(try await jobs.depth() == 1, "the old holder's completion is ignored, and queues nothing")
+            try await jobs.complete(second, by: "w2", queueing: [], at: Self.at(43))
             #expect(try await jobs.depth() == 0)
         }
     }
@@ -112,6 +112,59 @@ import Testing
             #expect(try await jobs.depth() == 1)
             _ = try await videos.delete(video.id)
             #expect(try await jobs.depth() == 0, "the job goes with its video")
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
+    func completingAJobQueuesWhatFollowsItAndAFollowUpThatFailedIsQueuedAfresh(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let (videos, jobs) = (repositories.videos, repositories.mediaJobs)
+            let video = Self.processingVideo()
+            try await videos.insert(video)
+            let prepare = try #require(try await jobs.claim(by: "w", now: Self.at(0), until: Self.at(30)))
+            try await jobs.complete(prepare, by: "w", queueing: [.previews, .ladder], at: Self.at(1))
+            #expect(try await jobs.depth() == 2)
+            var claimed: [MediaJobKind] = []
+            while let job = try await jobs.claim(by: "w", now: Self.at(2), until: Self.at(32)) { claimed.append(job.kind) }
+            #expect(Set(claimed) == [.previews, .ladder])
+            let ladder = MediaJob(videoID: video.id, kind: .ladder, attempts: 1)
+            try await jobs.fail(ladder, by: "w", error: "ffmpeg ran out of time", retryAt: nil)
+            try await jobs.complete(MediaJob(videoID: video.id, kind: .previews, attempts: 1), by: "w", queueing: [], at: Self.at(3))
+            #expect(try await jobs.depth() == 0)
+
+            // The owner retries the video: its prepare job runs again and queues the ladder afresh.
+            try await jobs.retry(video.id, at: Self.at(10))
+            let again = try #require(try await jobs.claim(by: "w", now: Self.at(10), until: Self.at(40)))
+            #expect(again.kind == .prepare)
+            try await jobs.complete(again, by: "w", queueing: [.ladder], at: Self.at(11))
+            let fresh = try #require(try await jobs.claim(by: "w", now: Self.at(11), until: Self.at(41)))
+            #expect(fresh == MediaJob(videoID: video.id, kind: .ladder, attempts: 1), "fresh attempts, no old error")
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
+    func theLadderAndTheOtherRenditionsEachReplaceOnlyTheirOwnKind(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let videos = repositories.videos
+            let video = Self.processingVideo()
+            try await videos.insert(video)
+            func rendition(_ name: String, adaptive: Bool) -> Rendition {
+                Rendition(
+                    name: name, storageKey: "videos/x/\(name).mp4", contentType: "video/mp4", sizeBytes: 10, sha256: name,
+                    playlistKey: adaptive ? "videos/x/\(name).m3u8" : nil, codecs: adaptive ? "avc1.64001e,mp4a.40.2" : nil,
+                    peakBitRate: adaptive ? 900_000 : nil, averageBitRate: adaptive ? 700_000 : nil)
+            }
+            let playable = rendition(Rendition.playable, adaptive: false)
+            let ladder = [rendition("360p", adaptive: true), rendition("720p", adaptive: true)]
+            _ = try await videos.recordProcessing(video.id, ProcessingUpdate(state: .ready, renditions: [playable]), at: Self.at(1))
+            let laddered = try #require(try await videos.recordProcessing(video.id, ProcessingUpdate(state: nil, ladder: ladder), at: Self.at(2)))
+            #expect(laddered.processing == .ready, "work after ready leaves the state")
+            #expect(laddered.renditions == [playable] + ladder)
+            #expect(try await videos.find(video.id)?.renditions == [playable] + ladder, "the ladder's fields are stored")
+            let preparedAgain = try await videos.recordProcessing(video.id, ProcessingUpdate(state: .ready, renditions: []), at: Self.at(3))
+            #expect(preparedAgain?.renditions == ladder)
+            let withoutLadder = try await videos.recordProcessing(video.id, ProcessingUpdate(state: nil, ladder: []), at: Self.at(4))
+            #expect(withoutLadder?.renditions == [])
         }
     }
 }

@@ -61,6 +61,12 @@ import Testing
         Route(method: .put, path: "/api/v1/videos/{shared}/captions/fr", expected: [201, 201, 403, 201] + api),
         Route(method: .get, path: "/api/v1/videos/{shared}/captions/en", expected: [200, 200, 200, 200] + api),
         Route(method: .delete, path: "/api/v1/videos/{shared}/captions/en", expected: [204, 204, 403, 204] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}/hls/master.m3u8", expected: [200, 200, 404, 200] + api),
+        Route(method: .head, path: "/api/v1/videos/{private}/hls/master.m3u8", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}/hls/360p.m3u8", expected: [200, 200, 404, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{shared}/hls/master.m3u8", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{shared}/hls/720p.m3u8", expected: [200, 200, 200, 200] + api),
+        Route(method: .get, path: "/api/v1/videos/{private}/renditions/360p", expected: [206, 206, 404, 206] + api),
         Route(method: .get, path: "/api/v1/videos/{private}/previews.vtt", expected: [200, 200, 404, 200] + api),
         Route(method: .get, path: "/api/v1/videos/{private}/previews/1", expected: [200, 200, 404, 200] + api),
         Route(method: .head, path: "/api/v1/videos/{private}/previews/1", expected: [200, 200, 404, 200] + api),
@@ -344,10 +350,31 @@ struct Fixture {
     }
 }
 
-/// Makes a tiny "thumbnail" for every video, and calls every video HEVC so it gets a "playable"
-/// rendition (a copy), so the thumbnail and rendition routes have something to guard.
+/// Makes a tiny "thumbnail" for every video, and calls every video 720p HEVC so it gets a
+/// "playable" rendition (a copy) and a two-rung ladder (copies with a playlist of one segment),
+/// so the thumbnail, rendition and playlist routes have something to guard.
 struct ThumbnailingMedia: MediaProcessor {
-    func probe(_ path: String) async -> MediaInfo { MediaInfo(durationSeconds: 1, width: 64, height: 36, videoCodec: "hevc") }
+    func probe(_ path: String) async -> MediaInfo { MediaInfo(durationSeconds: 1, width: 1280, height: 720, videoCodec: "hevc") }
+    func encodeLadder(_ input: String, rungs: [LadderRung], withAudio: Bool, into directory: String, timeLimit: Duration) async -> Bool {
+        for rung in rungs {
+            guard (try? FileManager.default.copyItem(atPath: input, toPath: "\(directory)/\(rung.name).mp4")) != nil,
+                let size = (try? FileManager.default.attributesOfItem(atPath: input)[.size]) as? Int, size > 10
+            else { return false }
+            let playlist = """
+                #EXTM3U
+                #EXT-X-MAP:URI="\(rung.name).mp4",BYTERANGE="10@0"
+                #EXTINF:1.0,
+                #EXT-X-BYTERANGE:\(size - 10)@10
+                \(rung.name).mp4
+                #EXT-X-ENDLIST
+                """
+            let master = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=\(rung.shortSide * 16 / 9)x\(rung.shortSide),CODECS=\"avc1.64001e\"\n\(rung.name).m3u8\n"
+            guard FileManager.default.createFile(atPath: "\(directory)/\(rung.name).m3u8", contents: Data(playlist.utf8)),
+                FileManager.default.createFile(atPath: "\(directory)/\(rung.name)-master.m3u8", contents: Data(master.utf8))
+            else { return false }
+        }
+        return true
+    }
     func thumbnail(of path: String, atSeconds seconds: Double, to output: String) async -> Bool {
         FileManager.default.createFile(atPath: output, contents: Data([0xFF, 0xD8, 0xFF, 0xD9]))
     }

@@ -68,14 +68,15 @@ struct TestHub {
         return (user, try await accounts.createToken(for: user, label: "test").secret)
     }
 
-    /// Video `id` once its processing job has ended (the hub's workers run beside the router in
-    /// tests too): uploads answer as soon as their bytes are stored.
+    /// Video `id` once its processing has ended, and the jobs that follow it (previews, the
+    /// ladder) with it: the hub's workers run beside the router in tests too, and uploads answer
+    /// as soon as their bytes are stored.
     @discardableResult
     func processed(_ id: String) async throws -> Video {
         let id = try #require(VideoID(id))
         for _ in 0..<500 {
             let video = try #require(try await services.videos.repository.find(id))
-            if video.processing.status != .processing { return video }
+            if video.processing.status != .processing, try await services.videos.jobs.depth() == 0 { return video }
             try await Task.sleep(for: .milliseconds(20))
         }
         Issue.record("video \(id) still processing after 10 s")

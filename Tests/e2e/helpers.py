@@ -100,10 +100,13 @@ def finish_upload(hub, location, offset, data, wait=True):
     return video
 
 
-def processed(hub, video, timeout=60):
+def processed(hub, video, timeout=60, want=()):
     """The video's JSON once its processing job has ended (ready or failed): an upload answers
-    as soon as its bytes are stored, and probing, the thumbnail and faststart come after."""
+    as soon as its bytes are stored, and probing, the thumbnail and faststart come after. The
+    jobs that follow a ready video (seek previews, the adaptive ladder) run after that: `want`
+    names the fields to wait for too (`previewsUrl`, `hlsUrl`)."""
     def settled():
         status, body = api(hub, f"/api/v1/videos/{video}")
-        return body if status == 200 and body["status"] != "processing" else None
+        done = status == 200 and body["status"] != "processing" and all(body.get(field) for field in want)
+        return body if done else None
     return eventually(settled, timeout=timeout, message=f"video {video} still processing")

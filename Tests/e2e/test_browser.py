@@ -416,6 +416,7 @@ def test_the_seek_strip_shows_the_frame_under_the_pointer_and_seeks(hub, browser
     make_video(path, 12)
     data = path.read_bytes()
     video = finish_upload(hub, create_upload(hub, len(data), {"filename": "previews.mp4"}), 0, data)
+    processed(hub, video, want=("previewsUrl",))
     vtt = b"WEBVTT\n\n00:00.000 --> 00:12.000\nSpoken words\n"
     assert hub.request(f"/api/v1/videos/{video}/captions/en?label=English", "PUT", {"Content-Type": "text/vtt"}, vtt)[0] == 201
     sign_in(browser, hub)

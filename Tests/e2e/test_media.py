@@ -34,14 +34,14 @@ def top_level_boxes(data):
     return boxes
 
 
-def upload(hub, path):
+def upload(hub, path, want=()):
     with open(path, "rb") as f:
         data = f.read()
     body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + os.path.basename(path).encode()
             + b"\"\r\n\r\n" + data + b"\r\n--b--\r\n")
     status, _, response = hub.request("/api/v1/videos", "POST", {"Content-Type": "multipart/form-data; boundary=b"}, body)
     assert status == 201, response
-    return processed(hub, json.loads(response)["id"]), data
+    return processed(hub, json.loads(response)["id"], want=want), data
 
 
 def test_moov_at_end_is_remuxed_with_faststart_and_probed(hub, tmp_path):
@@ -230,7 +230,7 @@ def test_a_conversion_killed_midway_leaves_no_scratch_and_runs_again_within_a_bo
                     "-c:v", "mpeg2video", "-q:v", "6", str(source)], check=True)
     data = source.read_bytes()
     (tmp_path / "hub").mkdir()
-    env = {"LOG_LEVEL": "info", "MEDIA_WORKERS": "3", "TRANSCODE_SCRATCH_BYTES": "1048576"}
+    env = {"LOG_LEVEL": "info", "MEDIA_WORKERS": "3", "TRANSCODE_SCRATCH_BYTES": "1048576", "TRANSCODE_RESOLUTIONS": "none"}
     hub = Hub(binary, str(tmp_path / "hub"), extra_env=env)
     hub.start()
     scratch = tmp_path / "hub" / "uploads" / ".processing"
@@ -259,7 +259,7 @@ def test_a_conversion_killed_midway_leaves_no_scratch_and_runs_again_within_a_bo
         watcher.start()
         try:
             for each in [video] + others:
-                ready = processed(hub, each, timeout=240)
+                ready = processed(hub, each, timeout=240, want=("previewsUrl",))
                 assert ready["status"] == "ready" and ready["renditions"][0]["name"] == "playable"
         finally:
             done.set()
@@ -279,7 +279,7 @@ def test_seek_previews_are_tiled_sheets_described_by_a_webvtt_track(binary, tmp_
         hub.sign_up_admin()
         path = tmp_path / "clip.mp4"
         make_mp4(path, faststart=True, seconds=6)
-        video, _ = upload(hub, path)
+        video, _ = upload(hub, path, want=("previewsUrl",))
         status, headers, track = hub.request(video["previewsUrl"])
         assert status == 200 and headers["Content-Type"].startswith("text/vtt")
         lines = track.decode().split("\n")
@@ -302,3 +302,88 @@ def test_seek_previews_are_tiled_sheets_described_by_a_webvtt_track(binary, tmp_
         assert not [f for _, _, files in os.walk(objects) for f in files], "the sheets went with the video"
     finally:
         hub.stop()
+
+
+def hls_playlist(hub, url):
+    """(lines of the playlist at url, its Content-Type)."""
+    status, headers, body = hub.request(url)
+    assert status == 200, (url, status, body)
+    return body.decode().splitlines(), headers["Content-Type"]
+
+
+def byte_ranges(lines):
+    """The media playlist's initialization range and its segments as (duration, length, offset)."""
+    init = next(line for line in lines if line.startswith("#EXT-X-MAP:"))
+    uri = init.split('URI="')[1].split('"')[0]
+    length, offset = init.split('BYTERANGE="')[1].rstrip('"').split("@")
+    segments = []
+    for i, line in enumerate(lines):
+        if line.startswith("#EXTINF:"):
+            size, at = lines[i + 1].split(":")[1].split("@")
+            assert lines[i + 2] == uri, "every segment is a range of the one rendition"
+            segments.append((float(line[8:].rstrip(",")), int(size), int(at)))
+    return uri, (int(length), int(offset)), segments
+
+
+def test_a_ladder_of_fragmented_renditions_is_served_as_hls_by_byte_range(hub, tmp_path):
+    import posixpath
+    path = tmp_path / "talk.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=duration=5:size=1280x720:rate=30",
+                    "-f", "lavfi", "-i", "sine=duration=5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                    "-c:a", "aac", "-movflags", "+faststart", str(path)], check=True)
+    video, original = upload(hub, path, want=("hlsUrl",))
+    assert video["playbackUrl"] == video["streamUrl"], "an H.264 MP4 plays as it came; the ladder is for slow links"
+    ladder = {r["name"]: r for r in video["renditions"]}
+    assert sorted(ladder) == ["360p", "720p"], "the configured sizes up to the source's, never above"
+    assert (ladder["360p"]["width"], ladder["360p"]["height"]) == (640, 360)
+    assert (ladder["720p"]["width"], ladder["720p"]["height"]) == (1280, 720)
+    for rung in ladder.values():
+        assert rung["codecs"].startswith("avc1.") and rung["codecs"].endswith(",mp4a.40.2"), rung
+        assert 0 < rung["averageBitRate"] <= rung["peakBitRate"], rung
+    assert ladder["360p"]["peakBitRate"] < ladder["720p"]["peakBitRate"]
+
+    master, content_type = hls_playlist(hub, video["hlsUrl"])
+    assert content_type == "application/vnd.apple.mpegurl" and master[0] == "#EXTM3U"
+    variants = [(master[i], master[i + 1]) for i, line in enumerate(master) if line.startswith("#EXT-X-STREAM-INF:")]
+    assert [uri for _, uri in variants] == ["360p.m3u8", "720p.m3u8"], "lowest first"
+    assert "RESOLUTION=640x360" in variants[0][0] and f'CODECS="{ladder["360p"]["codecs"]}"' in variants[0][0]
+
+    timings = {}
+    for name, rung in ladder.items():
+        media_url = posixpath.join(posixpath.dirname(video["hlsUrl"]), f"{name}.m3u8")
+        assert media_url == rung["playlistUrl"]
+        lines, _ = hls_playlist(hub, media_url)
+        assert lines[-1] == "#EXT-X-ENDLIST"
+        uri, (init_length, init_offset), segments = byte_ranges(lines)
+        rendition_url = posixpath.normpath(posixpath.join(posixpath.dirname(media_url), uri))
+        assert rendition_url == rung["url"]
+        status, _, init = hub.request(rendition_url, headers={"Range": f"bytes={init_offset}-{init_offset + init_length - 1}"})
+        assert status == 206 and init[4:8] == b"ftyp" and b"moov" in init
+        whole = init
+        for _, length, offset in segments:
+            status, headers, part = hub.request(rendition_url, headers={"Range": f"bytes={offset}-{offset + length - 1}"})
+            assert status == 206 and len(part) == length and part[4:8] in (b"sidx", b"moof"), (name, offset)
+            whole += part
+        assert len(whole) == rung["sizeBytes"], "the ranges cover the rendition"
+        probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", "-"],
+                                          input=whole, capture_output=True, check=True).stdout)
+        assert [s["codec_name"] for s in probe["streams"]] == ["h264", "aac"]
+        assert abs(sum(duration for duration, _, _ in segments) - 5) < 0.2
+        timings[name] = [round(duration, 2) for duration, _, _ in segments]
+    assert timings["360p"] == timings["720p"] and len(timings["360p"]) >= 3, "segments line up, so a player switches at any"
+
+    for missing in ["1080p.m3u8", "playable.m3u8", "720p", "master", "..%2Fmaster.m3u8"]:
+        status, _, body = hub.request(f"/api/v1/videos/{video['id']}/hls/{missing}")
+        assert status == 404 and json.loads(body)["error"]["code"] == "not_found", missing
+    objects = os.path.join(hub.workdir, "uploads", "objects")
+    assert hub.request(f"/api/v1/videos/{video['id']}", "DELETE")[0] == 204
+    assert not [f for _, _, files in os.walk(objects) for f in files], "the ladder went with the video"
+
+
+def test_a_video_below_two_rungs_has_no_ladder(hub, tmp_path):
+    path = tmp_path / "small.mp4"
+    make_mp4(path, faststart=True, seconds=2)
+    video, _ = upload(hub, path, want=("previewsUrl",))
+    assert "hlsUrl" not in video and video["renditions"] == []
+    status, _, body = hub.request(f"/api/v1/videos/{video['id']}/hls/master.m3u8")
+    assert status == 404 and json.loads(body)["error"]["code"] == "not_found"

@@ -67,7 +67,7 @@ public struct HubServices: Sendable {
             preparation: VideoPreparation(
                 store: dependencies.store, media: dependencies.media, staging: staging,
                 scratch: ScratchSpace(directory: "\(configuration.uploadDirectory)/.processing", budget: configuration.transcodeScratchBytes),
-                previewInterval: configuration.previewIntervalSeconds, logger: logger),
+                previewInterval: configuration.previewIntervalSeconds, resolutions: configuration.transcodeResolutions, logger: logger),
             catalogue: catalogue, clock: clock, logger: logger)
         uploads = TusUploadService(
             uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,

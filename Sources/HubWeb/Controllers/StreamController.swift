@@ -33,9 +33,39 @@ struct StreamController: Sendable {
         group.head("videos/:id/thumbnail", use: thumbnail)
         group.get("videos/:id/renditions/:name", use: rendition)
         group.head("videos/:id/renditions/:name", use: rendition)
+        group.get("videos/:id/hls/:playlist", use: playlist)
+        group.head("videos/:id/hls/:playlist", use: playlist)
         group.get("videos/:id/previews.vtt", use: previewTrack)
         group.get("videos/:id/previews/:sheet", use: previewSheet)
         group.head("videos/:id/previews/:sheet", use: previewSheet)
+    }
+
+    /// The adaptive ladder as HLS: `master.m3u8` lists the rungs, and `720p.m3u8` is a rung's
+    /// media playlist, whose segments are byte ranges of `renditions/720p`. 404 for a video
+    /// without a ladder (yet).
+    @Sendable func playlist(_ request: Request, context: SignedInContext) async throws -> Response {
+        let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
+        let ladder = video.origin == nil ? video.renditions.filter(\.isAdaptive) : []
+        let name = context.parameters.get("playlist") ?? ""
+        guard !ladder.isEmpty else { throw APIError.notFound("an adaptive ladder of video \(video.id)") }
+        if name == "master.m3u8" {
+            // A few lines made from the row: a ladder made again (a retry) changes it at once.
+            let text = ByteBuffer(string: HLSMasterPlaylist.rendered(ladder) { "\($0.name).m3u8" })
+            return Response(
+                status: .ok,
+                headers: [.contentType: HLSMediaPlaylist.contentType, .cacheControl: "private, no-cache", .contentLength: "\(text.readableBytes)"],
+                body: request.method == .head ? .init() : ResponseBody(byteBuffer: text))
+        }
+        guard name.hasSuffix(".m3u8"), let rung = ladder.first(where: { "\($0.name).m3u8" == name }), let playlistKey = rung.playlistKey else {
+            throw APIError.notFound("a playlist '\(name)' of video \(video.id)")
+        }
+        let key = try ObjectKey(playlistKey)
+        let store = videos.store
+        // Its rung's bytes decide it, so its validators derive from theirs.
+        let validators = Validators(sha256: "hls-\(rung.name)-" + rung.sha256, lastModified: video.updatedAt)
+        return try await serve(
+            size: try await store.head(key).size, contentType: HLSMediaPlaylist.contentType, validators: validators, request: request
+        ) { range in try await store.read(key, range: range) }
     }
 
     /// The seek previews' WebVTT thumbnails track; 404 for a video without previews.
