@@ -437,3 +437,44 @@ def test_the_seek_strip_shows_the_frame_under_the_pointer_and_seeks(hub, browser
     assert browser.find_element(By.ID, "seek-time").text == "0:10"
     ActionChains(browser).click().perform()
     wait_for(lambda: browser.execute_script("return document.getElementById('player').currentTime") > 8, message="the seek")
+
+
+def make_ladder_source(path, seconds):
+    """720p with noise in every frame, so each rung's rate reaches its cap: 720p then needs
+    about 2.8 Mbit/s and 360p 0.7."""
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=duration={seconds}:size=1280x720:rate=30",
+                    "-f", "lavfi", "-i", f"sine=duration={seconds}", "-vf", "noise=alls=30:allf=t", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", str(path)], check=True)
+
+
+def test_on_a_slow_link_the_adaptive_player_plays_a_lower_rung_and_the_menu_switches(hub, browser, tmp_path):
+    from selenium.webdriver.support.select import Select
+    from selenium.webdriver.common.by import By
+    from helpers import create_upload, finish_upload
+    path = tmp_path / "ladder.mp4"
+    make_ladder_source(path, 12)
+    data = path.read_bytes()
+    video = finish_upload(hub, create_upload(hub, len(data), {"filename": "ladder.mp4"}), 0, data)
+    ready = processed(hub, video, timeout=180, want=("hlsUrl",))
+    rates = {r["name"]: r["peakBitRate"] for r in ready["renditions"]}
+    assert rates["360p"] < 1_200_000 < rates["720p"], rates
+    sign_in(browser, hub)
+    # 1.5 Mbit/s down and 40 ms each way, for every request the page makes.
+    browser.set_network_conditions(offline=False, latency=40, download_throughput=1_500_000 // 8, upload_throughput=1_500_000 // 8)
+    browser.get(f"{hub.url}/videos/{video}")
+    player = "document.getElementById('player')"
+    wait_for(lambda: browser.execute_script(f"return {player}.dataset.rendition"), timeout=30, message="the first rung")
+    browser.execute_script(f"{player}.muted = true; {player}.play();")
+    wait_for(lambda: browser.execute_script(f"return {player}.currentTime") > 1, timeout=30, message="playback past 1 s")
+    assert browser.execute_script(f"return {player}.src").startswith("blob:"), "played through Media Source Extensions"
+    assert browser.execute_script(f"return {player}.dataset.rendition") == "360p", "the top rung does not fit 1.5 Mbit/s"
+    assert browser.execute_script(f"return {player}.error") is None
+    # The quality menu: automatic says what it chose; 720p chosen by hand plays from the next segment.
+    menu = Select(browser.find_element(By.ID, "quality"))
+    assert [o.text for o in menu.options] == ["Auto (360p)", "720p", "360p"]
+    menu.select_by_value("720p")
+    wait_for(lambda: browser.execute_script(f"return {player}.dataset.rendition") == "720p", timeout=30, message="the switch")
+    at = browser.execute_script(f"return {player}.currentTime")
+    wait_for(lambda: browser.execute_script(f"return {player}.currentTime") > at + 1, timeout=30, message="playback after it")
+    assert browser.execute_script(f"return {player}.videoHeight") in (360, 720)
+    assert browser.execute_script(f"return {player}.error") is None

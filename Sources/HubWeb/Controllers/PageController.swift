@@ -86,7 +86,7 @@ struct PageController: Sendable {
             pinned: video.origin != nil ? await peerVideos?.isPinned(video.id) ?? false : false,
             status: video.processing.status.rawValue, stateLabel: PlayerPage.stateLabel(video.processing), failure: video.processing.failure,
             canRetry: video.processing.status == .failed && AccessPolicy.allows(context.user, to: .modify, video),
-            playbackUrl: resource.playbackUrl, playbackWarning: PlayerPage.playbackWarning(video), previewsUrl: resource.previewsUrl,
+            playbackUrl: resource.playbackUrl, hlsUrl: resource.hlsUrl, playbackWarning: PlayerPage.playbackWarning(video), previewsUrl: resource.previewsUrl,
             captions: resource.captions)
         return renderer.page(PlayerPage(pageTitle: video.title, notes: excerpts, video: details), for: context.identity)
     }

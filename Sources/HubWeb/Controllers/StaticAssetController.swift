@@ -38,7 +38,7 @@ struct StaticAssets: Sendable {
     static func load() -> StaticAssets {
         var files: [String: Asset] = [:]
         let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"]
-        for name in ["app.css", "hub.js", "upload.js", "player.js", "notes.js"] {
+        for name in ["app.css", "hub.js", "upload.js", "adaptive.js", "player.js", "notes.js"] {
             let parts = name.split(separator: ".")
             guard let url = Bundle.module.url(forResource: String(parts[0]), withExtension: String(parts[1]), subdirectory: "Resources/static"),
                 let data = try? Data(contentsOf: url)

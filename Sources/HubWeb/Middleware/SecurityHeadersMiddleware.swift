@@ -21,7 +21,9 @@ extension HTTPField.Name {
 }
 
 enum SecurityPolicy {
+    /// `media-src blob:` lets the adaptive player hand `<video>` a MediaSource (the only blob
+    /// URLs a page can make come from its own scripts, which `script-src 'self'` confines).
     static let contentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 }

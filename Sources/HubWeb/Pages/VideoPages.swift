@@ -81,6 +81,8 @@ struct PlayerPage: PageView {
         var canRetry: Bool
         /// What the player plays: the browser-safe rendition when there is one.
         var playbackUrl: String
+        /// The adaptive ladder's master playlist, which the player prefers when there is one.
+        var hlsUrl: String?
         /// Said when browsers will likely not play what there is.
         var playbackWarning: String?
         /// The seek previews' thumbnails track, which the seek strip under the player shows.

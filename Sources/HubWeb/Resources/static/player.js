@@ -3,6 +3,15 @@
   "use strict";
   // A [m:ss] timestamp in the video's notes is a link to #t=SECONDS: seek there and play.
   const player = document.getElementById("player");
+  // A video with an adaptive ladder plays it (adaptive.js), or else the file the page names.
+  if (player && player.dataset.hls) {
+    const fallback = () => { player.src = player.dataset.fallback; };
+    if (window.hubAdaptive) {
+      window.hubAdaptive.attach(player, player.dataset.hls, document.getElementById("quality-control")).then((ok) => ok || fallback());
+    } else {
+      fallback();
+    }
+  }
   const notes = document.getElementById("video-notes");
   if (player && notes) {
     notes.addEventListener("click", (event) => {
