@@ -41,8 +41,11 @@ public struct VideoResource: Codable, Sendable, Equatable {
     public var previewsUrl: String?
     /// Captions its owner attached, one per language.
     public var captions: [CaptionResource]
+    /// In a search's results: the first moments whose captions say the words searched for.
+    public var captionMatches: [CaptionMatchResource]?
 
-    public init(_ video: Video) {
+    public init(_ video: Video, captionMatches matches: [CaptionMatch]? = nil) {
+        captionMatches = matches.map { $0.map { CaptionMatchResource($0) } }
         captions = video.origin != nil ? [] : video.captions.map { CaptionResource($0, of: video.id.rawValue) }
         previewsUrl = video.previews != nil && video.origin == nil ? "/api/v1/videos/\(video.id)/previews.vtt" : nil
         renditions = video.origin != nil ? [] : video.renditions.map { RenditionResource($0, of: video.id) }
@@ -87,6 +90,23 @@ public struct CaptionResource: Codable, Sendable, Equatable {
         label = track.label
         cues = track.cueCount
         url = "/api/v1/videos/\(video)/captions/\(track.language)"
+    }
+}
+
+/// A moment of a video whose captions matched a search.
+public struct CaptionMatchResource: Codable, Sendable, Equatable {
+    public var language: String
+    /// Seconds from the start.
+    public var start: Double
+    public var text: String
+    /// The player page, opened at that moment (`#t=`).
+    public var url: String
+
+    public init(_ match: CaptionMatch) {
+        language = match.language
+        start = Double(match.startMilliseconds) / 1000
+        text = match.text
+        url = "/videos/\(match.videoID)#t=\(String(format: "%.3f", start))"
     }
 }
 

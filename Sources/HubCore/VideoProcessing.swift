@@ -111,6 +111,33 @@ public struct CaptionTrack: Sendable, Equatable, Codable {
     }
 }
 
+/// One cue of a video's captions as search indexes it: when it starts and its words, markup
+/// removed.
+public struct CaptionCue: Sendable, Equatable {
+    public var startMilliseconds: Int
+    public var text: String
+
+    public init(startMilliseconds: Int, text: String) {
+        self.startMilliseconds = startMilliseconds
+        self.text = text
+    }
+}
+
+/// A cue whose words a search matched: the moment a video says them.
+public struct CaptionMatch: Sendable, Equatable {
+    public var videoID: VideoID
+    public var language: String
+    public var startMilliseconds: Int
+    public var text: String
+
+    public init(videoID: VideoID, language: String, startMilliseconds: Int, text: String) {
+        self.videoID = videoID
+        self.language = language
+        self.startMilliseconds = startMilliseconds
+        self.text = text
+    }
+}
+
 /// Seek previews: frames taken every `interval` seconds, scaled to `width`×`height` and tiled
 /// `columns`×`rows` to a sheet (JPEG objects, in order), which the player shows over its seek bar
 /// and a WebVTT thumbnails track describes (`/api/v1/videos/{id}/previews.vtt`).

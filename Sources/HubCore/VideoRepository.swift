@@ -21,15 +21,19 @@ public protocol VideoRepository: Sendable {
     /// in the same transaction.
     func insert(_ video: Video) async throws
     func find(_ id: VideoID) async throws -> Video?
-    /// Newest first, only what `visibility` allows. `query` matches title, description and tags
-    /// by word prefix; any text is safe.
+    /// Newest first, only what `visibility` allows. `query` matches title, description, tags and
+    /// the words of captions, by word prefix; any text is safe.
     func list(query: String?, visibility: Visibility, offset: Int, limit: Int) async throws -> Page<Video>
     /// Applies `changes` and returns the updated video, or nil when there is no such video.
     func update(_ id: VideoID, changes: VideoChanges, at date: Date) async throws -> Video?
     /// Records a processing job's progress or outcome; nil when the video is gone.
     func recordProcessing(_ id: VideoID, _ update: ProcessingUpdate, at date: Date) async throws -> Video?
-    /// Adds `track`, replacing the one of its language; the video with it, or nil when it is gone.
-    func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video?
+    /// Adds `track`, replacing the one of its language, and indexes its `cues` for search; the
+    /// video with it, or nil when it is gone.
+    func putCaption(_ id: VideoID, _ track: CaptionTrack, cues: [CaptionCue]) async throws -> Video?
+    /// The first `perVideo` cues of each of `videos` (in time order) whose words `query` matches,
+    /// as `list` matches them.
+    func captionMatches(_ query: String, in videos: [VideoID], perVideo: Int) async throws -> [CaptionMatch]
     /// Removes the track of `language`; the video as it was before, or nil when it is gone.
     func removeCaption(_ id: VideoID, language: String) async throws -> Video?
     /// Returns the deleted video so its objects can be removed, or nil when there was none.

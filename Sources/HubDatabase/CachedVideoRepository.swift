@@ -47,12 +47,16 @@ public final class CachedVideoRepository: VideoRepository, CacheInvalidating {
         return updated
     }
 
-    public func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video? {
+    public func putCaption(_ id: VideoID, _ track: CaptionTrack, cues: [CaptionCue]) async throws -> Video? {
         cache.remove(id)
         defer { cache.remove(id) }
-        let updated = try await base.putCaption(id, track)
+        let updated = try await base.putCaption(id, track, cues: cues)
         await broadcast?.publish(.video(id))
         return updated
+    }
+
+    public func captionMatches(_ query: String, in videos: [VideoID], perVideo: Int) async throws -> [CaptionMatch] {
+        try await base.captionMatches(query, in: videos, perVideo: perVideo)
     }
 
     public func removeCaption(_ id: VideoID, language: String) async throws -> Video? {

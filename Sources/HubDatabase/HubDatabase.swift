@@ -298,6 +298,25 @@ public struct HubDatabase: Sendable {
             }
             try db.create(index: "mediaJob_due", on: "mediaJob", columns: ["state", "runAfter"])
         }
+        migrator.registerMigration("v8: caption search") { db in
+            // One row per cue of every attached captions track, for search only (the track
+            // itself is a WebVTT object); a full-text index over their words beside it.
+            try db.create(table: "captionCue") { t in
+                t.column("videoID", .text).notNull().references("video", onDelete: .cascade)
+                t.column("language", .text).notNull()
+                // The cue's place in its file: cues may share a start.
+                t.column("position", .integer).notNull()
+                t.column("startMilliseconds", .integer).notNull()
+                t.column("text", .text).notNull()
+                t.primaryKey(["videoID", "language", "position"])
+            }
+            try db.create(index: "captionCue_video", on: "captionCue", columns: ["videoID", "language", "startMilliseconds"])
+            try db.create(virtualTable: "captionSearch", using: FTS5()) { t in
+                t.synchronize(withTable: "captionCue")
+                t.tokenizer = .unicode61()
+                t.column("text")
+            }
+        }
         return migrator
     }
 }

@@ -32,7 +32,12 @@ public struct SQLiteVideoRepository: VideoRepository {
                 guard let pattern = FTS5Pattern(matchingAllPrefixesIn: query) else {
                     return Page(items: [], total: 0, offset: offset, limit: limit)
                 }
-                request = request.filter(sql: "video.rowid IN (SELECT rowid FROM videoSearch WHERE videoSearch MATCH ?)", arguments: [pattern])
+                request = request.filter(
+                    sql: """
+                        video.rowid IN (SELECT rowid FROM videoSearch WHERE videoSearch MATCH ?)
+                        OR video.id IN (SELECT videoID FROM captionCue WHERE rowid IN (SELECT rowid FROM captionSearch WHERE captionSearch MATCH ?))
+                        """,
+                    arguments: [pattern, pattern])
             }
             let total = try request.fetchCount(db)
             let rows = try request.order(Column("createdAt").desc, Column("id")).limit(limit, offset: offset).fetchAll(db)
@@ -62,14 +67,40 @@ public struct SQLiteVideoRepository: VideoRepository {
         }
     }
 
-    public func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video? {
+    public func putCaption(_ id: VideoID, _ track: CaptionTrack, cues: [CaptionCue]) async throws -> Video? {
         try await writer.write { db in
             guard var video = try VideoRow.fetchOne(db, key: id.rawValue)?.video else { return nil }
             video.captions.removeAll { $0.language == track.language }
             video.captions.append(track)
             video.captions.sort { $0.language < $1.language }
             try VideoRow(video).update(db)
+            try db.execute(sql: "DELETE FROM captionCue WHERE videoID = ? AND language = ?", arguments: [id.rawValue, track.language])
+            let insert = try db.makeStatement(sql: "INSERT INTO captionCue (videoID, language, position, startMilliseconds, text) VALUES (?, ?, ?, ?, ?)")
+            for (position, cue) in cues.enumerated() {
+                try insert.execute(arguments: [id.rawValue, track.language, position, cue.startMilliseconds, cue.text])
+            }
             return video
+        }
+    }
+
+    public func captionMatches(_ query: String, in videos: [VideoID], perVideo: Int) async throws -> [CaptionMatch] {
+        guard !videos.isEmpty, perVideo > 0, let pattern = FTS5Pattern(matchingAllPrefixesIn: query) else { return [] }
+        return try await writer.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT videoID, language, startMilliseconds, text FROM (
+                        SELECT *, ROW_NUMBER() OVER (PARTITION BY videoID ORDER BY startMilliseconds, language) AS place FROM captionCue
+                        WHERE videoID IN (\(databaseQuestionMarks(count: videos.count)))
+                        AND rowid IN (SELECT rowid FROM captionSearch WHERE captionSearch MATCH ?)
+                    ) WHERE place <= ? ORDER BY videoID, startMilliseconds
+                    """,
+                arguments: StatementArguments(videos.map(\.rawValue) + [pattern.rawPattern, perVideo] as [any DatabaseValueConvertible]))
+            return rows.compactMap { row in
+                VideoID(row["videoID"] as String).map {
+                    CaptionMatch(videoID: $0, language: row["language"], startMilliseconds: row["startMilliseconds"], text: row["text"])
+                }
+            }
         }
     }
 
@@ -79,6 +110,7 @@ public struct SQLiteVideoRepository: VideoRepository {
             var video = before
             video.captions.removeAll { $0.language == language }
             if video.captions != before.captions { try VideoRow(video).update(db) }
+            try db.execute(sql: "DELETE FROM captionCue WHERE videoID = ? AND language = ?", arguments: [id.rawValue, language])
             return before
         }
     }

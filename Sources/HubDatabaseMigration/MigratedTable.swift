@@ -151,6 +151,14 @@ struct MigratedTable: Sendable {
             ("renditions", "renditions", .text), ("previews", "previews", .text), ("captions", "captions", .text),
         ]),
         MigratedTable(
+            source: "captionCue", target: "caption_cue", sourceKey: "rowid", sourceOrder: "videoID, language, position",
+            targetOrder: "video_id COLLATE \"C\", language COLLATE \"C\", position",
+            columns: [
+                ("videoID", "video_id", .text), ("language", "language", .text), ("position", "position", .integer),
+                ("startMilliseconds", "start_milliseconds", .integer),
+                ("text", "text", .text),
+            ]),
+        MigratedTable(
             source: "mediaJob", target: "media_job", sourceKey: "rowid", sourceOrder: "videoID, kind", targetOrder: "video_id COLLATE \"C\", kind COLLATE \"C\"",
             columns: [
                 ("videoID", "video_id", .text), ("kind", "kind", .text), ("state", "state", .text), ("attempts", "attempts", .integer),

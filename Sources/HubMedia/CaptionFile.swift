@@ -72,6 +72,20 @@ public struct CaptionFile: Sendable, Equatable {
         self.cues = cues
     }
 
+    /// The cues as search indexes them: their words on one line, WebVTT's markup (`<i>`,
+    /// `<v Speaker>`, `<00:01.000>`) and its common entities removed; a cue left without words
+    /// is not indexed.
+    public var searchableCues: [CaptionCue] {
+        cues.compactMap { cue in
+            let words = cue.text
+                .replacingOccurrences(of: "<[^>\n]*>", with: " ", options: .regularExpression)
+                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+                .replacingOccurrences(of: "&nbsp;", with: " ").replacingOccurrences(of: "&amp;", with: "&")
+                .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            return words.isEmpty ? nil : CaptionCue(startMilliseconds: cue.start, text: words)
+        }
+    }
+
     /// The file as WebVTT.
     public var webVTT: String {
         var text = "WEBVTT\n"

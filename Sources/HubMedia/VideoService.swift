@@ -80,6 +80,20 @@ public struct VideoService: Sendable {
         return Page(items: Array(merged.dropFirst(offset).prefix(limit)), total: own.total + peers.total, offset: offset, limit: limit)
     }
 
+    /// For a search, the first moments of each listed video whose captions say the words: a
+    /// search finds what is spoken in a video and links to when. Empty without a query; a
+    /// failure only loses the moments, not the listing.
+    public func captionMatches(_ query: String?, in videos: [Video], perVideo: Int = 3) async -> [VideoID: [CaptionMatch]] {
+        guard let query, !query.trimmingCharacters(in: .whitespaces).isEmpty else { return [:] }
+        let local = videos.filter { $0.origin == nil && !$0.captions.isEmpty }.map(\.id)
+        do {
+            return Dictionary(grouping: try await repository.captionMatches(query, in: local, perVideo: perVideo), by: \.videoID)
+        } catch {
+            logger.warning("could not look up matching captions", metadata: ["error": "\(error)"])
+            return [:]
+        }
+    }
+
     public func update(_ rawID: String?, _ changes: VideoChanges, by user: User) async throws -> Video {
         let video = try await video(rawID, for: user, may: .modify)
         let changes = try Self.validate(changes)
@@ -115,7 +129,7 @@ public struct VideoService: Sendable {
         let key = try ObjectKey("videos/\(video.id.rawValue)/captions/\(language).vtt")
         _ = try await store.put(key, bytes: ByteBuffer(string: captions.webVTT), contentType: "text/vtt")
         let track = CaptionTrack(language: language, label: label.isEmpty ? language : label, storageKey: key.rawValue, cueCount: captions.cues.count)
-        guard try await repository.putCaption(video.id, track) != nil else {
+        guard try await repository.putCaption(video.id, track, cues: captions.searchableCues) != nil else {
             try? await store.delete(key)
             throw AccessError.notFound("video \(video.id)")
         }

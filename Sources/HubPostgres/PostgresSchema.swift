@@ -277,5 +277,22 @@ enum PostgresSchema {
             """,
             "CREATE INDEX media_job_due ON media_job (state, run_after)",
         ]),
+        Migration(version: 7, name: "caption search", statements: [
+            // One row per cue of every attached captions track, for search only (the track
+            // itself is a WebVTT object), its words indexed as the videos' are.
+            """
+            CREATE TABLE caption_cue (
+                video_id TEXT NOT NULL REFERENCES video (id) ON DELETE CASCADE,
+                language TEXT NOT NULL,
+                position BIGINT NOT NULL,
+                start_milliseconds BIGINT NOT NULL,
+                text TEXT NOT NULL,
+                search TSVECTOR GENERATED ALWAYS AS (to_tsvector('hub_search', hub_search_words(text))) STORED,
+                PRIMARY KEY (video_id, language, position)
+            )
+            """,
+            "CREATE INDEX caption_cue_video ON caption_cue (video_id, language, start_milliseconds)",
+            "CREATE INDEX caption_cue_search ON caption_cue USING GIN (search)",
+        ]),
     ]
 }

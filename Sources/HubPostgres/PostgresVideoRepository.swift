@@ -51,7 +51,9 @@ public struct PostgresVideoRepository: VideoRepository {
         }
         if let query, !query.trimmingCharacters(in: .whitespaces).isEmpty {
             guard let words = SearchText.prefixQuery(query) else { return Page(items: [], total: 0, offset: offset, limit: limit) }
-            conditions.append("search @@ to_tsquery('hub_search', \(statement.bind(words)))")
+            let terms = statement.bind(words)
+            conditions.append(
+                "(search @@ to_tsquery('hub_search', \(terms)) OR id IN (SELECT video_id FROM caption_cue WHERE search @@ to_tsquery('hub_search', \(terms))))")
         }
         let filter = conditions.joined(separator: " AND ")
         let total = try await client.scalar(statement.query("SELECT COUNT(*) FROM video WHERE \(filter)"), as: Int.self, logger: logger) ?? 0
@@ -99,22 +101,42 @@ public struct PostgresVideoRepository: VideoRepository {
         }
     }
 
-    public func putCaption(_ id: VideoID, _ track: CaptionTrack) async throws -> Video? {
-        try await changeCaptions(id) { captions in
+    public func putCaption(_ id: VideoID, _ track: CaptionTrack, cues: [CaptionCue]) async throws -> Video? {
+        try await changeCaptions(id, language: track.language, cues: cues) { captions in
             captions.removeAll { $0.language == track.language }
             captions.append(track)
             captions.sort { $0.language < $1.language }
         }?.after
     }
 
+    public func captionMatches(_ query: String, in videos: [VideoID], perVideo: Int) async throws -> [CaptionMatch] {
+        guard !videos.isEmpty, perVideo > 0, let words = SearchText.prefixQuery(query) else { return [] }
+        let rows = try await client.rows(
+            """
+            SELECT video_id, language, start_milliseconds, text FROM (
+                SELECT video_id, language, start_milliseconds, text,
+                    ROW_NUMBER() OVER (PARTITION BY video_id ORDER BY start_milliseconds, language) AS place
+                FROM caption_cue WHERE video_id = ANY(\(videos.map(\.rawValue))) AND search @@ to_tsquery('hub_search', \(words))
+            ) AS matched WHERE place <= \(perVideo) ORDER BY video_id, start_milliseconds
+            """, logger: logger)
+        return try rows.compactMap { row in
+            try VideoID(row.value("video_id", as: String.self)).map {
+                CaptionMatch(
+                    videoID: $0, language: try row.value("language", as: String.self), startMilliseconds: try row.value("start_milliseconds", as: Int.self),
+                    text: try row.value("text", as: String.self))
+            }
+        }
+    }
+
     public func removeCaption(_ id: VideoID, language: String) async throws -> Video? {
-        try await changeCaptions(id) { captions in captions.removeAll { $0.language == language } }?.before
+        try await changeCaptions(id, language: language, cues: []) { captions in captions.removeAll { $0.language == language } }?.before
     }
 
     /// A read-modify-write of one video's captions, the row locked (`FOR UPDATE`) so two
-    /// uploads of captions at once, on any instances, both land.
+    /// uploads of captions at once, on any instances, both land; `language`'s indexed cues
+    /// become `cues` in the same transaction.
     private func changeCaptions(
-        _ id: VideoID, _ change: @escaping @Sendable (inout [CaptionTrack]) -> Void
+        _ id: VideoID, language: String, cues: [CaptionCue], _ change: @escaping @Sendable (inout [CaptionTrack]) -> Void
     ) async throws -> (before: Video, after: Video)? {
         try await client.transaction(logger: logger) { connection in
             guard let row = try await connection.rows(
@@ -125,6 +147,17 @@ public struct PostgresVideoRepository: VideoRepository {
             change(&after.captions)
             try await connection.execute(
                 "UPDATE video SET captions = \(try Self.encode(after.captions)) WHERE id = \(id.rawValue)", logger: self.logger)
+            try await connection.execute(
+                "DELETE FROM caption_cue WHERE video_id = \(id.rawValue) AND language = \(language)", logger: self.logger)
+            // One statement for all cues (up to 50,000): arrays unnested server-side.
+            if !cues.isEmpty {
+                try await connection.execute(
+                    """
+                    INSERT INTO caption_cue (video_id, language, position, start_milliseconds, text)
+                    SELECT \(id.rawValue), \(language), place - 1, start, words
+                    FROM unnest(\(cues.map(\.startMilliseconds)), \(cues.map(\.text))) WITH ORDINALITY AS cue (start, words, place)
+                    """, logger: self.logger)
+            }
             return (before, after)
         }
     }

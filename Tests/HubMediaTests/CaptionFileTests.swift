@@ -26,6 +26,26 @@ import Testing
         #expect(file.webVTT == "WEBVTT\n\n00:00:01.000 --> 00:00:04.500\n<v Ada>Hello, <i>everyone</i>.\n\n01:02:03.004 --> 01:02:05.000\nTwo\nlines\n")
     }
 
+    @Test func searchIndexesTheWordsOfEachCueWithoutItsMarkup() throws {
+        let file = try CaptionFile(reading: """
+            WEBVTT
+
+            00:01.000 --> 00:04.500
+            <v Ada>Hello, <i>everyone</i>.
+            Fish &amp; chips &lt;3
+
+            00:05.000 --> 00:06.000
+            <b></b>
+
+            00:07.000 --> 00:08.000
+            <00:07.500>karaoke  words
+            """)
+        #expect(file.searchableCues == [
+            CaptionCue(startMilliseconds: 1_000, text: "Hello, everyone . Fish & chips <3"),
+            CaptionCue(startMilliseconds: 7_000, text: "karaoke words"),
+        ])
+    }
+
     @Test func srtWithABomAndWindowsLineEndsBecomesWebVTT() throws {
         let file = try CaptionFile(reading: "\u{FEFF}1\r\n00:00:01,000 --> 00:00:02,500\r\nFirst\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nSecond\r\n")
         #expect(file.webVTT == "WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nFirst\n\n00:00:03.000 --> 00:00:04.000\nSecond\n")

@@ -28,6 +28,14 @@ import Testing
             var video = VideoRepositoryTests.video("Clip \(index) café", tags: ["t\(index % 2)"], at: TimeInterval(100 + index), owner: alice.id, shared: index % 2 == 0)
             if index == 3 { video.media = MediaInfo(durationSeconds: nil, width: nil, height: nil, videoCodec: nil, audioCodec: nil) }
             try await sqlite.videos.insert(video)
+            if index == 5 {
+                let track = CaptionTrack(language: "fr", label: "Français", storageKey: "videos/\(video.id.rawValue)/captions/fr.vtt", cueCount: 3)
+                let cues = [
+                    CaptionCue(startMilliseconds: 1_500, text: "Bonjour à tous"), CaptionCue(startMilliseconds: 1_500, text: "le port"),
+                    CaptionCue(startMilliseconds: 9_000, text: "Un café au port"),
+                ]
+                video = try #require(try await sqlite.videos.putCaption(video.id, track, cues: cues))
+            }
             videos.append(video)
         }
         let upload = UploadRecord(
@@ -78,6 +86,8 @@ import Testing
         var setting: String?
         var videos: [Video]
         var search: [VideoID]
+        var spoken: [VideoID]
+        var moments: [CaptionMatch]
         var upload: UploadRecord?
         var notes: [Note?]
         var histories: [NoteID: [NoteChange]]
@@ -98,6 +108,8 @@ import Testing
             setting = try await repositories.settings.value("storageLocation")
             videos = try await repositories.videos.list(query: nil, visibility: .everything, offset: 0, limit: 100).items
             search = try await repositories.videos.list(query: "cafe clip", visibility: .ownedOrShared(by: UserID()), offset: 0, limit: 100).items.map(\.id)
+            spoken = try await repositories.videos.list(query: "bonjour", visibility: .everything, offset: 0, limit: 100).items.map(\.id)
+            moments = try await repositories.videos.captionMatches("port", in: fixture.videos.map(\.id), perVideo: 5)
             upload = try await repositories.uploads.find(fixture.upload.id)
             var notes: [Note?] = []
             var versions: [[Int]] = []
@@ -132,14 +144,17 @@ import Testing
             #expect(try await postgres.repositories(videoCache: { $0 }).settings.value(NodeID.settingName) == node.rawValue)
             #expect(reports.first { $0.table == "note_change" }?.rows == 6)
             #expect(reports.first { $0.table == "video" }?.rows == 7)
+            #expect(reports.first { $0.table == "caption_cue" }?.rows == 3)
             let after = try await Answers(postgres.repositories(videoCache: { $0 }), fixture)
             #expect(before == after)
             #expect(!before.search.isEmpty && !before.noteSearch.isEmpty && before.report.totals.views == 1)
+            #expect(before.spoken == [fixture.videos[5].id] && before.moments.map(\.startMilliseconds) == [1_500, 9_000], "captions are searched")
             #expect(before.catalogue.count == 1 && before.catalogueDigests.count == 2, "the catalogue, tombstone included, is copied")
 
             // Interrupted midway (some rows never arrived): running it again fills them in.
             try await postgres.client.query("DELETE FROM note_event WHERE id > 1")
             try await postgres.client.query("DELETE FROM video WHERE title LIKE 'Clip 6%'")
+            try await postgres.client.query("DELETE FROM caption_cue WHERE position = 2")
             _ = try await migration.run()
             #expect(try await Answers(postgres.repositories(videoCache: { $0 }), fixture) == before)
             // New rows get ids after the copied ones.

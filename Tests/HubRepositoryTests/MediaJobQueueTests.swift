@@ -167,4 +167,44 @@ import Testing
             #expect(withoutLadder?.renditions == [])
         }
     }
+
+    @Test(arguments: TestDatabase.allCases)
+    func captionsAreSearchedAndTheirMomentsFoundReplacedAndRemovedWithThem(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let videos = repositories.videos
+            let talk = VideoRepositoryTests.video("Quarterly review", at: 1_000)
+            let other = VideoRepositoryTests.video("Harbour walk", at: 1_001)
+            try await videos.insert(talk)
+            try await videos.insert(other)
+            let english = CaptionTrack(language: "en", label: "English", storageKey: "videos/t/captions/en.vtt", cueCount: 5)
+            let cues = [
+                CaptionCue(startMilliseconds: 0, text: "Welcome, everyone"), CaptionCue(startMilliseconds: 4_000, text: "Revenue grew"),
+                CaptionCue(startMilliseconds: 9_500, text: "revenue in Europe"), CaptionCue(startMilliseconds: 12_000, text: "and revenues elsewhere"),
+                CaptionCue(startMilliseconds: 20_000, text: "Questions? ' OR 1=1 --"),
+            ]
+            #expect(try await videos.putCaption(talk.id, english, cues: cues)?.captions == [english])
+            let found = try await videos.list(query: "revenue", visibility: .everything, offset: 0, limit: 10)
+            #expect(found.items.map(\.id) == [talk.id], "a word only spoken is found")
+            let moments = try await videos.captionMatches("revenue", in: [talk.id, other.id], perVideo: 2)
+            #expect(moments == [
+                CaptionMatch(videoID: talk.id, language: "en", startMilliseconds: 4_000, text: "Revenue grew"),
+                CaptionMatch(videoID: talk.id, language: "en", startMilliseconds: 9_500, text: "revenue in Europe"),
+            ], "the first moments, in time order, by word prefix")
+            #expect(try await videos.captionMatches("' OR 1=1 --", in: [talk.id], perVideo: 3).map(\.startMilliseconds) == [20_000])
+            #expect(try await videos.captionMatches("revenue", in: [], perVideo: 3) == [])
+
+            // Uploading the language again replaces its cues; another language adds its own.
+            _ = try await videos.putCaption(talk.id, english, cues: [CaptionCue(startMilliseconds: 1_000, text: "Profit fell")])
+            #expect(try await videos.list(query: "revenue", visibility: .everything, offset: 0, limit: 10).items.isEmpty)
+            let german = CaptionTrack(language: "de", label: "Deutsch", storageKey: "videos/t/captions/de.vtt", cueCount: 1)
+            _ = try await videos.putCaption(talk.id, german, cues: [CaptionCue(startMilliseconds: 1_000, text: "Gewinn fiel")])
+            #expect(try await videos.captionMatches("gewinn profit", in: [talk.id], perVideo: 3) == [], "all words in one cue")
+            #expect(try await videos.captionMatches("profit", in: [talk.id], perVideo: 3).map(\.language) == ["en"])
+            _ = try await videos.removeCaption(talk.id, language: "en")
+            #expect(try await videos.list(query: "profit", visibility: .everything, offset: 0, limit: 10).items.isEmpty)
+            #expect(try await videos.list(query: "gewinn", visibility: .everything, offset: 0, limit: 10).items.map(\.id) == [talk.id])
+            _ = try await videos.delete(talk.id)
+            #expect(try await videos.list(query: "gewinn", visibility: .everything, offset: 0, limit: 10).items.isEmpty, "the cues go with the video")
+        }
+    }
 }

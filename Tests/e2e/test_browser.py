@@ -437,6 +437,9 @@ def test_the_seek_strip_shows_the_frame_under_the_pointer_and_seeks(hub, browser
     assert browser.find_element(By.ID, "seek-time").text == "0:10"
     ActionChains(browser).click().perform()
     wait_for(lambda: browser.execute_script("return document.getElementById('player').currentTime") > 8, message="the seek")
+    # A search result's link to a moment opens the player there.
+    browser.get(f"{hub.url}/videos/{video}#t=7.250")
+    wait_for(lambda: browser.execute_script("return document.getElementById('player').currentTime") == 7.25, message="the start at #t=")
 
 
 def make_ladder_source(path, seconds):
@@ -478,3 +481,8 @@ def test_on_a_slow_link_the_adaptive_player_plays_a_lower_rung_and_the_menu_swit
     wait_for(lambda: browser.execute_script(f"return {player}.currentTime") > at + 1, timeout=30, message="playback after it")
     assert browser.execute_script(f"return {player}.videoHeight") in (360, 720)
     assert browser.execute_script(f"return {player}.error") is None
+    # Opened at a moment (a search result's link), the adaptive player starts there.
+    browser.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+    browser.get(f"{hub.url}/videos/{video}#t=9")
+    browser.execute_script(f"{player}.muted = true; {player}.play();")
+    wait_for(lambda: browser.execute_script(f"return {player}.currentTime") > 9.5, timeout=30, message="playback from 9 s")

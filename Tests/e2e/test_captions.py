@@ -73,3 +73,28 @@ def test_the_command_line_attaches_captions(hub, tmp_path):
     out = hub.cli("videos", "captions", "add", video, str(tmp_path / "broken.srt"), "--lang", "en",
                   "--server", hub.url, "--token", hub.token, check=False)
     assert out.returncode != 0 and "line 2: the cue ends before it starts" in out.stderr, out.stderr
+
+
+def test_a_search_finds_words_spoken_in_a_video_and_links_to_the_moment(hub):
+    data = fake_mp4(200_000, seed=32)
+    video = finish_upload(hub, create_upload(hub, len(data), {"filename": "review.mp4", "title": "Quarterly"}), 0, data)
+    other = finish_upload(hub, create_upload(hub, len(data), {"filename": "walk.mp4", "title": "Walk"}), 0, data)
+    assert put(hub, video, "en", SRT)[0] == 201
+    assert put(hub, other, "en", "WEBVTT\n\n00:00.000 --> 00:01.000\nNothing said here\n")[0] == 201
+    status, found = api(hub, "/api/v1/videos?q=launch")
+    assert status == 200 and [v["id"] for v in found["items"]] == [video], "a word only spoken finds its video"
+    assert found["items"][0]["captionMatches"] == [
+        {"language": "en", "start": 1.0, "text": "Hello from the launch review", "url": f"/videos/{video}#t=1.000"}]
+    assert "captionMatches" not in api(hub, "/api/v1/videos")[1]["items"][0], "only a search has moments"
+    assert api(hub, "/api/v1/videos?q=quarterly")[1]["items"][0]["captionMatches"] == [], "found by its title, not by what it says"
+    _, _, page = hub.request("/?q=launch")
+    assert f'<a href="/videos/{video}#t=1.000"><time>0:01</time> Hello from the launch review</a>'.encode() in page
+    # Other members see neither the private video nor what it says; nor does a search survive the captions.
+    hub.add_user("member", "member-password")
+    member = hub.create_token("member")
+    assert api(hub, "/api/v1/videos?q=launch", token=member)[1]["items"] == []
+    assert hub.request(f"/api/v1/videos/{video}/captions/en", "DELETE")[0] == 204
+    assert api(hub, "/api/v1/videos?q=launch")[1]["items"] == []
+    for hostile in ["\"", "launch*", "' OR 1=1 --", "NEAR(a b)", "x" * 300]:
+        status, body = api(hub, "/api/v1/videos?q=" + __import__("urllib.parse").parse.quote(hostile))
+        assert status in (200, 400) and ("items" in body or body["error"]["code"]), hostile

@@ -34,6 +34,7 @@ struct PageController: Sendable {
         let query = try request.uri.queryParameters.searchText() ?? ""
         let page = try request.uri.queryParameters.integer("page", default: 1, in: QueryBounds.page)
         let result = try await videos.list(query: query, for: context.user, offset: (page - 1) * pageSize, limit: pageSize)
+        let moments = await videos.captionMatches(query, in: result.items)
         func link(_ page: Int) -> String {
             var components = URLComponents()
             components.queryItems = (query.isEmpty ? [] : [URLQueryItem(name: "q", value: query)]) + [URLQueryItem(name: "page", value: String(page))]
@@ -41,7 +42,7 @@ struct PageController: Sendable {
         }
         let view = LibraryPage(
             pageTitle: query.isEmpty ? "Library" : "Search: \(query)", query: query, isEmpty: result.items.isEmpty,
-            videos: result.items.map(LibraryPage.Card.init), previousPage: page > 1 ? link(page - 1) : nil,
+            videos: result.items.map { LibraryPage.Card($0, moments: moments[$0.id] ?? []) }, previousPage: page > 1 ? link(page - 1) : nil,
             nextPage: page * pageSize < result.total ? link(page + 1) : nil)
         return renderer.page(view, for: context.identity)
     }

@@ -25,7 +25,10 @@ struct VideoController: Sendable {
         let offset = try query.integer("offset", default: 0, in: QueryBounds.offset)
         let text = try query.searchText()
         let page = try await videos.list(query: text, for: context.user, offset: offset, limit: limit)
-        return VideoListResource(items: page.items.map(VideoResource.init), total: page.total, offset: offset, limit: limit)
+        let moments = await videos.captionMatches(text, in: page.items)
+        return VideoListResource(
+            items: page.items.map { VideoResource($0, captionMatches: text == nil ? nil : moments[$0.id] ?? []) }, total: page.total, offset: offset,
+            limit: limit)
     }
 
     @Sendable func get(_ request: Request, context: SignedInContext) async throws -> VideoResource {

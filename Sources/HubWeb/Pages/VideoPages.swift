@@ -18,8 +18,23 @@ struct LibraryPage: PageView {
         var originHub: String?
         /// "processing 40%" or "failed" while the video is not ready; nil once it is.
         var state: String?
+        /// In a search: moments whose captions say the words, each a link to the player there.
+        var moments: [Moment]
+        /// Stored, not computed: templates see stored properties only.
+        var hasMoments: Bool
 
-        init(_ video: Video) {
+        struct Moment: Sendable {
+            var time: String
+            var text: String
+            var url: String
+        }
+
+        init(_ video: Video, moments: [CaptionMatch] = []) {
+            self.moments = moments.map { match in
+                let resource = CaptionMatchResource(match)
+                return Moment(time: Format.duration(resource.start), text: resource.text, url: resource.url)
+            }
+            hasMoments = !moments.isEmpty
             state = PlayerPage.stateLabel(video.processing)
             id = video.id.rawValue
             title = video.title

@@ -168,11 +168,11 @@
       return i < 0 ? segments.length : i;
     }
 
+    // A seek outside what is buffered drops the fetch in flight; the pump then starts from the
+    // playhead's segment.
     seek() {
-      const t = this.video.currentTime;
-      if (this.ahead() > 0.5) return;  // already buffered there
+      if (!this.current || this.ahead() > 0.5) return;
       if (this.fetching) this.fetching.abort();
-      this.next = this.index(t);
       this.poke();
     }
 
@@ -211,6 +211,9 @@
             this.video.dataset.rendition = variant.name;
             this.updateMenu();
           }
+          // The playhead outside the buffer (a seek, or a start at #t=): fetch where it is.
+          const playhead = this.index(this.video.currentTime);
+          if (this.ahead() === 0 && this.next !== playhead) this.next = playhead;
           const index = this.next;
           const segment = this.current.playlist.segments[index];
           const bytes = await this.range(segment);

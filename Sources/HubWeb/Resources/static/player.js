@@ -12,6 +12,16 @@
       fallback();
     }
   }
+  // The page opened at a moment (`/videos/ID#t=83.5`, as search results link to what is said):
+  // seek there once the player knows the video's length.
+  const startAt = () => {
+    const match = window.location.hash.match(/^#t=(\d+(?:\.\d+)?)$/);
+    if (!player || !match) return;
+    const seek = () => { player.currentTime = Math.min(Number(match[1]), player.duration || Infinity); };
+    if (player.readyState >= 1) seek(); else player.addEventListener("loadedmetadata", seek, { once: true });
+  };
+  startAt();
+  window.addEventListener("hashchange", startAt);
   const notes = document.getElementById("video-notes");
   if (player && notes) {
     notes.addEventListener("click", (event) => {
