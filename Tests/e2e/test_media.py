@@ -387,3 +387,39 @@ def test_a_video_below_two_rungs_has_no_ladder(hub, tmp_path):
     assert "hlsUrl" not in video and video["renditions"] == []
     status, _, body = hub.request(f"/api/v1/videos/{video['id']}/hls/master.m3u8")
     assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_without_ffmpeg_on_path_uploads_still_work_and_the_page_says_what_browsers_may_not_play(binary, tmp_path):
+    """ffmpeg is optional at run time: with none on PATH, uploads become ready as they came (no
+    probe, thumbnail, rendition, previews or ladder), captions and their search work, and a file
+    browsers likely cannot play says so on its page."""
+    from hubbench import Hub
+    mp4 = tmp_path / "tail-index.mp4"
+    make_mp4(mp4, faststart=False)
+    mov = tmp_path / "phone.mov"
+    make_source(mov, SOURCES[0][1])
+    (tmp_path / "no-tools").mkdir()
+    (tmp_path / "hub").mkdir()
+    hub = Hub(binary, str(tmp_path / "hub"), extra_env={"PATH": str(tmp_path / "no-tools")})
+    hub.start()
+    try:
+        hub.sign_up_admin()
+        video, original = upload(hub, mp4)
+        assert video["status"] == "ready" and video["renditions"] == [] and video["playbackUrl"] == video["streamUrl"]
+        for derived in ["thumbnailUrl", "previewsUrl", "hlsUrl", "durationSeconds", "videoCodec"]:
+            assert derived not in video, derived
+        assert hub.request(video["streamUrl"])[2] == original, "stored as it came: no faststart without ffmpeg"
+        _, _, page = hub.request(f"/videos/{video['id']}")
+        assert b'id="playback-warning"' not in page, "an MP4 is likely playable"
+        phone, _ = upload(hub, mov)
+        assert phone["status"] == "ready" and phone["renditions"] == []
+        _, _, page = hub.request(f"/videos/{phone['id']}")
+        assert b'id="playback-warning"' in page and b"ffmpeg was not there to convert it" in page
+        vtt = b"WEBVTT\n\n00:00.500 --> 00:02.000\nno tools were harmed\n"
+        assert hub.request(f"/api/v1/videos/{phone['id']}/captions/en", "PUT", {"Content-Type": "text/vtt"}, vtt)[0] == 201
+        _, _, body = hub.request("/api/v1/videos?q=harmed")
+        assert [v["id"] for v in json.loads(body)["items"]] == [phone["id"]]
+        scratch = tmp_path / "hub" / "uploads" / ".processing"
+        assert not scratch.exists() or list(scratch.iterdir()) == [], "no job left anything behind"
+    finally:
+        hub.stop()

@@ -126,8 +126,20 @@ def ready_after(hub, video, answered, every=0.005):
         time.sleep(every)
 
 
+def settled(hub, video, timeout=120):
+    """Waits for the jobs that follow `ready` (seek previews) so they do not run into the next
+    round; a baseline hub has none."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = json.loads(hub.request(f"/api/v1/videos/{video}")[2])
+        if "status" not in body or body.get("previewsUrl"):
+            return
+        time.sleep(0.2)
+
+
 def measure(binary, path, rounds, workdir):
-    hub = Hub(binary, workdir, extra_env={"LOG_LEVEL": "warning"})
+    # No ladder: its encoding would run into the next round (the transcode figures cover it).
+    hub = Hub(binary, workdir, extra_env={"LOG_LEVEL": "warning", "TRANSCODE_RESOLUTIONS": "none"})
     hub.start()
     hub.sign_up_admin()
     totals, lasts, readies = [], [], []
@@ -138,6 +150,7 @@ def measure(binary, path, rounds, workdir):
             totals.append(total)
             lasts.append(last)
             readies.append(last + ready)
+            settled(hub, video)
             hub.request(f"/api/v1/videos/{video}", "DELETE")
     finally:
         hub.stop()
@@ -180,7 +193,7 @@ def main():
          f"{dd_seconds / old_total:.2f}x"),
         ("transcode 60 s 1080p MPEG-2 → H.264", f"{60 / job:.2f}x real time ({job:.1f} s)", f"ffmpeg by hand {60 / hand:.2f}x ({hand:.1f} s)",
          f"{hand / job:.2f}x"),
-        ("transcode: last byte to ready", f"{to_ready:.1f} s (probe, thumbnail, previews, rendition)", "", ""),
+        ("transcode: last byte to ready", f"{to_ready:.1f} s (probe, thumbnail, rendition)", "", ""),
     ])
 
 
