@@ -43,8 +43,12 @@ public struct VideoResource: Codable, Sendable, Equatable {
     public var captions: [CaptionResource]
     /// In a search's results: the first moments whose captions say the words searched for.
     public var captionMatches: [CaptionMatchResource]?
+    /// On one video asked for by itself: the work on it still waiting or running (`prepare`,
+    /// `previews`, `ladder`), so a client knows whether to ask again.
+    public var pendingWork: [String]?
 
-    public init(_ video: Video, captionMatches matches: [CaptionMatch]? = nil) {
+    public init(_ video: Video, captionMatches matches: [CaptionMatch]? = nil, pendingWork: [MediaJobKind]? = nil) {
+        self.pendingWork = pendingWork.map { $0.map(\.rawValue) }
         captionMatches = matches.map { $0.map { CaptionMatchResource($0) } }
         captions = video.origin != nil ? [] : video.captions.map { CaptionResource($0, of: video.id.rawValue) }
         previewsUrl = video.previews != nil && video.origin == nil ? "/api/v1/videos/\(video.id)/previews.vtt" : nil

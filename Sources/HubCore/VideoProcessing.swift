@@ -320,6 +320,8 @@ public protocol MediaJobQueue: Sendable {
     func releaseEveryClaim() async throws
     /// Jobs waiting or running, for the operator.
     func depth() async throws -> Int
+    /// The kinds of `video`'s jobs waiting or running (not those failed for good).
+    func pending(for video: VideoID) async throws -> [MediaJobKind]
 }
 
 /// A processing request the video's state does not allow.

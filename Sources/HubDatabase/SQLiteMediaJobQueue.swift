@@ -90,6 +90,14 @@ public struct SQLiteMediaJobQueue: MediaJobQueue {
         }
     }
 
+    public func pending(for video: VideoID) async throws -> [MediaJobKind] {
+        try await writer.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT kind FROM mediaJob WHERE videoID = ? AND state = ? ORDER BY kind", arguments: [video.rawValue, State.queued.rawValue]
+            ).compactMap(MediaJobKind.init(rawValue:))
+        }
+    }
+
     private static func job(_ row: Row) -> MediaJob? {
         guard let video = VideoID(row["videoID"] as String), let kind = MediaJobKind(rawValue: row["kind"]) else { return nil }
         return MediaJob(videoID: video, kind: kind, attempts: row["attempts"], lastError: row["lastError"])

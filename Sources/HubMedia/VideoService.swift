@@ -80,6 +80,18 @@ public struct VideoService: Sendable {
         return Page(items: Array(merged.dropFirst(offset).prefix(limit)), total: own.total + peers.total, offset: offset, limit: limit)
     }
 
+    /// The work on `video` still waiting or running; none for a peer's video, and none said
+    /// when the queue cannot be read (a client only asks again later).
+    public func pendingWork(on video: Video) async -> [MediaJobKind] {
+        guard video.origin == nil else { return [] }
+        do {
+            return try await jobs.pending(for: video.id)
+        } catch {
+            logger.warning("could not read a video's pending work", metadata: ["video.id": "\(video.id)", "error": "\(error)"])
+            return []
+        }
+    }
+
     /// For a search, the first moments of each listed video whose captions say the words: a
     /// search finds what is spoken in a video and links to when. Empty without a query; a
     /// failure only loses the moments, not the listing.

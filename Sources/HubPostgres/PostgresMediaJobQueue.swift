@@ -89,4 +89,10 @@ public struct PostgresMediaJobQueue: MediaJobQueue {
     public func depth() async throws -> Int {
         try await client.scalar("SELECT COUNT(*) FROM media_job WHERE state = 'queued'", as: Int.self, logger: logger) ?? 0
     }
+
+    public func pending(for video: VideoID) async throws -> [MediaJobKind] {
+        try await client.rows(
+            "SELECT kind FROM media_job WHERE video_id = \(video.rawValue) AND state = 'queued' ORDER BY kind", logger: logger
+        ).compactMap { MediaJobKind(rawValue: try $0.value("kind", as: String.self)) }
+    }
 }

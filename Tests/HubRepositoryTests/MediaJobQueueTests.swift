@@ -122,13 +122,16 @@ import Testing
             let video = Self.processingVideo()
             try await videos.insert(video)
             let prepare = try #require(try await jobs.claim(by: "w", now: Self.at(0), until: Self.at(30)))
+            #expect(try await jobs.pending(for: video.id) == [.prepare])
             try await jobs.complete(prepare, by: "w", queueing: [.previews, .ladder], at: Self.at(1))
             #expect(try await jobs.depth() == 2)
+            #expect(try await jobs.pending(for: video.id) == [.ladder, .previews])
             var claimed: [MediaJobKind] = []
             while let job = try await jobs.claim(by: "w", now: Self.at(2), until: Self.at(32)) { claimed.append(job.kind) }
             #expect(Set(claimed) == [.previews, .ladder])
             let ladder = MediaJob(videoID: video.id, kind: .ladder, attempts: 1)
             try await jobs.fail(ladder, by: "w", error: "ffmpeg ran out of time", retryAt: nil)
+            #expect(try await jobs.pending(for: video.id) == [.previews], "one failed for good is not pending")
             try await jobs.complete(MediaJob(videoID: video.id, kind: .previews, attempts: 1), by: "w", queueing: [], at: Self.at(3))
             #expect(try await jobs.depth() == 0)
 

@@ -486,3 +486,42 @@ def test_on_a_slow_link_the_adaptive_player_plays_a_lower_rung_and_the_menu_swit
     browser.get(f"{hub.url}/videos/{video}#t=9")
     browser.execute_script(f"{player}.muted = true; {player}.play();")
     wait_for(lambda: browser.execute_script(f"return {player}.currentTime") > 9.5, timeout=30, message="playback from 9 s")
+
+
+def test_the_player_page_follows_processing_in_place_and_picks_up_previews_and_the_ladder(binary, browser, tmp_path):
+    """The page of a video still processing updates without a reload: once ready it has its
+    poster, details and something to play; the seek strip and the adaptive ladder, which are
+    made after that, turn up on the open page too."""
+    from helpers import create_upload, finish_upload
+    from selenium.webdriver.common.by import By
+    path = tmp_path / "later.mp4"
+    make_ladder_source(path, 6)
+    data = path.read_bytes()
+    (tmp_path / "hub").mkdir()
+    # No workers at first, so the page is certainly opened on a video still processing.
+    hub = Hub(binary, str(tmp_path / "hub"), extra_env={"MEDIA_WORKERS": "0", "PREVIEW_INTERVAL_SECONDS": "2"})
+    hub.start()
+    try:
+        hub.sign_up_admin()
+        video = finish_upload(hub, create_upload(hub, len(data), {"filename": "later.mp4"}), 0, data, wait=False)
+        sign_in(browser, hub)
+        browser.get(f"{hub.url}/videos/{video}")
+        assert browser.find_element(By.ID, "processing-state").is_displayed()
+        assert not browser.find_element(By.ID, "seek").is_displayed()
+        browser.execute_script("window.sameDocument = true;")
+        hub.stop()
+        hub.env["MEDIA_WORKERS"] = "1"
+        hub.start()  # the page's polls fail meanwhile, and go on
+        player = "document.getElementById('player')"
+        wait_for(lambda: not browser.find_element(By.ID, "processing-state").is_displayed(), timeout=60, message="ready")
+        assert browser.execute_script(f"return {player}.poster").endswith(f"/api/v1/videos/{video}/thumbnail")
+        assert browser.find_element(By.ID, "detail-duration").text == "0:06"
+        assert browser.find_element(By.ID, "detail-resolution").text == "1280×720"
+        wait_for(lambda: browser.find_element(By.ID, "seek").is_displayed(), timeout=60, message="the seek strip")
+        wait_for(lambda: browser.execute_script(f"return {player}.dataset.rendition"), timeout=120, message="the ladder")
+        assert browser.find_element(By.ID, "quality-control").is_displayed()
+        assert browser.execute_script("return window.sameDocument") is True, "never reloaded"
+        browser.execute_script(f"{player}.muted = true; {player}.play();")
+        wait_for(lambda: browser.execute_script(f"return {player}.currentTime") > 1, timeout=30, message="playback")
+    finally:
+        hub.stop()

@@ -72,6 +72,7 @@ def first_frame(driver, hub, mode, url):
     """Milliseconds to the first frame on a fresh page that has only the player's script (the
     library, with adaptive.js added), and for the adaptive player its rung then and 20 s later."""
     driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+    driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.clearBrowserCache", {})
     driver.get(f"{hub.url}/")
     driver.set_script_timeout(120)

@@ -86,7 +86,8 @@ struct PageController: Sendable {
             originHub: video.origin?.hubName, pinnable: video.origin != nil && peerVideos != nil && context.user.isAdmin,
             pinned: video.origin != nil ? await peerVideos?.isPinned(video.id) ?? false : false,
             status: video.processing.status.rawValue, stateLabel: PlayerPage.stateLabel(video.processing), failure: video.processing.failure,
-            canRetry: video.processing.status == .failed && AccessPolicy.allows(context.user, to: .modify, video),
+            canRetry: video.origin == nil && AccessPolicy.allows(context.user, to: .modify, video), isFailed: video.processing.status == .failed,
+            pending: await videos.pendingWork(on: video).isEmpty ? "" : "true",
             playbackUrl: resource.playbackUrl, hlsUrl: resource.hlsUrl, playbackWarning: PlayerPage.playbackWarning(video), previewsUrl: resource.previewsUrl,
             captions: resource.captions)
         return renderer.page(PlayerPage(pageTitle: video.title, notes: excerpts, video: details), for: context.identity)

@@ -32,7 +32,8 @@ struct VideoController: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: SignedInContext) async throws -> VideoResource {
-        VideoResource(try await videos.video(context.parameters.get("id"), for: context.user, may: .view))
+        let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
+        return VideoResource(video, pendingWork: await videos.pendingWork(on: video))
     }
 
     @Sendable func update(_ request: Request, context: SignedInContext) async throws -> VideoResource {

@@ -92,8 +92,13 @@ struct PlayerPage: PageView {
         var status: String
         var stateLabel: String?
         var failure: String?
-        /// A failed video's owner or an admin may run its processing again.
+        /// The video's owner or an admin, who may run its processing again once it has failed
+        /// (the button shows then, even when it fails while the page is open).
         var canRetry: Bool
+        var isFailed: Bool
+        /// "true" while work on a ready video (previews, the ladder) is still to come: the page
+        /// asks for it again until it has arrived.
+        var pending: String
         /// What the player plays: the browser-safe rendition when there is one.
         var playbackUrl: String
         /// The adaptive ladder's master playlist, which the player prefers when there is one.

@@ -73,6 +73,8 @@
       this.next = 0;             // the next segment to append
       this.estimate = Number(window.sessionStorage.getItem("hub.throughput")) || 0;  // bits per second
       this.fetching = null;      // the AbortController of the fetch in flight
+      this.epoch = 0;            // bumped by a seek or a choice in the menu: work begun before is stale
+      this.flushFrom = null;     // a time from which the buffer is to be emptied (a choice in the menu)
       this.switches = 0;
       this.wake = null;
     }
@@ -135,7 +137,11 @@
     async range(part) {
       this.fetching = new AbortController();
       const started = performance.now();
-      const response = await fetch(part.url, { credentials: "same-origin", headers: { Range: `bytes=${part.from}-${part.to}` }, signal: this.fetching.signal });
+      // Past the HTTP cache: a segment found there would measure as a link of hundreds of
+      // Mbit/s, and the player would climb to a rung the link cannot carry.
+      const response = await fetch(part.url, {
+        credentials: "same-origin", cache: "no-store", headers: { Range: `bytes=${part.from}-${part.to}` }, signal: this.fetching.signal,
+      });
       if (!response.ok) throw new Error(`${part.url}: ${response.status}`);
       const bytes = await response.arrayBuffer();
       this.fetching = null;
@@ -143,13 +149,20 @@
       return bytes;
     }
 
+    // Only the pump appends and removes, one operation at a time, as a SourceBuffer requires.
     append(bytes) {
       return new Promise((resolve, reject) => {
         const done = () => { this.buffer.removeEventListener("error", failed); resolve(); };
         const failed = () => { this.buffer.removeEventListener("updateend", done); reject(new Error("the browser refused a segment")); };
         this.buffer.addEventListener("updateend", done, { once: true });
         this.buffer.addEventListener("error", failed, { once: true });
-        this.buffer.appendBuffer(bytes);
+        try {
+          this.buffer.appendBuffer(bytes);
+        } catch (error) {  // QuotaExceededError: the buffer is full
+          this.buffer.removeEventListener("updateend", done);
+          this.buffer.removeEventListener("error", failed);
+          reject(error);
+        }
       });
     }
 
@@ -172,6 +185,7 @@
     // playhead's segment.
     seek() {
       if (!this.current || this.ahead() > 0.5) return;
+      this.epoch += 1;
       if (this.fetching) this.fetching.abort();
       this.poke();
     }
@@ -188,6 +202,22 @@
     async pump() {
       for (;;) {
         const segments = this.current ? this.current.playlist.segments : null;
+        if (this.flushFrom !== null) {
+          const from = this.flushFrom;
+          this.flushFrom = null;
+          await this.remove(from, this.mediaSource.duration);
+        }
+        // The playhead outside the buffer and away from the next segment (a seek, or a start at
+        // #t=): fetch where it is. A playhead waiting just short of the next segment (a stall, a
+        // few milliseconds of rounding at a boundary) is not moved, or it would fetch a segment
+        // it has again and again.
+        if (segments && this.ahead() === 0) {
+          const t = this.video.currentTime;
+          const upcoming = segments[this.next];
+          const behind = upcoming ? t < upcoming.start - 0.25 : t < segments[segments.length - 1].start;
+          const beyond = upcoming && t >= upcoming.start + upcoming.duration;
+          if (behind || beyond) this.next = this.index(t);
+        }
         if (this.ahead() > AHEAD_SECONDS || (segments && this.next >= segments.length)) {
           if (segments && this.next >= segments.length && this.mediaSource.readyState === "open" && !this.buffer.updating) {
             this.mediaSource.endOfStream();
@@ -211,15 +241,12 @@
             this.video.dataset.rendition = variant.name;
             this.updateMenu();
           }
-          // The playhead outside the buffer (a seek, or a start at #t=): fetch where it is.
-          const playhead = this.index(this.video.currentTime);
-          if (this.ahead() === 0 && this.next !== playhead) this.next = playhead;
+          const epoch = this.epoch;
           const index = this.next;
-          const segment = this.current.playlist.segments[index];
-          const bytes = await this.range(segment);
-          if (index !== this.next) continue;  // a seek moved on meanwhile
+          const bytes = await this.range(this.current.playlist.segments[index]);
+          if (epoch !== this.epoch) continue;  // a seek or the menu moved on meanwhile
           await this.append(bytes);
-          this.next = index + 1;
+          if (epoch === this.epoch) this.next = index + 1;
         } catch (error) {
           if (error.name === "AbortError") continue;  // a seek or a choice in the menu
           if (error.name === "QuotaExceededError") { await this.remove(0, this.video.currentTime - 5); continue; }
@@ -235,12 +262,15 @@
       select.replaceChildren(new Option("Auto", ""), ...this.variants.slice().reverse().map((v) => new Option(v.name, v.name)));
       select.addEventListener("change", () => {
         this.manual = this.variants.find((v) => v.name === select.value) || null;
-        // Played from the next segment on: what is buffered past it is fetched again.
-        const keep = this.current ? Math.min(this.index(this.video.currentTime) + 1, this.current.playlist.segments.length) : 0;
+        if (!this.current) return;
+        // Played from the next segment on: what is buffered past it is emptied and fetched again.
+        const segments = this.current.playlist.segments;
+        const keep = Math.min(this.index(this.video.currentTime) + 1, segments.length);
+        this.epoch += 1;
         if (this.fetching) this.fetching.abort();
         this.next = keep;
-        const from = keep < (this.current ? this.current.playlist.segments.length : 0) ? this.current.playlist.segments[keep].start : Infinity;
-        if (Number.isFinite(from)) this.remove(from, this.mediaSource.duration).then(() => this.poke());
+        if (keep < segments.length) this.flushFrom = segments[keep].start;
+        this.poke();
       });
       this.menu.hidden = false;
     }

@@ -34,27 +34,41 @@
   }
 
   const page = document.getElementById("player-page");
+  const clock = (t) => {
+    const whole = Math.floor(t);
+    const hours = Math.floor(whole / 3600);
+    const rest = `${String(Math.floor((whole % 3600) / 60)).padStart(hours ? 2 : 1, "0")}:${String(whole % 60).padStart(2, "0")}`;
+    return hours ? `${hours}:${rest}` : rest;
+  };
 
   // The seek strip under the player: the frame under the pointer, from the seek previews'
-  // WebVTT thumbnails track (cues of "sheet.jpg#xywh=x,y,w,h"); a click seeks there.
+  // WebVTT thumbnails track (cues of "sheet.jpg#xywh=x,y,w,h"); a click seeks there. Hidden
+  // until the video has previews, which may arrive while the page is open.
   const seek = document.getElementById("seek");
+  let cues = [];
+  const loadPreviews = (url) => {
+    if (!seek || !url) return;
+    seek.dataset.previews = url;
+    const seconds = (stamp) => stamp.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+    fetch(url, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((track) => {
+        const lines = track.split("\n");
+        const found = [];
+        for (let i = 0; i < lines.length; i++) {
+          const timing = lines[i].match(/^([\d:.]+) --> ([\d:.]+)/);
+          const target = timing && (lines[i + 1] || "").match(/^(.*)#xywh=(\d+),(\d+),(\d+),(\d+)$/);
+          if (target) found.push({ start: seconds(timing[1]), end: seconds(timing[2]), url: target[1], x: +target[2], y: +target[3], w: +target[4], h: +target[5] });
+        }
+        cues = found;
+        seek.hidden = cues.length === 0;
+      })
+      .catch(() => { cues = []; });
+  };
   if (player && seek) {
     const preview = document.getElementById("seek-preview");
     const time = document.getElementById("seek-time");
     const played = document.getElementById("seek-played");
-    let cues = [];
-    const seconds = (stamp) => stamp.split(":").reduce((total, part) => total * 60 + Number(part), 0);
-    fetch(seek.dataset.previews, { credentials: "same-origin" })
-      .then((response) => (response.ok ? response.text() : ""))
-      .then((track) => {
-        const lines = track.split("\n");
-        for (let i = 0; i < lines.length; i++) {
-          const timing = lines[i].match(/^([\d:.]+) --> ([\d:.]+)/);
-          const target = timing && (lines[i + 1] || "").match(/^(.*)#xywh=(\d+),(\d+),(\d+),(\d+)$/);
-          if (target) cues.push({ start: seconds(timing[1]), end: seconds(timing[2]), url: target[1], x: +target[2], y: +target[3], w: +target[4], h: +target[5] });
-        }
-      })
-      .catch(() => { cues = []; });
     const at = (event) => {
       const box = seek.getBoundingClientRect();
       const fraction = Math.min(Math.max((event.clientX - box.left) / box.width, 0), 1);
@@ -69,7 +83,7 @@
       preview.style.backgroundImage = `url("${cue.url}")`;
       preview.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
       preview.style.left = `${Math.min(Math.max(fraction * box.width - cue.w / 2, 0), box.width - cue.w)}px`;
-      time.textContent = `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
+      time.textContent = clock(t);
       preview.hidden = false;
     });
     seek.addEventListener("mouseleave", () => { preview.hidden = true; });
@@ -81,21 +95,47 @@
       played.style.width = `${fraction * 100}%`;
       seek.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
     });
+    loadPreviews(seek.dataset.previews);
   }
 
-  // A video still processing: ask for it every second and show its progress; once it is ready
-  // (its thumbnail, duration and codecs are known, its bytes perhaps rewritten) reload the page.
-  const stateLabel = document.getElementById("state-label");
-  if (page && page.dataset.status === "processing") {
+  // A video still processing, or whose previews or adaptive ladder are still being made: ask
+  // for it again and bring the page up to date in place, without a reload that would stop
+  // playback. When it becomes ready the player gets its poster and what to play; previews turn
+  // the seek strip on; a ladder that arrives is played only if playback has not started.
+  const text = (id, value) => { const element = document.getElementById(id); if (element) element.textContent = value; };
+  const show = (video) => {
+    const banner = document.getElementById("processing-state");
+    const retry = document.getElementById("retry");
+    banner.hidden = video.status === "ready";
+    text("state-label", video.status === "processing" ? `Processing ${Math.round((video.progress || 0) * 100)}%` : "Processing failed");
+    text("failure", video.failure || "");
+    if (retry) retry.hidden = video.status !== "failed";
+    if (video.status !== "ready") return;
+    if (page.dataset.status !== "ready") {
+      page.dataset.status = "ready";
+      if (video.thumbnailUrl) player.poster = video.thumbnailUrl;
+      if (!video.hlsUrl && player.getAttribute("src") !== video.playbackUrl && player.paused) player.src = video.playbackUrl;
+      text("detail-duration", video.durationSeconds === undefined ? "–" : clock(video.durationSeconds));
+      text("detail-resolution", video.width ? `${video.width}×${video.height}` : "");
+      text("detail-codecs", [video.videoCodec, video.audioCodec].filter(Boolean).join(" / "));
+    }
+    if (video.previewsUrl && seek && seek.dataset.previews !== video.previewsUrl) loadPreviews(video.previewsUrl);
+    if (video.hlsUrl && !player.dataset.hls && player.paused && player.currentTime === 0 && window.hubAdaptive) {
+      player.dataset.hls = video.hlsUrl;
+      window.hubAdaptive.attach(player, video.hlsUrl, document.getElementById("quality-control"));
+    }
+  };
+  if (page && player && (page.dataset.status === "processing" || page.dataset.pending)) {
     const poll = async () => {
+      let again = true;
       try {
         const video = await window.hub.api("GET", `/api/v1/videos/${page.dataset.videoId}`);
-        if (video.status !== "processing") { window.location.reload(); return; }
-        stateLabel.textContent = `Processing ${Math.round((video.progress || 0) * 100)}%`;
+        show(video);
+        again = video.status === "processing" || (video.pendingWork || []).length > 0;
       } catch (error) {
         // A network blip: the next poll tries again.
       }
-      window.setTimeout(poll, 1000);
+      if (again) window.setTimeout(poll, page.dataset.status === "processing" ? 1000 : 2000);
     };
     window.setTimeout(poll, 1000);
   }
