@@ -53,7 +53,8 @@ public struct HLSMediaPlaylist: Sendable, Equatable {
                 initialization = try Self.checked(Segment(duration: 0, offset: offset, length: length), fileSize: fileSize, line: number)
             } else if line.hasPrefix("#EXTINF:") {
                 let value = line.dropFirst("#EXTINF:".count).prefix { $0 != "," }
-                guard let duration = Double(value), duration.isFinite, duration > 0, duration <= 3_600 else {
+                // At least a millisecond: bit rates divide by it, and must stay far inside Int.
+                guard let duration = Double(value), duration.isFinite, duration >= 0.001, duration <= 3_600 else {
                     throw Malformed(description: "line \(number): a segment duration of '\(value)'")
                 }
                 pendingDuration = duration
@@ -98,13 +99,19 @@ public struct HLSMediaPlaylist: Sendable, Equatable {
 
     /// The highest bit rate of any segment: what HLS calls a variant's `BANDWIDTH`.
     public var peakBitRate: Int {
-        Int(segments.map { Double($0.length) * 8 / $0.duration }.max()?.rounded(.up) ?? 0)
+        Self.bitRate(segments.map { Double($0.length) * 8 / $0.duration }.max() ?? 0)
     }
 
     /// Bits per second over the whole rendition (`AVERAGE-BANDWIDTH`).
     public var averageBitRate: Int {
         let bytes = segments.reduce(Int64(0)) { $0 + $1.length }
-        return duration > 0 ? Int((Double(bytes) * 8 / duration).rounded(.up)) : 0
+        return duration > 0 ? Self.bitRate(Double(bytes) * 8 / duration) : 0
+    }
+
+    /// Bits per second as an Int: a 5 TiB file in one millisecond segment is 4.4e19, past
+    /// Int.max, so the figure is capped rather than trapping.
+    private static func bitRate(_ value: Double) -> Int {
+        Int(min(value.rounded(.up), 1e18))
     }
 
     /// The playlist as the hub serves it, every range in the object at `uri`.

@@ -81,7 +81,9 @@ public struct VideoPreparation: Sendable {
 
     /// Makes `video`'s seek previews (the `previews` job).
     public func previews(of video: Video) async throws -> ProcessingUpdate {
-        try await withSourceCopy(of: video, needing: video.sizeBytes.addingReportingOverflow(1 << 24).partialValue) { room, source, _ in
+        // The source's copy and a few sheets of JPEG; saturating, as every reservation is.
+        let needed = video.sizeBytes.addingReportingOverflow(1 << 24)
+        return try await withSourceCopy(of: video, needing: needed.overflow ? .max : needed.partialValue) { room, source, _ in
             ProcessingUpdate(state: nil, previews: try await seekPreviews(of: video, from: source, in: room, media: video.media))
         }
     }

@@ -72,6 +72,7 @@ import Testing
         ("no end", ffmpegPlaylist.replacingOccurrences(of: "#EXT-X-ENDLIST", with: ""), Int64(155_362)),
         ("no initialization", ffmpegPlaylist.replacingOccurrences(of: "#EXT-X-MAP", with: "#EXT-X-NOPE"), Int64(155_362)),
         ("a duration of nan", ffmpegPlaylist.replacingOccurrences(of: "#EXTINF:2.000000", with: "#EXTINF:nan"), Int64(155_362)),
+        ("a duration under a millisecond", ffmpegPlaylist.replacingOccurrences(of: "#EXTINF:2.000000", with: "#EXTINF:0.000001"), Int64(155_362)),
         ("a range without its duration", ffmpegPlaylist.replacingOccurrences(of: "#EXTINF:1.500000,", with: ""), Int64(155_362)),
         ("a negative length", ffmpegPlaylist.replacingOccurrences(of: "50000", with: "-5"), Int64(155_362)),
     ])

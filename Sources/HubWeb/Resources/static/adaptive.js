@@ -75,7 +75,6 @@
       this.fetching = null;      // the AbortController of the fetch in flight
       this.epoch = 0;            // bumped by a seek or a choice in the menu: work begun before is stale
       this.flushFrom = null;     // a time from which the buffer is to be emptied (a choice in the menu)
-      this.switches = 0;
       this.wake = null;
     }
 
@@ -236,7 +235,6 @@
             const mime = `video/mp4; codecs="${variant.codecs}"`;
             if (this.current && this.buffer.changeType) this.buffer.changeType(mime);
             await this.append(await this.range(playlist.init));
-            if (this.current) this.switches += 1;
             this.current = variant;
             this.video.dataset.rendition = variant.name;
             this.updateMenu();
