@@ -66,6 +66,8 @@ public struct MediaWorkers: Service {
         if settings.soleProcess {
             do {
                 try await queue.releaseEveryClaim()
+            } catch is CancellationError {
+                return  // stopped while starting
             } catch {
                 logger.warning("could not free the leases of interrupted jobs; they run again when the leases end", metadata: ["error": "\(error)"])
             }

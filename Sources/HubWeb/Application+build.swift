@@ -21,29 +21,34 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
         // The pool stops after everything that uses it (and before the HTTP client).
         services.append(PostgresPoolService(database: postgres))
     }
+    // Everything below waits for the start-up checks: a media worker or the catalogue's upkeep
+    // running against a store the videos are not in would fail jobs and report objects missing
+    // in the moment before the checks stop the hub.
+    let startUp = StartUpCheck { try await HubStartUp.run(hub) }
+    var background: [any Service] = []
     if let broadcast = hub.dependencies.database.broadcast {
         var caches: [any CacheInvalidating] = [hub.accounts]
         if let videos = hub.dependencies.repositories.videos as? any CacheInvalidating { caches.append(videos) }
-        services.append(CacheInvalidationService(broadcast: broadcast, caches: caches))
+        background.append(CacheInvalidationService(broadcast: broadcast, caches: caches))
     }
-    services.append(hub.uploads.expiryService(logger: logger))
-    services.append(hub.mediaWorkers)
-    services += hub.notepad.services()
+    background.append(hub.uploads.expiryService(logger: logger))
+    background.append(hub.mediaWorkers)
+    background += hub.notepad.services()
     let mirroring = hub.notepad.mirrorService(everyInstance: hub.dependencies.database.roleClaims != nil)
     if let claims = hub.dependencies.database.roleClaims {
         let mirror = hub.notepad.mirror
-        services.append(ExclusiveRoleService(role: .noteMirror, services: [mirroring], claims: claims, holding: { mirror.accept($0) }, logger: logger))
+        background.append(ExclusiveRoleService(role: .noteMirror, services: [mirroring], claims: claims, holding: { mirror.accept($0) }, logger: logger))
     } else {
-        services.append(mirroring)
+        background.append(mirroring)
     }
     let upkeep = [
         ManifestBackfill(videos: hub.videos.repository, store: hub.videos.store, logger: logger).service(),
         PeriodicService("reconciling the shared catalogue", every: .seconds(3600), logger: logger) { _ = try await hub.videos.catalogue.reconcile() },
     ]
     if let claims = hub.dependencies.database.roleClaims {
-        services.append(ExclusiveRoleService(role: .videoUpkeep, services: upkeep, claims: claims, logger: logger))
+        background.append(ExclusiveRoleService(role: .videoUpkeep, services: upkeep, claims: claims, logger: logger))
     } else {
-        services += upkeep
+        background += upkeep
     }
     if let network = hub.network {
         // The peer listener and the peer network's loops live and stop with the web server; with
@@ -54,18 +59,19 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
         if let fetcher = hub.blockFetcher { peerServices.append(fetcher) }
         if let keeper = hub.replicaKeeper { peerServices.append(keeper.service(every: configuration.peers.antiEntropyInterval)) }
         if let claims = hub.dependencies.database.roleClaims {
-            services.append(ExclusiveRoleService(role: .peerNetwork, services: peerServices, claims: claims, logger: logger))
+            background.append(ExclusiveRoleService(role: .peerNetwork, services: peerServices, claims: claims, logger: logger))
         } else {
-            services += peerServices
+            background += peerServices
         }
     }
+    services += background.map { AfterStartUp(service: $0, startUp: startUp) }
     var application = Application(
         router: buildRouter(hub),
         server: .guardedHTTP1(timeouts: configuration.timeouts),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "streamhub"),
         services: services,
         logger: logger)
-    application.beforeServerStarts { try await HubStartUp.run(hub) }
+    application.beforeServerStarts { try await startUp.passed() }
     return application
 }
 
@@ -113,18 +119,6 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     NotePageController(notepad: hub.notepad, videos: hub.videos, renderer: renderer).addRoutes(to: pages)
     PeerPageController(network: hub.network, peerVideos: hub.peerVideos, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
     return router
-}
-
-/// What must hold before the hub answers anyone: its store answers (and a local store's layout
-/// is current), and it is the store the database says the videos are in (the database itself
-/// was checked and migrated when the services were built, `HubServices.live`). A failure stops
-/// the hub with one line naming the setting to fix.
-enum HubStartUp {
-    static func run(_ hub: HubServices) async throws {
-        let configuration = hub.configuration
-        try await StorageFactory.checkAtStartUp(hub.videos.store, configuration: configuration)
-        try await StorageLocation(configuration).verifyAsRecorded(in: hub.dependencies.repositories.settings, videos: hub.videos.repository)
-    }
 }
 
 /// Shuts the dependencies down once the application stops.

@@ -5,6 +5,7 @@ import HubStorage
 import HummingbirdTesting
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
 import Testing
 
 @testable import HubWeb
@@ -35,6 +36,30 @@ import Testing
             failing.recover()
             #expect(try await client.execute(uri: "/api/v1/videos/\(id)/stream", method: .get).status == .ok)
         }
+    }
+
+    /// Background services start only after the checks pass: a media worker must not claim a
+    /// job against a store the checks are about to refuse. The checks run once, whoever asks.
+    @Test func backgroundServicesWaitForTheStartUpChecks() async throws {
+        let runs = NIOLockedValueBox(0)
+        let started = NIOLockedValueBox(false)
+        let refusing = StartUpCheck {
+            runs.withLockedValue { $0 += 1 }
+            throw ConfigurationError(setting: "STORAGE_BACKEND", problem: "points elsewhere")
+        }
+        let service = AfterStartUp(service: RecordingService(started: started), startUp: refusing)
+        await #expect(throws: ConfigurationError.self) { try await refusing.passed() }
+        // Refused: the wrapped service never starts, and the wrapper waits to be stopped.
+        let waiting = Task { try await service.run() }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        try await waiting.value
+        #expect(started.withLockedValue { $0 } == false)
+        #expect(runs.withLockedValue { $0 } == 1)
+
+        let passing = StartUpCheck {}
+        try await AfterStartUp(service: RecordingService(started: started), startUp: passing).run()
+        #expect(started.withLockedValue { $0 })
     }
 
     @Test func startUpChecksRunWhereverTheApplicationIsBuilt() async throws {
@@ -97,4 +122,10 @@ final class SwitchableStore: ObjectStore, Sendable {
     func copy(_ source: ObjectKey, to destination: ObjectKey) async throws -> ObjectInfo { try await base().copy(source, to: destination) }
     func presignedURL(for key: ObjectKey, expiresIn seconds: Int, contentType: String?) -> URL? { nil }
     func checkHealth() async throws { try await base().checkHealth() }
+}
+
+/// A service that notes that it ran, and returns.
+private struct RecordingService: Service {
+    let started: NIOLockedValueBox<Bool>
+    func run() async throws { started.withLockedValue { $0 = true } }
 }
