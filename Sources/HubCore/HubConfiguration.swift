@@ -173,6 +173,9 @@ public struct HubConfiguration: Sendable {
     /// The adaptive ladder's rungs, as the frame's shorter side in pixels, ascending
     /// (`TRANSCODE_RESOLUTIONS`, default `360,720,1080`; `none` makes no ladder).
     public var transcodeResolutions: [Int]
+    /// A bearer token that may read `GET /metrics` without an account (`METRICS_TOKEN`), so a
+    /// Prometheus scraper needs no user; nil leaves `/metrics` to admins.
+    public var metricsToken: String?
 
     public static let defaultBcryptCost = 10
     public static let defaultTranscodeResolutions = [360, 720, 1080]
@@ -252,6 +255,10 @@ public struct HubConfiguration: Sendable {
         self.transcodeScratchBytes = try settings.byteCount("transcode.scratch.bytes") ?? Self.defaultTranscodeScratchBytes
         guard transcodeScratchBytes >= 1 << 20 else {
             throw settings.problem("transcode.scratch.bytes", "must be at least 1048576 (1 MiB)")
+        }
+        self.metricsToken = settings.string("metrics.token", secret: true)
+        if let token = metricsToken, token.utf8.count < 16 {
+            throw settings.problem("metrics.token", "must be at least 16 characters (for example: openssl rand -hex 32)")
         }
         self.timeouts = try ConnectionTimeouts(reading: settings.scoped("http"))
         self.logLevel = settings.string("log.level") ?? "info"

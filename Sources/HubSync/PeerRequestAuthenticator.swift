@@ -80,7 +80,7 @@ public struct PeerRequestAuthenticator: Sendable {
         else { throw .malformed }
         let expected = sign(method: method, path: path, node: nodeValue, timestamp: timestamp, nonce: nonce, bodyDigest: digest)
         // Compared in constant time, so response timing reveals nothing about the signature.
-        guard Self.constantTimeEqual(expected, signature) else { throw .badSignature }
+        guard ConstantTime.equal(expected, signature) else { throw .badSignature }
         let age = clock.now().timeIntervalSince1970 - Double(milliseconds) / 1000
         guard abs(age) <= window else { throw .stale(seconds: age) }
         guard seen.insert(nonce, at: clock.now()) else { throw .replayed }
@@ -109,12 +109,6 @@ public struct PeerRequestAuthenticator: Sendable {
 
     static func isLowercaseHex(_ text: String, count: Int) -> Bool {
         text.utf8.count == count && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
