@@ -29,10 +29,12 @@ public struct LocalObjectStore: ObjectStore {
     private let chunkSize: Int
     /// `realpath` of the base, found once it exists: what every opened file must lie under.
     private let resolvedBase = NIOLockedValueBox<String?>(nil)
+    private let metrics: StoreMetrics
 
     static let contentTypeAttribute = "user.streamhub.content-type"
 
-    public init(baseDirectory: String, threadPool: NIOThreadPool = .singleton, chunkSize: Int = 1 << 20) {
+    public init(baseDirectory: String, threadPool: NIOThreadPool = .singleton, chunkSize: Int = 1 << 20, metrics: HubMetrics = .disabled) {
+        self.metrics = StoreMetrics(metrics, backend: "local")
         self.baseDirectory = baseDirectory.hasSuffix("/") ? String(baseDirectory.dropLast()) : baseDirectory
         self.objectsDirectory = self.baseDirectory + "/objects"
         self.temporaryDirectory = self.baseDirectory + "/.tmp"
@@ -53,6 +55,11 @@ public struct LocalObjectStore: ObjectStore {
     // MARK: - Writing
 
     public func put(_ key: ObjectKey, movingFileAt source: String, contentType: String?) async throws -> ObjectInfo {
+        try await metrics.measure(.put) { try await place(key, movingFileAt: source, contentType: contentType) }
+    }
+
+    /// `put(_:movingFileAt:contentType:)` itself, which a streamed put ends with (one put, measured once).
+    private func place(_ key: ObjectKey, movingFileAt source: String, contentType: String?) async throws -> ObjectInfo {
         let destination = path(for: key)
         return try await threadPool.runIfActive {
             do {
@@ -72,39 +79,41 @@ public struct LocalObjectStore: ObjectStore {
     public func put<Bytes: AsyncSequence & Sendable>(
         _ key: ObjectKey, from bytes: Bytes, size: Int64?, contentType: String?
     ) async throws -> ObjectInfo where Bytes.Element == ByteBuffer {
-        let temporary = "\(temporaryDirectory)/\(UUID().uuidString)"
-        let file: PosixFile
-        do {
-            file = try await threadPool.runIfActive { [temporaryDirectory] in
-                try PosixPath.createDirectories(temporaryDirectory)
-                return try PosixFile(path: temporary, mode: .createNew)
-            }
-        } catch {
-            throw Self.translate(error, key: key)
-        }
-        do {
-            // Chunks from a network body are small; gathering them into 1 MiB writes keeps the
-            // thread-pool hops and syscalls per object low.
-            var written: Int64 = 0
-            var pending = ByteBuffer()
-            for try await var chunk in bytes {
-                pending.writeBuffer(&chunk)
-                if pending.readableBytes >= chunkSize {
-                    try await write(pending, to: file, at: written)
-                    written += Int64(pending.readableBytes)
-                    pending.clear()
+        return try await metrics.measure(.put) {
+            let temporary = "\(temporaryDirectory)/\(UUID().uuidString)"
+            let file: PosixFile
+            do {
+                file = try await threadPool.runIfActive { [temporaryDirectory] in
+                    try PosixPath.createDirectories(temporaryDirectory)
+                    return try PosixFile(path: temporary, mode: .createNew)
                 }
+            } catch {
+                throw Self.translate(error, key: key)
             }
-            try await write(pending, to: file, at: written)
-            written += Int64(pending.readableBytes)
-            if let size, written != size {
-                throw ObjectStoreError.preconditionFailed("\(key): expected \(size) bytes, got \(written)")
+            do {
+                // Chunks from a network body are small; gathering them into 1 MiB writes keeps the
+                // thread-pool hops and syscalls per object low.
+                var written: Int64 = 0
+                var pending = ByteBuffer()
+                for try await var chunk in bytes {
+                    pending.writeBuffer(&chunk)
+                    if pending.readableBytes >= chunkSize {
+                        try await write(pending, to: file, at: written)
+                        written += Int64(pending.readableBytes)
+                        pending.clear()
+                    }
+                }
+                try await write(pending, to: file, at: written)
+                written += Int64(pending.readableBytes)
+                if let size, written != size {
+                    throw ObjectStoreError.preconditionFailed("\(key): expected \(size) bytes, got \(written)")
+                }
+                try await threadPool.runIfActive { try file.sync() }
+                return try await place(key, movingFileAt: temporary, contentType: contentType)
+            } catch {
+                try? PosixPath.remove(temporary)
+                throw Self.translate(error, key: key)
             }
-            try await threadPool.runIfActive { try file.sync() }
-            return try await put(key, movingFileAt: temporary, contentType: contentType)
-        } catch {
-            try? PosixPath.remove(temporary)
-            throw Self.translate(error, key: key)
         }
     }
 
@@ -113,53 +122,60 @@ public struct LocalObjectStore: ObjectStore {
         try await threadPool.runIfActive { try file.write(buffer, at: offset) }
     }
 
+    /// A read and a put, and measured as those.
     public func copy(_ source: ObjectKey, to destination: ObjectKey) async throws -> ObjectInfo {
         let bytes = try await read(source, range: nil)
         return try await put(destination, from: bytes, size: bytes.count, contentType: bytes.info.contentType)
     }
 
     public func delete(_ key: ObjectKey) async throws {
-        let paths = [path(for: key), legacyPath(for: key)]
-        try await threadPool.runIfActive {
-            do { for path in paths { try PosixPath.remove(path) } } catch { throw Self.translate(error, key: key) }
+        try await metrics.measure(.delete) {
+            let paths = [path(for: key), legacyPath(for: key)]
+            try await threadPool.runIfActive {
+                do { for path in paths { try PosixPath.remove(path) } } catch { throw Self.translate(error, key: key) }
+            }
         }
     }
 
     // MARK: - Reading
 
     public func head(_ key: ObjectKey) async throws -> ObjectInfo {
-        try await threadPool.runIfActive {
-            do {
-                return try Self.info(of: try open(key), key: key)
-            } catch {
-                throw Self.translate(error, key: key)
+        return try await metrics.measure(.head) {
+            try await threadPool.runIfActive {
+                do {
+                    return try Self.info(of: try open(key), key: key)
+                } catch {
+                    throw Self.translate(error, key: key)
+                }
             }
         }
     }
 
     public func read(_ key: ObjectKey, range: ClosedRange<Int64>?) async throws -> ObjectByteStream {
-        let chunkSize = self.chunkSize
-        // The hot path (data in the page cache) makes no thread-pool hop at all: open and fstat
-        // are metadata calls that do not wait on the disk for a file read recently, and the first
-        // chunk comes from `readIfCached`. Only a cold read goes to the pool, as nginx's
-        // `aio threads` does. A typical seek asks for one chunk, so it is served right here.
-        let file: PosixFile
-        let info: ObjectInfo
-        do {
-            file = try open(key)
-            info = try Self.info(of: file, key: key)
-        } catch {
-            throw Self.translate(error, key: key)
-        }
-        let firstStart = range?.lowerBound ?? 0
-        let firstCount = Int(min(Int64(chunkSize), (range.map { $0.upperBound + 1 } ?? info.size) - firstStart))
-        let first = firstCount > 0 ? try await readChunk(file, count: firstCount, at: firstStart, key: key) : nil
-        let (start, end) = range.map { ($0.lowerBound, $0.upperBound + 1) } ?? (0, info.size)
-        let cursor = ReadCursor(next: start + Int64(first?.readableBytes ?? 0), end: end, first: first)
-        return ObjectByteStream(info: info, count: end - start) {
-            if let first = cursor.takeFirst() { return first }
-            guard let (offset, count) = cursor.claim(upTo: chunkSize) else { return nil }
-            return try await readChunk(file, count: count, at: offset, key: key)
+        return try await metrics.measure(.read) {
+            let chunkSize = self.chunkSize
+            // The hot path (data in the page cache) makes no thread-pool hop at all: open and fstat
+            // are metadata calls that do not wait on the disk for a file read recently, and the first
+            // chunk comes from `readIfCached`. Only a cold read goes to the pool, as nginx's
+            // `aio threads` does. A typical seek asks for one chunk, so it is served right here.
+            let file: PosixFile
+            let info: ObjectInfo
+            do {
+                file = try open(key)
+                info = try Self.info(of: file, key: key)
+            } catch {
+                throw Self.translate(error, key: key)
+            }
+            let firstStart = range?.lowerBound ?? 0
+            let firstCount = Int(min(Int64(chunkSize), (range.map { $0.upperBound + 1 } ?? info.size) - firstStart))
+            let first = firstCount > 0 ? try await readChunk(file, count: firstCount, at: firstStart, key: key) : nil
+            let (start, end) = range.map { ($0.lowerBound, $0.upperBound + 1) } ?? (0, info.size)
+            let cursor = ReadCursor(next: start + Int64(first?.readableBytes ?? 0), end: end, first: first)
+            return ObjectByteStream(info: info, count: end - start) {
+                if let first = cursor.takeFirst() { return first }
+                guard let (offset, count) = cursor.claim(upTo: chunkSize) else { return nil }
+                return try await readChunk(file, count: count, at: offset, key: key)
+            }
         }
     }
 
@@ -208,26 +224,28 @@ public struct LocalObjectStore: ObjectStore {
     /// Lists shard by shard, keys sorted within each; the continuation is `<shard>/<last key>`.
     /// A page reads only the shards it needs, so walking a large store costs one pass over it.
     public func list(prefix: String, continuation: String?, limit: Int) async throws -> ObjectListing {
-        let (startShard, after) = Self.parse(continuation)
-        return try await threadPool.runIfActive { [objectsDirectory] in
-            var objects: [ObjectInfo] = []
-            // The folder the prefix names, so only that subtree of each shard is walked.
-            let folder = prefix.contains("/") ? String(prefix[...prefix.lastIndex(of: "/")!]) : ""
-            for shardNumber in startShard..<256 {
-                let shard = String(format: "%02x", shardNumber)
-                let root = "\(objectsDirectory)/\(shard)/"
-                var keys = Self.files(under: root + folder).map { folder + $0 }.filter { $0.hasPrefix(prefix) }.sorted()
-                if shardNumber == startShard, let after { keys.removeAll { $0 <= after } }
-                for raw in keys {
-                    guard let key = try? ObjectKey(raw), let status = try? PosixPath.status(of: root + raw) else { continue }
-                    objects.append(Self.info(status, key: key, contentType: nil))
-                    if objects.count == limit {
-                        let more = shardNumber < 255 || raw != keys.last
-                        return ObjectListing(objects: objects, continuation: more ? "\(shard)/\(raw)" : nil)
+        return try await metrics.measure(.list) {
+            let (startShard, after) = Self.parse(continuation)
+            return try await threadPool.runIfActive { [objectsDirectory] in
+                var objects: [ObjectInfo] = []
+                // The folder the prefix names, so only that subtree of each shard is walked.
+                let folder = prefix.contains("/") ? String(prefix[...prefix.lastIndex(of: "/")!]) : ""
+                for shardNumber in startShard..<256 {
+                    let shard = String(format: "%02x", shardNumber)
+                    let root = "\(objectsDirectory)/\(shard)/"
+                    var keys = Self.files(under: root + folder).map { folder + $0 }.filter { $0.hasPrefix(prefix) }.sorted()
+                    if shardNumber == startShard, let after { keys.removeAll { $0 <= after } }
+                    for raw in keys {
+                        guard let key = try? ObjectKey(raw), let status = try? PosixPath.status(of: root + raw) else { continue }
+                        objects.append(Self.info(status, key: key, contentType: nil))
+                        if objects.count == limit {
+                            let more = shardNumber < 255 || raw != keys.last
+                            return ObjectListing(objects: objects, continuation: more ? "\(shard)/\(raw)" : nil)
+                        }
                     }
                 }
+                return ObjectListing(objects: objects, continuation: nil)
             }
-            return ObjectListing(objects: objects, continuation: nil)
         }
     }
 
@@ -293,15 +311,17 @@ public struct LocalObjectStore: ObjectStore {
     public func presignedURL(for key: ObjectKey, expiresIn seconds: Int, contentType: String?) -> URL? { nil }
 
     public func checkHealth() async throws {
-        let probe = "\(temporaryDirectory)/.health-\(UUID().uuidString)"
-        try await threadPool.runIfActive { [temporaryDirectory] in
-            do {
-                try PosixPath.createDirectories(temporaryDirectory)
-                let file = try PosixFile(path: probe, mode: .createOrOpenForWriting)
-                try file.write(ByteBuffer(string: "ok"), at: 0)
-                try PosixPath.remove(probe)
-            } catch let error as PosixError {
-                throw ObjectStoreError.unavailable("UPLOAD_DIR \(baseDirectory) is not writable: \(error)")
+        try await metrics.measure(.health) {
+            let probe = "\(temporaryDirectory)/.health-\(UUID().uuidString)"
+            try await threadPool.runIfActive { [temporaryDirectory] in
+                do {
+                    try PosixPath.createDirectories(temporaryDirectory)
+                    let file = try PosixFile(path: probe, mode: .createOrOpenForWriting)
+                    try file.write(ByteBuffer(string: "ok"), at: 0)
+                    try PosixPath.remove(probe)
+                } catch let error as PosixError {
+                    throw ObjectStoreError.unavailable("UPLOAD_DIR \(baseDirectory) is not writable: \(error)")
+                }
             }
         }
     }

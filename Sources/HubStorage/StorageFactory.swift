@@ -14,16 +14,16 @@ public enum StorageFactory {
     ///   timeouts the hub wants, which its owner shuts down.
     public static func makeStore(
         _ configuration: HubConfiguration, backend: HubConfiguration.StorageBackend? = nil, http: HTTPClient = .shared,
-        logger: Logger = Logger(label: "streamhub.storage")
+        logger: Logger = Logger(label: "streamhub.storage"), metrics: HubMetrics = .disabled
     ) throws(ConfigurationError) -> any ObjectStore {
         switch backend ?? configuration.storageBackend {
         case .local:
             if configuration.cacheDirectory != nil, backend == nil {
                 throw ConfigurationError(setting: "CACHE_DIR", problem: "is a cache in front of S3 and needs STORAGE_BACKEND=s3")
             }
-            return LocalObjectStore(baseDirectory: configuration.uploadDirectory)
+            return LocalObjectStore(baseDirectory: configuration.uploadDirectory, metrics: metrics)
         case .s3:
-            let s3 = try S3ObjectStore(settings: s3Settings(configuration), http: http)
+            let s3 = try S3ObjectStore(settings: s3Settings(configuration), http: http, metrics: metrics)
             guard backend == nil, let directory = configuration.cacheDirectory else { return s3 }
             return CachedObjectStore(
                 origin: s3, directory: directory, maxBytes: configuration.cacheMaxBytes ?? defaultCacheMaxBytes, logger: logger)

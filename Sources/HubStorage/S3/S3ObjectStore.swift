@@ -48,11 +48,13 @@ public struct S3ObjectStore: ObjectStore {
     /// How long `checkHealth` waits: short, because AsyncHTTPClient keeps retrying a refused
     /// connection until the deadline and a start-up check must fail fast.
     let healthCheckTimeout: TimeAmount
+    let metrics: StoreMetrics
 
     public init(
         settings: Settings, http: HTTPClient = .shared, clock: any WallClock = SystemWallClock(), multipartThreshold: Int64 = 64 << 20,
-        baseRetryDelayMilliseconds: Int = 200, healthCheckTimeout: TimeAmount = .seconds(5)
+        baseRetryDelayMilliseconds: Int = 200, healthCheckTimeout: TimeAmount = .seconds(5), metrics: HubMetrics = .disabled
     ) {
+        self.metrics = StoreMetrics(metrics, backend: "s3")
         self.settings = settings
         self.healthCheckTimeout = healthCheckTimeout
         self.baseRetryDelayMilliseconds = baseRetryDelayMilliseconds
@@ -65,26 +67,28 @@ public struct S3ObjectStore: ObjectStore {
     /// A staged file goes up in one streamed PUT, or in parts past `multipartThreshold`; either
     /// way a retried request reads the file again, so nothing has to stay in memory.
     public func put(_ key: ObjectKey, movingFileAt path: String, contentType: String?) async throws -> ObjectInfo {
-        let file = try PosixFile(path: path, mode: .read)
-        let size = try file.status().size
-        let info: ObjectInfo
-        if size > multipartThreshold {
-            // Read a part at a time: one pread per part, straight into the buffer that is sent.
-            let partSize = Int(S3MultipartUpload.partSize(for: size))
-            var chunks = FileChunks(file: file, size: size, chunkSize: partSize).makeAsyncIterator()
-            info = try await S3MultipartUpload(store: self, key: key, contentType: contentType, expectedSize: size)
-                .run(first: ByteBuffer(), rest: &chunks)
-        } else {
-            let chunkSize = self.chunkSize
-            let response = try await send(
-                "PUT", key: key, headers: [("Content-Type", contentType ?? Self.defaultContentType)],
-                body: { .stream(FileChunks(file: file, size: size, chunkSize: chunkSize), length: .known(size)) },
-                payloadHash: SigV4Signer.unsignedPayload)
-            try await Self.check(response, key: key)
-            info = Self.info(key, response.headers, size: size, contentType: contentType, clock: clock)
+        return try await metrics.measure(.put) {
+            let file = try PosixFile(path: path, mode: .read)
+            let size = try file.status().size
+            let info: ObjectInfo
+            if size > multipartThreshold {
+                // Read a part at a time: one pread per part, straight into the buffer that is sent.
+                let partSize = Int(S3MultipartUpload.partSize(for: size))
+                var chunks = FileChunks(file: file, size: size, chunkSize: partSize).makeAsyncIterator()
+                info = try await S3MultipartUpload(store: self, key: key, contentType: contentType, expectedSize: size)
+                    .run(first: ByteBuffer(), rest: &chunks)
+            } else {
+                let chunkSize = self.chunkSize
+                let response = try await send(
+                    "PUT", key: key, headers: [("Content-Type", contentType ?? Self.defaultContentType)],
+                    body: { .stream(FileChunks(file: file, size: size, chunkSize: chunkSize), length: .known(size)) },
+                    payloadHash: SigV4Signer.unsignedPayload)
+                try await Self.check(response, key: key)
+                info = Self.info(key, response.headers, size: size, contentType: contentType, clock: clock)
+            }
+            try? PosixPath.remove(path)
+            return info
         }
-        try? PosixPath.remove(path)
-        return info
     }
 
     /// A sequence can be read only once, so what a retry has to send again must be in memory: an
@@ -93,41 +97,45 @@ public struct S3ObjectStore: ObjectStore {
     public func put<Bytes: AsyncSequence & Sendable>(
         _ key: ObjectKey, from bytes: Bytes, size: Int64?, contentType: String?
     ) async throws -> ObjectInfo where Bytes.Element == ByteBuffer {
-        let partSize = S3MultipartUpload.partSize(for: size ?? S3MultipartUpload.largestExpectedObject)
-        var iterator = bytes.makeAsyncIterator()
-        var first = ByteBuffer()
-        while first.readableBytes < partSize, var chunk = try await iterator.next() { first.writeBuffer(&chunk) }
-        if first.readableBytes >= partSize {
-            return try await S3MultipartUpload(store: self, key: key, contentType: contentType, expectedSize: size)
-                .run(first: first, rest: &iterator)
+        return try await metrics.measure(.put) {
+            let partSize = S3MultipartUpload.partSize(for: size ?? S3MultipartUpload.largestExpectedObject)
+            var iterator = bytes.makeAsyncIterator()
+            var first = ByteBuffer()
+            while first.readableBytes < partSize, var chunk = try await iterator.next() { first.writeBuffer(&chunk) }
+            if first.readableBytes >= partSize {
+                return try await S3MultipartUpload(store: self, key: key, contentType: contentType, expectedSize: size)
+                    .run(first: first, rest: &iterator)
+            }
+            if let size, Int64(first.readableBytes) != size {
+                throw ObjectStoreError.preconditionFailed("\(key): expected \(size) bytes, got \(first.readableBytes)")
+            }
+            let whole = first
+            let response = try await send(
+                "PUT", key: key, headers: [("Content-Type", contentType ?? Self.defaultContentType)], body: { .bytes(whole) },
+                payloadHash: whole.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexEncoded)
+            try await Self.check(response, key: key)
+            return Self.info(key, response.headers, size: Int64(whole.readableBytes), contentType: contentType, clock: clock)
         }
-        if let size, Int64(first.readableBytes) != size {
-            throw ObjectStoreError.preconditionFailed("\(key): expected \(size) bytes, got \(first.readableBytes)")
-        }
-        let whole = first
-        let response = try await send(
-            "PUT", key: key, headers: [("Content-Type", contentType ?? Self.defaultContentType)], body: { .bytes(whole) },
-            payloadHash: whole.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexEncoded)
-        try await Self.check(response, key: key)
-        return Self.info(key, response.headers, size: Int64(whole.readableBytes), contentType: contentType, clock: clock)
     }
 
     /// A server-side copy: the bytes never pass through the hub. S3 copies up to 5 GiB in one
     /// request; anything larger is copied part by part.
     public func copy(_ source: ObjectKey, to destination: ObjectKey) async throws -> ObjectInfo {
-        let original = try await head(source)
-        if original.size > Self.largestSingleCopy {
-            return try await S3MultipartUpload(store: self, key: destination, contentType: original.contentType, expectedSize: original.size)
-                .copy(from: source)
+        return try await metrics.measure(.copy) {
+            let original = try await head(source)
+            if original.size > Self.largestSingleCopy {
+                return try await S3MultipartUpload(store: self, key: destination, contentType: original.contentType, expectedSize: original.size)
+                    .copy(from: source)
+            }
+            let response = try await send(
+                "PUT", key: destination, headers: [("x-amz-copy-source", copySource(source)), ("x-amz-metadata-directive", "COPY")])
+            try await Self.check(response, key: destination)
+            try await Self.checkNoErrorInBody(response, doing: "copying \(source) to \(destination)")
+            var info = original
+            info.key = destination
+            info.modifiedAt = clock.now()
+            return info
         }
-        let response = try await send(
-            "PUT", key: destination, headers: [("x-amz-copy-source", copySource(source)), ("x-amz-metadata-directive", "COPY")])
-        try await Self.check(response, key: destination)
-        try await Self.checkNoErrorInBody(response, doing: "copying \(source) to \(destination)")
-        var info = original
-        info.key = destination
-        info.modifiedAt = clock.now()
-        return info
     }
 
     static let largestSingleCopy: Int64 = 5 << 30
@@ -140,21 +148,23 @@ public struct S3ObjectStore: ObjectStore {
 
     /// `ListObjectsV2`, in S3's key order; the continuation is S3's own token.
     public func list(prefix: String, continuation: String?, limit: Int) async throws -> ObjectListing {
-        var query: [(name: String, value: String)] = [("list-type", "2"), ("max-keys", String(max(1, min(limit, 1000))))]
-        if !prefix.isEmpty { query.append(("prefix", prefix)) }
-        if let continuation { query.append(("continuation-token", continuation)) }
-        let response = try await send("GET", key: nil, query: query)
-        try await Self.check(response, key: nil)
-        let body = try await response.body.collect(upTo: 16 << 20)
-        let result = try XMLDecoder().decode(ListBucketResult.self, from: Data(body.readableBytesView))
-        let objects = (result.contents ?? []).compactMap { entry -> ObjectInfo? in
-            // A key the hub cannot address (written by another tool) is left out, not an error.
-            guard let key = try? ObjectKey(entry.key) else { return nil }
-            return ObjectInfo(
-                key: key, size: entry.size, modifiedAt: S3Date.parseISO8601(entry.lastModified) ?? Date(timeIntervalSince1970: 0),
-                etag: entry.eTag)
+        return try await metrics.measure(.list) {
+            var query: [(name: String, value: String)] = [("list-type", "2"), ("max-keys", String(max(1, min(limit, 1000))))]
+            if !prefix.isEmpty { query.append(("prefix", prefix)) }
+            if let continuation { query.append(("continuation-token", continuation)) }
+            let response = try await send("GET", key: nil, query: query)
+            try await Self.check(response, key: nil)
+            let body = try await response.body.collect(upTo: 16 << 20)
+            let result = try XMLDecoder().decode(ListBucketResult.self, from: Data(body.readableBytesView))
+            let objects = (result.contents ?? []).compactMap { entry -> ObjectInfo? in
+                // A key the hub cannot address (written by another tool) is left out, not an error.
+                guard let key = try? ObjectKey(entry.key) else { return nil }
+                return ObjectInfo(
+                    key: key, size: entry.size, modifiedAt: S3Date.parseISO8601(entry.lastModified) ?? Date(timeIntervalSince1970: 0),
+                    etag: entry.eTag)
+            }
+            return ObjectListing(objects: objects, continuation: result.isTruncated ? result.nextContinuationToken : nil)
         }
-        return ObjectListing(objects: objects, continuation: result.isTruncated ? result.nextContinuationToken : nil)
     }
 
     /// A GET URL signed for `seconds` (at most S3's 7 days). `response-content-type` makes S3
@@ -168,40 +178,48 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func head(_ key: ObjectKey) async throws -> ObjectInfo {
-        let response = try await send("HEAD", key: key)
-        try await Self.check(response, key: key)
-        return Self.info(key, response.headers, clock: clock)
+        return try await metrics.measure(.head) {
+            let response = try await send("HEAD", key: key)
+            try await Self.check(response, key: key)
+            return Self.info(key, response.headers, clock: clock)
+        }
     }
 
     public func read(_ key: ObjectKey, range: ClosedRange<Int64>?) async throws -> ObjectByteStream {
-        var headers: [(name: String, value: String)] = []
-        if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
-        let response = try await send("GET", key: key, headers: headers)
-        try await Self.check(response, key: key)
-        var info = Self.info(key, response.headers, clock: clock)
-        if let total = response.headers.first(name: "Content-Range")?.split(separator: "/").last.flatMap({ Int64($0) }) {
-            info.size = total
+        return try await metrics.measure(.read) {
+            var headers: [(name: String, value: String)] = []
+            if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
+            let response = try await send("GET", key: key, headers: headers)
+            try await Self.check(response, key: key)
+            var info = Self.info(key, response.headers, clock: clock)
+            if let total = response.headers.first(name: "Content-Range")?.split(separator: "/").last.flatMap({ Int64($0) }) {
+                info.size = total
+            }
+            let count = range.map { $0.upperBound - $0.lowerBound + 1 } ?? info.size
+            let iterator = BodyIterator(response.body.makeAsyncIterator())
+            return ObjectByteStream(info: info, count: count) { try await iterator.next() }
         }
-        let count = range.map { $0.upperBound - $0.lowerBound + 1 } ?? info.size
-        let iterator = BodyIterator(response.body.makeAsyncIterator())
-        return ObjectByteStream(info: info, count: count) { try await iterator.next() }
     }
 
     public func delete(_ key: ObjectKey) async throws {
-        let response = try await send("DELETE", key: key)
-        if response.status == .notFound { return }
-        try await Self.check(response, key: key)
+        try await metrics.measure(.delete) {
+            let response = try await send("DELETE", key: key)
+            if response.status == .notFound { return }
+            try await Self.check(response, key: key)
+        }
     }
 
     /// `HEAD` on the bucket: wrong credentials, a missing bucket and an unreachable endpoint each
     /// fail with a message that names the cause.
     public func checkHealth() async throws {
-        let response = try await send("HEAD", key: nil, timeout: healthCheckTimeout, attempts: 1)
-        switch response.status.code {
-        case 200: return
-        case 403: throw ObjectStoreError.accessDenied("S3 refused the credentials for bucket '\(settings.bucket)' (403)")
-        case 404: throw ObjectStoreError.unavailable("the bucket '\(settings.bucket)' does not exist")
-        default: throw ObjectStoreError.unavailable("S3 answered \(response.status.code) to a check of bucket '\(settings.bucket)'")
+        try await metrics.measure(.health) {
+            let response = try await send("HEAD", key: nil, timeout: healthCheckTimeout, attempts: 1)
+            switch response.status.code {
+            case 200: return
+            case 403: throw ObjectStoreError.accessDenied("S3 refused the credentials for bucket '\(settings.bucket)' (403)")
+            case 404: throw ObjectStoreError.unavailable("the bucket '\(settings.bucket)' does not exist")
+            default: throw ObjectStoreError.unavailable("S3 answered \(response.status.code) to a check of bucket '\(settings.bucket)'")
+            }
         }
     }
 
@@ -247,6 +265,7 @@ public struct S3ObjectStore: ObjectStore {
                 guard attempt < attempts else { throw ObjectStoreError.unreachable("S3 at \(host) cannot be reached: \(error)") }
             }
             try await Task.sleep(for: retryDelay(attempt))
+            metrics.retried()
             attempt += 1
         }
     }
