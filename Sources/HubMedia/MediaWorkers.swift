@@ -37,14 +37,16 @@ public struct MediaWorkers: Service {
     let preparation: VideoPreparation
     let catalogue: VideoCatalogue
     let clock: any WallClock
+    let metrics: ProcessingMetrics
     let logger: Logger
     /// Names this process's claims, so a lease is renewed and released only by its holder.
     let identity = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
 
     public init(
         settings: Settings, queue: any MediaJobQueue, videos: any VideoRepository, preparation: VideoPreparation, catalogue: VideoCatalogue,
-        clock: any WallClock, logger: Logger
+        clock: any WallClock, metrics: ProcessingMetrics = .disabled, logger: Logger
     ) {
+        self.metrics = metrics
         self.settings = settings
         self.queue = queue
         self.videos = videos
@@ -112,6 +114,7 @@ public struct MediaWorkers: Service {
     /// Runs `job` while a sibling task renews its lease; losing the lease (the database dropped
     /// it, another instance took the job) stops the work, whose outcome is then not recorded.
     func run(_ job: MediaJob, as worker: String) async {
+        let start = ContinuousClock.now
         let outcome: Result<ProcessingUpdate, any Error>? = await withTaskGroup(of: Result<ProcessingUpdate, any Error>?.self) { group in
             group.addTask {
                 do { return .success(try await perform(job)) } catch { return .failure(error) }
@@ -122,13 +125,17 @@ public struct MediaWorkers: Service {
             return first
         }
         guard let outcome, !Task.isCancelled else { return }  // lease lost, or shutting down
+        let ran = ContinuousClock.now - start
         switch outcome {
         case .success(let update):
+            metrics.ran(job.kind, for: ran, outcome: .done)
             await finish(job, as: worker, recording: update)
         case .failure(let error as VideoPreparation.Refusal):
+            metrics.ran(job.kind, for: ran, outcome: .failed)
             await fail(job, as: worker, reason: error.reason, retryAt: nil)
         case .failure(let error):
             let retryAt = job.attempts < settings.maxAttempts ? clock.now().addingTimeInterval(backoff(after: job.attempts).seconds) : nil
+            metrics.ran(job.kind, for: ran, outcome: retryAt == nil ? .failed : .retried)
             await fail(job, as: worker, reason: "\(error)", retryAt: retryAt)
         }
     }
@@ -176,6 +183,7 @@ public struct MediaWorkers: Service {
                 switch job.kind {
                 case .prepare:
                     logger.info("video ready", metadata: ["video.id": "\(video.id)", "attempts": "\(job.attempts)"])
+                    metrics.madeReady(after: .seconds(max(0, clock.now().timeIntervalSince(video.createdAt))))
                     await catalogue.publish(video)
                     next = preparation.followUps(after: update)
                 case .previews, .ladder:

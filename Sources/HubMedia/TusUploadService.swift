@@ -44,6 +44,7 @@ public struct TusUploadService: Sendable {
     let staging: UploadStaging
     let clock: any WallClock
     let settings: Settings
+    let metrics: UploadMetrics
     let logger: Logger
     /// The other instances' writers, when several share the database; nil for one process.
     let locks: (any UploadLocks)?
@@ -55,8 +56,9 @@ public struct TusUploadService: Sendable {
     public init(
         uploads: any UploadRepository, videos: any VideoRepository, ingestor: VideoIngestor, staging: UploadStaging,
         clock: any WallClock, settings: Settings, locks: (any UploadLocks)? = nil, parts: (any ObjectStore & UploadPartStore)? = nil,
-        logger: Logger
+        metrics: UploadMetrics = .disabled, logger: Logger
     ) {
+        self.metrics = metrics
         self.locks = locks
         self.parts = parts
         self.uploads = uploads
@@ -195,6 +197,7 @@ public struct TusUploadService: Sendable {
         record.offset = writer.position
         record.expiresAt = clock.now().addingTimeInterval(settings.expiry.seconds)
         try await uploads.save(record)
+        metrics.received(record.offset - offset, by: .tus)
         await writer.recorded()
         await sessions.record(writer.contentHash, for: id, at: record.offset)
         if let interruption {

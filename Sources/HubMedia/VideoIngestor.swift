@@ -57,9 +57,14 @@ public struct VideoIngestor: Sendable {
     let videos: any VideoRepository
     let staging: UploadStaging
     let clock: any WallClock
+    let metrics: UploadMetrics
     let logger: Logger
 
-    public init(store: any ObjectStore, videos: any VideoRepository, staging: UploadStaging, clock: any WallClock, logger: Logger) {
+    public init(
+        store: any ObjectStore, videos: any VideoRepository, staging: UploadStaging, clock: any WallClock, metrics: UploadMetrics = .disabled,
+        logger: Logger
+    ) {
+        self.metrics = metrics
         self.store = store
         self.videos = videos
         self.staging = staging
@@ -114,6 +119,7 @@ public struct VideoIngestor: Sendable {
                 storageKey: videoKey.rawValue, thumbnailKey: nil, media: MediaInfo(), createdAt: now, updatedAt: now,
                 ownerID: owner, isShared: description.shared, processing: .processing(0))
             try await videos.insert(video)
+            metrics.completedOne()
             logger.info("video stored", metadata: ["video.id": "\(id)", "video.size": "\(digest.size)", "video.type": "\(contentType)"])
             return video
         } catch {

@@ -179,7 +179,9 @@ public struct VideoService: Sendable {
     /// is consumed either way.
     public func ingest(stagedFileAt path: String, digest: ContentDigest?, described description: UploadDescription, ownedBy owner: UserID) async throws -> Video {
         do {
-            return try await ingestor.ingest(fileAt: path, digest: digest, described: description, ownedBy: owner)
+            let video = try await ingestor.ingest(fileAt: path, digest: digest, described: description, ownedBy: owner)
+            ingestor.metrics.received(video.sizeBytes, by: .form)
+            return video
         } catch {
             await staging.remove(path)
             throw error
