@@ -14,7 +14,7 @@ packages=(libsqlite3-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 python_packages=()
 if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   packages+=(chromium chromium-driver iproute2 postgresql nginx docker-compose)
-  python_packages+=(pytest tuspy selenium botocore boto3 "moto[server]" zeroconf)
+  python_packages+=(pytest tuspy selenium botocore boto3 "moto[server]" zeroconf prometheus_client)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk hyperfine)

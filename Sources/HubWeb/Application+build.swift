@@ -86,14 +86,20 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     let configuration = hub.configuration
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(metrics: hub.dependencies.telemetry.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: RequestBodyLimitMiddleware(limits: RequestBodyLimits(configuration)))
-    router.add(middleware: AuthenticationMiddleware(accounts: hub.accounts, trustProxy: configuration.trustProxy))
+    router.add(
+        middleware: AuthenticationMiddleware(accounts: hub.accounts, trustProxy: configuration.trustProxy, metricsToken: configuration.metricsToken))
 
     HealthController(videos: hub.videos, network: hub.network, peerVideos: hub.peerVideos).addRoutes(to: router)
     StaticAssetController().addRoutes(to: router)
+    MetricsController(
+        telemetry: hub.dependencies.telemetry, figures: ScrapedFigures(hub.dependencies.telemetry.metrics), videos: hub.videos,
+        jobs: hub.dependencies.repositories.mediaJobs, network: hub.network
+    ).addRoutes(to: router)
 
     let api = router.group("api/v1")
     let signedInAPI = api.group(context: SignedInContext.self)
@@ -101,7 +107,10 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     TokenController(accounts: hub.accounts).addRoutes(to: signedInAPI)
     UserAdminController(accounts: hub.accounts).addRoutes(to: signedInAPI)
     VideoController(videos: hub.videos, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedInAPI)
-    StreamController(videos: hub.videos, peerVideos: hub.peerVideos, streamRedirect: configuration.streamRedirect).addRoutes(to: signedInAPI)
+    StreamController(
+        videos: hub.videos, peerVideos: hub.peerVideos, streamRedirect: configuration.streamRedirect,
+        metrics: StreamMetrics(hub.dependencies.telemetry.metrics)
+    ).addRoutes(to: signedInAPI)
     CaptionController(videos: hub.videos).addRoutes(to: signedInAPI)
     VideoPinController(videos: hub.videos, peerVideos: hub.peerVideos).addRoutes(to: signedInAPI)
     NoteController(notepad: hub.notepad).addRoutes(to: signedInAPI)

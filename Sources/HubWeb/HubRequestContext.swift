@@ -10,6 +10,8 @@ public struct HubRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Who sent the request, when they proved it (session cookie or API token).
     public var identity: Identity?
+    /// The request carried `METRICS_TOKEN` to `GET /metrics`: a scraper, no account.
+    public var readsMetrics = false
     /// The peer's address on the socket; behind a trusted proxy the middleware replaces it
     /// with the client's.
     public var clientAddress: String

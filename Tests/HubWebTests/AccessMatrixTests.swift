@@ -144,7 +144,8 @@ import Testing
         // Signing in and up are open; sign-up is closed on this hub.
         Route(method: .post, path: "/api/v1/session", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
         Route(method: .post, path: "/api/v1/signup", expected: [403, 403, 403, 403, 403, 401, 403, 403, 403]),
-        Route(method: .get, path: "/metrics", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        // Admins, and a scraper with METRICS_TOKEN (MetricsTests).
+        Route(method: .get, path: "/metrics", expected: [403, 403, 403, 200] + api),
         Route(method: .get, path: "/static/hub.js", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
     ]
 

@@ -55,7 +55,7 @@ def test_a_standard_mdns_browser_and_the_hub_see_each_other(binary, tmp_path):
 
         peer = eventually(discovered, message="the hub did not find the zeroconf service")
         assert peer["address"] == "127.0.0.1:46999" and peer["source"] == "mdns" and peer["node"] == "cd" * 16
-        status, _, metrics = hub.request("/metrics", token="")
+        status, _, metrics = hub.request("/metrics")
         assert b'streamhub_peers{state="suspect"} 1' in metrics or b'streamhub_peers{state="dead"} 1' in metrics
     finally:
         zc.close()

@@ -132,7 +132,7 @@ def test_shared_notes_travel_two_hops_and_concurrent_edits_converge(cluster):
     # The Peers page and the metrics.
     status, _, page = c.request("/peers")
     assert status == 200 and b"hub-b" in page and b"alive" in page
-    status, _, metrics = c.request("/metrics", token="")
+    status, _, metrics = c.request("/metrics")
     assert status == 200 and b'streamhub_peers{state="alive"}' in metrics and b"streamhub_sync_changes_applied_total" in metrics
 
 

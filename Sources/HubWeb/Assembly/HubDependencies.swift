@@ -27,13 +27,16 @@ public struct HubDependencies: Sendable {
     /// Carries the hub's outgoing requests, to S3 and to peers. The application shuts it down
     /// when it stops (`shutdown()`); `HTTPClient.shared` is left alone.
     public var http: HTTPClient
+    /// Where every module's figures go, for `GET /metrics`.
+    public var telemetry: HubTelemetry
     public var logger: Logger
 
     public init(
         configuration: HubConfiguration, database: MetadataDatabase, store: any ObjectStore, media: any MediaProcessor,
         clock: any WallClock = SystemWallClock(), node: NodeIdentity, peerTransport: any PeerTransport, http: HTTPClient = .shared,
-        logger: Logger
+        telemetry: HubTelemetry = HubTelemetry(), logger: Logger
     ) {
+        self.telemetry = telemetry
         self.configuration = configuration
         self.database = database
         self.store = store
@@ -65,9 +68,10 @@ public struct HubDependencies: Sendable {
         let database = try MetadataDatabase.open(configuration, logger: logger)
         let node = NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName)
         let http = http ?? StorageFactory.makeHTTPClient()
+        let telemetry = HubTelemetry()
         let store: any ObjectStore
         do {
-            store = try StorageFactory.makeStore(configuration, http: http, logger: logger)
+            store = try StorageFactory.makeStore(configuration, http: http, logger: logger, metrics: telemetry.metrics)
         } catch {
             if http !== HTTPClient.shared { try? http.syncShutdown() }
             throw error
@@ -77,7 +81,7 @@ public struct HubDependencies: Sendable {
             http: http, authenticator: .forHub(secret: configuration.peers.secret, node: node.id, clock: clock))
         return HubDependencies(
             configuration: configuration, database: database, store: store, media: MediaTools.detect(), clock: clock,
-            node: node, peerTransport: transport, http: http, logger: logger)
+            node: node, peerTransport: transport, http: http, telemetry: telemetry, logger: logger)
     }
 
     /// Releases what `live` opened that outlives a request: the upload locks' connection and the

@@ -48,6 +48,8 @@ public struct HubServices: Sendable {
         let configuration = dependencies.configuration
         let repositories = dependencies.repositories
         let (clock, logger) = (dependencies.clock, dependencies.logger)
+        let metrics = dependencies.telemetry.metrics
+        let uploadMetrics = UploadMetrics(metrics)
         let staging = UploadStaging(directory: "\(configuration.uploadDirectory)/.incoming")
         do {
             try staging.prepare()
@@ -57,7 +59,8 @@ public struct HubServices: Sendable {
         let catalogue = VideoCatalogue(
             repository: repositories.catalogue, videos: repositories.videos, accounts: repositories.accounts, node: dependencies.node,
             listsPeersVideos: configuration.peers.enabled, clock: clock, logger: logger)
-        let ingestor = VideoIngestor(store: dependencies.store, videos: repositories.videos, staging: staging, clock: clock, logger: logger)
+        let ingestor = VideoIngestor(
+            store: dependencies.store, videos: repositories.videos, staging: staging, clock: clock, metrics: uploadMetrics, logger: logger)
         videos = VideoService(
             repository: repositories.videos, store: dependencies.store, ingestor: ingestor, staging: staging, catalogue: catalogue,
             jobs: repositories.mediaJobs, clock: clock, logger: logger)
@@ -68,11 +71,12 @@ public struct HubServices: Sendable {
                 store: dependencies.store, media: dependencies.media, staging: staging,
                 scratch: ScratchSpace(directory: "\(configuration.uploadDirectory)/.processing", budget: configuration.transcodeScratchBytes),
                 previewInterval: configuration.previewIntervalSeconds, resolutions: configuration.transcodeResolutions, logger: logger),
-            catalogue: catalogue, clock: clock, logger: logger)
+            catalogue: catalogue, clock: clock, metrics: ProcessingMetrics(metrics), logger: logger)
         uploads = TusUploadService(
             uploads: repositories.uploads, videos: repositories.videos, ingestor: ingestor, staging: staging, clock: clock,
             settings: .init(maxUploadBytes: configuration.maxUploadBytes, expiry: .seconds(configuration.uploadExpirySeconds)),
-            locks: dependencies.database.uploadLocks, parts: StorageFactory.uploadParts(of: dependencies.store), logger: logger)
+            locks: dependencies.database.uploadLocks, parts: StorageFactory.uploadParts(of: dependencies.store), metrics: uploadMetrics,
+            logger: logger)
         accounts = try AccountService(
             configuration: configuration, accounts: repositories.accounts, clock: clock, broadcast: dependencies.database.broadcast,
             signInFailures: repositories.signInFailures, logger: logger)

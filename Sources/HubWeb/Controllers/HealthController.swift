@@ -39,14 +39,6 @@ struct HealthController<Context: RequestContext>: Sendable {
     func addRoutes(to router: Router<Context>) {
         router.get("healthz") { _, _ in Status(status: "ok") }
         router.get("readyz", use: ready)
-        router.get("metrics", use: metrics)
-    }
-
-    /// Prometheus' text format; the peer network's figures (zeros while it is off).
-    @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
-        let text = SyncMetricsText.render(await network?.status())
-        return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     @Sendable func ready(_ request: Request, context: Context) async throws -> Response {

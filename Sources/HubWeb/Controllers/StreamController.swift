@@ -21,6 +21,7 @@ struct StreamController: Sendable {
     let peerVideos: PeerVideos?
     /// `STREAM_REDIRECT`: "presigned" sends players to the store itself when it can.
     let streamRedirect: String?
+    let metrics: StreamMetrics
 
     /// Long enough for a browser to play a long video on the one URL it was redirected to (it
     /// keeps sending its range requests there), short enough that a leaked link soon dies.
@@ -102,6 +103,7 @@ struct StreamController: Sendable {
     /// A rendition processing made (`playable`), with the stream's range and conditional
     /// semantics; its validators are its own bytes'.
     @Sendable func rendition(_ request: Request, context: SignedInContext) async throws -> Response {
+        let start = ContinuousClock.now
         let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
         let name = context.parameters.get("name") ?? ""
         guard video.origin == nil, let rendition = video.renditions.first(where: { $0.name == name }) else {
@@ -114,17 +116,24 @@ struct StreamController: Sendable {
             return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "private, no-store"])
         }
         let validators = Validators(sha256: rendition.sha256, lastModified: video.updatedAt)
-        return try await serve(size: rendition.sizeBytes, contentType: rendition.contentType, validators: validators, request: request) {
+        let measuring = StreamMeasurement(metrics: metrics, source: .store, start: start)
+        return try await serve(
+            size: rendition.sizeBytes, contentType: rendition.contentType, validators: validators, request: request, measuring: measuring
+        ) {
             [store = videos.store] range in try await store.read(key, range: range)
         }
     }
 
     @Sendable func stream(_ request: Request, context: SignedInContext) async throws -> Response {
+        let start = ContinuousClock.now
         let video = try await videos.video(context.parameters.get("id"), for: context.user, may: .view)
         let validators = Validators(sha256: video.sha256, lastModified: video.createdAt)
         if video.origin != nil {
             let peerVideos = try peerSource(of: video)
-            return try await serve(size: video.sizeBytes, contentType: video.contentType, validators: validators, request: request) { range in
+            let measuring = StreamMeasurement(metrics: metrics, source: .peer, start: start)
+            return try await serve(
+                size: video.sizeBytes, contentType: video.contentType, validators: validators, request: request, measuring: measuring
+            ) { range in
                 try await peerVideos.bytes(range, of: video)
             }
         }
@@ -136,7 +145,10 @@ struct StreamController: Sendable {
             // front of it). The redirect itself must not be cached past the URL's life.
             return Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "private, no-store"])
         }
-        return try await serve(size: video.sizeBytes, contentType: video.contentType, validators: validators, request: request) { [store = videos.store] range in
+        let measuring = StreamMeasurement(metrics: metrics, source: .store, start: start)
+        return try await serve(
+            size: video.sizeBytes, contentType: video.contentType, validators: validators, request: request, measuring: measuring
+        ) { [store = videos.store] range in
             try await store.read(key, range: range)
         }
     }
@@ -168,8 +180,9 @@ struct StreamController: Sendable {
     }
 
     /// Answers `request` for an object of `size` bytes whose ranges `open` reads.
+    /// `measuring` a video's bytes (not a thumbnail's) into the stream figures.
     private func serve(
-        size: Int64, contentType: String, validators: Validators, request: Request,
+        size: Int64, contentType: String, validators: Validators, request: Request, measuring: StreamMeasurement? = nil,
         open: @escaping @Sendable (ClosedRange<Int64>) async throws -> ObjectByteStream
     ) async throws -> Response {
         var headers = HTTPFields()
@@ -203,18 +216,19 @@ struct StreamController: Sendable {
                 headers: ["Content-Range": "bytes */\(size)"])
         case .whole:
             headers[.contentType] = contentType
-            return try await body(range: size == 0 ? nil : 0...(size - 1), status: .ok, headers: headers, isHead: isHead, open: open)
+            return try await body(range: size == 0 ? nil : 0...(size - 1), status: .ok, headers: headers, isHead: isHead, measuring: measuring, open: open)
         case .single(let range):
             headers[.contentType] = contentType
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
-            return try await body(range: range, status: .partialContent, headers: headers, isHead: isHead, open: open)
+            return try await body(range: range, status: .partialContent, headers: headers, isHead: isHead, measuring: measuring, open: open)
         case .multiple(let ranges):
-            return try await multipartBody(ranges: ranges, size: size, contentType: contentType, headers: headers, isHead: isHead, open: open)
+            return try await multipartBody(
+                ranges: ranges, size: size, contentType: contentType, headers: headers, isHead: isHead, measuring: measuring, open: open)
         }
     }
 
     private func body(
-        range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, isHead: Bool,
+        range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, isHead: Bool, measuring: StreamMeasurement?,
         open: (ClosedRange<Int64>) async throws -> ObjectByteStream
     ) async throws -> Response {
         var headers = headers
@@ -227,13 +241,18 @@ struct StreamController: Sendable {
         return Response(
             status: status, headers: headers,
             body: ResponseBody(contentLength: Int(length)) { writer in
-                for try await chunk in bytes { try await writer.write(chunk) }
+                if let measuring {
+                    var first = true
+                    try await measuring.write(bytes, to: &writer, first: &first)
+                } else {
+                    for try await chunk in bytes { try await writer.write(chunk) }
+                }
                 try await writer.finish(nil)
             })
     }
 
     private func multipartBody(
-        ranges: [ClosedRange<Int64>], size: Int64, contentType: String, headers: HTTPFields, isHead: Bool,
+        ranges: [ClosedRange<Int64>], size: Int64, contentType: String, headers: HTTPFields, isHead: Bool, measuring: StreamMeasurement?,
         open: (ClosedRange<Int64>) async throws -> ObjectByteStream
     ) async throws -> Response {
         let boundary = "streamhub-" + UUID().uuidString.lowercased()
@@ -254,9 +273,14 @@ struct StreamController: Sendable {
         return Response(
             status: .partialContent, headers: headers,
             body: ResponseBody(contentLength: length) { writer in
+                var first = true
                 for (head, bytes) in zip(partHeads, streams) {
                     try await writer.write(ByteBuffer(string: head))
-                    for try await chunk in bytes { try await writer.write(chunk) }
+                    if let measuring {
+                        try await measuring.write(bytes, to: &writer, first: &first)
+                    } else {
+                        for try await chunk in bytes { try await writer.write(chunk) }
+                    }
                 }
                 try await writer.write(ByteBuffer(string: tail))
                 try await writer.finish(nil)

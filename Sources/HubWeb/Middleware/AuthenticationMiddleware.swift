@@ -15,6 +15,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let accounts: AccountService
     let trustProxy: Bool
+    /// `METRICS_TOKEN`: a bearer token for `GET /metrics` alone, not an account's.
+    var metricsToken: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -22,7 +24,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.clientAddress = forwarded.trimmingCharacters(in: .whitespaces)
         }
         var clearCookie = false
-        if let authorization = request.headers[.authorization] {
+        if let authorization = request.headers[.authorization], isMetricsToken(authorization, request) {
+            context.readsMetrics = true
+        } else if let authorization = request.headers[.authorization] {
             guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer ",
                 let identity = try await accounts.identity(bearerToken: authorization.dropFirst(7))
             else {
@@ -49,6 +53,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
             response.setCookie(SessionCookieJar.expired(for: request, trustProxy: trustProxy))
         }
         return response
+    }
+
+    private func isMetricsToken(_ authorization: String, _ request: Request) -> Bool {
+        guard let metricsToken, request.uri.path == "/metrics", authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
+            return false
+        }
+        return ConstantTime.equal(String(authorization.dropFirst(7)), metricsToken)
     }
 
     /// Browsers attach cookies to cross-site requests, so a state-changing request is accepted
