@@ -58,6 +58,11 @@ public struct OperationMetrics<Operation: CaseIterable & Hashable & Sendable & R
         self.isExpected = isExpected
     }
 
+    /// An operation timed by someone else (SQLite's own statement profile).
+    public func record(_ operation: Operation, _ duration: Duration) {
+        timers[operation]?.record(duration)
+    }
+
     public func measure<T>(_ operation: Operation, _ body: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now
         do {

@@ -7,8 +7,9 @@ import HubCore
 public struct HubDatabase: Sendable {
     public let writer: any DatabaseWriter
 
-    /// Opens (creating if needed) the database file at `path` and migrates it.
-    public static func open(path: String) throws -> HubDatabase {
+    /// Opens (creating if needed) the database file at `path` and migrates it. With `metrics`,
+    /// every statement's duration is recorded, as SQLite measures it.
+    public static func open(path: String, metrics: DatabaseMetrics? = nil) throws -> HubDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         // Deleting a user cascades to their tokens.
@@ -19,6 +20,15 @@ public struct HubDatabase: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
             try db.execute(sql: "PRAGMA cache_size = -8000")
+            // SQLite's profile reports each statement once it has finished, failed ones too; the
+            // failures themselves reach the hub as the errors of the calls that ran them.
+            if let metrics {
+                db.trace(options: .profile) { event in
+                    if case .profile(let statement, let seconds) = event {
+                        metrics.record(sql: statement.sql, duration: .nanoseconds(Int64(seconds * 1e9)))
+                    }
+                }
+            }
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try HubDatabase(writer: pool)

@@ -21,7 +21,9 @@ public struct HubPostgresDatabase: Sendable {
     /// How long opening a connection may take, pooled or not.
     static let connectTimeout: Duration = .seconds(5)
 
-    public init(_ settings: PostgresSettings, logger: Logger, statementDeadline: Duration = Self.statementDeadline) {
+    public init(
+        _ settings: PostgresSettings, logger: Logger, statementDeadline: Duration = Self.statementDeadline, metrics: DatabaseMetrics = .disabled
+    ) {
         // `require` encrypts without checking the certificate, as libpq's sslmode=require does.
         var unverified = TLSConfiguration.makeClientConfiguration()
         unverified.certificateVerification = .none
@@ -37,9 +39,16 @@ public struct HubPostgresDatabase: Sendable {
         pooled.options.maximumConnections = settings.poolSize
         pooled.options.connectTimeout = Self.connectTimeout
         self.client = PostgresClient(configuration: pooled, backgroundLogger: logger)
-        self.pool = PostgresPool(client: client, deadline: statementDeadline)
+        self.pool = PostgresPool(client: client, deadline: statementDeadline, metrics: metrics)
         self.settings = settings
         self.logger = logger
+    }
+
+    /// The figures of statements run through the pool: PostgreSQL's own errors and a server
+    /// that is gone count as failures; what a transaction's body throws (a version conflict)
+    /// does not.
+    public static func metrics(_ metrics: HubMetrics) -> DatabaseMetrics {
+        DatabaseMetrics(metrics, backend: "postgres", isFailure: { $0 is PSQLError || $0 is DatabaseUnavailable })
     }
 
     /// Runs the connection pool until the task is cancelled; statements wait for it to run.

@@ -13,9 +13,14 @@ import PostgresNIO
 struct PostgresPool: PostgresQuerying, Sendable {
     let client: PostgresClient
     let deadline: Duration
+    /// Statements run on the pool, by their verb, and transactions as a whole (the statements
+    /// inside one are its time).
+    let metrics: DatabaseMetrics
 
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        try await withDeadline { try await client.query(query, logger: logger).collect() }.map { $0.makeRandomAccess() }
+        try await metrics.measure(DatabaseStatement(sql: query.sql)) {
+            try await withDeadline { try await client.query(query, logger: logger).collect() }.map { $0.makeRandomAccess() }
+        }
     }
 
     /// Runs `body` in one transaction on one connection, committed when it returns and rolled
@@ -24,11 +29,13 @@ struct PostgresPool: PostgresQuerying, Sendable {
     func transaction<Result: Sendable>(
         logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await withDeadline {
-            do {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-            } catch let error as PostgresTransactionError {
-                throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        try await metrics.measure(.transaction) {
+            try await withDeadline {
+                do {
+                    return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                } catch let error as PostgresTransactionError {
+                    throw error.closureError ?? error.beginError ?? error.commitError ?? error
+                }
             }
         }
     }

@@ -62,6 +62,11 @@ import Testing
             #expect(samples["streamhub_video_time_to_ready_seconds_count"] == 1)
             #expect(samples["streamhub_processing_queue_depth"] == 0)
             #expect(samples["streamhub_p2p_enabled"] == 0)
+            // SQLite's statements, by verb: the upload wrote, the listing read, each write committed.
+            for verb in ["select", "insert", "update", "commit"] {
+                let count = samples[#"streamhub_database_query_duration_seconds_count{backend="sqlite",operation="\#(verb)"}"#] ?? 0
+                #expect(count >= 1, "\(verb)")
+            }
             // Route patterns, never ids: the ranged GET and the bad id share one series.
             let streamed = samples.filter { $0.key.hasPrefix("streamhub_http_request_duration_seconds_count{") && $0.key.contains("/stream") }
             #expect(streamed.keys.allSatisfy { !$0.contains(id) && $0.contains("{id}") }, "\(streamed)")
@@ -69,6 +74,15 @@ import Testing
             #expect(samples[#"streamhub_http_request_duration_seconds_count{route="/api/v1/videos/{id}/stream",method="GET",status="404"}"#] == 1)
             #expect(samples[#"streamhub_http_request_duration_seconds_count{route="unmatched",method="GET",status="404"}"#] == 1)
         }
+    }
+
+    @Test(arguments: [
+        ("SELECT * FROM video", DatabaseStatement.select), ("  insert INTO note VALUES (?)", .insert),
+        ("UPDATE upload SET offset = ?", .update), ("DELETE FROM token", .delete), ("COMMIT TRANSACTION", .commit),
+        ("BEGIN IMMEDIATE", .other), ("WITH recent AS (SELECT 1) SELECT * FROM recent", .other), ("", .other), ("selective", .other),
+    ])
+    func statementsAreLabelledByTheirVerb(sql: String, statement: DatabaseStatement) {
+        #expect(DatabaseStatement(sql: sql) == statement)
     }
 
     /// `name{labels} value` lines, by `name{labels}`.

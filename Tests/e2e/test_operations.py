@@ -47,6 +47,7 @@ def test_the_metrics_parse_and_count_what_the_hub_did(cluster):
         ("streamhub_processing_job_duration_seconds", "histogram"),
         ("streamhub_video_time_to_ready_seconds", "histogram"),
         ("streamhub_processing_queue_depth", "gauge"),
+        ("streamhub_database_query_duration_seconds", "histogram"),
         ("streamhub_sync_changes_sent", "counter"),
         ("streamhub_sync_conflicts", "counter"),
         ("streamhub_sync_failures", "counter"),

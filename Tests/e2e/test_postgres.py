@@ -587,3 +587,26 @@ def test_two_instances_on_one_database_run_each_processing_job_once(binary, post
     finally:
         for hub in hubs:
             hub.stop()
+
+
+def test_the_metrics_time_postgresql_statements_and_transactions(binary, postgres, tmp_path):
+    """`streamhub_database_query_duration_seconds` on PostgreSQL: statements by verb and
+    transactions as a whole, under bounded labels, read by Prometheus' own parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+    from helpers import api
+    [hub] = instances(binary, tmp_path, postgres.create_database(), 1)
+    try:
+        status, note = api(hub, "/api/v1/notes", "POST", {"title": "Timed", "content": "Counted.\n"})
+        assert status == 201, note
+        assert api(hub, "/api/v1/notes")[0] == 200
+        status, _, body = hub.request("/metrics")
+        assert status == 200
+        counts = {sample.labels["operation"]: sample.value
+                  for family in text_string_to_metric_families(body.decode())
+                  if family.name == "streamhub_database_query_duration_seconds"
+                  for sample in family.samples
+                  if sample.name.endswith("_count") and sample.labels["backend"] == "postgres"}
+        assert counts["select"] >= 1 and counts["transaction"] >= 1, counts
+        assert set(counts) <= {"select", "insert", "update", "delete", "commit", "transaction", "other"}
+    finally:
+        hub.stop()

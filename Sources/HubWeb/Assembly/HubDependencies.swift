@@ -65,10 +65,10 @@ public struct HubDependencies: Sendable {
     ) throws(ConfigurationError) -> HubDependencies {
         // Before the HTTP client below starts its threads.
         MemoryTuning.apply()
-        let database = try MetadataDatabase.open(configuration, logger: logger)
+        let telemetry = HubTelemetry()
+        let database = try MetadataDatabase.open(configuration, logger: logger, metrics: telemetry.metrics)
         let node = NodeIdentity(id: try NodeID.load(dataDirectory: configuration.dataDirectory), name: configuration.peers.nodeName)
         let http = http ?? StorageFactory.makeHTTPClient()
-        let telemetry = HubTelemetry()
         let store: any ObjectStore
         do {
             store = try StorageFactory.makeStore(configuration, http: http, logger: logger, metrics: telemetry.metrics)

@@ -33,7 +33,9 @@ public struct MetadataDatabase: Sendable {
         self.broadcast = broadcast
     }
 
-    public static func open(_ configuration: HubConfiguration, logger: Logger) throws(ConfigurationError) -> MetadataDatabase {
+    public static func open(
+        _ configuration: HubConfiguration, logger: Logger, metrics: HubMetrics = .disabled
+    ) throws(ConfigurationError) -> MetadataDatabase {
         // The data directory holds more than SQLite's file (the node id, migration journals).
         do {
             try PosixPath.createDirectories(configuration.dataDirectory)
@@ -41,14 +43,14 @@ public struct MetadataDatabase: Sendable {
             throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "cannot be created: \(error)")
         }
         if let settings = configuration.postgres {
-            let database = HubPostgresDatabase(settings, logger: logger)
+            let database = HubPostgresDatabase(settings, logger: logger, metrics: HubPostgresDatabase.metrics(metrics))
             let (broadcast, locks) = (database.makeCacheBroadcast(), database.makeLocks())
             return MetadataDatabase(
                 repositories: database.repositories(videoCache: { CachedVideoRepository($0, broadcast: broadcast) }), postgres: database,
                 uploadLocks: locks, roleClaims: locks, broadcast: broadcast)
         }
         do {
-            return MetadataDatabase(repositories: try HubDatabase.open(path: configuration.sqlitePath).repositories)
+            return MetadataDatabase(repositories: try HubDatabase.open(path: configuration.sqlitePath, metrics: DatabaseMetrics(metrics, backend: "sqlite")).repositories)
         } catch {
             throw ConfigurationError(setting: "HUB_DATA_DIR", problem: "holds no usable database at \(configuration.sqlitePath): \(error)")
         }
