@@ -15,14 +15,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def build_release(product="streamhub"):
+def build_release(product="streamhub", root=ROOT, scratch=None):
     """Builds `product` in release mode and returns the path of the executable. With
     STREAMHUB_RELEASE_SCRATCH set (say `.build-release`), the release build lives there, so a
-    debug build in `.build` is not held up by SwiftPM's lock while it runs."""
-    scratch = ["--scratch-path", os.environ["STREAMHUB_RELEASE_SCRATCH"]] if os.environ.get("STREAMHUB_RELEASE_SCRATCH") else []
-    subprocess.run(["swift", "build", "-c", "release", *scratch, "--product", product], cwd=ROOT, check=True,
+    debug build in `.build` is not held up by SwiftPM's lock while it runs. `root` and
+    `scratch` build another checkout (an older commit, for a with/without comparison)."""
+    scratch = scratch or os.environ.get("STREAMHUB_RELEASE_SCRATCH")
+    scratch_args = ["--scratch-path", scratch] if scratch else []
+    subprocess.run(["swift", "build", "-c", "release", *scratch_args, "--product", product], cwd=root, check=True,
                    stdout=subprocess.DEVNULL)
-    out = subprocess.run(["swift", "build", "-c", "release", *scratch, "--show-bin-path"], cwd=ROOT, check=True,
+    out = subprocess.run(["swift", "build", "-c", "release", *scratch_args, "--show-bin-path"], cwd=root, check=True,
                          capture_output=True, text=True).stdout.strip()
     return os.path.join(out, product)
 
