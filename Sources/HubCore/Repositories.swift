@@ -23,6 +23,8 @@ public struct Repositories: Sendable {
     public var catalogue: any CatalogueRepository
     /// The processing queue: work on stored videos.
     public var mediaJobs: any MediaJobQueue
+    /// Bytes in and out by day, for the storage report.
+    public var traffic: any TrafficRepository
     /// Failed sign-ins counted where every instance sees them; nil when one process counts them
     /// in memory (SQLite).
     public var signInFailures: (any SignInFailureLog)?
@@ -31,9 +33,10 @@ public struct Repositories: Sendable {
         videos: any VideoRepository, uploads: any UploadRepository, accounts: any AccountRepository,
         settings: any HubSettingsRepository, notes: any NoteRepository, noteAnalytics: any NoteAnalyticsRepository,
         syncLog: any SyncLogRepository, peers: any PeerRepository, catalogue: any CatalogueRepository,
-        mediaJobs: any MediaJobQueue, signInFailures: (any SignInFailureLog)? = nil
+        mediaJobs: any MediaJobQueue, traffic: any TrafficRepository, signInFailures: (any SignInFailureLog)? = nil
     ) {
         self.mediaJobs = mediaJobs
+        self.traffic = traffic
         self.signInFailures = signInFailures
         self.videos = videos
         self.uploads = uploads

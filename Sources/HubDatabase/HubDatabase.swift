@@ -54,13 +54,15 @@ public struct HubDatabase: Sendable {
     public var peers: SQLitePeerRepository { SQLitePeerRepository(writer: writer) }
     public var catalogue: SQLiteCatalogueRepository { SQLiteCatalogueRepository(writer: writer) }
     public var mediaJobs: SQLiteMediaJobQueue { SQLiteMediaJobQueue(writer: writer) }
+    public var traffic: SQLiteTrafficRepository { SQLiteTrafficRepository(writer: writer) }
 
     /// Every repository the hub uses, on this database; videos behind a short-lived cache, since
     /// every stream request looks its video up.
     public var repositories: Repositories {
         Repositories(
             videos: CachedVideoRepository(videos), uploads: uploads, accounts: accounts, settings: settings, notes: notes,
-            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, catalogue: catalogue, mediaJobs: mediaJobs)
+            noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, catalogue: catalogue, mediaJobs: mediaJobs,
+            traffic: traffic)
     }
 
 
@@ -325,6 +327,15 @@ public struct HubDatabase: Sendable {
                 t.synchronize(withTable: "captionCue")
                 t.tokenizer = .unicode61()
                 t.column("text")
+            }
+        }
+        migrator.registerMigration("v9: traffic by day") { db in
+            // Bytes in and out per UTC day (`yyyy-MM-dd`), for the storage report.
+            try db.create(table: "trafficDay") { t in
+                t.primaryKey("day", .text)
+                t.column("uploadedBytes", .integer).notNull()
+                t.column("streamedBytes", .integer).notNull()
+                t.column("peerSentBytes", .integer).notNull()
             }
         }
         return migrator

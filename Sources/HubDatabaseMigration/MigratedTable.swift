@@ -204,5 +204,9 @@ struct MigratedTable: Sendable {
                 ("videoID", "video_id", .text), ("origin", "origin", .text), ("listed", "listed", .bool), ("createdAt", "created_at", .date),
                 ("digest", "digest", .integer), ("searchText", "search_text", .text), ("entry", "entry", .text),
             ]),
+        MigratedTable(source: "trafficDay", target: "traffic_day", sourceKey: "day", sourceOrder: "day", targetOrder: "day COLLATE \"C\"", columns: [
+            ("day", "day", .text), ("uploadedBytes", "uploaded_bytes", .integer), ("streamedBytes", "streamed_bytes", .integer),
+            ("peerSentBytes", "peer_sent_bytes", .integer),
+        ]),
     ]
 }

@@ -3,7 +3,8 @@ import HubCore
 
 /// Uploads' figures: bytes made durable as they arrive (`streamhub_upload_received_bytes_total`,
 /// by protocol, whose rate is the upload throughput) and uploads that became videos
-/// (`streamhub_uploads_completed_total`).
+/// (`streamhub_uploads_completed_total`). The bytes go to the day's traffic too, which the
+/// storage report reads.
 public struct UploadMetrics: Sendable {
     public enum UploadProtocol: String, CaseIterable, Sendable {
         case tus, form
@@ -11,8 +12,10 @@ public struct UploadMetrics: Sendable {
 
     private let received: [UploadProtocol: Counter]
     private let completed: Counter
+    private let traffic: TrafficTally?
 
-    public init(_ metrics: HubMetrics) {
+    public init(_ metrics: HubMetrics, traffic: TrafficTally? = nil) {
+        self.traffic = traffic
         received = Dictionary(
             uniqueKeysWithValues: UploadProtocol.allCases.map { ($0, metrics.counter("streamhub_upload_received_bytes_total", [("protocol", $0.rawValue)])) })
         completed = metrics.counter("streamhub_uploads_completed_total")
@@ -23,7 +26,9 @@ public struct UploadMetrics: Sendable {
     func completedOne() { completed.increment() }
 
     func received(_ bytes: Int64, by uploadProtocol: UploadProtocol) {
-        if bytes > 0 { received[uploadProtocol]?.increment(by: bytes) }
+        guard bytes > 0 else { return }
+        received[uploadProtocol]?.increment(by: bytes)
+        traffic?.uploaded(Int(bytes))
     }
 }
 

@@ -202,6 +202,7 @@ extension HubPostgresDatabase {
     public var catalogue: PostgresCatalogueRepository { PostgresCatalogueRepository(client: pool, logger: logger) }
     public var signInFailures: PostgresSignInFailures { PostgresSignInFailures(client: pool, logger: logger) }
     public var mediaJobs: PostgresMediaJobQueue { PostgresMediaJobQueue(client: pool, logger: logger) }
+    public var traffic: PostgresTrafficRepository { PostgresTrafficRepository(client: pool, logger: logger) }
 
     /// Every repository the hub uses, on this database; videos behind whatever cache the hub
     /// puts in front of them (every stream request looks its video up).
@@ -209,6 +210,6 @@ extension HubPostgresDatabase {
         Repositories(
             videos: videoCache(videos), uploads: uploads, accounts: accounts, settings: settingsRepository, notes: notes,
             noteAnalytics: noteAnalytics, syncLog: syncLog, peers: peers, catalogue: catalogue,
-            mediaJobs: mediaJobs, signInFailures: signInFailures)
+            mediaJobs: mediaJobs, traffic: traffic, signInFailures: signInFailures)
     }
 }

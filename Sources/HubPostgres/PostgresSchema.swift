@@ -294,5 +294,17 @@ enum PostgresSchema {
             "CREATE INDEX caption_cue_video ON caption_cue (video_id, language, start_milliseconds)",
             "CREATE INDEX caption_cue_search ON caption_cue USING GIN (search)",
         ]),
+        Migration(version: 8, name: "traffic by day", statements: [
+            // Bytes in and out per UTC day (`yyyy-MM-dd`), for the storage report; every
+            // instance adds to the same rows.
+            """
+            CREATE TABLE traffic_day (
+                day TEXT PRIMARY KEY,
+                uploaded_bytes BIGINT NOT NULL,
+                streamed_bytes BIGINT NOT NULL,
+                peer_sent_bytes BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 }

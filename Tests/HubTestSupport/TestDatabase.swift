@@ -40,6 +40,6 @@ extension TestDatabase {
         return Repositories(
             videos: database.videos, uploads: database.uploads, accounts: database.accounts, settings: database.settings,
             notes: database.notes, noteAnalytics: database.noteAnalytics, syncLog: database.syncLog, peers: database.peers,
-            catalogue: database.catalogue, mediaJobs: database.mediaJobs)
+            catalogue: database.catalogue, mediaJobs: database.mediaJobs, traffic: database.traffic)
     }
 }

@@ -25,6 +25,8 @@ public struct HubServices: Sendable {
     public let peerVideos: PeerVideos?
     /// Keeps whole the peers' videos this hub holds for others, when `P2P_ENABLED`.
     public let replicaKeeper: ReplicaKeeper?
+    /// Bytes uploaded and served today, on their way to the database (`TrafficRepository`).
+    public let traffic: TrafficTally
 
     public var configuration: HubConfiguration { dependencies.configuration }
 
@@ -49,7 +51,9 @@ public struct HubServices: Sendable {
         let repositories = dependencies.repositories
         let (clock, logger) = (dependencies.clock, dependencies.logger)
         let metrics = dependencies.telemetry.metrics
-        let uploadMetrics = UploadMetrics(metrics)
+        let traffic = TrafficTally(clock: clock)
+        self.traffic = traffic
+        let uploadMetrics = UploadMetrics(metrics, traffic: traffic)
         let staging = UploadStaging(directory: "\(configuration.uploadDirectory)/.incoming")
         do {
             try staging.prepare()

@@ -5,7 +5,8 @@ import Hummingbird
 /// Streams' figures, by where their bytes come from (this hub's store, or a peer's blocks): the
 /// time from the request to the first byte of video handed to the socket
 /// (`streamhub_stream_first_byte_seconds`), and the bytes handed over
-/// (`streamhub_stream_bytes_total`, an interrupted stream's too).
+/// (`streamhub_stream_bytes_total`, an interrupted stream's too), which go to the day's
+/// traffic as well.
 struct StreamMetrics: Sendable {
     enum Source: String, CaseIterable, Sendable {
         case store, peer
@@ -13,8 +14,10 @@ struct StreamMetrics: Sendable {
 
     private let firstByte: [Source: Timer]
     private let bytes: [Source: Counter]
+    private let traffic: TrafficTally?
 
-    init(_ metrics: HubMetrics) {
+    init(_ metrics: HubMetrics, traffic: TrafficTally? = nil) {
+        self.traffic = traffic
         var firstByte: [Source: Timer] = [:]
         var bytes: [Source: Counter] = [:]
         for source in Source.allCases {
@@ -30,7 +33,9 @@ struct StreamMetrics: Sendable {
     }
 
     func served(_ count: Int, from source: Source) {
-        if count > 0 { bytes[source]?.increment(by: count) }
+        guard count > 0 else { return }
+        bytes[source]?.increment(by: count)
+        traffic?.streamed(count)
     }
 }
 
