@@ -129,6 +129,33 @@ public struct HubConfiguration: Sendable {
         }
     }
 
+    /// What storage and transfer cost, per GB (2^30 bytes, as providers bill), for the
+    /// storage report's monthly estimate. The defaults are AWS's list prices the deployment
+    /// guide quotes: S3 Standard, transfer out to the internet, CloudFront, Glacier Instant
+    /// Retrieval.
+    public struct CostRates: Sendable, Equatable {
+        /// `COST_STORAGE_PER_GB_MONTH`
+        public var storagePerGBMonth: Double = 0.023
+        /// `COST_EGRESS_PER_GB`
+        public var egressPerGB: Double = 0.09
+        /// `COST_CDN_PER_GB`
+        public var cdnPerGB: Double = 0.085
+        /// `COST_ARCHIVE_PER_GB_MONTH`
+        public var archivePerGBMonth: Double = 0.004
+
+        public init() {}
+
+        init(reading cost: SettingsReader) throws(ConfigurationError) {
+            let rates: [(String, WritableKeyPath<CostRates, Double>)] = [
+                ("storage.per.gb.month", \.storagePerGBMonth), ("egress.per.gb", \.egressPerGB), ("cdn.per.gb", \.cdnPerGB),
+                ("archive.per.gb.month", \.archivePerGBMonth),
+            ]
+            for (name, path) in rates {
+                if let rate = try cost.decimal(name, in: 0...1_000) { self[keyPath: path] = rate }
+            }
+        }
+    }
+
     public var storageBackend: StorageBackend
     public var uploadDirectory: String
     public var s3: S3Settings?
@@ -162,6 +189,8 @@ public struct HubConfiguration: Sendable {
     /// The largest note content accepted, in bytes (`NOTE_MAX_BYTES`).
     public var noteMaxBytes: Int
     public var timeouts: ConnectionTimeouts
+    /// The storage report's prices (`COST_*`).
+    public var costs: CostRates
     /// How many processing jobs this instance runs at once (`MEDIA_WORKERS`); 0 leaves the
     /// processing to the other instances on the database.
     public var mediaWorkers: Int
@@ -261,6 +290,7 @@ public struct HubConfiguration: Sendable {
             throw settings.problem("metrics.token", "must be at least 16 characters (for example: openssl rand -hex 32)")
         }
         self.timeouts = try ConnectionTimeouts(reading: settings.scoped("http"))
+        self.costs = try CostRates(reading: settings.scoped("cost"))
         self.logLevel = settings.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw settings.problem("log.level", "must be one of trace, debug, info, notice, warning, error, critical")

@@ -58,6 +58,15 @@ public struct SettingsReader {
         return int
     }
 
+    /// A decimal number (`0.023`) within `range`; `nan`, `inf` and exponents are not prices.
+    public func decimal(_ name: String, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let raw = string(name) else { return nil }
+        guard raw.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let value = Double(raw), range.contains(value) else {
+            throw problem(name, "must be a number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+        }
+        return value
+    }
+
     public func port(_ name: String) throws(ConfigurationError) -> Int? {
         guard let raw = string(name) else { return nil }
         guard let value = Int(raw), (0...65_535).contains(value) else {

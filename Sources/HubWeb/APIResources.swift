@@ -9,6 +9,7 @@ extension VideoListResource: ResponseEncodable {}
 extension CaptionResource: ResponseEncodable {}
 extension UserResource: ResponseEncodable {}
 extension UserListResource: ResponseEncodable {}
+extension StorageReport: ResponseEncodable {}
 extension TokenResource: ResponseEncodable {}
 extension TokenListResource: ResponseEncodable {}
 extension InvitationResource: ResponseEncodable {}

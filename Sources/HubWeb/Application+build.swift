@@ -33,6 +33,8 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
     }
     background.append(hub.uploads.expiryService(logger: logger))
     background.append(hub.mediaWorkers)
+    background.append(
+        TrafficRecording(tally: hub.traffic, repository: hub.dependencies.repositories.traffic, network: hub.network, logger: logger).service())
     background += hub.notepad.services()
     let mirroring = hub.notepad.mirrorService(everyInstance: hub.dependencies.database.roleClaims != nil)
     if let claims = hub.dependencies.database.roleClaims {
@@ -106,10 +108,11 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     SessionController(accounts: hub.accounts, trustProxy: configuration.trustProxy).addRoutes(public: api, signedIn: signedInAPI)
     TokenController(accounts: hub.accounts).addRoutes(to: signedInAPI)
     UserAdminController(accounts: hub.accounts).addRoutes(to: signedInAPI)
+    StorageAdminController(report: hub.storageReport).addRoutes(to: signedInAPI)
     VideoController(videos: hub.videos, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedInAPI)
     StreamController(
         videos: hub.videos, peerVideos: hub.peerVideos, streamRedirect: configuration.streamRedirect,
-        metrics: StreamMetrics(hub.dependencies.telemetry.metrics)
+        metrics: StreamMetrics(hub.dependencies.telemetry.metrics, traffic: hub.traffic)
     ).addRoutes(to: signedInAPI)
     CaptionController(videos: hub.videos).addRoutes(to: signedInAPI)
     VideoPinController(videos: hub.videos, peerVideos: hub.peerVideos).addRoutes(to: signedInAPI)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import HubAPI
 import HubCore
 import HubDatabase
 import HubStorage
@@ -9,7 +10,60 @@ import HubWeb
 /// `streamhub storage …`: operations on where the hub keeps video bytes.
 struct StorageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "storage", abstract: "Work with the hub's object storage.", subcommands: [Migrate.self])
+        commandName: "storage", abstract: "Work with the hub's object storage.", subcommands: [Report.self, Migrate.self])
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What the store holds, whose it is, the last 30 days' traffic, and a monthly cost estimate.",
+            discussion: """
+                Walks the store the hub is configured for (every object's key and size) and reads the \
+                database: bytes and objects by tier, the accounts and videos that take the most room, \
+                uploads and egress over the last 30 days as the hub counted them, and a month's cost at \
+                COST_STORAGE_PER_GB_MONTH, COST_EGRESS_PER_GB, COST_CDN_PER_GB and \
+                COST_ARCHIVE_PER_GB_MONTH (AWS's list prices unless set). Safe while the hub runs.
+                """)
+
+        @Flag(help: "Print the report as JSON (as GET /api/v1/admin/storage answers).") var json = false
+        @OptionGroup var options: HubOptions
+
+        func run() async throws {
+            let report = try await options.withServices { hub in try await hub.storageReport() }
+            if json {
+                let encoder = WireFormat.encoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(Self.text(report), terminator: "")
+            }
+        }
+
+        static func text(_ report: StorageReport) -> String {
+            func money(_ amount: Double) -> String { String(format: "%.2f", amount) }
+            var lines = ["Storage on \(report.backend): \(Format.bytes(report.totalBytes)) in \(report.totalObjects) object(s)"]
+            for tier in report.tiers {
+                lines.append("  \(tier.tier.rawValue.aligned(18)) \(Format.bytes(tier.bytes).aligned(12, right: true))  \(tier.objects) object(s)")
+            }
+            if !report.owners.isEmpty {
+                lines.append("By owner:")
+                for owner in report.owners {
+                    lines.append("  \((owner.owner ?? "(deleted account)").aligned(18)) \(Format.bytes(owner.bytes).aligned(12, right: true))  \(owner.videos) video(s)")
+                }
+            }
+            if !report.largestVideos.isEmpty {
+                lines.append("Largest videos:")
+                for video in report.largestVideos {
+                    lines.append("  \(video.id)  \(Format.bytes(video.bytes).aligned(12, right: true))  \(video.title) (\(video.owner ?? "no owner"))")
+                }
+            }
+            let traffic = report.traffic
+            lines.append("Last \(traffic.days) days: \(Format.bytes(traffic.uploadedBytes)) uploaded, \(Format.bytes(traffic.egressBytes)) out (\(Format.bytes(traffic.streamedBytes)) streamed, \(Format.bytes(traffic.peerSentBytes)) to peers)")
+            let cost = report.monthlyCost
+            lines.append("Monthly estimate: \(money(cost.total)) (storage \(money(cost.storage)), archive \(money(cost.archive)), egress \(money(cost.egress))); through a CDN \(money(cost.totalThroughCDN))")
+            let rates = report.rates
+            lines.append("  at \(rates.storagePerGBMonth)/GB-month stored, \(rates.archivePerGBMonth)/GB-month archived, \(rates.egressPerGB)/GB out, \(rates.cdnPerGB)/GB through a CDN")
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -91,5 +145,13 @@ struct StorageCommand: AsyncParsableCommand {
                     + "\(Format.bytes(result.bytesTotal)) in \(seconds) s.")
             print("Now set STORAGE_BACKEND=\(target.rawValue) and restart the hub.")
         }
+    }
+}
+
+extension String {
+    /// `self` in a column `width` characters wide, aligned left or right.
+    fileprivate func aligned(_ width: Int, right: Bool = false) -> String {
+        let gap = String(repeating: " ", count: max(0, width - count))
+        return right ? gap + self : self + gap
     }
 }

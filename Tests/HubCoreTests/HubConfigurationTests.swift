@@ -38,6 +38,15 @@ import Testing
         #expect(set.timeouts == .init(header: .seconds(2), body: .seconds(5), idle: .seconds(7)))
     }
 
+    @Test func costRatesDefaultToTheGuidesPricesAndTakeAnOperatorsOwn() throws {
+        #expect(try configuration([:]).costs == HubConfiguration.CostRates())
+        #expect(HubConfiguration.CostRates().storagePerGBMonth == 0.023 && HubConfiguration.CostRates().egressPerGB == 0.09)
+        let set = try configuration([
+            "COST_STORAGE_PER_GB_MONTH": "0.0125", "COST_EGRESS_PER_GB": "0", "COST_CDN_PER_GB": "1000", "COST_ARCHIVE_PER_GB_MONTH": ".001",
+        ]).costs
+        #expect(set.storagePerGBMonth == 0.0125 && set.egressPerGB == 0 && set.cdnPerGB == 1000 && set.archivePerGBMonth == 0.001)
+    }
+
     @Test func readsDesignNames() throws {
         let configuration = try configuration([
             "HUB_PORT": "9000", "HUB_HOST": "0.0.0.0", "UPLOAD_DIR": "/srv/videos", "MAX_UPLOAD_BYTES": "1024",
@@ -99,6 +108,12 @@ import Testing
         (["HTTP_IDLE_TIMEOUT_SECONDS": "soon"], "HTTP_IDLE_TIMEOUT_SECONDS"),
         (["P2P_GOSSIP_INTERVAL_MS": "9223372036854775807"], "P2P_GOSSIP_INTERVAL_MS"),
         (["P2P_FANOUT": "99999999999999999999999"], "P2P_FANOUT"),
+        (["COST_STORAGE_PER_GB_MONTH": "-0.01"], "COST_STORAGE_PER_GB_MONTH"),
+        (["COST_EGRESS_PER_GB": "cheap"], "COST_EGRESS_PER_GB"),
+        (["COST_CDN_PER_GB": "1e3"], "COST_CDN_PER_GB"),
+        (["COST_CDN_PER_GB": "nan"], "COST_CDN_PER_GB"),
+        (["COST_ARCHIVE_PER_GB_MONTH": "1000.01"], "COST_ARCHIVE_PER_GB_MONTH"),
+        (["METRICS_TOKEN": "short"], "METRICS_TOKEN"),
     ])
     func badSettingsNameTheSetting(environment: [String: String], setting: String) {
         #expect {

@@ -95,6 +95,7 @@ import Testing
         Route(method: .post, path: "/api/v1/me/password", expected: [204, 204, 403, 403] + api),
         Route(method: .delete, path: "/api/v1/session", expected: [204, 204, 204, 204] + api),
         Route(method: .get, path: "/api/v1/users", expected: [403, 403, 403, 200] + api),
+        Route(method: .get, path: "/api/v1/admin/storage", expected: [403, 403, 403, 200] + api),
         Route(method: .patch, path: "/api/v1/users/{other}", expected: [403, 403, 403, 200] + api),
         Route(method: .delete, path: "/api/v1/users/{other}", expected: [403, 403, 403, 204] + api),
         Route(method: .post, path: "/api/v1/invitations", expected: [403, 403, 403, 201] + api),

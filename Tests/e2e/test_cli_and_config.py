@@ -60,7 +60,9 @@ def test_bad_configuration_fails_fast_with_one_line(binary, tmp_path):
                          ({"STREAM_REDIRECT": "sometimes"}, "STREAM_REDIRECT"),
                          ({"P2P_SEND_BYTES_PER_SECOND": "1000"}, "P2P_SEND_BYTES_PER_SECOND"),
                          ({"MEDIA_WORKERS": "65"}, "MEDIA_WORKERS"), ({"MEDIA_WORKERS": "two"}, "MEDIA_WORKERS"),
-                         ({"TRANSCODE_SCRATCH_BYTES": "1000"}, "TRANSCODE_SCRATCH_BYTES")]:
+                         ({"TRANSCODE_SCRATCH_BYTES": "1000"}, "TRANSCODE_SCRATCH_BYTES"),
+                         ({"COST_STORAGE_PER_GB_MONTH": "free"}, "COST_STORAGE_PER_GB_MONTH"),
+                         ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN")]:
         out = serve_once(binary, tmp_path, **env)
         assert out.returncode == 78, (env, out.stderr)
         lines = out.stderr.strip().splitlines()

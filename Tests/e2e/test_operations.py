@@ -89,3 +89,43 @@ def test_metrics_are_for_admins_and_the_scraper(hub):
     assert status == 401 and b'"sign_in_required"' in body
     status, _, body = hub.request("/metrics", token="not-the-metrics-token-at-all")
     assert status == 401 and b'"invalid_token"' in body
+
+
+def test_the_storage_report_counts_the_library_and_its_traffic(binary, tmp_path):
+    """`streamhub storage report` on a hub's data after it ran: the bytes in the store by tier,
+    by owner and by video, the traffic the hub wrote to the database (at its shutdown at the
+    latest), and the month's cost at the rates given; the same JSON as the admin route."""
+    import json
+    from hubbench import Hub
+    rates = {"COST_STORAGE_PER_GB_MONTH": "100", "COST_EGRESS_PER_GB": "50", "COST_CDN_PER_GB": "25"}
+    hub = Hub(binary, str(tmp_path), extra_env=rates)
+    hub.start()
+    hub.sign_up_admin()
+    data = fake_mp4(500_000, seed=41)
+    video = finish_upload(hub, create_upload(hub, len(data), {"filename": "report.mp4"}), 0, data)
+    processed(hub, video)
+    request = urllib.request.Request(f"{hub.url}/api/v1/videos/{video}/stream", headers={**hub.auth, "Range": "bytes=0-99999"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert len(response.read()) == 100_000
+    status, _, body = hub.request("/api/v1/admin/storage")
+    assert status == 200
+    live = json.loads(body)
+    hub.stop()
+
+    report = json.loads(hub.cli("storage", "report", "--json", env=rates).stdout)
+    originals = next(tier for tier in report["tiers"] if tier["tier"] == "originals")
+    assert originals == {"backend": "local", "tier": "originals", "bytes": 500_000, "objects": 1}
+    assert report["totalBytes"] == sum(tier["bytes"] for tier in report["tiers"]) == live["totalBytes"]
+    assert [(owner["owner"], owner["videos"]) for owner in report["owners"]] == [("admin", 1)]
+    assert report["largestVideos"][0]["id"] == video
+    assert report["traffic"]["uploadedBytes"] == 500_000
+    assert report["traffic"]["streamedBytes"] == 100_000 == report["traffic"]["egressBytes"]
+    gigabyte = float(1 << 30)
+    assert report["monthlyCost"]["storage"] == round(report["totalBytes"] / gigabyte * 100, 2)
+    assert report["monthlyCost"]["egress"] == round(100_000 / gigabyte * 50, 2)
+    assert report["monthlyCost"]["totalThroughCDN"] == round(report["monthlyCost"]["storage"] + round(100_000 / gigabyte * 25, 2), 2)
+
+    text = hub.cli("storage", "report", env=rates).stdout
+    assert "Storage on local:" in text and "originals" in text and "Monthly estimate:" in text, text
+    out = hub.cli("storage", "report", env={"COST_EGRESS_PER_GB": "-1"}, check=False)
+    assert out.returncode == 78 and out.stderr.strip().count("\n") == 0 and "COST_EGRESS_PER_GB" in out.stderr, out.stderr
