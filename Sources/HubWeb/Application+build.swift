@@ -33,6 +33,7 @@ public func buildApplication(_ hub: HubServices) -> some ApplicationProtocol {
     }
     background.append(hub.uploads.expiryService(logger: logger))
     background.append(hub.mediaWorkers)
+    background.append(hub.operations.sampler(logger: logger))
     background.append(
         TrafficRecording(tally: hub.traffic, repository: hub.dependencies.repositories.traffic, network: hub.network, logger: logger).service())
     background += hub.notepad.services()
@@ -91,17 +92,14 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     router.add(middleware: RequestMetricsMiddleware(metrics: hub.dependencies.telemetry.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(recent: hub.operations.recentErrors))
     router.add(middleware: RequestBodyLimitMiddleware(limits: RequestBodyLimits(configuration)))
     router.add(
         middleware: AuthenticationMiddleware(accounts: hub.accounts, trustProxy: configuration.trustProxy, metricsToken: configuration.metricsToken))
 
     HealthController(videos: hub.videos, network: hub.network, peerVideos: hub.peerVideos).addRoutes(to: router)
     StaticAssetController().addRoutes(to: router)
-    MetricsController(
-        telemetry: hub.dependencies.telemetry, figures: ScrapedFigures(hub.dependencies.telemetry.metrics), videos: hub.videos,
-        jobs: hub.dependencies.repositories.mediaJobs, network: hub.network
-    ).addRoutes(to: router)
+    MetricsController(operations: hub.operations).addRoutes(to: router)
 
     let api = router.group("api/v1")
     let signedInAPI = api.group(context: SignedInContext.self)
@@ -129,6 +127,7 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
         renderer: renderer
     ).addRoutes(to: pages)
     NotePageController(notepad: hub.notepad, videos: hub.videos, renderer: renderer).addRoutes(to: pages)
+    OperationsPageController(operations: hub.operations, renderer: renderer).addRoutes(to: pages)
     PeerPageController(network: hub.network, peerVideos: hub.peerVideos, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
     return router
 }

@@ -525,3 +525,28 @@ def test_the_player_page_follows_processing_in_place_and_picks_up_previews_and_t
         wait_for(lambda: browser.execute_script(f"return {player}.currentTime") > 1, timeout=30, message="playback")
     finally:
         hub.stop()
+
+
+def test_the_operations_page_draws_the_hubs_figures_for_an_admin(hub, browser):
+    """The admin's Operations link: the dependencies asked now, the figures' charts drawn (a
+    first point of each 10 s after the hub started), the last day a click away."""
+    from selenium.webdriver.common.by import By
+    sign_in(browser, hub)
+    browser.find_element(By.LINK_TEXT, "Operations").click()
+    wait_for(lambda: urlparse(browser.current_url).path == "/admin/operations", message="the operations page")
+    states = {row.get_attribute("data-dependency"): row.find_elements(By.TAG_NAME, "td")[1].text
+              for row in browser.find_elements(By.CSS_SELECTOR, "#dependencies tbody tr")}
+    assert states == {"database": "ok", "store": "ok", "peers": "off", "ffmpeg": "ok"}, states
+
+    def drawn():
+        browser.get(hub.url + "/admin/operations")
+        lines = browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline.series")
+        return lines and all(line.get_attribute("points") for line in lines[:2])
+    wait_for(drawn, timeout=40, interval=2, message="a sampled point on the charts")
+    chart = browser.find_element(By.CSS_SELECTOR, "svg.chart")
+    assert chart.size["width"] > 300 and chart.size["height"] > 80, chart.size
+    assert "no figure yet" not in browser.find_element(By.CSS_SELECTOR, ".operations-chart figcaption").text
+    browser.find_element(By.LINK_TEXT, "Show the last day").click()
+    wait_for(lambda: "a point every 5 minutes" in browser.find_element(By.TAG_NAME, "main").text
+             if browser.find_elements(By.TAG_NAME, "main") else "a point every 5 minutes" in browser.page_source,
+             message="the day's view")

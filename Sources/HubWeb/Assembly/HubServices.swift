@@ -27,6 +27,8 @@ public struct HubServices: Sendable {
     public let replicaKeeper: ReplicaKeeper?
     /// Bytes uploaded and served today, on their way to the database (`TrafficRepository`).
     public let traffic: TrafficTally
+    /// The figures, dependencies and errors an operator watches.
+    public let operations: HubOperations
 
     public var configuration: HubConfiguration { dependencies.configuration }
 
@@ -93,6 +95,8 @@ public struct HubServices: Sendable {
         let peers = configuration.peers
         guard peers.enabled else {
             (network, blockFetcher, peerVideos, replicaKeeper) = (nil, nil, nil, nil)
+            operations = HubOperations(
+                telemetry: dependencies.telemetry, videos: videos, jobs: repositories.mediaJobs, network: nil, media: dependencies.media, clock: clock)
             return
         }
         let cache = BlockCache(store: dependencies.store, budget: peers.blockCacheBytes)
@@ -116,5 +120,7 @@ public struct HubServices: Sendable {
         self.blockFetcher = fetcher
         self.peerVideos = peerVideos
         self.replicaKeeper = ReplicaKeeper(catalogue: catalogue, network: network, videos: peerVideos, replicas: kept, logger: logger)
+        operations = HubOperations(
+            telemetry: dependencies.telemetry, videos: videos, jobs: repositories.mediaJobs, network: network, media: dependencies.media, clock: clock)
     }
 }

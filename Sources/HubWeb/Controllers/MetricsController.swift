@@ -1,7 +1,4 @@
 import HubCore
-import HubMedia
-import HubStorage
-import HubSync
 import Hummingbird
 import NIOCore
 
@@ -9,11 +6,7 @@ import NIOCore
 /// holding `METRICS_TOKEN` (which opens nothing else). Figures their owners keep as totals are
 /// read in first (`ScrapedFigures`).
 struct MetricsController: Sendable {
-    let telemetry: HubTelemetry
-    let figures: ScrapedFigures
-    let videos: VideoService
-    let jobs: any MediaJobQueue
-    let network: PeerNetwork?
+    let operations: HubOperations
 
     func addRoutes(to router: Router<HubRequestContext>) {
         router.get("metrics", use: metrics)
@@ -28,13 +21,9 @@ struct MetricsController: Sendable {
             }
             throw APIError(status: 403, code: "admin_only", message: "only an admin, or a scraper with METRICS_TOKEN, can read the metrics")
         }
-        let cache = await (videos.store as? CachedObjectStore)?.statistics
-        // A database that does not answer leaves the depth at its last reading rather than
-        // failing the scrape: the other figures are what an operator needs to see then.
-        let depth = try? await jobs.depth()
-        figures.sample(cache: cache, queueDepth: depth, network: await network?.status())
+        await operations.refreshFigures()
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: telemetry.exposition())))
+            body: .init(byteBuffer: ByteBuffer(bytes: operations.telemetry.exposition())))
     }
 }

@@ -128,7 +128,7 @@ struct NotePageController: Sendable {
         let page = AnalyticsPage(
             mostViewed: report.mostViewed.map(Self.row), mostEdited: report.mostEdited.map(Self.row),
             topTags: report.topTags.map { .init(term: $0.term, count: $0.count) }, topSearches: report.topSearches.map(Self.row),
-            unanswered: report.unansweredSearches.map(Self.row), chartHTML: TrustedHTML(rendered: ActivityChart.svg(report.activity)),
+            unanswered: report.unansweredSearches.map(Self.row), chartHTML: TrustedHTML(rendered: LineChart.activity(report.activity).svg),
             totals: .init(views: report.totals.views, edits: report.totals.edits, searches: report.totals.searches),
             searchScope: context.user.isAdmin ? "everyone's searches" : "your searches")
         return renderer.page(page, for: context.identity)

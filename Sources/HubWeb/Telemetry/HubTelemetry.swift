@@ -3,11 +3,13 @@ import HubCore
 import Prometheus
 
 /// The hub's Prometheus registry, and the swift-metrics factory every module records through
-/// (`metrics`). One per hub, never the process-wide registry, so hubs in one test process do not
+/// (`metrics`), which feeds both the registry and the operations page's last hour and day
+/// (`history`). One per hub, never the process-wide registry, so hubs in one test process do not
 /// add up each other's figures.
 public struct HubTelemetry: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let metrics: HubMetrics
+    let history: OperationsHistory
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -26,8 +28,10 @@ public struct HubTelemetry: Sendable {
             "streamhub_processing_job_duration_seconds": processing,
             "streamhub_video_time_to_ready_seconds": processing,
         ]
+        let history = OperationsHistory()
         self.registry = registry
-        self.metrics = HubMetrics(factory: factory)
+        self.history = history
+        self.metrics = HubMetrics(factory: MultiplexMetricsHandler(factories: [factory, history]))
     }
 
     /// Prometheus' text format (version 0.0.4).
