@@ -127,7 +127,7 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
         renderer: renderer
     ).addRoutes(to: pages)
     NotePageController(notepad: hub.notepad, videos: hub.videos, renderer: renderer).addRoutes(to: pages)
-    OperationsPageController(operations: hub.operations, renderer: renderer).addRoutes(to: pages)
+    OperationsPageController(operations: hub.operations, storageReport: hub.storageReport, renderer: renderer).addRoutes(to: pages)
     PeerPageController(network: hub.network, peerVideos: hub.peerVideos, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
     return router
 }

@@ -131,6 +131,7 @@ import Testing
         Route(method: .get, path: "/settings", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/admin/users", expected: [403, 403, 403, 200] + page),
         Route(method: .get, path: "/admin/operations", expected: [403, 403, 403, 200] + page),
+        Route(method: .get, path: "/admin/storage", expected: [403, 403, 403, 200] + page),
         Route(method: .get, path: "/notes", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/notes/new", expected: [200, 200, 200, 200] + page),
         Route(method: .get, path: "/notes/analytics", expected: [200, 200, 200, 200] + page),

@@ -53,6 +53,15 @@ import Testing
             #expect(report.monthlyCost.archive == 0)
             #expect(report.monthlyCost.total == cents(report.monthlyCost.storage + report.monthlyCost.egress))
             #expect(report.monthlyCost.storage > 0.3)
+
+            // The same report as the admin's page.
+            let page = try await client.admin.execute(uri: "/admin/storage", method: .get)
+            #expect(page.status == .ok)
+            let html = String(buffer: page.body)
+            #expect(html.contains(#"<tr data-tier="originals"><td>originals</td><td>410.2 KiB</td><td>2</td></tr>"#))
+            #expect(html.contains(#"<a href="/videos/\#(memberVideo)">"#))
+            #expect(html.contains(String(format: "%.2f", report.monthlyCost.total)))
+            #expect(try await client.execute(uri: "/admin/storage", method: .get).status == .forbidden)
         }
     }
 

@@ -547,6 +547,7 @@ def test_the_operations_page_draws_the_hubs_figures_for_an_admin(hub, browser):
     assert chart.size["width"] > 300 and chart.size["height"] > 80, chart.size
     assert "no figure yet" not in browser.find_element(By.CSS_SELECTOR, ".operations-chart figcaption").text
     browser.find_element(By.LINK_TEXT, "Show the last day").click()
-    wait_for(lambda: "a point every 5 minutes" in browser.find_element(By.TAG_NAME, "main").text
-             if browser.find_elements(By.TAG_NAME, "main") else "a point every 5 minutes" in browser.page_source,
-             message="the day's view")
+    wait_for(lambda: "a point every 5 minutes" in browser.page_source, message="the day's view")
+    browser.find_element(By.LINK_TEXT, "Storage").click()
+    wait_for(lambda: browser.find_elements(By.ID, "storage-summary"), message="the storage page")
+    assert browser.find_element(By.ID, "cost").find_elements(By.TAG_NAME, "tr"), "the cost table"

@@ -1,16 +1,56 @@
 import Foundation
+import HubAPI
 import HubCore
 import Hummingbird
 
-/// `/admin/operations` for admins: what `OperationsHistory` kept of the last hour (`?range=day`:
-/// day) drawn as charts, each dependency asked now, and the latest 5xx answers with their
-/// request ids, to find in the log.
+/// The operator's pages, for admins. `/admin/operations`: what `OperationsHistory` kept of the
+/// last hour (`?range=day`: day) drawn as charts, each dependency asked now, and the latest 5xx
+/// answers with their request ids, to find in the log. `/admin/storage`: the storage report.
 struct OperationsPageController: Sendable {
     let operations: HubOperations
+    /// `HubServices.storageReport`.
+    let storageReport: @Sendable () async throws -> StorageReport
     let renderer: PageRenderer
 
     func addRoutes(to pages: RouterGroup<SignedInPageContext>) {
         pages.get("admin/operations", use: page)
+        pages.get("admin/storage", use: storage)
+    }
+
+    private func adminsOnly(_ context: SignedInPageContext) -> Response? {
+        guard context.user.isAdmin else {
+            return renderer.page(
+                ErrorPage(pageTitle: "Admins only", heading: "Admins only", message: "Only an admin can see how the hub runs."),
+                for: context.identity, status: .forbidden)
+        }
+        return nil
+    }
+
+    @Sendable func storage(_ request: Request, context: SignedInPageContext) async throws -> Response {
+        if let refusal = adminsOnly(context) { return refusal }
+        let report = try await storageReport()
+        func money(_ amount: Double) -> String { String(format: "%.2f", amount) }
+        let cost = report.monthlyCost
+        let traffic = report.traffic
+        let page = StoragePage(
+            summary: "\(Format.bytes(report.totalBytes)) in \(report.totalObjects) objects on \(report.backend)",
+            tiers: report.tiers.map { .init(name: $0.tier.rawValue, bytes: Format.bytes($0.bytes), count: "\($0.objects)") },
+            owners: report.owners.map { .init(name: $0.owner ?? "(deleted account)", bytes: Format.bytes($0.bytes), count: "\($0.videos)") },
+            videos: report.largestVideos.map {
+                .init(name: $0.title, bytes: Format.bytes($0.bytes), count: $0.owner ?? "no owner", link: "/videos/\($0.id.rawValue)")
+            },
+            traffic: "Over the last \(traffic.days) days: \(Format.bytes(traffic.uploadedBytes)) uploaded, \(Format.bytes(traffic.egressBytes)) out "
+                + "(\(Format.bytes(traffic.streamedBytes)) streamed, \(Format.bytes(traffic.peerSentBytes)) to peers).",
+            cost: [
+                .init(name: "storage", bytes: money(cost.storage), count: "what is stored now"),
+                .init(name: "archive", bytes: money(cost.archive), count: "the archive tier"),
+                .init(name: "egress", bytes: money(cost.egress), count: "the last 30 days' transfer out, straight from the hub"),
+                .init(name: "total", bytes: money(cost.total), count: ""),
+                .init(name: "total through a CDN", bytes: money(cost.totalThroughCDN), count: "the same egress at the CDN's rate"),
+            ],
+            rates: "At \(report.rates.storagePerGBMonth) per GB-month stored, \(report.rates.archivePerGBMonth) archived, "
+                + "\(report.rates.egressPerGB) per GB out and \(report.rates.cdnPerGB) through a CDN (GB: 2^30 bytes).")
+        return renderer.page(page, for: context.identity)
     }
 
     /// What each chart draws: its heading, its lines (series, name, style) and the unit of its
@@ -32,11 +72,7 @@ struct OperationsPageController: Sendable {
     }
 
     @Sendable func page(_ request: Request, context: SignedInPageContext) async throws -> Response {
-        guard context.user.isAdmin else {
-            return renderer.page(
-                ErrorPage(pageTitle: "Admins only", heading: "Admins only", message: "Only an admin can see the hub's operations."),
-                for: context.identity, status: .forbidden)
-        }
+        if let refusal = adminsOnly(context) { return refusal }
         let lastDay = request.uri.queryParameters.get("range") == "day"
         let points = operations.history.points(lastDay: lastDay)
         let labels = points.map { Self.time($0.at) }

@@ -44,3 +44,24 @@ struct OperationsPage: PageView {
     /// Stored, for the template (which reads stored properties only).
     var hasErrors: Bool
 }
+
+/// `/admin/storage`: the storage report (`StorageReport`) as a page.
+struct StoragePage: PageView {
+    static let template = "storage"
+
+    struct Row: Sendable {
+        var name: String
+        var bytes: String
+        var count: String
+        var link: String?
+    }
+
+    var pageTitle = "Storage"
+    var summary: String
+    var tiers: [Row]
+    var owners: [Row]
+    var videos: [Row]
+    var traffic: String
+    var cost: [Row]
+    var rates: String
+}
