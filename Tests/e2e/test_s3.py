@@ -54,6 +54,28 @@ def test_upload_to_s3_and_stream_back(binary, moto, tmp_path):
         hub.stop()
 
 
+def test_the_storage_report_counts_what_the_bucket_holds(binary, moto, tmp_path):
+    """On S3 the report walks the bucket: its totals are what a standard client lists there."""
+    env, s3 = moto
+    hub = Hub(binary, str(tmp_path), extra_env=env)
+    hub.start()
+    try:
+        hub.sign_up_admin()
+        data = fake_mp4(1_500_000, seed=22)
+        video_id = upload(hub, tmp_path, data)
+        status, _, body = hub.request("/api/v1/admin/storage")
+        assert status == 200, body
+        report = json.loads(body)
+        listed = [o for page in s3.get_paginator("list_objects_v2").paginate(Bucket="videos") for o in page.get("Contents", [])]
+        assert report["backend"] == "s3"
+        assert report["totalObjects"] == len(listed) and report["totalBytes"] == sum(o["Size"] for o in listed)
+        assert all(tier["backend"] == "s3" for tier in report["tiers"])
+        assert any(video["id"] == video_id and video["bytes"] >= len(data) for video in report["largestVideos"])
+        assert report["traffic"]["uploadedBytes"] >= len(data)
+    finally:
+        hub.stop()
+
+
 @pytest.mark.parametrize("override, setting", [
     ({"AWS_SECRET_ACCESS_KEY": "wrong"}, "AWS_ACCESS_KEY"),
     ({"AWS_S3_BUCKET": "no-such-bucket"}, "AWS_S3_BUCKET"),
