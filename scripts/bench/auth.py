@@ -23,23 +23,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hubbench import ROOT, Hub, build_release, print_rows  # noqa: E402
+from hubbench import ROOT, Hub, build_baseline, build_release, print_rows  # noqa: E402
 from streaming import make_video, tus_upload, wrk  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def build_baseline(ref):
-    """The release binary of `ref`, from a git worktree under .build-baseline/ (kept between runs)."""
-    source = os.path.join(ROOT, ".build-baseline", ref)
-    if not os.path.isdir(source):
-        subprocess.run(["git", "worktree", "add", "--detach", source, ref], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "streamhub"], cwd=source, check=True,
-                   stdout=subprocess.DEVNULL)
-    bin_dir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=source, check=True,
-                             capture_output=True, text=True).stdout.strip()
-    return os.path.join(bin_dir, "streamhub")
 
 
 def sign_in_times(hub, name, password, count=15):

@@ -29,6 +29,19 @@ def build_release(product="streamhub", root=ROOT, scratch=None):
     return os.path.join(out, product)
 
 
+def build_baseline(ref):
+    """The release binary of `ref`, from a git worktree under .build-baseline/ (kept between runs)."""
+    source = os.path.join(ROOT, ".build-baseline", ref)
+    if not os.path.isdir(source):
+        subprocess.run(["git", "worktree", "add", "--detach", source, ref], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "streamhub"], cwd=source, check=True,
+                   stdout=subprocess.DEVNULL)
+    bin_dir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=source, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    return os.path.join(bin_dir, "streamhub")
+
+
 def run_clients(work, clients):
     """Runs `work(index)` on `clients` threads at once; returns the seconds until all finish."""
     started = time.perf_counter()

@@ -30,8 +30,7 @@ import time
 from urllib.parse import urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from auth import build_baseline  # noqa: E402
-from hubbench import ROOT, Hub, build_release, print_rows  # noqa: E402
+from hubbench import ROOT, Hub, build_baseline, build_release, print_rows  # noqa: E402
 from streaming import dd_write  # noqa: E402
 
 

@@ -2,11 +2,11 @@
 """What the metrics cost (issue 18): the hub with its metrics against the hub without, side by
 side in one run, on the paths they touch most.
 
-  python3 scripts/bench/metrics_overhead.py [--baseline REV] [--seconds 10] [--rounds 3] [--saves 2000]
+  python3 scripts/bench/metrics_overhead.py [--baseline REV] [--binary PATH] [--seconds 10] [--rounds 3] [--saves 2000]
 
 "Without" is the same hub built from `--baseline`, by default the last commit before the metrics
-came in (5443c78), checked out in a worktree under `.build-baseline/` and built there in release
-mode (the first run builds it: about a quarter of an hour). Both hubs run at once on their own
+came in (5443c78), in a worktree under `.build-baseline/` built in release mode (the first run
+builds it: about a quarter of an hour). Both hubs run at once on their own
 data, and the rounds alternate between them, so the machine's drift falls on both alike; each
 figure is the median of its rounds.
 
@@ -30,23 +30,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hubbench import ROOT, Hub, build_release, print_rows, run_clients  # noqa: E402
+from hubbench import Hub, build_baseline, build_release, print_rows, run_clients  # noqa: E402
 from streaming import make_video, tus_upload, wrk  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BEFORE_METRICS = "5443c78"
-
-
-def baseline_binary(rev):
-    """The hub at `rev`, built in release mode in a worktree of its own."""
-    worktree = os.path.join(ROOT, ".build-baseline", "src")
-    wanted = subprocess.run(["git", "rev-parse", f"{rev}^{{commit}}"], cwd=ROOT, check=True, capture_output=True,
-                            text=True).stdout.strip()
-    if os.path.isdir(worktree):
-        subprocess.run(["git", "checkout", "-q", "--detach", wanted], cwd=worktree, check=True)
-    else:
-        subprocess.run(["git", "worktree", "add", "-q", "--detach", worktree, wanted], cwd=ROOT, check=True)
-    return build_release(root=worktree, scratch=os.path.join(ROOT, ".build-baseline", "build"))
 
 
 def prepare(hub, video_path, clients):
@@ -87,13 +75,14 @@ def save_notes(hub, notes, saves):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", default=BEFORE_METRICS, help="the commit measured without metrics")
+    parser.add_argument("--binary", help="a release build to measure with metrics (default: this checkout's, built now)")
     parser.add_argument("--seconds", type=int, default=10, help="each wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--saves", type=int, default=2000, help="note saves per round")
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
 
-    binaries = {"with metrics": build_release(), "without": baseline_binary(args.baseline)}
+    binaries = {"with metrics": args.binary or build_release(), "without": build_baseline(args.baseline)}
     workdir = tempfile.mkdtemp(prefix="streamhub-metrics-bench-")
     hubs = {}
     try:
