@@ -3,6 +3,7 @@ import HTTPTypes
 import HubAPI
 import HubCore
 import HummingbirdTesting
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -63,6 +64,33 @@ import Testing
             #expect(html.contains(String(format: "%.2f", report.monthlyCost.total)))
             #expect(try await client.execute(uri: "/admin/storage", method: .get).status == .forbidden)
         }
+    }
+
+    @Test func adminsAskingAtOnceShareOneWalk() async throws {
+        let shared = SharedStorageReport()
+        let walks = NIOLockedValueBox(0)
+        let report = StorageReport(
+            generatedAt: Date(), backend: "local", tiers: [], owners: [], largestVideos: [],
+            traffic: .init(days: 30, counts: TrafficCounts()), rates: .init(HubConfiguration.CostRates()))
+        try await withThrowingTaskGroup(of: StorageReport.self) { group in
+            for _ in 0..<5 {
+                group.addTask {
+                    try await shared.report {
+                        walks.withLockedValue { $0 += 1 }
+                        try await Task.sleep(for: .milliseconds(300))
+                        return report
+                    }
+                }
+            }
+            for try await answer in group { #expect(answer == report) }
+        }
+        #expect(walks.withLockedValue { $0 } == 1)
+        // Once it is done, the next asks for a walk of its own.
+        _ = try await shared.report {
+            walks.withLockedValue { $0 += 1 }
+            return report
+        }
+        #expect(walks.withLockedValue { $0 } == 2)
     }
 
     @Test func onlyAdminsReadIt() async throws {

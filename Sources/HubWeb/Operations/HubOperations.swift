@@ -22,6 +22,7 @@ public final class HubOperations: Sendable {
     let telemetry: HubTelemetry
     let figures: ScrapedFigures
     let recentErrors = RecentErrors()
+    let storageReports = SharedStorageReport()
     private let videos: VideoService
     private let jobs: any MediaJobQueue
     private let network: PeerNetwork?

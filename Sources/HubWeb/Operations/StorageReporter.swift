@@ -63,15 +63,32 @@ struct StorageReporter: Sendable {
     }
 }
 
+/// One walk at a time: a report of a large store takes a while, so admins asking at once (or a
+/// page reloaded while it loads) share the walk in progress instead of each starting another.
+actor SharedStorageReport {
+    private var running: Task<StorageReport, any Error>?
+
+    func report(_ make: @escaping @Sendable () async throws -> StorageReport) async throws -> StorageReport {
+        if let running { return try await running.value }
+        let task = Task { try await make() }
+        running = task
+        defer { running = nil }
+        return try await task.value
+    }
+}
+
 extension HubServices {
     /// The storage report (`GET /api/v1/admin/storage`, `streamhub storage report`), with this
     /// instance's latest traffic counts written first.
     public func storageReport() async throws -> StorageReport {
-        try await traffic.flush(to: dependencies.repositories.traffic)
-        return try await StorageReporter(
-            store: dependencies.store, videos: dependencies.repositories.videos, accounts: dependencies.repositories.accounts,
-            traffic: dependencies.repositories.traffic, backend: configuration.storageBackend.rawValue, rates: configuration.costs,
-            clock: dependencies.clock
-        ).report()
+        let (dependencies, configuration, traffic) = (dependencies, configuration, traffic)
+        return try await operations.storageReports.report {
+            try await traffic.flush(to: dependencies.repositories.traffic)
+            return try await StorageReporter(
+                store: dependencies.store, videos: dependencies.repositories.videos, accounts: dependencies.repositories.accounts,
+                traffic: dependencies.repositories.traffic, backend: configuration.storageBackend.rawValue, rates: configuration.costs,
+                clock: dependencies.clock
+            ).report()
+        }
     }
 }
