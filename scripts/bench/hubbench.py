@@ -19,7 +19,11 @@ def build_release(product="streamhub", root=ROOT, scratch=None):
     """Builds `product` in release mode and returns the path of the executable. With
     STREAMHUB_RELEASE_SCRATCH set (say `.build-release`), the release build lives there, so a
     debug build in `.build` is not held up by SwiftPM's lock while it runs. `root` and
-    `scratch` build another checkout (an older commit, for a with/without comparison)."""
+    `scratch` build another checkout (an older commit, for a with/without comparison). With
+    STREAMHUB_BINARY set, this checkout's `streamhub` is that release binary, built elsewhere (a
+    worktree of the same commit, so that the sources here can change while it is measured)."""
+    if product == "streamhub" and root == ROOT and os.environ.get("STREAMHUB_BINARY"):
+        return os.environ["STREAMHUB_BINARY"]
     scratch = scratch or os.environ.get("STREAMHUB_RELEASE_SCRATCH")
     scratch_args = ["--scratch-path", scratch] if scratch else []
     subprocess.run(["swift", "build", "-c", "release", *scratch_args, "--product", product], cwd=root, check=True,

@@ -2,7 +2,7 @@
 """What the metrics cost (issue 18): the hub with its metrics against the hub without, side by
 side in one run, on the paths they touch most.
 
-  python3 scripts/bench/metrics_overhead.py [--baseline REV] [--binary PATH] [--seconds 10] [--rounds 3] [--saves 2000]
+  python3 scripts/bench/metrics_overhead.py [--baseline REV] [--seconds 10] [--rounds 3] [--saves 2000]
 
 "Without" is the same hub built from `--baseline`, by default the last commit before the metrics
 came in (5443c78), in a worktree under `.build-baseline/` built in release mode (the first run
@@ -75,14 +75,13 @@ def save_notes(hub, notes, saves):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", default=BEFORE_METRICS, help="the commit measured without metrics")
-    parser.add_argument("--binary", help="a release build to measure with metrics (default: this checkout's, built now)")
     parser.add_argument("--seconds", type=int, default=10, help="each wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--saves", type=int, default=2000, help="note saves per round")
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
 
-    binaries = {"with metrics": args.binary or build_release(), "without": build_baseline(args.baseline)}
+    binaries = {"with metrics": build_release(), "without": build_baseline(args.baseline)}
     workdir = tempfile.mkdtemp(prefix="streamhub-metrics-bench-")
     hubs = {}
     try:
