@@ -80,6 +80,8 @@ let package = Package(
             dependencies: [
                 "HubCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API itself, for the statement profile (`StatementProfile`).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

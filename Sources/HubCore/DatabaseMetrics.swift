@@ -9,17 +9,34 @@ public enum DatabaseStatement: String, CaseIterable, Hashable, Sendable {
     case other
 
     public init(sql: some StringProtocol) {
-        let keyword = sql.utf8.lazy.drop(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t") })
-            .prefix(while: { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") })
-        self = switch String(decoding: keyword, as: UTF8.self).lowercased() {
-        case "select": .select
-        case "insert": .insert
-        case "update": .update
-        case "delete": .delete
-        case "commit", "end": .commit
-        default: .other
-        }
+        self.init(keywordOf: sql.utf8)
     }
+
+    /// From the statement's text as bytes: its first word, read without making a string, since
+    /// SQLite's profile asks this for every statement a request runs.
+    public init(keywordOf text: some Sequence<UInt8>) {
+        var keyword: (UInt64, Int) = (0, 0)
+        var started = false
+        for byte in text {
+            if !started, byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
+                continue
+            }
+            started = true
+            let lower = byte | 0x20
+            guard lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z"), keyword.1 < 8 else { break }
+            keyword = (keyword.0 << 8 | UInt64(lower), keyword.1 + 1)
+        }
+        self = Self.keywords[keyword.0] ?? .other
+    }
+
+    /// Each verb's letters packed into a word, as `init(keywordOf:)` packs what it reads.
+    private static let keywords: [UInt64: DatabaseStatement] = {
+        var keywords: [UInt64: DatabaseStatement] = [:]
+        for (word, statement) in [("select", Self.select), ("insert", .insert), ("update", .update), ("delete", .delete), ("commit", .commit), ("end", .commit)] {
+            keywords[word.utf8.reduce(0) { $0 << 8 | UInt64($1) }] = statement
+        }
+        return keywords
+    }()
 }
 
 /// The metadata database's figures: how long its statements take
@@ -40,8 +57,8 @@ public struct DatabaseMetrics: Sendable {
     public static var disabled: DatabaseMetrics { DatabaseMetrics(.disabled, backend: "none") }
 
     /// A statement that has run, timed by the database itself.
-    public func record(sql: some StringProtocol, duration: Duration) {
-        operations.record(DatabaseStatement(sql: sql), duration)
+    public func record(_ statement: DatabaseStatement, duration: Duration) {
+        operations.record(statement, duration)
     }
 
     public func measure<T>(_ statement: DatabaseStatement, _ body: () async throws -> T) async throws -> T {

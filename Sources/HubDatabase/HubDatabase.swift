@@ -17,18 +17,13 @@ public struct HubDatabase: Sendable {
         // Every connection of the pool (one writer, several readers taking turns) keeps its
         // own page cache; reading the file through a memory map lets them share the kernel's
         // instead of each paying a pread per page, which searches over a large notepad feel.
+        // SQLite's profile reports each statement once it has finished, failed ones too; the
+        // failures themselves reach the hub as the errors of the calls that ran them.
+        let profile = metrics.map(StatementProfile.init)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
             try db.execute(sql: "PRAGMA cache_size = -8000")
-            // SQLite's profile reports each statement once it has finished, failed ones too; the
-            // failures themselves reach the hub as the errors of the calls that ran them.
-            if let metrics {
-                db.trace(options: .profile) { event in
-                    if case .profile(let statement, let seconds) = event {
-                        metrics.record(sql: statement.sql, duration: .nanoseconds(Int64(seconds * 1e9)))
-                    }
-                }
-            }
+            profile?.install(on: db)
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try HubDatabase(writer: pool)
