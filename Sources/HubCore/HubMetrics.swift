@@ -88,11 +88,16 @@ extension Timer {
 /// snapshot): each scrape adds what the total grew by since the last one. A total that went
 /// down (its owner restarted) starts over from there without taking the counter back.
 public final class ObservedTotal: Sendable {
-    private let counter: Counter
+    private let grew: @Sendable (Int64) -> Void
     private let last = Mutex<Int64>(0)
 
-    public init(_ counter: Counter) {
-        self.counter = counter
+    /// Each scrape's growth goes to `grew`.
+    public init(grew: @escaping @Sendable (Int64) -> Void) {
+        self.grew = grew
+    }
+
+    public convenience init(_ counter: Counter) {
+        self.init(grew: { counter.increment(by: $0) })
     }
 
     public func observe(_ total: Int64) {
@@ -100,6 +105,6 @@ public final class ObservedTotal: Sendable {
             defer { last = total }
             return total >= last ? total - last : total
         }
-        if growth > 0 { counter.increment(by: growth) }
+        if growth > 0 { grew(growth) }
     }
 }

@@ -20,7 +20,6 @@ public struct TrafficCounts: Sendable, Equatable {
 
     /// What leaves the hub, which a provider bills as transfer out.
     public var egressBytes: Int64 { streamedBytes &+ peerSentBytes }
-    public var isZero: Bool { uploadedBytes == 0 && streamedBytes == 0 && peerSentBytes == 0 }
 
     public static func + (lhs: TrafficCounts, rhs: TrafficCounts) -> TrafficCounts {
         TrafficCounts(

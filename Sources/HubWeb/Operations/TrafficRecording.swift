@@ -2,7 +2,6 @@ import HubCore
 import HubSync
 import HubSystem
 import Logging
-import Synchronization
 
 /// Keeps the database's traffic by day (`TrafficRepository`) up to date: every few seconds, and
 /// once more at shutdown, what this instance's `TrafficTally` counted is added to it, with the
@@ -13,10 +12,11 @@ final class TrafficRecording: Sendable {
     let repository: any TrafficRepository
     let network: PeerNetwork?
     let logger: Logger
-    private let peerBytesSent = Mutex<Int64>(0)
+    private let peerBytesSent: ObservedTotal
 
     init(tally: TrafficTally, repository: any TrafficRepository, network: PeerNetwork?, logger: Logger) {
         self.tally = tally
+        self.peerBytesSent = ObservedTotal(grew: { tally.sentToPeer(Int($0)) })
         self.repository = repository
         self.network = network
         self.logger = logger
@@ -39,14 +39,7 @@ final class TrafficRecording: Sendable {
 
     /// Adds what was counted since the last round to the database.
     func record() async throws {
-        if let network {
-            let total = network.metrics.snapshot(discoverySeconds: nil).blockBytesSent
-            let growth = peerBytesSent.withLock { last in
-                defer { last = total }
-                return total >= last ? total - last : total
-            }
-            if growth > 0 { tally.sentToPeer(Int(growth)) }
-        }
+        if let network { peerBytesSent.observe(network.metrics.snapshot(discoverySeconds: nil).blockBytesSent) }
         try await tally.flush(to: repository)
     }
 }
