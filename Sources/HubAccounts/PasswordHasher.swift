@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HubCore
 import HummingbirdBcrypt
@@ -10,11 +11,22 @@ struct PasswordHasher: Sendable {
 
     func hash(_ password: String) async throws -> String {
         let cost = UInt8(cost)
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        let input = Self.bcryptInput(password)
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(input, cost: cost) }
     }
 
     func verify(_ password: String, against hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        let input = Self.bcryptInput(password)
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(input, hash: hash) }
+    }
+
+    /// What bcrypt is given. It reads only the first 72 bytes, so a longer password (a
+    /// passphrase, or a few words in a script of three bytes a letter) is digested first, and
+    /// every character of it counts. Passwords within 72 bytes go as they are: hashes made
+    /// before long passwords were allowed still verify.
+    static func bcryptInput(_ password: String) -> String {
+        guard password.utf8.count > 72 else { return password }
+        return Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
     }
 
     /// Spends the time of a real check when there is no account to check against, so the

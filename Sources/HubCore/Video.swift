@@ -135,7 +135,9 @@ public struct VideoChanges: Sendable, Equatable, Codable {
 }
 
 /// Text limits shared by every entry point (API, form, command line), so a title accepted by one
-/// is accepted by all.
+/// is accepted by all. Text is counted in characters (Unicode scalars, as JSON Schema's
+/// `maxLength` counts them, so the API contract states the limits exactly); a file name is in
+/// bytes, as file systems count it.
 public enum VideoLimits {
     public static let titleLength = 200
     public static let descriptionLength = 5_000

@@ -20,10 +20,12 @@ public enum UploadMetadata {
             }
             var value = ""
             if parts.count == 2 {
-                guard let data = Data(base64Encoded: String(parts[1])), let text = String(data: data, encoding: .utf8) else {
-                    throw InvalidInput("the Upload-Metadata value of '\(key)' is not base64-encoded UTF-8", code: "invalid_metadata")
+                guard let data = Data(base64Encoded: String(parts[1])) else {
+                    throw InvalidInput("the Upload-Metadata value of '\(key)' is not base64", code: "invalid_metadata")
                 }
-                value = text
+                // A file name from another system may not be UTF-8; what is not becomes U+FFFD,
+                // and the name is cleaned before it is shown or stored anyway.
+                value = String(decoding: data, as: UTF8.self)
             }
             result[String(key)] = value
         }
@@ -56,7 +58,7 @@ public enum UploadNaming {
 
     public static func defaultTitle(forFilename filename: String) -> String {
         let stem = (filename as NSString).deletingPathExtension
-        return truncated(stem.isEmpty ? filename : stem, toUTF8Bytes: VideoLimits.titleLength)
+        return truncated(stem.isEmpty ? filename : stem, toScalars: VideoLimits.titleLength)
     }
 
     /// Tags from a comma-separated list (upload metadata, form fields).
@@ -68,21 +70,31 @@ public enum UploadNaming {
     public static func tags(_ tags: [String]) -> [String] {
         var seen = Set<String>()
         return tags
-            .map { truncated(printable($0).trimmingCharacters(in: .whitespacesAndNewlines), toUTF8Bytes: VideoLimits.tagLength) }
+            .map { truncated(printable($0).trimmingCharacters(in: .whitespacesAndNewlines), toScalars: VideoLimits.tagLength) }
             .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
             .prefix(VideoLimits.tagCount).map { $0 }
     }
 
-    /// Cuts at a character boundary so the result is valid UTF-8 of at most `limit` bytes.
+    /// At most `limit` Unicode scalars, cut between characters (never inside an emoji or an
+    /// accented letter): the unit of the API's text limits.
+    public static func truncated(_ text: String, toScalars limit: Int) -> String {
+        truncated(text, to: limit, total: text.unicodeScalars.count) { $0.unicodeScalars.count }
+    }
+
+    /// At most `limit` bytes of UTF-8, cut between characters: a file name's limit.
     public static func truncated(_ text: String, toUTF8Bytes limit: Int) -> String {
-        guard text.utf8.count > limit else { return text }
+        truncated(text, to: limit, total: text.utf8.count) { $0.utf8.count }
+    }
+
+    private static func truncated(_ text: String, to limit: Int, total: Int, size: (Character) -> Int) -> String {
+        guard total > limit else { return text }
         var result = ""
         var used = 0
         for character in text {
-            let size = character.utf8.count
-            if used + size > limit { break }
+            let next = size(character)
+            if used + next > limit { break }
             result.append(character)
-            used += size
+            used += next
         }
         return result
     }

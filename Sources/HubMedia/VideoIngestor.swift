@@ -16,8 +16,8 @@ public struct UploadDescription: Sendable {
         let filename = UploadNaming.sanitizedFilename(filename)
         self.filename = filename
         let title = title.map(UploadNaming.printable)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        self.title = title.isEmpty ? UploadNaming.defaultTitle(forFilename: filename) : UploadNaming.truncated(title, toUTF8Bytes: VideoLimits.titleLength)
-        self.description = UploadNaming.truncated(description ?? "", toUTF8Bytes: VideoLimits.descriptionLength)
+        self.title = title.isEmpty ? UploadNaming.defaultTitle(forFilename: filename) : UploadNaming.truncated(title, toScalars: VideoLimits.titleLength)
+        self.description = UploadNaming.truncated(description ?? "", toScalars: VideoLimits.descriptionLength)
         self.tags = tags
         self.shared = shared
     }

@@ -195,17 +195,19 @@ public struct VideoService: Sendable {
     static func validate(_ changes: VideoChanges) throws(InvalidInput) -> VideoChanges {
         var changes = changes
         if let title = changes.title?.trimmingCharacters(in: .whitespacesAndNewlines) {
-            guard !title.isEmpty, title.utf8.count <= VideoLimits.titleLength, UploadNaming.printable(title) == title else {
-                throw InvalidInput("title must be one line of 1 to \(VideoLimits.titleLength) bytes without control characters", code: "invalid_title")
+            guard !title.isEmpty, title.unicodeScalars.count <= VideoLimits.titleLength, UploadNaming.printable(title) == title,
+                !title.contains(where: \.isNewline)
+            else {
+                throw InvalidInput("title must be one line of 1 to \(VideoLimits.titleLength) characters without control characters", code: "invalid_title")
             }
             changes.title = title
         }
-        if let description = changes.description, description.utf8.count > VideoLimits.descriptionLength {
-            throw InvalidInput("description must be at most \(VideoLimits.descriptionLength) bytes", code: "invalid_description")
+        if let description = changes.description, description.unicodeScalars.count > VideoLimits.descriptionLength {
+            throw InvalidInput("description must be at most \(VideoLimits.descriptionLength) characters", code: "invalid_description")
         }
         if let tags = changes.tags {
-            guard tags.count <= VideoLimits.tagCount, tags.allSatisfy({ $0.utf8.count <= VideoLimits.tagLength }) else {
-                throw InvalidInput("at most \(VideoLimits.tagCount) tags of at most \(VideoLimits.tagLength) bytes each", code: "invalid_tags")
+            guard tags.count <= VideoLimits.tagCount, tags.allSatisfy({ $0.unicodeScalars.count <= VideoLimits.tagLength }) else {
+                throw InvalidInput("at most \(VideoLimits.tagCount) tags of at most \(VideoLimits.tagLength) characters each", code: "invalid_tags")
             }
             changes.tags = UploadNaming.tags(tags)
         }

@@ -10,7 +10,10 @@ import Testing
 @Suite struct NoteRulesTests {
     @Test func titlesAreOnePrintableLineWithinTheLimit() {
         #expect(NoteRules.titleProblem("Plan for Q3 — ünïcødé 🙂") == nil)
-        for bad in ["", String(repeating: "t", count: NoteLimits.titleBytes + 1), "two\nlines", "nul\u{0}", "escape\u{1b}[2J", "tab\there", "sep\u{2028}x"] {
+        // In characters, as the API contract's maxLength: 200 of three bytes each fit.
+        #expect(NoteRules.titleProblem(String(repeating: "語", count: NoteLimits.titleLength)) == nil)
+        #expect(NoteRules.titleProblem(String(repeating: "語", count: NoteLimits.titleLength + 1)) != nil)
+        for bad in ["", String(repeating: "t", count: NoteLimits.titleLength + 1), "two\nlines", "nul\u{0}", "escape\u{1b}[2J", "tab\there", "sep\u{2028}x"] {
             #expect(NoteRules.titleProblem(bad) != nil, "\(bad.debugDescription)")
         }
     }
@@ -20,7 +23,7 @@ import Testing
         #expect(NoteRules.tagsProblem((0...NoteLimits.tagCount).map { "t\($0)" }) != nil)
         #expect(NoteRules.tagsProblem(["a", "a"]) != nil)
         #expect(NoteRules.tagsProblem([""]) != nil)
-        #expect(NoteRules.tagsProblem([String(repeating: "x", count: NoteLimits.tagBytes + 1)]) != nil)
+        #expect(NoteRules.tagsProblem([String(repeating: "x", count: NoteLimits.tagLength + 1)]) != nil)
         #expect(NoteRules.tagsProblem(["bell\u{7}"]) != nil)
     }
 

@@ -10,9 +10,16 @@ import Testing
         #expect(try UploadMetadata.parse(UploadMetadata.encode(parsed)) == parsed)
     }
 
-    @Test(arguments: ["filename not-base64!", "a b c", "filename /w==", String(repeating: "k", count: 20_000)])
+    @Test(arguments: ["filename not-base64!", "a b c", "x,  ,y", String(repeating: "k", count: 20_000)])
     func refusesMalformedMetadata(header: String) {
         #expect(throws: InvalidInput.self) { try UploadMetadata.parse(header) }
+    }
+
+    /// Base64 of bytes that are not UTF-8 (a Latin-1 file name) is read with U+FFFD for what
+    /// is not UTF-8: the API contract can say "base64", not "base64 of UTF-8".
+    @Test func valuesThatAreNotUTF8AreReadLossily() throws {
+        #expect(try UploadMetadata.parse("filename /w==") == ["filename": "\u{FFFD}"])
+        #expect(try UploadMetadata.parse("filename Y2Fm6S5tcDQ=") == ["filename": "caf\u{FFFD}.mp4"])
     }
 
     @Test func sanitisesFilenames() {

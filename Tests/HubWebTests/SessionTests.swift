@@ -89,7 +89,7 @@ import Testing
                 (#"{"name": "../etc", "password": "password123"}"#, "invalid_name"),
                 (#"{"name": "<script>", "password": "password123"}"#, "invalid_name"),
                 (#"{"name": "ok", "password": "short"}"#, "invalid_password"),
-                (#"{"name": "ok", "password": "\#(String(repeating: "x", count: 73))"}"#, "invalid_password"),
+                (#"{"name": "ok", "password": "\#(String(repeating: "x", count: 257))"}"#, "invalid_password"),
                 (#"{"name": "ok""#, "invalid_json"),
                 (#"{"name": 5, "password": "password123"}"#, "invalid_json"),
             ] {
@@ -100,6 +100,23 @@ import Testing
             let huge = try await Self.post(client, "/api/v1/session", #"{"name": "x", "password": ""# + String(repeating: "x", count: 2 << 20) + #""}"#)
             #expect(huge.status == .contentTooLarge)
             #expect(try await hub.services.accounts.needsFirstAccount())
+        }
+    }
+
+    /// Passwords are counted in characters, like every text limit of the API contract: one past
+    /// bcrypt's 72 bytes (here 100 characters of 3 bytes each) is digested first, so all of it
+    /// counts, and a password that differs only past byte 72 is wrong.
+    @Test func longPasswordsCountEveryCharacter() async throws {
+        let hub = try TestHub()
+        try await hub.application.test(.router) { client in
+            let long = String(repeating: "日本", count: 50)
+            let created = try await Self.post(client, "/api/v1/signup", #"{"name": "kana", "password": "\#(long)"}"#)
+            #expect(created.status == .created)
+            let right = try await Self.post(client, "/api/v1/session", #"{"name": "kana", "password": "\#(long)"}"#)
+            #expect(right.status == .ok)
+            let almost = String(long.dropLast()) + "語"
+            let wrong = try await Self.post(client, "/api/v1/session", #"{"name": "kana", "password": "\#(almost)"}"#)
+            #expect(wrong.status == .unauthorized)
         }
     }
 

@@ -29,7 +29,7 @@ def test_first_user_from_the_command_line_is_the_admin_and_anonymous_requests_ge
         listing = hub.cli("user", "list").stdout.splitlines()
         assert listing == ["alice\tadmin\tactive", "bob\tmember\tactive"]
         short = hub.cli("user", "add", "carol", stdin="short\n", check=False)
-        assert short.returncode == 1 and short.stderr.strip() == "streamhub: a password is 8 to 72 bytes long"
+        assert short.returncode == 1 and short.stderr.strip() == "streamhub: a password is 8 to 256 characters long"
         taken = hub.cli("user", "add", "BOB", stdin="bob-password\n", check=False)
         assert taken.returncode == 1 and "already taken" in taken.stderr
         missing = hub.cli("user", "add", "dave", stdin="", check=False)

@@ -57,8 +57,9 @@ public struct User: Sendable, Equatable, Identifiable {
 /// The rules for names and passwords, shared by the web form, the API and the command line.
 public enum AccountRules {
     public static let nameLength = 1...32
-    /// bcrypt reads at most 72 bytes; longer passwords are refused rather than silently cut.
-    public static let passwordBytes = 8...72
+    /// In characters (Unicode scalars), as the API contract states it. bcrypt reads at most 72
+    /// bytes, so `PasswordHasher` digests a longer password first rather than cut it.
+    public static let passwordLength = 8...256
 
     /// The canonical (lowercase) form of an acceptable user name, or an error saying why not.
     public static func canonicalName(_ raw: String) throws(InvalidInput) -> String {
@@ -75,8 +76,8 @@ public enum AccountRules {
     }
 
     public static func checkPassword(_ password: String) throws(InvalidInput) {
-        guard passwordBytes.contains(password.utf8.count) else {
-            throw InvalidInput("a password is 8 to 72 bytes long", code: "invalid_password")
+        guard passwordLength.contains(password.unicodeScalars.count) else {
+            throw InvalidInput("a password is 8 to 256 characters long", code: "invalid_password")
         }
     }
 }

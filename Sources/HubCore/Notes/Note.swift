@@ -73,9 +73,9 @@ public struct NoteEdit: Sendable, Equatable {
 
 /// The notepad's limits, checked before anything is stored.
 public enum NoteLimits {
-    public static let titleBytes = 200
+    public static let titleLength = 200
     public static let tagCount = 20
-    public static let tagBytes = 40
+    public static let tagLength = 40
     /// The default for `NOTE_MAX_BYTES`.
     public static let defaultContentBytes = 2 << 20
     /// How long a deleted note stays restorable.

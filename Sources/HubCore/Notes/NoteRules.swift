@@ -3,13 +3,13 @@
 /// nothing reaches the notepad through a peer that a user could not save directly.
 public enum NoteRules {
     /// Why `title` (already trimmed) is not a title, if it is not: one line of 1 to
-    /// `NoteLimits.titleBytes` bytes with no control characters (a NUL or an escape code in a
+    /// `NoteLimits.titleLength` characters (Unicode scalars, as JSON Schema counts them) with no control characters (a NUL or an escape code in a
     /// title ends up in file names, logs and terminals).
     public static func titleProblem(_ title: String) -> String? {
-        guard !title.isEmpty, title.utf8.count <= NoteLimits.titleBytes, !title.unicodeScalars.contains(where: isControl),
+        guard !title.isEmpty, title.unicodeScalars.count <= NoteLimits.titleLength, !title.unicodeScalars.contains(where: isControl),
             !title.contains(where: \.isNewline)
         else {
-            return "title must be one line of 1 to \(NoteLimits.titleBytes) bytes without control characters"
+            return "title must be one line of 1 to \(NoteLimits.titleLength) characters without control characters"
         }
         return nil
     }
@@ -17,10 +17,10 @@ public enum NoteRules {
     /// Why `tags` (already normalised: trimmed, lowercase, no repeats) are not tags, if not.
     public static func tagsProblem(_ tags: [String]) -> String? {
         guard tags.count <= NoteLimits.tagCount,
-            tags.allSatisfy({ !$0.isEmpty && $0.utf8.count <= NoteLimits.tagBytes && !$0.unicodeScalars.contains(where: isControl) }),
+            tags.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.count <= NoteLimits.tagLength && !$0.unicodeScalars.contains(where: isControl) }),
             Set(tags).count == tags.count
         else {
-            return "at most \(NoteLimits.tagCount) distinct tags of 1 to \(NoteLimits.tagBytes) bytes each, without control characters"
+            return "at most \(NoteLimits.tagCount) distinct tags of 1 to \(NoteLimits.tagLength) characters each, without control characters"
         }
         return nil
     }

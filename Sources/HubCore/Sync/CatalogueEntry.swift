@@ -106,14 +106,14 @@ public struct CatalogueEntry: Sendable, Equatable, Codable {
         try checkStamps()
         // A tombstone carries no text: an unshared video's title is private again.
         guard Self.isLine(title.value, upTo: VideoLimits.titleLength), !title.value.isEmpty || !isListed else {
-            throw refuse("a title is one line of 1 to \(VideoLimits.titleLength) bytes")
+            throw refuse("a title is one line of 1 to \(VideoLimits.titleLength) characters")
         }
-        guard description.value.utf8.count <= VideoLimits.descriptionLength else {
-            throw refuse("a description is at most \(VideoLimits.descriptionLength) bytes")
+        guard description.value.unicodeScalars.count <= VideoLimits.descriptionLength else {
+            throw refuse("a description is at most \(VideoLimits.descriptionLength) characters")
         }
         guard tags.value.count <= VideoLimits.tagCount, tags.value.allSatisfy({ Self.isLine($0, upTo: VideoLimits.tagLength) && !$0.isEmpty })
         else {
-            throw refuse("at most \(VideoLimits.tagCount) tags of 1 to \(VideoLimits.tagLength) bytes")
+            throw refuse("at most \(VideoLimits.tagCount) tags of 1 to \(VideoLimits.tagLength) characters")
         }
         guard let at = owner.lastIndex(of: "@"), owner.startIndex < at, Self.isLine(owner, upTo: 127) else {
             throw refuse("an owner is name@node-name")
@@ -140,8 +140,8 @@ public struct CatalogueEntry: Sendable, Equatable, Codable {
     }
 
     /// One line of printable text of at most `bytes` bytes.
-    static func isLine(_ text: String, upTo bytes: Int) -> Bool {
-        text.utf8.count <= bytes && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    static func isLine(_ text: String, upTo characters: Int) -> Bool {
+        text.unicodeScalars.count <= characters && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }
 
