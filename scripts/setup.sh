@@ -5,7 +5,8 @@
 # with boto3 for the S3 backend's tests, python-zeroconf and iproute2 for the mDNS tests between
 # network namespaces, PostgreSQL for the PostgreSQL repositories' tests, which start their own
 # throwaway server, nginx to run deploy/nginx.conf in front of several instances, and Debian's
-# docker-compose to validate deploy/docker-compose.yml without a container engine); with --bench
+# docker-compose to validate deploy/docker-compose.yml without a container engine, schemathesis and
+# openapi-spec-validator for the API contract's tests); with --bench
 # also wrk and hyperfine, which only the benchmarks under scripts/bench drive. Installs only what
 # is missing.
 set -euo pipefail
@@ -14,7 +15,7 @@ packages=(libsqlite3-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 python_packages=()
 if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   packages+=(chromium chromium-driver iproute2 postgresql nginx docker-compose)
-  python_packages+=(pytest tuspy selenium botocore boto3 "moto[server]" zeroconf prometheus_client)
+  python_packages+=(pytest tuspy selenium botocore boto3 "moto[server]" zeroconf prometheus_client schemathesis openapi-spec-validator)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk hyperfine)
@@ -47,6 +48,7 @@ if ((${#python_packages[@]})); then
   for package in "${python_packages[@]}"; do
     module=${package%%\[*}
     module=${module/tuspy/tusclient}
+    module=${module//-/_}
     python3 -c "import $module" 2>/dev/null || pip_missing+=("$package")
   done
   if ((${#pip_missing[@]})); then

@@ -18,3 +18,16 @@ public struct APIErrorBody: Codable, Sendable, Equatable {
 
     public init(error: Detail) { self.error = error }
 }
+
+extension APIErrorBody: DocumentedSchema {
+    public static let schemaName = "Error"
+    public static let schema = JSONSchema.object(
+        "Every error the API answers.",
+        [
+            "error": .object([
+                "code": .string("Stable and machine-readable: `not_found`, `invalid_json`, `offset_mismatch`…"),
+                "message": .string("For people: what was wrong and what to do."),
+                "requestId": .string("The request's id, as in the hub's log and the `X-Request-Id` header.").optional,
+            ])
+        ])
+}

@@ -125,3 +125,78 @@ public struct SignupSetting: Codable, Sendable, Equatable {
 
     public init(open: Bool) { self.open = open }
 }
+
+// MARK: - Schemas
+
+extension AccountRules {
+    /// A name as sign-up takes it: trimmed of spaces and lowercased before the rule applies.
+    static let nameSchema = JSONSchema.string(
+        "1 to 32 letters a-z, digits, '.', '_' or '-', starting with a letter or digit; kept lowercase.",
+        pattern: "^[ \\t]*[A-Za-z0-9][A-Za-z0-9._-]{0,31}[ \\t]*$").example("ada")
+    static let passwordSchema = JSONSchema.string(
+        "8 to 256 characters.", minLength: passwordLength.lowerBound, maxLength: passwordLength.upperBound)
+}
+
+extension UserResource: DocumentedSchema {
+    public static let schemaName = "User"
+    public static let schema = JSONSchema.object([
+        "id": .uuid(), "name": .string(), "role": .oneOf(Role.self), "disabled": .boolean(), "createdAt": .dateTime(),
+    ])
+}
+
+extension UserListResource: DocumentedSchema {
+    public static let schemaName = "UserList"
+    public static let schema = JSONSchema.object(["items": .array(.ref(UserResource.self))])
+}
+
+extension Credentials: DocumentedSchema {
+    public static let schema = JSONSchema.object(open: true, ["name": .string(), "password": .string()])
+}
+
+extension SignUpRequest: DocumentedSchema {
+    public static let schema = JSONSchema.object(
+        open: true,
+        [
+            "name": AccountRules.nameSchema, "password": AccountRules.passwordSchema,
+            "invitation": .string("An invitation's code, when sign-up is not open.").optional,
+        ])
+}
+
+extension PasswordChange: DocumentedSchema {
+    public static let schema = JSONSchema.object(open: true, ["currentPassword": .string(), "newPassword": AccountRules.passwordSchema])
+}
+
+extension NewTokenRequest: DocumentedSchema {
+    public static let schema = JSONSchema.object(
+        open: true, ["label": .string("What the token is for (\"laptop\", \"CI\").", minLength: 1, maxLength: APIToken.labelLength.upperBound)])
+}
+
+extension TokenResource: DocumentedSchema {
+    public static let schemaName = "Token"
+    public static let schema = JSONSchema.object([
+        "id": .string(), "label": .string(), "createdAt": .dateTime(), "lastUsedAt": .dateTime().optional,
+        "token": .string("The secret: only in the answer that created it.").optional,
+    ])
+}
+
+extension TokenListResource: DocumentedSchema {
+    public static let schemaName = "TokenList"
+    public static let schema = JSONSchema.object(["items": .array(.ref(TokenResource.self))])
+}
+
+extension UserChanges: DocumentedSchema {
+    public static let schema = JSONSchema.object(open: true, ["disabled": .boolean()])
+}
+
+extension NewInvitationRequest: DocumentedSchema {
+    public static let schema = JSONSchema.object(open: true, ["role": .oneOf(Role.self, "The new account's role; `member` when left out.").optional])
+}
+
+extension InvitationResource: DocumentedSchema {
+    public static let schemaName = "Invitation"
+    public static let schema = JSONSchema.object(["code": .string(), "url": .string("The sign-up page with the code."), "role": .oneOf(Role.self)])
+}
+
+extension SignupSetting: DocumentedSchema {
+    public static let schema = JSONSchema.object(open: true, ["open": .boolean("Anyone may make an account.")])
+}

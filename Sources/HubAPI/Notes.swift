@@ -181,6 +181,12 @@ public struct NoteRequest: Codable, Sendable {
             edit.video = .some(try container.decodeIfPresent(VideoID.self, forKey: .videoId))
         }
         baseVersion = try container.decodeIfPresent(Int.self, forKey: .baseVersion)
+        // A version number, as every version is: bounded here, before the merge does arithmetic
+        // with it, like `?from=` and `?to=`.
+        if let baseVersion, !(1...Int(Int32.max)).contains(baseVersion) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .baseVersion, in: container, debugDescription: "baseVersion is a version number, from 1 to \(Int32.max)")
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -197,7 +203,7 @@ public struct NoteRequest: Codable, Sendable {
 /// The body of `POST /api/v1/notes/{id}/share`, optional: `"history": "none"` shares only
 /// what the note says now, as a new note.
 public struct ShareRequest: Codable, Sendable {
-    public enum History: String, Codable, Sendable { case all, none }
+    public enum History: String, Codable, Sendable, CaseIterable { case all, none }
     public var history: History?
 
     public init(history: History?) { self.history = history }
@@ -213,4 +219,96 @@ public struct PreviewRequest: Codable, Sendable {
         self.content = content
         self.timestamps = timestamps
     }
+}
+
+// MARK: - Schemas
+
+extension NoteResource: DocumentedSchema {
+    public static let schemaName = "Note"
+    public static let schema = JSONSchema.object([
+        "id": .uuid(), "title": .string(),
+        "content": .string("Markdown. Left out of the answer to a save that was not merged.").optional,
+        "html": .string("The markdown rendered (raw HTML is not passed through). Left out of the answers to saves.").optional,
+        "tags": .array(.string()), "shared": .boolean(), "ownerId": .uuid().optional,
+        "author": .string("`name@hub` of who made it."), "lastEditor": .string(), "videoId": .uuid().optional,
+        "version": .integer(minimum: 1), "createdAt": .dateTime(), "updatedAt": .dateTime(),
+        "deletedAt": .dateTime("In the trash since; restorable for 30 days.").optional,
+        "canEdit": .boolean(), "canManage": .boolean("May share, unshare and delete it."),
+        "merged": .boolean("On a save based on an older version: merged with what changed since.").optional,
+    ])
+}
+
+extension NoteSummaryResource: DocumentedSchema {
+    public static let schemaName = "NoteSummary"
+    public static let schema = JSONSchema.object([
+        "id": .uuid(), "title": .string(), "excerpt": .string(), "tags": .array(.string()), "shared": .boolean(), "author": .string(),
+        "videoId": .uuid().optional, "version": .integer(minimum: 1), "updatedAt": .dateTime(), "deletedAt": .dateTime().optional,
+        "titleHighlight": .string("In a search: the title as HTML, matches in `<mark>`.").optional,
+        "snippet": .string("In a search: where the content matched, as HTML with `<mark>`.").optional,
+    ])
+}
+
+extension NoteListResource: DocumentedSchema {
+    public static let schemaName = "NoteList"
+    public static let schema = JSONSchema.object([
+        "items": .array(.ref(NoteSummaryResource.self)), "total": .count(), "offset": .count(), "limit": .count(),
+    ])
+}
+
+extension NoteVersionResource: DocumentedSchema {
+    public static let schemaName = "NoteVersion"
+    public static let schema = JSONSchema.object([
+        "version": .integer(minimum: 1), "author": .string(), "node": .string("The hub that made it."),
+        "clock": .string("Its hybrid logical clock."), "summary": .string(), "at": .dateTime(),
+    ])
+}
+
+extension NoteVersionListResource: DocumentedSchema {
+    public static let schemaName = "NoteVersionList"
+    public static let schema = JSONSchema.object(["items": .array(.ref(NoteVersionResource.self))])
+}
+
+extension NoteDiffResource.Line: DocumentedSchema {
+    public static let schemaName = "NoteDiffLine"
+    public static let schema = JSONSchema.object(["kind": .oneOf(["same", "removed", "added"]), "text": .string()])
+}
+
+extension NoteDiffResource: DocumentedSchema {
+    public static let schemaName = "NoteDiff"
+    public static let schema = JSONSchema.object([
+        "from": .integer(minimum: 1), "to": .integer(minimum: 1), "lines": .array(.ref(NoteDiffResource.Line.self)),
+        "truncated": .boolean("The diff went on past the lines shown."),
+    ])
+}
+
+extension RenderedMarkdown: DocumentedSchema {
+    public static let schema = JSONSchema.object(["html": .string()])
+}
+
+extension NoteRequest: DocumentedSchema {
+    public static let schemaName = "NoteChanges"
+    /// A new note takes what it is given ("Untitled note" without a title); a change sends
+    /// only what it changes.
+    public static let schema = JSONSchema.object(
+            open: true,
+            [
+                "title": JSONSchema.line(maxLength: NoteLimits.titleLength).optional,
+                "content": .string("Markdown, at most `NOTE_MAX_BYTES` bytes of UTF-8 (2 MiB unless configured).").optional,
+                "tags": .array(.line(maxLength: NoteLimits.tagLength), "Kept lowercase, duplicates merged.", maxItems: NoteLimits.tagCount).optional,
+                "shared": .boolean("Visible to every member (and to peers).").optional,
+                "videoId": JSONSchema.uuid("The video the note is about; `null` detaches it (leaving it out keeps it).").nullable.optional,
+                "baseVersion": JSONSchema.integer(
+                    "The version the writer started from: an older one is merged with what changed since.", minimum: 1, maximum: Int64(Int32.max)
+                ).optional,
+            ])
+}
+
+extension ShareRequest: DocumentedSchema {
+    public static let schema = JSONSchema.object(
+        open: true, ["history": .oneOf(History.self, "`none` shares only what the note says now, as a new note.").optional])
+}
+
+extension PreviewRequest: DocumentedSchema {
+    public static let schema = JSONSchema.object(
+        open: true, ["content": .string("Markdown."), "timestamps": .boolean("Link `[m:ss]` timestamps, as in a video's notes.").optional])
 }

@@ -22,14 +22,15 @@ public struct StorageReport: Codable, Sendable, Equatable {
     public struct OwnerUsage: Codable, Sendable, Equatable {
         /// The account's name; nil for videos whose owner was deleted.
         public var owner: String?
-        public var ownerId: UserID?
+        /// As a string, like every id the API shows (`UserID`'s own coding is an object).
+        public var ownerId: String?
         public var videos: Int
         /// Every object of the owner's videos: originals, renditions, thumbnails, captions.
         public var bytes: Int64
 
         public init(owner: String?, ownerId: UserID?, videos: Int, bytes: Int64) {
             self.owner = owner
-            self.ownerId = ownerId
+            self.ownerId = ownerId?.rawValue
             self.videos = videos
             self.bytes = bytes
         }
@@ -139,4 +140,52 @@ public struct StorageReport: Codable, Sendable, Equatable {
         // storage rate.
         self.monthlyCost = MonthlyCost(storedBytes: totalBytes, archivedBytes: 0, egressBytes: traffic.egressBytes, over: traffic.days, rates: rates)
     }
+}
+
+// MARK: - Schemas
+
+extension StorageReport: DocumentedSchema {
+    public static let schema = JSONSchema.object([
+        "generatedAt": .dateTime(), "backend": .oneOf(["local", "s3"], "Where the videos are."),
+        "tiers": .array(.object(["backend": .string(), "tier": .oneOf(StorageTier.self), "bytes": .count(), "objects": .count()])),
+        "totalBytes": .count(), "totalObjects": .count(),
+        "owners": .array(
+            .object([
+                "owner": JSONSchema.string("The account's name; absent when it was deleted.").optional, "ownerId": JSONSchema.uuid().optional,
+                "videos": .count(), "bytes": .count(),
+            ]), "The accounts whose videos take the most room, largest first.", maxItems: 20),
+        "largestVideos": .array(
+            .object(["id": .uuid(), "title": .string(), "owner": JSONSchema.string().optional, "bytes": .count()]), maxItems: 10),
+        "traffic": .object(
+            "The hub's own counters over the last days.",
+            [
+                "days": .integer(minimum: 1), "uploadedBytes": .count(), "streamedBytes": .count(), "peerSentBytes": .count(),
+                "egressBytes": .count("Streamed and sent to peers: what a provider bills as transfer out."),
+            ]),
+        "rates": .object(
+            "The `COST_*` settings.",
+            ["storagePerGBMonth": .number(minimum: 0), "egressPerGB": .number(minimum: 0), "cdnPerGB": .number(minimum: 0), "archivePerGBMonth": .number(minimum: 0)]),
+        "monthlyCost": .object(
+            "A month at the rates: what is stored now, and the counted days' egress scaled to 30.",
+            [
+                "storage": .number(minimum: 0), "archive": .number(minimum: 0), "egress": .number(minimum: 0), "total": .number(minimum: 0),
+                "egressThroughCDN": .number(minimum: 0), "totalThroughCDN": .number(minimum: 0),
+            ]),
+    ])
+}
+
+extension NoteAnalyticsReport: DocumentedSchema {
+    public static let schemaName = "NoteAnalytics"
+    public static let schema: JSONSchema = {
+        let note = JSONSchema.object(["id": .uuid(), "title": .string(), "count": .count()])
+        let search = JSONSchema.object(["query": .string(), "count": .count(), "lastResults": .count("Results of the latest such search.")])
+        let day = JSONSchema.object([
+            "day": .string("`YYYY-MM-DD`, UTC."), "views": .count(), "edits": .count(), "searches": .count(),
+        ])
+        return .object([
+            "mostViewed": .array(note), "mostEdited": .array(note), "topTags": .array(.object(["term": .string(), "count": .count()])),
+            "topSearches": .array(search), "unansweredSearches": .array(search, "Searches that found nothing."), "activity": .array(day),
+            "totals": day,
+        ])
+    }()
 }

@@ -186,3 +186,88 @@ public struct VideoPinResource: Codable, Sendable, Equatable {
         self.pinned = pinned
     }
 }
+
+// MARK: - Schemas
+
+extension VideoResource: DocumentedSchema {
+    public static let schemaName = "Video"
+    public static let schema = JSONSchema.object([
+        "id": .uuid(), "title": .string(), "description": .string(), "tags": .array(.string()),
+        "filename": .string("The uploaded file's name."), "contentType": .string(), "sizeBytes": .count(),
+        "sha256": .string("Of the original, as lowercase hex.", pattern: "^[0-9a-f]{64}$").example(.string(String(repeating: "5e", count: 32))),
+        "durationSeconds": .number(minimum: 0).optional, "width": .count().optional, "height": .count().optional,
+        "videoCodec": .string().optional, "audioCodec": .string().optional,
+        "createdAt": .dateTime(), "updatedAt": .dateTime(),
+        "streamUrl": .string("The original, with ranges: the download."), "thumbnailUrl": .string().optional,
+        "ownerId": .uuid().optional, "shared": .boolean(),
+        "origin": .ref(OriginResource.self, "On a peer's shared video: where it was uploaded.").optional,
+        "status": .oneOf(VideoStatus.self),
+        "progress": .number("While processing, from 0 to 1.", minimum: 0, maximum: 1).optional,
+        "failure": .string("Why processing failed.").optional,
+        "renditions": .array(.ref(RenditionResource.self)),
+        "hlsUrl": .string("The adaptive ladder's HLS master playlist.").optional,
+        "playbackUrl": .string("What a browser should play."),
+        "previewsUrl": .string("The seek previews' WebVTT thumbnails track.").optional,
+        "captions": .array(.ref(CaptionResource.self)),
+        "captionMatches": .array(.ref(CaptionMatchResource.self), "In a search: the moments whose captions matched.").optional,
+        "pendingWork": .array(.oneOf(MediaJobKind.self), "Processing still to come on this video.").optional,
+    ])
+}
+
+extension CaptionResource: DocumentedSchema {
+    public static let schemaName = "Captions"
+    public static let schema = JSONSchema.object([
+        "language": .string("A BCP 47 language tag."), "label": .string(), "cues": .count(), "url": .string("The track as WebVTT."),
+    ])
+}
+
+extension CaptionMatchResource: DocumentedSchema {
+    public static let schemaName = "CaptionMatch"
+    public static let schema = JSONSchema.object([
+        "language": .string(), "start": .number("Seconds from the start.", minimum: 0), "text": .string(),
+        "url": .string("The player page at that moment."),
+    ])
+}
+
+extension RenditionResource: DocumentedSchema {
+    public static let schemaName = "Rendition"
+    public static let schema = JSONSchema.object([
+        "name": .string("`playable`, or a ladder rung such as `720p`."), "url": .string(), "contentType": .string(), "sizeBytes": .count(),
+        "width": .count().optional, "height": .count().optional, "videoCodec": .string().optional, "audioCodec": .string().optional,
+        "playlistUrl": .string("A ladder rung's HLS media playlist.").optional, "codecs": .string("RFC 6381 codecs.").optional,
+        "peakBitRate": .count().optional, "averageBitRate": .count().optional,
+    ])
+}
+
+extension OriginResource: DocumentedSchema {
+    public static let schemaName = "Origin"
+    public static let schema = JSONSchema.object([
+        "node": .string("The node id of the hub it was uploaded to."), "hub": .string(), "owner": .string("`name@hub`."),
+    ])
+}
+
+extension VideoListResource: DocumentedSchema {
+    public static let schemaName = "VideoList"
+    public static let schema = JSONSchema.object([
+        "items": .array(.ref(VideoResource.self)), "total": .count(), "offset": .count(), "limit": .count(),
+    ])
+}
+
+extension VideoPinResource: DocumentedSchema {
+    public static let schemaName = "VideoPin"
+    public static let schema = JSONSchema.object(["video": .uuid(), "pinned": .boolean()])
+}
+
+extension VideoChanges: DocumentedSchema {
+    public static let schema = JSONSchema.object(
+        open: true,
+        [
+            "title": JSONSchema.line(maxLength: VideoLimits.titleLength).optional,
+            "description": JSONSchema.string("At most \(VideoLimits.descriptionLength) characters.", maxLength: VideoLimits.descriptionLength)
+                .optional,
+            "tags": JSONSchema.array(
+                .string("At most \(VideoLimits.tagLength) characters.", maxLength: VideoLimits.tagLength), maxItems: VideoLimits.tagCount
+            ).optional,
+            "shared": JSONSchema.boolean("Visible to every member (and listed to peers).").optional,
+        ])
+}

@@ -101,7 +101,9 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     StaticAssetController().addRoutes(to: router)
     MetricsController(operations: hub.operations).addRoutes(to: router)
 
+    let renderer = PageRenderer()
     let api = router.group("api/v1")
+    APIContractController(renderer: renderer).addRoutes(api: api, pages: router)
     let signedInAPI = api.group(context: SignedInContext.self)
     SessionController(accounts: hub.accounts, trustProxy: configuration.trustProxy).addRoutes(public: api, signedIn: signedInAPI)
     TokenController(accounts: hub.accounts).addRoutes(to: signedInAPI)
@@ -119,7 +121,6 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     UploadController(uploads: hub.uploads, maxUploadBytes: configuration.maxUploadBytes)
         .addRoutes(to: signedInAPI.group().add(middleware: TusResumableMiddleware()))
 
-    let renderer = PageRenderer()
     let pages = router.group(context: SignedInPageContext.self)
     AccountPageController(accounts: hub.accounts, renderer: renderer).addRoutes(public: router, signedIn: pages)
     PageController(
@@ -129,6 +130,8 @@ public func buildRouter(_ hub: HubServices) -> Router<HubRequestContext> {
     NotePageController(notepad: hub.notepad, videos: hub.videos, renderer: renderer).addRoutes(to: pages)
     OperationsPageController(operations: hub.operations, storageReport: hub.storageReport, renderer: renderer).addRoutes(to: pages)
     PeerPageController(network: hub.network, peerVideos: hub.peerVideos, notepad: hub.notepad, clock: hub.dependencies.clock, renderer: renderer).addRoutes(to: pages)
+    // Last, so it sees every route and wraps only the requests none of them matched.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
 }
 

@@ -150,6 +150,9 @@ import Testing
         // Admins, and a scraper with METRICS_TOKEN (MetricsTests).
         Route(method: .get, path: "/metrics", expected: [403, 403, 403, 200] + api),
         Route(method: .get, path: "/static/hub.js", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        // The API contract and its reference page hold no data of the hub's: open to anyone.
+        Route(method: .get, path: "/api/v1/openapi.json", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
+        Route(method: .get, path: "/api", expected: [200, 200, 200, 200, 200, 401, 200, 200, 200]),
     ]
 
     @Test(arguments: routes)

@@ -98,6 +98,14 @@ import Testing
             let future = try await client.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["content": "y", "baseVersion": 7]))
             #expect(future.status == .conflict)
             #expect(future.errorCode == "invalid_base_version")
+            // A version number is 1 or more, on a new note as on a change.
+            for (path, method) in [(url, HTTPRequest.Method.patch), ("/api/v1/notes", .post)] {
+                for version in [0, -5, Int(Int32.max) + 1] {
+                    let response = try await client.execute(uri: path, method: method, headers: Self.json, body: Self.body(["title": "v", "baseVersion": version]))
+                    #expect(response.status == .badRequest, "\(method) \(version)")
+                    #expect(response.errorCode == "invalid_json")
+                }
+            }
             // Editing a deleted note.
             #expect(try await client.execute(uri: url, method: .delete).status == .noContent)
             let deleted = try await client.execute(uri: url, method: .patch, headers: Self.json, body: Self.body(["content": "z"]))

@@ -297,9 +297,14 @@ import Testing
     @Test func malformedMetadataIs400() async throws {
         let hub = try TestHub()
         try await hub.test { client in
-            let (response, _) = try await TusRequests(client: client).create(length: 10, metadata: "filename ***not base64***")
-            #expect(response.status == .badRequest)
-            #expect(response.errorCode == "invalid_metadata")
+            for metadata in ["filename ***not base64***", "file name Zm9v", "x,  ,y"] {
+                let (response, _) = try await TusRequests(client: client).create(length: 10, metadata: metadata)
+                #expect(response.status == .badRequest, "\(metadata)")
+                #expect(response.errorCode == "invalid_metadata", "\(metadata)")
+            }
+            // Base64 of bytes that are not UTF-8 (a name from another system) is a name all the same.
+            let (latin1, _) = try await TusRequests(client: client).create(length: 10, metadata: "filename " + Data([0x63, 0x61, 0x66, 0xE9]).base64EncodedString())
+            #expect(latin1.status == .created)
         }
     }
 
@@ -313,6 +318,15 @@ import Testing
                 body: ByteBuffer(bytes: fakeMP4(size: 30)))
             #expect(response.status == .noContent)
             #expect(response.headers[.uploadOffset] == "30")
+            // Without the header the request is incomplete (400); with another method, that
+            // method is not allowed here (405).
+            for (override, status, code) in [(nil, HTTPResponse.Status.badRequest, "missing_method_override"), ("PUT", .methodNotAllowed, "method_not_allowed")] {
+                var headers: HTTPFields = [.tusResumable: "1.0.0", .uploadOffset: "30", .contentType: "application/offset+octet-stream"]
+                if let override { headers[HTTPField.Name("X-HTTP-Method-Override")!] = override }
+                let refused = try await client.execute(uri: location!, method: .post, headers: headers, body: ByteBuffer(bytes: [1]))
+                #expect(refused.status == status)
+                #expect(refused.errorCode == code)
+            }
         }
     }
 }

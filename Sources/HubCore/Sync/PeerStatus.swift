@@ -1,7 +1,7 @@
 import Foundation
 
 /// How a hub came to know a peer.
-public enum PeerSource: String, Codable, Sendable {
+public enum PeerSource: String, Codable, Sendable, CaseIterable {
     /// `P2P_PEERS`.
     case configured
     /// `POST /api/v1/peers` or `streamhub peers add`: kept across restarts.

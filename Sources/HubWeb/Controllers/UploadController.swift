@@ -100,11 +100,14 @@ struct UploadController: Sendable {
     }
 
     @Sendable func override(_ request: Request, context: SignedInContext) async throws -> Response {
-        switch request.headers[.httpMethodOverride]?.uppercased() {
+        guard let method = request.headers[.httpMethodOverride] else {
+            throw APIError.badRequest("POST to an upload needs X-HTTP-Method-Override: PATCH or DELETE", code: "missing_method_override")
+        }
+        switch method.uppercased() {
         case "PATCH": return try await patch(request, context: context)
         case "DELETE": return try await terminate(request, context: context)
         case "HEAD": return try await head(request, context: context)
-        default: throw APIError(status: 405, code: "method_not_allowed", message: "POST to an upload needs X-HTTP-Method-Override: PATCH or DELETE")
+        default: throw APIError(status: 405, code: "method_not_allowed", message: "X-HTTP-Method-Override must be PATCH or DELETE")
         }
     }
 

@@ -90,7 +90,7 @@ struct PageRenderer: Sendable {
 
     static let templateNames = [
         "head", "foot", "library", "upload", "player", "error", "login", "signup", "settings", "users",
-        "notes", "note", "note-edit", "note-history", "analytics", "peers", "operations", "storage",
+        "notes", "note", "note-edit", "note-history", "analytics", "peers", "operations", "storage", "api-reference",
     ]
 
     /// Templates ship in the module's resource bundle; a missing or broken one is a packaging
