@@ -60,8 +60,8 @@ extension AddPeerRequest: DocumentedSchema {
     public static let schema = JSONSchema.object(
         open: true,
         [
-            "name": .string("1 to 63 bytes of UTF-8 on one line.", maxLength: 63, pattern: "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*\\S[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*$"),
-            "address": JSONSchema.string("`host:port`: the peer's `P2P_PORT`.").example("192.168.1.20:6881"),
+            "name": .string("1 to 63 characters on one line.", maxLength: 63, pattern: "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028-\\u2029]*\\S[^\\n\\r\\u000b\\u000c\\u0085\\u2028-\\u2029]*$"),
+            "address": PeerAddress.schema.described("`host:port` or `[v6 address]:port`: the peer's `P2P_PORT`."),
         ])
 }
 
@@ -71,6 +71,17 @@ extension SyncLogResource: DocumentedSchema {
         "entries": .array(.ref(SyncLogEntry.self), "Newest first."),
         "next": JSONSchema.integer("Pass as `before` for the next, older page; absent on the last.", minimum: 1).optional,
     ])
+}
+
+extension PeerAddress {
+    /// As `PeerAddress(_:)` reads it: a host without spaces or URL punctuation, and a port from
+    /// 1 to 65535.
+    static let schema: JSONSchema = {
+        let port = "\\+?0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+        let host = "[^\\s/?#@\\[\\]:]{1,253}"
+        let v6 = "\\[[^\\s/?#@\\[\\]]{1,253}\\]"
+        return JSONSchema.string(pattern: "^[ \\t]*(?:\(host)|\(v6)):\(port)[ \\t]*$").example("192.168.1.20:6881")
+    }()
 }
 
 extension NodeID {

@@ -212,9 +212,11 @@ public enum PeerMessage {
     /// How many notes a pull may ask for at once.
     public static let pullLimit = 1_000
 
-    /// A node name as a peer may announce it: what `P2P_NODE_NAME` accepts (an mDNS instance
-    /// name), so names shown on the Peers page and in logs are short and printable.
+    /// A name as a peer may announce it, for itself or for a peer it knows: at most 63
+    /// characters (what `POST /api/v1/peers` accepts as a peer's name; `P2P_NODE_NAME`, an mDNS
+    /// instance name, is at most 63 bytes and so always fits), printable, so names shown on the
+    /// Peers page and in logs are short.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 63 && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        !name.isEmpty && name.unicodeScalars.count <= 63 && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }

@@ -76,6 +76,14 @@ import Testing
         #expect(problems.isEmpty, "\(problems.joined(separator: "; "))")
     }
 
+    @Test func theReferencePageEscapesProseAndSetsCodeSpans() {
+        #expect(APIReferencePage.prose("a <b> `c<d>` e").html == "a &lt;b&gt; <code>c&lt;d&gt;</code> e")
+        #expect(APIReferencePage.prose("one ` unpaired").html == "one ` unpaired")
+        let page = APIReferencePage()
+        #expect(page.sections.map(\.name) == APIContract.Tag.allCases.map(\.rawValue))
+        #expect(page.sections.reduce(0) { $0 + $1.operations.count } == APIContract.operations.count)
+    }
+
     // MARK: - A small JSON Schema reader: the keywords the contract's builders write.
 
     static func resolved(_ schema: [String: JSONValue]) -> [String: JSONValue] {

@@ -269,7 +269,10 @@ extension APIContract {
             "Attaches or replaces a language's captions (its owner or an admin): the body is a WebVTT or SRT file of at most 2 MiB.",
             parameters: [.id(of: "video"), .language, .init("label", in: .query, "The track's name in the player's menu.", .string(maxLength: 64))],
             body: .bytes(mediaType: "text/vtt", schema: .string()), responses: [.created(CaptionResource.self, "The track.")],
-            errors: [403: "Not yours.", 404: "No such video visible to you."]),
+            errors: [
+                400: "The file is not WebVTT or SRT (`invalid_captions`, naming the line), or the language is not a tag (`invalid_language`).",
+                403: "Not yours.", 404: "No such video visible to you.", 413: "The file is over 2 MiB.",
+            ]),
         APIOperation(
             .get, "/videos/{id}/captions/{language}", id: "getCaptions", tag: .captions, "A language's captions, as WebVTT.",
             parameters: [.id(of: "video"), .language], responses: [.init(200, "The track.", .bytes(mediaType: "text/vtt", schema: .string()))],
@@ -301,8 +304,9 @@ extension APIContract {
                 .options, "/uploads", id: "uploadCapabilities", tag: .uploads, "The tus version, extensions, maximum size and checksum algorithms.",
                 responses: [capabilities]),
             APIOperation(
-                .options, "/uploads/{id}", id: "uploadCapabilitiesAtUpload", tag: .uploads, "The same capabilities, asked at an upload's URL.",
-                parameters: [.uploadID], responses: [capabilities]),
+                .options, "/uploads/{id}", id: "uploadCapabilitiesAtUpload", tag: .uploads,
+                "The same capabilities, asked at an upload's URL: they are the server's, whatever the id.",
+                parameters: [.init("id", in: .path, "Any upload id.", .string())], responses: [capabilities]),
             APIOperation(
                 .post, "/uploads", id: "createUpload", tag: .uploads,
                 "Starts an upload of `Upload-Length` bytes; a body (`application/offset+octet-stream`) sends the first bytes at once.",

@@ -30,8 +30,8 @@ struct PeerController: Sendable {
         guard context.user.isAdmin else { throw APIError(status: 403, code: "admin_only", message: "only an admin can add peers") }
         let body = try await request.decode(as: AddPeerRequest.self, context: context)
         let name = body.name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.utf8.count <= 63, !name.contains(where: \.isNewline) else {
-            throw APIError.badRequest("name must be 1 to 63 bytes on one line", code: "invalid_peer_name")
+        guard !name.isEmpty, name.unicodeScalars.count <= 63, !name.contains(where: \.isNewline) else {
+            throw APIError.badRequest("name must be 1 to 63 characters on one line", code: "invalid_peer_name")
         }
         guard let address = PeerAddress(body.address) else {
             throw APIError.badRequest("address must be host:port, like 192.168.1.20:6881", code: "invalid_peer_address")

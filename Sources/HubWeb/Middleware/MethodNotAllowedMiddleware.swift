@@ -20,7 +20,10 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
         var byPath: [String: Pattern] = [:]
         for route in routes {
             let path = route.path.description
-            let segments = path.split(separator: "/").map { segment -> Substring? in segment.hasPrefix(":") || segment == "*" ? nil : segment }
+            // Hummingbird writes a parameter as `{id}` (`:id` where it was declared).
+            let segments = path.split(separator: "/").map { segment -> Substring? in
+                segment.hasPrefix(":") || segment.hasPrefix("{") || segment == "*" ? nil : segment
+            }
             byPath[path, default: Pattern(segments: segments, methods: [])].methods.insert(route.method)
         }
         patterns = Array(byPath.values)

@@ -8,7 +8,7 @@ struct APIReferencePage: PageView {
 
     struct Section: Sendable {
         var name: String
-        var summary: String
+        var summaryHTML: TrustedHTML
         var operations: [Operation]
     }
 
@@ -16,7 +16,7 @@ struct APIReferencePage: PageView {
         var anchor: String
         var method: String
         var path: String
-        var summary: String
+        var summaryHTML: TrustedHTML
         var access: String
         var parameters: [Field]
         var hasParameters: Bool
@@ -27,19 +27,20 @@ struct APIReferencePage: PageView {
     struct Field: Sendable {
         var name: String
         var type: String
-        var detail: String
+        var detailHTML: TrustedHTML
         var required: Bool
     }
 
+    /// Named `returns`, not `body`: Mustache would look an absent `body` up in the operation.
     struct Answer: Sendable {
         var status: String
-        var description: String
-        var body: String?
+        var whenHTML: TrustedHTML
+        var returns: String?
     }
 
     struct Schema: Sendable {
         var name: String
-        var description: String?
+        var descriptionHTML: TrustedHTML?
         var properties: [Field]
     }
 
@@ -49,25 +50,27 @@ struct APIReferencePage: PageView {
     init() {
         sections = APIContract.Tag.allCases.map { tag in
             Section(
-                name: tag.rawValue, summary: tag.summary,
+                name: tag.rawValue, summaryHTML: Self.prose(tag.summary),
                 operations: APIContract.operations.filter { $0.tag == tag }.map(Self.operation))
         }
         schemas = APIContract.components.map { type in
             let json = type.schema.json
-            return Schema(name: type.schemaName, description: json["description"].flatMap(Self.text), properties: Self.properties(of: json))
+            return Schema(
+                name: type.schemaName, descriptionHTML: json["description"].flatMap(Self.text).map(Self.prose), properties: Self.properties(of: json))
         }
     }
 
     static func operation(_ operation: APIOperation) -> Operation {
         let parameters = operation.parameters.map { parameter in
             Field(
-                name: parameter.name, type: "\(parameter.location.rawValue) · \(typeName(parameter.schema.json))", detail: parameter.description,
-                required: parameter.required)
+                name: parameter.name, type: "\(parameter.location.rawValue) · \(typeName(parameter.schema.json))",
+                detailHTML: prose(parameter.description), required: parameter.required)
         }
-        var responses = operation.responses.map { Answer(status: String($0.status), description: $0.description, body: $0.body.map(bodyName)) }
-        responses += operation.errorStatuses.map { Answer(status: String($0.status), description: $0.description, body: "Error") }
+        var responses = operation.responses.map { Answer(status: String($0.status), whenHTML: prose($0.description), returns: $0.body.map(bodyName)) }
+        responses += operation.errorStatuses.map { Answer(status: String($0.status), whenHTML: prose($0.description), returns: "Error") }
         return Operation(
-            anchor: operation.id, method: operation.method.rawValue.uppercased(), path: "/api/v1" + operation.path, summary: operation.summary,
+            anchor: operation.id, method: operation.method.rawValue.uppercased(), path: "/api/v1" + operation.path,
+            summaryHTML: prose(operation.summary),
             access: operation.access == .anyone ? "anyone" : operation.access == .admin ? "admins" : "signed in",
             parameters: parameters, hasParameters: !parameters.isEmpty, body: operation.body.map(bodyName), responses: responses)
     }
@@ -84,8 +87,9 @@ struct APIReferencePage: PageView {
         var required: Set<String> = []
         if case .array(let names)? = json["required"] { required = Set(names.compactMap(text)) }
         return properties.sorted { $0.key < $1.key }.map { name, value in
-            guard case .object(let schema) = value else { return Field(name: name, type: "", detail: "", required: false) }
-            return Field(name: name, type: typeName(schema), detail: schema["description"].flatMap(text) ?? "", required: required.contains(name))
+            guard case .object(let schema) = value else { return Field(name: name, type: "", detailHTML: prose(""), required: false) }
+            return Field(
+                name: name, type: typeName(schema), detailHTML: prose(schema["description"].flatMap(text) ?? ""), required: required.contains(name))
         }
     }
 
@@ -116,6 +120,22 @@ struct APIReferencePage: PageView {
         default: break
         }
         return type
+    }
+
+    /// The contract's prose, escaped, with its `code` spans set as code.
+    static func prose(_ text: String) -> TrustedHTML {
+        let parts = text.split(separator: "`", omittingEmptySubsequences: false)
+        // Odd parts are inside backticks; with an unpaired backtick, the last part is not.
+        let paired = parts.count % 2 == 1 ? parts.count : parts.count - 1
+        var html = ""
+        for (index, part) in parts.enumerated() {
+            if index % 2 == 1 && index < paired {
+                html += "<code>\(HTMLText.escape(part))</code>"
+            } else {
+                html += (index >= paired ? "`" : "") + HTMLText.escape(part)
+            }
+        }
+        return TrustedHTML(rendered: html)
     }
 
     static func text(_ value: JSONValue) -> String? {
