@@ -32,9 +32,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         if apiError.status.code >= 500 {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             recent?.record(
-                .init(
-                    at: Date(), requestID: context.id, method: request.method.rawValue, path: String(request.uri.path.prefix(200)),
-                    status: apiError.status.code, error: String("\(error)".prefix(300))))
+                requestID: context.id, method: request.method.rawValue, path: String(request.uri.path.prefix(200)), status: apiError.status.code,
+                error: String("\(error)".prefix(300)))
         }
         return apiError.response(requestID: context.id)
     }

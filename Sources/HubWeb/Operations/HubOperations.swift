@@ -21,7 +21,7 @@ public final class HubOperations: Sendable {
 
     let telemetry: HubTelemetry
     let figures: ScrapedFigures
-    let recentErrors = RecentErrors()
+    let recentErrors: RecentErrors
     let storageReports = SharedStorageReport()
     private let videos: VideoService
     private let jobs: any MediaJobQueue
@@ -32,6 +32,7 @@ public final class HubOperations: Sendable {
     init(telemetry: HubTelemetry, videos: VideoService, jobs: any MediaJobQueue, network: PeerNetwork?, media: any MediaProcessor, clock: any WallClock) {
         self.telemetry = telemetry
         self.figures = ScrapedFigures(telemetry.metrics)
+        self.recentErrors = RecentErrors(clock: clock)
         self.videos = videos
         self.jobs = jobs
         self.network = network

@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import Synchronization
 
 /// The latest requests the hub answered with a 5xx, with the request id their log lines carry,
@@ -16,8 +17,14 @@ final class RecentErrors: Sendable {
 
     static let kept = 50
     private let entries = Mutex<[Entry]>([])
+    /// The hub's clock, so the page's times agree with everything else it shows (and tests can
+    /// set them).
+    private let clock: any WallClock
 
-    func record(_ entry: Entry) {
+    init(clock: any WallClock) { self.clock = clock }
+
+    func record(requestID: String, method: String, path: String, status: Int, error: String) {
+        let entry = Entry(at: clock.now(), requestID: requestID, method: method, path: path, status: status, error: error)
         entries.withLock { entries in
             entries.insert(entry, at: 0)
             if entries.count > Self.kept { entries.removeLast(entries.count - Self.kept) }
