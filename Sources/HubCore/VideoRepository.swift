@@ -42,4 +42,8 @@ public protocol VideoRepository: Sendable {
     func ping() async throws
     /// How many videos the hub has, whoever owns them.
     func count() async throws -> Int
+    /// Up to `limit` videos, whoever owns them, in id order after `after`: a walk over the whole
+    /// library (the storage report) that stays whole while videos come and go, where pages by
+    /// offset would skip or repeat one, and cost more the further they go.
+    func videos(after: VideoID?, limit: Int) async throws -> [Video]
 }

@@ -85,4 +85,5 @@ public final class CachedVideoRepository: VideoRepository, CacheInvalidating {
 
     public func ping() async throws { try await base.ping() }
     public func count() async throws -> Int { try await base.count() }
+    public func videos(after: VideoID?, limit: Int) async throws -> [Video] { try await base.videos(after: after, limit: limit) }
 }

@@ -130,6 +130,12 @@ public struct SQLiteVideoRepository: VideoRepository {
     public func count() async throws -> Int {
         try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM video") ?? 0 }
     }
+
+    public func videos(after: VideoID?, limit: Int) async throws -> [Video] {
+        try await writer.read { db in
+            try VideoRow.filter(Column("id") > (after?.rawValue ?? "")).order(Column("id")).limit(limit).fetchAll(db).map(\.video)
+        }
+    }
 }
 
 /// The `video` table's row. Kept apart from the domain `Video` so the schema can change without

@@ -175,6 +175,12 @@ public struct PostgresVideoRepository: VideoRepository {
         try await client.scalar("SELECT COUNT(*) FROM video", as: Int.self, logger: logger) ?? 0
     }
 
+    public func videos(after: VideoID?, limit: Int) async throws -> [Video] {
+        let rows = try await client.rows(
+            "SELECT \(unescaped: Self.columns) FROM video WHERE id > \(after?.rawValue ?? "") ORDER BY id LIMIT \(limit)", logger: logger)
+        return try rows.map(Self.video)
+    }
+
     static func encode(_ value: some Encodable) throws -> String {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }

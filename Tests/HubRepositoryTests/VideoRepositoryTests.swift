@@ -56,6 +56,29 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.allCases)
+    func walksEveryVideoInIDOrder(database: TestDatabase) async throws {
+        try await database.withRepositories { repositories in
+            let repository = repositories.videos
+            var inserted: [Video] = []
+            for index in 0..<5 {
+                let video = Self.video("v\(index)", at: TimeInterval(index), owner: index % 2 == 0 ? UserID() : nil, shared: index == 3)
+                try await repository.insert(video)
+                inserted.append(video)
+            }
+            var walked: [Video] = []
+            var last: VideoID?
+            while true {
+                let batch = try await repository.videos(after: last, limit: 2)
+                walked += batch
+                guard let next = batch.last?.id else { break }
+                last = next
+            }
+            #expect(walked.map(\.id.rawValue) == inserted.map(\.id.rawValue).sorted())
+            #expect(try await repository.videos(after: nil, limit: 10).count == 5)
+        }
+    }
+
+    @Test(arguments: TestDatabase.allCases)
     func searchesTitleDescriptionAndTagsByPrefix(database: TestDatabase) async throws {
         try await database.withRepositories { repositories in
             let repository = repositories.videos

@@ -31,17 +31,17 @@ struct StorageReporter: Sendable {
 
         var owners: [UserID?: (videos: Int, bytes: Int64)] = [:]
         var sized: [(video: Video, bytes: Int64)] = []
-        var offset = 0
+        var last: VideoID?
         while true {
-            let page = try await videos.list(query: nil, visibility: .everything, offset: offset, limit: 500)
-            for video in page.items {
+            let batch = try await videos.videos(after: last, limit: 500)
+            for video in batch {
                 let bytes = bytesByVideo[Substring(video.id.rawValue)] ?? 0
                 owners[video.ownerID, default: (0, 0)].videos += 1
                 owners[video.ownerID, default: (0, 0)].bytes &+= bytes
                 sized.append((video, bytes))
             }
-            offset += page.items.count
-            if page.items.isEmpty || offset >= page.total { break }
+            guard batch.count == 500, let next = batch.last?.id else { break }
+            last = next
         }
         let names = Dictionary(try await accounts.users().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
 
